@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The one test command. On a fresh Debian 12 machine with the .NET 10 SDK it is all the set-up:
+# installs the apt packages the suites need (when root), restores NuGet packages, builds with warnings
+# as errors, runs every suite, and ends with one line "N passed, N failed, N skipped" over all of them.
+# Exit status is non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+RESULTS="$ROOT/artifacts/test-results"
+CONFIG=Release
+
+# Packages the interop and namespace suites use (strongSwan 5.9.8 from Debian, capture and traffic tools).
+APT_PACKAGES=(iproute2 iputils-ping tcpdump nftables iperf3 strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins)
+
+log() { printf 'test.sh: %s\n' "$*"; }
+
+install_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "not root: cannot install ${missing[*]}; suites that need them skip and say why"
+    return 0
+  fi
+  log "installing ${missing[*]}"
+  # Keep package scripts from starting daemons (charon) on this machine: tests start their own.
+  local policy=/usr/sbin/policy-rc.d created=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; created=1; fi
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || rc=$?
+  [ $created -eq 1 ] && rm -f "$policy"
+  if [ $rc -ne 0 ]; then
+    log "apt-get install failed ($rc)"
+    [ "${CI:-}" = true ] && return 1
+  fi
+  return 0
+}
+
+PASSED=0 FAILED=0 SKIPPED=0
+
+# Adds one suite's counts to the totals.
+add_counts() { PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); SKIPPED=$((SKIPPED + $3)); }
+
+# Reads the Counters element of a VSTest TRX file: "passed failed skipped".
+trx_counts() {
+  python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+c = ET.parse(sys.argv[1]).getroot().find("t:ResultSummary/t:Counters", ns)
+get = lambda k: int(c.get(k, "0"))
+print(get("passed"), get("failed") + get("error") + get("timeout") + get("aborted"), get("notExecuted"))
+PY
+}
+
+run_dotnet_suite() {
+  local project=$1 name trx
+  name=$(basename "$project" .csproj)
+  trx="$RESULTS/$name.trx"
+  log "suite $name"
+  dotnet test "$project" -c "$CONFIG" --no-build --nologo \
+    --logger "trx;LogFileName=$trx" --logger "console;verbosity=minimal" --results-directory "$RESULTS"
+  local rc=$?
+  if [ ! -f "$trx" ]; then
+    log "$name produced no results (exit $rc)"
+    add_counts 0 1 0
+    return
+  fi
+  read -r p f s < <(trx_counts "$trx")
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+  log "$name: $p passed, $f failed, $s skipped"
+  add_counts "$p" "$f" "$s"
+}
+
+finish() {
+  echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+  [ "$FAILED" -eq 0 ]
+  exit $?
+}
+
+install_packages || { add_counts 0 1 0; finish; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+rm -rf "$RESULTS"; mkdir -p "$RESULTS"
+
+log "restore and build ($CONFIG, warnings as errors)"
+if ! dotnet build S2SEndpoint.sln -c "$CONFIG" --nologo -v quiet -clp:ErrorsOnly; then
+  log "build failed"
+  add_counts 0 1 0
+  finish
+fi
+
+for project in tests/*/*.Tests.csproj; do
+  run_dotnet_suite "$project"
+done
+
+finish

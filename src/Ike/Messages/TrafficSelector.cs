@@ -44,12 +44,14 @@ public sealed record TrafficSelector(TrafficSelectorType TsType, byte IpProtocol
     public static TrafficSelector FromPrefix(IPAddress network, int prefixLength, byte ipProtocol = 0, ushort startPort = 0, ushort endPort = ushort.MaxValue)
     {
         var bytes = network.GetAddressBytes();
+        ArgumentOutOfRangeException.ThrowIfNegative(prefixLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, bytes.Length * 8);
         var start = (byte[])bytes.Clone();
         var end = (byte[])bytes.Clone();
         for (var bit = prefixLength; bit < bytes.Length * 8; bit++)
         {
             var mask = (byte)(0x80 >> (bit % 8));
-            start[bit / 8] &= (byte)~mask;
+            start[bit / 8] &= (byte)(0xFF ^ mask);
             end[bit / 8] |= mask;
         }
         var type = network.AddressFamily == AddressFamily.InterNetwork ? TrafficSelectorType.Ipv4AddressRange : TrafficSelectorType.Ipv6AddressRange;

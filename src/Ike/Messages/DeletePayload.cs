@@ -67,7 +67,7 @@ public sealed class DeletePayload(ProtocolId protocol, IReadOnlyList<uint> spis)
             error = ParseError.Syntax(PayloadType.Delete, offset + 1, $"SPI size {spiSize} for {protocol}, must be {expectedSize}");
             return false;
         }
-        if (protocol == ProtocolId.Ike ? count != 0 || body.Length != FixedSize : body.Length != FixedSize + (count * IpsecSpiSize) || count == 0)
+        if (protocol == ProtocolId.Ike ? count != 0 || body.Length != FixedSize : body.Length != FixedSize + (count * IpsecSpiSize))
         {
             error = ParseError.Syntax(PayloadType.Delete, offset + 2, $"{count} SPIs of {spiSize} octets do not fill a body of {body.Length} octets");
             return false;

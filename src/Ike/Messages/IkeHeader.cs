@@ -65,11 +65,12 @@ public readonly record struct IkeHeader(
             (byte)(version & 0x0F));
 
         // RFC 7296 3.1: "Implementations based on this version of IKE MUST set the major version to 2
-        // and MUST drop the messages with a higher major version number."
+        // and MUST drop the messages with a higher major version number." 3.10.1: for INVALID_MAJOR_VERSION
+        // "the closest version number that the recipient can support will be in the reply header".
         if (header.MajorVersion != SupportedMajorVersion)
         {
             error = new ParseError(null, VersionOffset, NotifyType.InvalidMajorVersion,
-                $"major version {header.MajorVersion}, this implementation speaks 2", [SupportedMajorVersion << 4]);
+                $"major version {header.MajorVersion}, this implementation speaks 2");
             return false;
         }
         error = default;

@@ -1,0 +1,271 @@
+using System.Buffers.Binary;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Messages;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Ike.Exchanges;
+
+/// <summary>
+/// Creates a Child SA (RFC 7296 1.3.1, 2.17), the first one inside IKE_AUTH or another in CREATE_CHILD_SA:
+/// ESP proposals with PFS when configured, traffic selectors narrowed by the responder (2.9), and on
+/// success both directions installed in the data plane. Tunnel mode only: a request for transport mode is
+/// answered in tunnel mode (1.3.1).
+/// </summary>
+internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? config) : IkeTask(sa, initiator)
+{
+    private uint _localSpi;
+    private byte[] _nonceI = [];
+    private byte[] _nonceR = [];
+    private KeyExchange? _keyExchange;
+    private byte[] _sharedSecret = [];
+    private Proposal? _chosen;
+    private ChildSuite? _suite;
+    private List<TrafficSelector> _tsi = [];
+    private List<TrafficSelector> _tsr = [];
+    private NotifyType _error;
+    private byte[] _errorData = [];
+    private uint _peerSpi;
+
+    public ChildSaConfig? Config { get; private set; } = config;
+
+    public override TaskType Type => TaskType.ChildCreate;
+    public override ExchangeType Exchange => ExchangeType.CreateChildSa;
+
+    public override TaskOutcome Build(OutgoingMessage message)
+    {
+        if (message.Exchange == ExchangeType.IkeSaInit)
+            return TaskOutcome.NeedMore;
+        return IsInitiator ? BuildRequest(message) : BuildResponse(message);
+    }
+
+    private TaskOutcome BuildRequest(OutgoingMessage message)
+    {
+        if (Config is null)
+            return TaskOutcome.Success;
+        var inAuth = message.Exchange == ExchangeType.IkeAuth;
+        if (_localSpi == 0)
+            _localSpi = Sa.Engine.Kernel.AllocateSpi();
+        var spi = SpiBytes(_localSpi);
+        // RFC 7296 1.2: the Child SA created in IKE_AUTH takes its keys from the IKE SA, without a KE payload.
+        var proposals = Config.EspProposals.Select(p => (inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).With(p.Number, spi)).ToList();
+        message.Add(new SecurityAssociationPayload(proposals));
+        if (!inAuth)
+        {
+            _nonceI = Sa.Engine.NewNonce();
+            message.Add(new NoncePayload(_nonceI));
+            var group = _keyExchange?.Method ?? FirstGroup(Config.EspProposals);
+            if (group != KeyExchangeMethod.None)
+            {
+                _keyExchange ??= KeyExchange.Create(group, Sa.Engine.Random);
+                message.Add(new KeyExchangePayload((ushort)group, _keyExchange.PublicValue));
+            }
+        }
+        message.Add(new TrafficSelectorPayload(true, Config.LocalTs));
+        message.Add(new TrafficSelectorPayload(false, Config.RemoteTs));
+        return TaskOutcome.NeedMore;
+    }
+
+    private static KeyExchangeMethod FirstGroup(IEnumerable<Proposal> proposals) =>
+        proposals.SelectMany(p => p.OfType(TransformType.KeyExchange)).Select(t => (KeyExchangeMethod)t.Id).FirstOrDefault();
+
+    public override TaskOutcome Process(IncomingMessage message)
+    {
+        if (message.Header.Exchange == ExchangeType.IkeSaInit)
+            return TaskOutcome.NeedMore;
+        return IsInitiator ? ProcessResponse(message) : ProcessRequest(message);
+    }
+
+    private TaskOutcome ProcessResponse(IncomingMessage response)
+    {
+        if (Config is null)
+            return TaskOutcome.Success;
+        var inAuth = response.Header.Exchange == ExchangeType.IkeAuth;
+        if (!inAuth && response.FindNotify(NotifyType.InvalidKePayload) is { } invalidKe && invalidKe.Data.Length == 2)
+        {
+            var group = (KeyExchangeMethod)BinaryPrimitives.ReadUInt16BigEndian(invalidKe.Data);
+            if (group != _keyExchange?.Method && Config.EspProposals.Any(p => p.OfType(TransformType.KeyExchange).Any(t => t.Id == (ushort)group)))
+            {
+                _keyExchange?.Dispose();
+                _keyExchange = KeyExchange.Create(group, Sa.Engine.Random);
+                return TaskOutcome.Restart;
+            }
+        }
+        if (response.FirstError() is { } error)
+            return Fail(error.NotifyType, true, error.NotifyType == NotifyType.NoProposalChosen
+                ? $"peer refused CHILD_SA {Config.Name} proposals ({IkeInitTask.Describe(Config.EspProposals)}) with NO_PROPOSAL_CHOSEN"
+                : $"peer refused CHILD_SA {Config.Name} with {error.NotifyType.ToRfcName()}");
+        var sa = response.Find<SecurityAssociationPayload>();
+        var tsi = response.FindTs(true);
+        var tsr = response.FindTs(false);
+        if (sa is null || tsi is null || tsr is null || sa.Proposals.Count != 1)
+            return Fail(NotifyType.InvalidSyntax, false, $"CHILD_SA {Config.Name} response lacks SA, TSi or TSr");
+        var chosen = sa.Proposals[0];
+        var offered = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
+        if (ProposalSelection.MatchChoice(offered, chosen) is null || !ChildSuite.TryFromProposal(chosen, out var suite, out var why) || chosen.Spi.Length != 4)
+            return Fail(NotifyType.NoProposalChosen, false, $"peer chose ESP {ProposalKeywords.Format(chosen)} for {Config.Name}, which was not offered");
+        // RFC 7296 2.9: the responder may narrow, never widen.
+        if (!TrafficSelectorNarrowing.IsSubset(tsi.Selectors, Config.LocalTs) || !TrafficSelectorNarrowing.IsSubset(tsr.Selectors, Config.RemoteTs))
+            return Fail(NotifyType.TsUnacceptable, false, $"peer's selectors {Join(tsi.Selectors)} === {Join(tsr.Selectors)} are not within ours");
+        if (!inAuth)
+        {
+            var nonce = response.Find<NoncePayload>();
+            if (nonce is null)
+                return Fail(NotifyType.InvalidSyntax, false, "CREATE_CHILD_SA response without a nonce");
+            _nonceR = nonce.Data;
+            if (suite.KeyExchange != KeyExchangeMethod.None)
+            {
+                var ke = response.Find<KeyExchangePayload>();
+                if (ke is null || _keyExchange is null || ke.Group != (ushort)suite.KeyExchange || _keyExchange.Method != suite.KeyExchange)
+                    return Fail(NotifyType.InvalidKePayload, false, $"PFS group mismatch for {Config.Name}: chose {suite.KeyExchange}");
+                if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out why))
+                    return Fail(NotifyType.InvalidSyntax, false, why);
+            }
+        }
+        _chosen = chosen;
+        _suite = suite;
+        _peerSpi = BinaryPrimitives.ReadUInt32BigEndian(chosen.Spi);
+        _tsi = [.. tsi.Selectors];
+        _tsr = [.. tsr.Selectors];
+        Install(inAuth);
+        return TaskOutcome.Success;
+    }
+
+    private TaskOutcome ProcessRequest(IncomingMessage request)
+    {
+        var inAuth = request.Header.Exchange == ExchangeType.IkeAuth;
+        var sa = request.Find<SecurityAssociationPayload>();
+        var tsi = request.FindTs(true);
+        var tsr = request.FindTs(false);
+        if (sa is null && inAuth)
+            return TaskOutcome.Success; // RFC 6023: a childless IKE_AUTH.
+        if (sa is null || tsi is null || tsr is null)
+            return Refuse(NotifyType.InvalidSyntax, "request lacks SA, TSi or TSr");
+        if (!inAuth)
+        {
+            var nonce = request.Find<NoncePayload>();
+            if (nonce is null)
+                return Refuse(NotifyType.InvalidSyntax, "CREATE_CHILD_SA request without a nonce");
+            _nonceI = nonce.Data;
+        }
+
+        // The first child whose selectors overlap the peer's, narrowed to what both allow (RFC 7296 2.9).
+        foreach (var candidate in Sa.Config.Children)
+        {
+            var narrowedI = TrafficSelectorNarrowing.Narrow(tsi.Selectors, candidate.RemoteTs);
+            var narrowedR = TrafficSelectorNarrowing.Narrow(tsr.Selectors, candidate.LocalTs);
+            if (narrowedI.Count > 0 && narrowedR.Count > 0)
+            {
+                Config = candidate;
+                _tsi = narrowedI;
+                _tsr = narrowedR;
+                break;
+            }
+        }
+        if (Config is null)
+            return Refuse(NotifyType.TsUnacceptable, $"no child accepts {Join(tsi.Selectors)} === {Join(tsr.Selectors)}");
+
+        var configured = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
+        var offered = sa.Proposals.Where(p => p.Spi.Length == 4).ToList();
+        _chosen = ProposalSelection.Select(configured, offered, []);
+        if (_chosen is null || !ChildSuite.TryFromProposal(_chosen, out var suite, out _))
+            return Refuse(NotifyType.NoProposalChosen,
+                $"no ESP proposal chosen for {Config.Name}: peer offered {IkeInitTask.Describe(sa.Proposals)}, configured {IkeInitTask.Describe(configured)}");
+        _suite = suite;
+        _peerSpi = BinaryPrimitives.ReadUInt32BigEndian(offered.First(p => p.Number == _chosen.Number).Spi);
+        if (!inAuth && suite.KeyExchange != KeyExchangeMethod.None)
+        {
+            var ke = request.Find<KeyExchangePayload>();
+            if (ke is null || ke.Group != (ushort)suite.KeyExchange)
+            {
+                var data = new byte[2];
+                BinaryPrimitives.WriteUInt16BigEndian(data, (ushort)suite.KeyExchange);
+                _errorData = data;
+                return Refuse(NotifyType.InvalidKePayload, $"PFS group {suite.KeyExchange} expected for {Config.Name}, peer sent {(ke is null ? "none" : ke.Group.ToString(System.Globalization.CultureInfo.InvariantCulture))}", quiet: true);
+            }
+            _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Engine.Random);
+            if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out var why))
+                return Refuse(NotifyType.InvalidSyntax, why);
+        }
+        return TaskOutcome.NeedMore;
+    }
+
+    private TaskOutcome BuildResponse(OutgoingMessage message)
+    {
+        if (_error != default)
+        {
+            message.AddNotify(_error, _errorData);
+            return TaskOutcome.Failed;
+        }
+        if (_chosen is null)
+            return TaskOutcome.Success;
+        var inAuth = message.Exchange == ExchangeType.IkeAuth;
+        _localSpi = Sa.Engine.Kernel.AllocateSpi();
+        message.Add(new SecurityAssociationPayload([_chosen.With(_chosen.Number, SpiBytes(_localSpi))]));
+        if (!inAuth)
+        {
+            _nonceR = Sa.Engine.NewNonce();
+            message.Add(new NoncePayload(_nonceR));
+            if (_keyExchange is not null)
+                message.Add(new KeyExchangePayload((ushort)_keyExchange.Method, _keyExchange.PublicValue));
+        }
+        message.Add(new TrafficSelectorPayload(true, _tsi));
+        message.Add(new TrafficSelectorPayload(false, _tsr));
+        Install(inAuth);
+        return TaskOutcome.Success;
+    }
+
+    /// <summary>Derives KEYMAT (RFC 7296 2.17) and installs both directions.</summary>
+    private void Install(bool inAuth)
+    {
+        var ni = inAuth ? Sa.NonceI : _nonceI;
+        var nr = inAuth ? Sa.NonceR : _nonceR;
+        using var keys = ChildKeys.Derive(Sa.Prf, Sa.Keys!.SkD, _suite!, _sharedSecret, ni, nr);
+        var (inEncr, inInteg, outEncr, outInteg) = IsInitiator
+            ? (keys.EncryptionResponderToInitiator, keys.IntegrityResponderToInitiator, keys.EncryptionInitiatorToResponder, keys.IntegrityInitiatorToResponder)
+            : (keys.EncryptionInitiatorToResponder, keys.IntegrityInitiatorToResponder, keys.EncryptionResponderToInitiator, keys.IntegrityResponderToInitiator);
+        // Selectors from our side: TSi is the initiator's, so the responder's local selectors are TSr.
+        var localTs = IsInitiator ? _tsi : _tsr;
+        var remoteTs = IsInitiator ? _tsr : _tsi;
+        var child = new ChildSa(Config!, Sa.Engine.NewChildId(), _localSpi, _peerSpi, _suite!, _chosen!, localTs, remoteTs, Sa.Engine.Now);
+        var install = new ChildSaInstall(Sa.Config.Name, Config!.Name, child.UniqueId, _localSpi, _peerSpi, _suite!,
+            [.. inEncr], [.. inInteg], [.. outEncr], [.. outInteg], localTs, remoteTs,
+            Sa.LocalEndpoint, Sa.RemoteEndpoint, Sa.NatDetected, Config.LifeBytes, Config.LifePackets);
+        SaTimers.ScheduleChild(Sa, child, Sa.Engine.Now);
+        Sa.Engine.Installed(Sa, child, install, rekeyed: false);
+        Clear();
+    }
+
+    private TaskOutcome Refuse(NotifyType notify, string detail, bool quiet = false)
+    {
+        _error = notify;
+        if (!quiet)
+            Sa.Engine.Failed(Sa, notify, false, detail);
+        Clear();
+        return TaskOutcome.NeedMore;
+    }
+
+    private TaskOutcome Fail(NotifyType notify, bool received, string detail)
+    {
+        Sa.Engine.Failed(Sa, notify, received, detail);
+        Clear();
+        return TaskOutcome.Failed;
+    }
+
+    private void Clear()
+    {
+        _keyExchange?.Dispose();
+        _keyExchange = null;
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(_sharedSecret);
+    }
+
+    public override void Abort() => Clear();
+
+    private static byte[] SpiBytes(uint spi)
+    {
+        var b = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(b, spi);
+        return b;
+    }
+
+    private static string Join(IEnumerable<TrafficSelector> selectors) => string.Join(' ', selectors);
+}

@@ -1,0 +1,57 @@
+using S2SEndpoint.Ike.Messages;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Ike.Exchanges;
+
+/// <summary>
+/// Deletes Child SAs (RFC 7296 1.4.1): the request names the sender's inbound SPIs; the response names
+/// the responder's inbound SPIs of the same SAs; then both remove them from the data plane.
+/// </summary>
+internal sealed class ChildDeleteTask(IkeSa sa, bool initiator, ChildSa? child) : IkeTask(sa, initiator)
+{
+    private readonly List<ChildSa> _deleting = child is null ? [] : [child];
+
+    public override TaskType Type => TaskType.ChildDelete;
+    public override ExchangeType Exchange => ExchangeType.Informational;
+
+    public override TaskOutcome Build(OutgoingMessage message)
+    {
+        if (IsInitiator)
+        {
+            _deleting.RemoveAll(c => !Sa.Children.Contains(c));
+            if (_deleting.Count == 0)
+                return TaskOutcome.Failed;
+            foreach (var c in _deleting)
+                c.State = ChildSaState.Deleting;
+            message.Add(new DeletePayload(ProtocolId.Esp, [.. _deleting.Select(c => c.InboundSpi)]));
+            return TaskOutcome.NeedMore;
+        }
+        // RFC 7296 1.4.1: "the responder ... MUST include the inbound SPIs of the paired SAs" in its response.
+        if (_deleting.Count > 0)
+            message.Add(new DeletePayload(ProtocolId.Esp, [.. _deleting.Select(c => c.InboundSpi)]));
+        foreach (var c in _deleting)
+            Sa.Engine.RemoveChild(Sa, c, "deleted by the peer");
+        return TaskOutcome.Success;
+    }
+
+    public override TaskOutcome Process(IncomingMessage message)
+    {
+        if (IsInitiator)
+        {
+            foreach (var c in _deleting)
+                Sa.Engine.RemoveChild(Sa, c, "deleted");
+            return TaskOutcome.Success;
+        }
+        foreach (var delete in message.Payloads.OfType<DeletePayload>().Where(d => d.Protocol == ProtocolId.Esp))
+        {
+            foreach (var spi in delete.Spis)
+            {
+                // The SPI in the request is the sender's inbound one: our outbound.
+                var c = Sa.Children.Find(x => x.OutboundSpi == spi);
+                if (c is not null && !_deleting.Contains(c))
+                    _deleting.Add(c);
+            }
+        }
+        return TaskOutcome.NeedMore;
+    }
+}

@@ -1,0 +1,99 @@
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Messages;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Ike.Exchanges;
+
+/// <summary>
+/// IKE_AUTH authentication with a pre-shared key (RFC 7296 1.2, 2.15): identities, INITIAL_CONTACT, and
+/// the AUTH payload over the signed octets; AUTHENTICATION_FAILED sent and understood (2.21.2). The
+/// signed octets are the same for a signature method, so certificate authentication plugs in here.
+/// </summary>
+internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initiator)
+{
+    public override TaskType Type => TaskType.IkeAuth;
+    public override ExchangeType Exchange => ExchangeType.IkeAuth;
+
+    public override TaskOutcome Build(OutgoingMessage message)
+    {
+        if (message.Exchange == ExchangeType.IkeSaInit)
+            return TaskOutcome.NeedMore;
+        var id = new IdentificationPayload(IsInitiator, Sa.Config.LocalId);
+        message.Add(id);
+        if (IsInitiator)
+        {
+            if (!Sa.Engine.Sas.Any(s => s != Sa && s.Config.Name == Sa.Config.Name && s.State == IkeSaState.Established))
+                message.AddNotify(NotifyType.InitialContact);
+            if (Sa.Config.RemoteId is { } remote)
+                message.Add(new IdentificationPayload(false, remote));
+        }
+        message.Add(new AuthenticationPayload(AuthMethod.SharedKeyMessageIntegrityCode, ComputeAuth(local: true, id.BodyToArray())));
+        if (IsInitiator)
+            return TaskOutcome.NeedMore;
+        Sa.Engine.Established(Sa);
+        return TaskOutcome.Success;
+    }
+
+    /// <summary>
+    /// RFC 7296 2.15: the initiator signs RealMessage1 | NonceRData | prf(SK_pi, IDi'), the responder
+    /// RealMessage2 | NonceIData | prf(SK_pr, IDr').
+    /// </summary>
+    private byte[] ComputeAuth(bool local, byte[] idBody)
+    {
+        var initiatorSide = local == IsInitiator;
+        var keys = Sa.Keys!;
+        var octets = PskAuthentication.SignedOctets(Sa.Prf,
+            initiatorSide ? Sa.InitRequest : Sa.InitResponse,
+            initiatorSide ? Sa.NonceR : Sa.NonceI,
+            initiatorSide ? keys.SkPi : keys.SkPr,
+            idBody);
+        return PskAuthentication.ComputeAuth(Sa.Prf, Sa.Config.PreSharedKey, octets);
+    }
+
+    public override TaskOutcome Process(IncomingMessage message)
+    {
+        if (message.Header.Exchange == ExchangeType.IkeSaInit)
+            return TaskOutcome.NeedMore;
+        if (IsInitiator && message.FindNotify(NotifyType.AuthenticationFailed) is not null)
+            return Fail(NotifyType.AuthenticationFailed, true, "peer refused our authentication with AUTHENTICATION_FAILED (check the pre-shared key and identities)");
+        if (IsInitiator && message.FirstError() is { } error && message.Find<AuthenticationPayload>() is null)
+            return Fail(error.NotifyType, true, $"peer answered IKE_AUTH with {error.NotifyType.ToRfcName()}");
+
+        var id = message.FindId(!IsInitiator);
+        var auth = message.Find<AuthenticationPayload>();
+        if (id is null || auth is null)
+            return Fail(NotifyType.InvalidSyntax, false, $"IKE_AUTH {(IsInitiator ? "response" : "request")} lacks {(id is null ? "the peer's ID" : "AUTH")}");
+        if (!IsInitiator && message.FindId(false) is { } wanted && !wanted.Identity.Equals(Sa.Config.LocalId))
+            return Fail(NotifyType.AuthenticationFailed, false, $"peer asked for identity '{wanted.Identity}', ours is '{Sa.Config.LocalId}'");
+        if (Sa.Config.RemoteId is { } expected && !expected.Equals(id.Identity))
+            return Fail(NotifyType.AuthenticationFailed, false, $"peer identity '{id.Identity}' is not the configured '{expected}'");
+        if (auth.Method != AuthMethod.SharedKeyMessageIntegrityCode)
+            return Fail(NotifyType.AuthenticationFailed, false, $"peer authenticates with {auth.Method}; this connection uses a pre-shared key");
+        var expectedAuth = ComputeAuth(local: false, id.BodyToArray());
+        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(expectedAuth, auth.Data))
+            return Fail(NotifyType.AuthenticationFailed, false, $"pre-shared key authentication of '{id.Identity}' failed (the keys differ)");
+        Sa.RemoteId = id.Identity;
+        if (!IsInitiator)
+            return TaskOutcome.NeedMore;
+        Sa.Engine.Established(Sa);
+        return TaskOutcome.Success;
+    }
+
+    private TaskOutcome Fail(NotifyType notify, bool received, string detail)
+    {
+        Sa.CloseReason = detail;
+        Sa.Engine.Failed(Sa, notify, received, detail);
+        if (!IsInitiator)
+        {
+            // RFC 7296 2.21.2: the responder answers with AUTHENTICATION_FAILED, and no SA comes up.
+            Sa.FatalNotify = (NotifyType.AuthenticationFailed, []);
+        }
+        else if (!received && Sa.OutboundCipher is not null)
+        {
+            // RFC 7296 2.21.2: "If the initiator's authentication of the responder fails, the initiator SHOULD
+            // send an INFORMATIONAL exchange with AUTHENTICATION_FAILED"; it is sent once, then the SA goes.
+            Sa.Engine.SendOnce(Sa, ExchangeType.Informational, NotifyPayload.Status(NotifyType.AuthenticationFailed));
+        }
+        return TaskOutcome.DestroySa;
+    }
+}

@@ -1,0 +1,53 @@
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Messages;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>The states of a Child SA as the engine tracks it.</summary>
+public enum ChildSaState
+{
+    Installed,
+    Rekeying,
+    Rekeyed,
+    Deleting,
+}
+
+/// <summary>
+/// A negotiated Child SA: its SPIs, algorithms, selectors and timers. The keys live in the data plane
+/// once installed; the engine keeps only what it needs to rekey and delete.
+/// </summary>
+public sealed class ChildSa
+{
+    internal ChildSa(ChildSaConfig config, uint uniqueId, uint inboundSpi, uint outboundSpi, ChildSuite suite, Proposal proposal,
+        IReadOnlyList<TrafficSelector> localTs, IReadOnlyList<TrafficSelector> remoteTs, DateTimeOffset established)
+    {
+        Config = config;
+        UniqueId = uniqueId;
+        InboundSpi = inboundSpi;
+        OutboundSpi = outboundSpi;
+        Suite = suite;
+        Proposal = proposal;
+        LocalTs = localTs;
+        RemoteTs = remoteTs;
+        Established = established;
+    }
+
+    public ChildSaConfig Config { get; }
+    public uint UniqueId { get; }
+    public uint InboundSpi { get; }
+    public uint OutboundSpi { get; }
+    public ChildSuite Suite { get; }
+    public Proposal Proposal { get; }
+    public IReadOnlyList<TrafficSelector> LocalTs { get; }
+    public IReadOnlyList<TrafficSelector> RemoteTs { get; }
+    public DateTimeOffset Established { get; }
+    public ChildSaState State { get; internal set; } = ChildSaState.Installed;
+
+    /// <summary>When to start a rekey (rekey_time less a random part of rand_time).</summary>
+    public DateTimeOffset RekeyAt { get; internal set; } = DateTimeOffset.MaxValue;
+
+    /// <summary>When the SA expires for good (life_time).</summary>
+    public DateTimeOffset ExpireAt { get; internal set; } = DateTimeOffset.MaxValue;
+
+    public override string ToString() => $"{Config.Name}{{{UniqueId}}} {InboundSpi:x8}_i {OutboundSpi:x8}_o";
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Messages;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>
+/// Everything the data plane needs to install one Child SA: both SPIs, the transform and the keys of
+/// each direction, the negotiated selectors, the outer endpoints and UDP encapsulation, and lifetimes.
+/// </summary>
+public sealed record ChildSaInstall(
+    string Connection,
+    string Child,
+    uint UniqueId,
+    uint InboundSpi,
+    uint OutboundSpi,
+    ChildSuite Suite,
+    byte[] InboundEncryptionKey,
+    byte[] InboundIntegrityKey,
+    byte[] OutboundEncryptionKey,
+    byte[] OutboundIntegrityKey,
+    IReadOnlyList<TrafficSelector> LocalTs,
+    IReadOnlyList<TrafficSelector> RemoteTs,
+    IPEndPoint LocalEndpoint,
+    IPEndPoint RemoteEndpoint,
+    bool UdpEncapsulation,
+    ulong LifeBytes,
+    ulong LifePackets)
+{
+    /// <summary>Keys stay out of logs: the record prints its identity only.</summary>
+    public override string ToString() => $"{Connection}/{Child}{{{UniqueId}}} in {InboundSpi:x8} out {OutboundSpi:x8}";
+}
+
+/// <summary>Traffic counters the data plane keeps for one Child SA, read by the engine for limits and liveness.</summary>
+public readonly record struct ChildSaUsage(ulong InboundBytes, ulong InboundPackets, ulong OutboundBytes, ulong OutboundPackets, DateTimeOffset? LastInbound);
+
+/// <summary>
+/// The data plane as the IKE engine sees it, as strongSwan's charon sees its kernel interface:
+/// SPIs are allocated there, Child SAs are installed and removed there, and usage is read from there.
+/// The engine calls it synchronously from the one consumer of an IKE SA.
+/// </summary>
+public interface IChildSaKernel
+{
+    /// <summary>A fresh inbound SPI, unique on this host, never below 256 (RFC 4303 2.1).</summary>
+    uint AllocateSpi();
+
+    /// <summary>Installs both directions of a Child SA; the outbound one replaces the traffic of any SA it rekeys.</summary>
+    void Install(ChildSaInstall childSa);
+
+    /// <summary>Removes both directions of the Child SA with this inbound SPI.</summary>
+    void Remove(uint inboundSpi, uint outboundSpi);
+
+    ChildSaUsage QueryUsage(uint inboundSpi);
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+using S2SEndpoint.Ike.Messages;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>
+/// The engine's log lines, source-generated with stable event IDs (1xxx for the IKE library). Information:
+/// SA lifecycle. Debug: exchange flow. Keys and secrets never appear here.
+/// </summary>
+internal sealed partial class EngineLog(ILogger logger)
+{
+    [LoggerMessage(1001, LogLevel.Information, "{Name}[{Id}] IKE SA established with {Remote} ({Proposal}), SPIs {SpiI:x16}_i {SpiR:x16}_r{Nat}")]
+    public partial void IkeSaEstablished(string name, uint id, string remote, string proposal, ulong spiI, ulong spiR, string nat);
+
+    [LoggerMessage(1002, LogLevel.Information, "{Name}[{Id}] IKE SA closed: {Reason}")]
+    public partial void IkeSaClosed(string name, uint id, string reason);
+
+    [LoggerMessage(1003, LogLevel.Information, "{Name}[{Id}] CHILD_SA {Child}{{{UniqueId}}} established ({Proposal}), SPIs {SpiIn:x8}_i {SpiOut:x8}_o, {LocalTs} === {RemoteTs}")]
+    public partial void ChildSaEstablished(string name, uint id, string child, uint uniqueId, string proposal, uint spiIn, uint spiOut, string localTs, string remoteTs);
+
+    [LoggerMessage(1004, LogLevel.Information, "{Name}[{Id}] CHILD_SA {Child}{{{UniqueId}}} closed ({SpiIn:x8}_i {SpiOut:x8}_o): {Reason}")]
+    public partial void ChildSaClosed(string name, uint id, string child, uint uniqueId, uint spiIn, uint spiOut, string reason);
+
+    [LoggerMessage(1005, LogLevel.Warning, "{Name}[{Id}] {Detail}")]
+    public partial void NegotiationFailed(string name, uint id, string detail);
+
+    [LoggerMessage(1006, LogLevel.Information, "{Name}[{Id}] initiating IKE SA to {Remote}")]
+    public partial void Initiating(string name, uint id, string remote);
+
+    [LoggerMessage(1010, LogLevel.Debug, "{Name}[{Id}] sending {Exchange} request {MessageId} [ {Payloads} ]")]
+    public partial void SendingRequest(string name, uint id, ExchangeType exchange, uint messageId, string payloads);
+
+    [LoggerMessage(1011, LogLevel.Debug, "{Name}[{Id}] sending {Exchange} response {MessageId} [ {Payloads} ]")]
+    public partial void SendingResponse(string name, uint id, ExchangeType exchange, uint messageId, string payloads);
+
+    [LoggerMessage(1012, LogLevel.Debug, "{Name}[{Id}] retransmit {Count} of {Exchange} request {MessageId}")]
+    public partial void Retransmitting(string name, uint id, ExchangeType exchange, uint messageId, int count);
+
+    [LoggerMessage(1013, LogLevel.Debug, "{Name}[{Id}] request {MessageId} retransmitted by the peer: resending the cached response")]
+    public partial void RetransmittingResponse(string name, uint id, uint messageId);
+
+    [LoggerMessage(1014, LogLevel.Debug, "dropped IKE datagram from {Remote}: {Reason}")]
+    public partial void Dropped(string remote, string reason);
+
+    [LoggerMessage(1015, LogLevel.Debug, "{Name}[{Id}] NAT detected: {Detail}; UDP encapsulation on port 4500")]
+    public partial void NatDetected(string name, uint id, string detail);
+}

@@ -1,0 +1,490 @@
+using System.Buffers.Binary;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Exchanges;
+using S2SEndpoint.Ike.Messages;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>
+/// The sans-I/O IKEv2 engine: datagrams, time and commands go in; datagrams to send, SA events and
+/// Child SA installs (through <see cref="IChildSaKernel"/>) come out. It owns no socket and no clock:
+/// the caller delivers what arrives with <see cref="Receive"/>, calls <see cref="OnTimer"/> when
+/// <see cref="NextDeadline"/> passes, and sends what <see cref="TakeOutgoing"/> returns. One consumer
+/// drives it; nothing in it takes a lock.
+/// </summary>
+public sealed class IkeEngine
+{
+    private readonly Dictionary<string, IkeSaConfig> _connections;
+    private readonly Dictionary<ulong, IkeSa> _sas = [];
+    private readonly List<Datagram> _outgoing = [];
+    private readonly List<IkeEvent> _events = [];
+    private readonly CookieJar _cookies;
+    private readonly TimeProvider _time;
+    private uint _nextSaId;
+    private uint _nextChildId;
+
+    public IkeEngine(IEnumerable<IkeSaConfig> connections, IChildSaKernel kernel, TimeProvider time, IRandomSource random, ILogger? logger = null, IkeEngineOptions? options = null)
+    {
+        _connections = connections.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        Kernel = kernel;
+        _time = time;
+        Random = random;
+        Options = options ?? new IkeEngineOptions();
+        Log = new EngineLog(logger ?? NullLogger.Instance);
+        _cookies = new CookieJar(random);
+    }
+
+    internal IChildSaKernel Kernel { get; }
+    internal IRandomSource Random { get; }
+    internal EngineLog Log { get; }
+    public IkeEngineOptions Options { get; }
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>Datagrams dropped before or instead of processing, by reason (for status and tests).</summary>
+    public Dictionary<string, long> Drops { get; } = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<IkeSa> Sas => _sas.Values;
+
+    public IReadOnlyCollection<IkeSaConfig> Connections => _connections.Values;
+
+    public int HalfOpenCount => _sas.Values.Count(s => !s.IsOriginalInitiator && s.State is IkeSaState.Connecting or IkeSaState.Authenticating);
+
+    public List<Datagram> TakeOutgoing()
+    {
+        var list = new List<Datagram>(_outgoing);
+        _outgoing.Clear();
+        return list;
+    }
+
+    public List<IkeEvent> TakeEvents()
+    {
+        var list = new List<IkeEvent>(_events);
+        _events.Clear();
+        return list;
+    }
+
+    /// <summary>The earliest moment <see cref="OnTimer"/> has work to do.</summary>
+    public DateTimeOffset NextDeadline
+    {
+        get
+        {
+            var next = DateTimeOffset.MaxValue;
+            foreach (var sa in _sas.Values)
+            {
+                var due = Min(sa.Tasks.NextDeadline, sa.Timers.Next(sa));
+                if (due < next)
+                    next = due;
+            }
+            return next;
+        }
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    // ---- commands ----
+
+    /// <summary>
+    /// Brings up a connection's children: on its established IKE SA if there is one, else on a new IKE SA
+    /// to the first of its remote addresses. <paramref name="child"/> null means every child.
+    /// </summary>
+    public void Initiate(string connection, string? child = null)
+    {
+        var config = Connection(connection);
+        var children = child is null ? config.Children : [.. config.Children.Where(c => c.Name == child)];
+        if (child is not null && children.Count == 0)
+            throw new ArgumentException($"connection '{connection}' has no child '{child}'; it has: {string.Join(", ", config.Children.Select(c => c.Name))}", nameof(child));
+        var sa = _sas.Values.FirstOrDefault(s => s.Config.Name == connection && s.IsOriginalInitiator && s.State != IkeSaState.Destroyed && s.State != IkeSaState.Deleting)
+            ?? _sas.Values.FirstOrDefault(s => s.Config.Name == connection && s.State == IkeSaState.Established);
+        if (sa is null)
+        {
+            StartIkeSa(config, 0, children);
+            return;
+        }
+        foreach (var c in children)
+        {
+            if (!sa.Children.Exists(x => x.Config.Name == c.Name) && !sa.Tasks.Queued.Any(t => t is ChildCreateTask cc && cc.Config == c))
+                sa.Tasks.Queue(new ChildCreateTask(sa, true, c));
+        }
+        sa.Tasks.Initiate();
+    }
+
+    private IkeSa StartIkeSa(IkeSaConfig config, int remoteIndex, IReadOnlyList<ChildSaConfig> children)
+    {
+        if (config.RemoteAddresses.Count == 0)
+            throw new InvalidOperationException($"connection '{config.Name}' has no remote_addrs to initiate to");
+        var local = new IPEndPoint(config.LocalAddresses.Count > 0 ? config.LocalAddresses[0] : IPAddress.Any, config.LocalPort);
+        var remote = new IPEndPoint(config.RemoteAddresses[remoteIndex], config.RemotePort);
+        var sa = new IkeSa(this, config, ++_nextSaId, true, NewSpi(), local, remote) { Created = Now, RemoteAddressIndex = remoteIndex, LastInbound = Now };
+        _sas.Add(sa.LocalSpi, sa);
+        Log.Initiating(config.Name, sa.Id, remote.ToString());
+        sa.Tasks.Queue(new IkeInitTask(sa, true));
+        sa.Tasks.Queue(new IkeNatdTask(sa, true));
+        sa.Tasks.Queue(new IkeAuthTask(sa, true));
+        if (children.Count > 0)
+            sa.Tasks.Queue(new ChildCreateTask(sa, true, children[0]));
+        foreach (var c in children.Skip(1))
+            sa.Tasks.Queue(new ChildCreateTask(sa, true, c));
+        sa.Tasks.Initiate();
+        return sa;
+    }
+
+    /// <summary>Deletes the connection's IKE SAs, and with them their Child SAs.</summary>
+    public void Terminate(string connection)
+    {
+        foreach (var sa in _sas.Values.Where(s => s.Config.Name == connection).ToList())
+            Terminate(sa);
+    }
+
+    internal void Terminate(IkeSa sa)
+    {
+        if (sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
+        {
+            Destroy(sa, "terminated before it was established");
+            return;
+        }
+        if (!sa.Tasks.IsQueued(TaskType.IkeDelete))
+        {
+            sa.Tasks.Queue(new IkeDeleteTask(sa, true));
+            sa.Tasks.Initiate();
+        }
+    }
+
+    /// <summary>Deletes one Child SA by name on every IKE SA of the connection.</summary>
+    public void TerminateChild(string connection, string child)
+    {
+        foreach (var sa in _sas.Values.Where(s => s.Config.Name == connection && s.State == IkeSaState.Established).ToList())
+        {
+            foreach (var c in sa.Children.Where(c => c.Config.Name == child && c.State == ChildSaState.Installed).ToList())
+                sa.Tasks.Queue(new ChildDeleteTask(sa, true, c));
+            sa.Tasks.Initiate();
+        }
+    }
+
+    /// <summary>Sends a liveness check now on the connection's established IKE SAs.</summary>
+    public void CheckLiveness(string connection)
+    {
+        foreach (var sa in _sas.Values.Where(s => s.Config.Name == connection && s.State == IkeSaState.Established))
+        {
+            if (!sa.Tasks.IsQueued(TaskType.IkeDpd))
+                sa.Tasks.Queue(new IkeDpdTask(sa, true));
+            sa.Tasks.Initiate();
+        }
+    }
+
+    private IkeSaConfig Connection(string name) =>
+        _connections.TryGetValue(name, out var c) ? c
+        : throw new ArgumentException($"no connection '{name}'; known: {string.Join(", ", _connections.Keys)}", nameof(name));
+
+    // ---- datagrams ----
+
+    /// <summary>Handles one received IKE message (without non-ESP marker). Never throws on its content.</summary>
+    public void Receive(Datagram datagram)
+    {
+        if (!IkeMessage.TryParse(datagram.Data, out var message, out var error))
+        {
+            Drop(null, datagram, error.ToString());
+            return;
+        }
+        var header = message.Header;
+        if (header.Exchange == ExchangeType.IkeSaInit && !header.IsResponse)
+        {
+            ReceiveInitRequest(message, datagram);
+            return;
+        }
+        var localSpi = header.IsFromInitiator ? header.ResponderSpi : header.InitiatorSpi;
+        if (!_sas.TryGetValue(localSpi, out var sa) || sa.IsOriginalInitiator == header.IsFromInitiator)
+        {
+            Drop(null, datagram, $"no IKE SA with SPI {localSpi:x16}");
+            return;
+        }
+        var remoteSpi = header.IsFromInitiator ? header.InitiatorSpi : header.ResponderSpi;
+        var expectedRemote = sa.IsOriginalInitiator ? sa.ResponderSpi : sa.InitiatorSpi;
+        if (remoteSpi != expectedRemote && !(header.Exchange == ExchangeType.IkeSaInit && sa.State == IkeSaState.Connecting))
+        {
+            Drop(sa, datagram, $"peer SPI {remoteSpi:x16} does not match {expectedRemote:x16}");
+            return;
+        }
+        sa.Tasks.Receive(message, datagram);
+    }
+
+    private void ReceiveInitRequest(IkeMessage message, Datagram datagram)
+    {
+        var header = message.Header;
+        if (header.ResponderSpi != 0 || header.MessageId != 0 || !header.IsFromInitiator)
+        {
+            Drop(null, datagram, "IKE_SA_INIT request with a responder SPI, a message ID or without the Initiator flag");
+            return;
+        }
+        // A retransmitted IKE_SA_INIT request reaches the half-open SA it created.
+        foreach (var existing in _sas.Values)
+        {
+            if (!existing.IsOriginalInitiator && existing.InitiatorSpi == header.InitiatorSpi && existing.RemoteEndpoint.Equals(datagram.Remote))
+            {
+                existing.Tasks.Receive(message, datagram);
+                return;
+            }
+        }
+        var config = FindConfig(datagram);
+        if (config is null)
+        {
+            Drop(null, datagram, $"no connection accepts {datagram.Remote.Address} on {datagram.Local.Address}");
+            return;
+        }
+        var halfOpen = HalfOpenCount;
+        if (halfOpen >= Options.HalfOpenLimit)
+        {
+            Drop(null, datagram, $"{halfOpen} half-open IKE SAs: the limit");
+            return;
+        }
+        if (halfOpen >= Options.CookieThreshold && !HasValidCookie(message, datagram))
+        {
+            SendCookie(message, datagram);
+            return;
+        }
+        var sa = new IkeSa(this, config, ++_nextSaId, false, NewSpi(), datagram.Local, datagram.Remote)
+        {
+            InitiatorSpi = header.InitiatorSpi,
+            Created = Now,
+            LastInbound = Now,
+        };
+        _sas.Add(sa.LocalSpi, sa);
+        sa.Tasks.Receive(message, datagram);
+    }
+
+    private IkeSaConfig? FindConfig(Datagram datagram)
+    {
+        foreach (var c in _connections.Values)
+        {
+            var localOk = c.LocalAddresses.Count == 0 || c.LocalAddresses.Any(a => a.Equals(datagram.Local.Address) || a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
+            var remoteOk = c.RemoteAddresses.Count == 0 || c.RemoteAddresses.Any(a => a.Equals(datagram.Remote.Address) || a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
+            if (localOk && remoteOk)
+                return c;
+        }
+        return null;
+    }
+
+    private bool HasValidCookie(IkeMessage message, Datagram datagram)
+    {
+        // RFC 7296 2.6: the initiator retries "with a Notify payload of type COOKIE containing the
+        // responder-supplied cookie data as the first payload".
+        if (message.Payloads.Count == 0 || message.Payloads[0] is not NotifyPayload { NotifyType: NotifyType.Cookie } cookie)
+            return false;
+        var nonce = message.Find<NoncePayload>();
+        return nonce is not null && _cookies.Verify(cookie.Data, nonce.Data, datagram.Remote.Address, message.Header.InitiatorSpi);
+    }
+
+    private void SendCookie(IkeMessage message, Datagram datagram)
+    {
+        var nonce = message.Find<NoncePayload>();
+        if (nonce is null)
+        {
+            Drop(null, datagram, "IKE_SA_INIT request without a nonce");
+            return;
+        }
+        var cookie = _cookies.Make(nonce.Data, datagram.Remote.Address, message.Header.InitiatorSpi);
+        var header = new IkeHeader(message.Header.InitiatorSpi, 0, PayloadType.Notify, ExchangeType.IkeSaInit, HeaderFlags.Response, 0, 0);
+        var response = new IkeMessage(header, [NotifyPayload.Status(NotifyType.Cookie, cookie)]).ToArray();
+        _outgoing.Add(new Datagram(datagram.Local, datagram.Remote, response));
+        Count("cookie requested");
+    }
+
+    /// <summary>Rotates the cookie secret; the gateway calls this every few minutes.</summary>
+    public void RotateCookieSecret() => _cookies.Rotate();
+
+    // ---- timers ----
+
+    /// <summary>Runs everything that is due: retransmits, half-open expiry, liveness checks, rekeys and expiry.</summary>
+    public void OnTimer()
+    {
+        var now = Now;
+        foreach (var sa in _sas.Values.ToList())
+        {
+            if (sa.State == IkeSaState.Destroyed)
+                continue;
+            sa.Tasks.OnTimer(now);
+            if (sa.State != IkeSaState.Destroyed)
+                sa.Timers.Run(sa, now);
+        }
+    }
+
+    // ---- called by SAs and tasks ----
+
+    internal void Send(IkeSa sa, byte[] data) => _outgoing.Add(new Datagram(sa.LocalEndpoint, sa.RemoteEndpoint, data));
+
+    internal void SendUnprotected(Datagram to, byte[] data) => _outgoing.Add(new Datagram(to.Local, to.Remote, data));
+
+    internal void Emit(IkeEvent e) => _events.Add(e);
+
+    /// <summary>Sends a one-off protected request that is not retransmitted (RFC 7296 2.21.2's AUTHENTICATION_FAILED).</summary>
+    internal void SendOnce(IkeSa sa, ExchangeType exchange, IkePayload payload)
+    {
+        var header = sa.Header(exchange, false, sa.Tasks.NextRequestId + 1);
+        Send(sa, SkProtection.Seal(header, [payload], sa.OutboundCipher!));
+    }
+
+    internal void Drop(IkeSa? sa, Datagram datagram, string reason)
+    {
+        Count(reason);
+        Log.Dropped(datagram.Remote.ToString(), sa is null ? reason : $"{sa}: {reason}");
+    }
+
+    private void Count(string reason)
+    {
+        // Reasons carry values (SPIs, offsets); count by the words before the first digit-bearing part.
+        var key = CounterKey(reason);
+        Drops[key] = Drops.GetValueOrDefault(key) + 1;
+    }
+
+    private static string CounterKey(string reason)
+    {
+        var colon = reason.IndexOf(':', StringComparison.Ordinal);
+        var head = colon > 0 ? reason[..colon] : reason;
+        return new string([.. head.Where(c => !char.IsDigit(c))]).Trim();
+    }
+
+    internal ulong NewSpi()
+    {
+        Span<byte> b = stackalloc byte[8];
+        ulong spi;
+        do
+        {
+            Random.Fill(b);
+            spi = BinaryPrimitives.ReadUInt64BigEndian(b);
+        }
+        while (spi == 0 || _sas.ContainsKey(spi));
+        return spi;
+    }
+
+    internal byte[] NewNonce()
+    {
+        var nonce = new byte[Options.NonceSize];
+        Random.Fill(nonce);
+        return nonce;
+    }
+
+    internal uint NewChildId() => ++_nextChildId;
+
+    /// <summary>The responder's SPI arrives with the IKE_SA_INIT response; the table keys on the local SPI, so nothing moves.</summary>
+    internal static void CreatePassiveTasks(IkeSa sa, Exchanges.IncomingMessage request, List<IkeTask> into)
+    {
+        switch (request.Header.Exchange)
+        {
+            case ExchangeType.IkeSaInit:
+                into.Add(new IkeInitTask(sa, false));
+                into.Add(new IkeNatdTask(sa, false));
+                into.Add(new IkeAuthTask(sa, false));
+                into.Add(new ChildCreateTask(sa, false, null));
+                break;
+            case ExchangeType.CreateChildSa:
+                if (sa.State != IkeSaState.Established)
+                    break;
+                into.Add(new ChildCreateTask(sa, false, null));
+                break;
+            case ExchangeType.Informational:
+                var deletes = request.Payloads.OfType<DeletePayload>().ToList();
+                if (deletes.Exists(d => d.Protocol == ProtocolId.Ike))
+                    into.Add(new IkeDeleteTask(sa, false));
+                else if (deletes.Count > 0)
+                    into.Add(new ChildDeleteTask(sa, false, null));
+                into.Add(new InformationalTask(sa));
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Installs a Child SA in the data plane and announces it.</summary>
+    internal void Installed(IkeSa sa, ChildSa child, ChildSaInstall install, bool rekeyed)
+    {
+        Kernel.Install(install);
+        sa.Children.Add(child);
+        var proposal = ProposalKeywords.Format(child.Proposal);
+        var local = string.Join(' ', child.LocalTs);
+        var remote = string.Join(' ', child.RemoteTs);
+        Log.ChildSaEstablished(sa.Config.Name, sa.Id, child.Config.Name, child.UniqueId, proposal, child.InboundSpi, child.OutboundSpi, local, remote);
+        Emit(new ChildSaEstablished(sa.Config.Name, sa.Id, child.Config.Name, child.UniqueId, child.InboundSpi, child.OutboundSpi, proposal, local, remote, rekeyed));
+    }
+
+    internal void RemoveChild(IkeSa sa, ChildSa child, string reason)
+    {
+        if (!sa.Children.Remove(child))
+            return;
+        Kernel.Remove(child.InboundSpi, child.OutboundSpi);
+        Log.ChildSaClosed(sa.Config.Name, sa.Id, child.Config.Name, child.UniqueId, child.InboundSpi, child.OutboundSpi, reason);
+        Emit(new ChildSaClosed(sa.Config.Name, sa.Id, child.Config.Name, child.UniqueId, child.InboundSpi, child.OutboundSpi, reason));
+    }
+
+    internal void Established(IkeSa sa)
+    {
+        sa.State = IkeSaState.Established;
+        sa.EstablishedAt = Now;
+        SaTimers.ScheduleIke(sa, Now);
+        var proposal = ProposalKeywords.Format(sa.Proposal!);
+        var nat = sa.NatDetected ? ", NAT-T" : "";
+        Log.IkeSaEstablished(sa.Config.Name, sa.Id, sa.RemoteEndpoint.ToString(), proposal, sa.InitiatorSpi, sa.ResponderSpi, nat);
+        Emit(new IkeSaEstablished(sa.Config.Name, sa.Id, sa.InitiatorSpi, sa.ResponderSpi, proposal, sa.RemoteId!, sa.NatDetected));
+    }
+
+    internal void Failed(IkeSa sa, NotifyType notify, bool received, string detail)
+    {
+        Log.NegotiationFailed(sa.Config.Name, sa.Id, detail);
+        Emit(new NegotiationFailed(sa.Config.Name, sa.Id, notify, received, detail));
+    }
+
+    /// <summary>Removes the SA, its Child SAs from the data plane, and its keys.</summary>
+    internal void Destroy(IkeSa sa, string reason)
+    {
+        if (sa.State == IkeSaState.Destroyed)
+            return;
+        var wasEstablished = sa.State is IkeSaState.Established or IkeSaState.Rekeying or IkeSaState.Deleting;
+        sa.State = IkeSaState.Destroyed;
+        sa.Tasks.AbortAll();
+        foreach (var child in sa.Children.ToList())
+            RemoveChild(sa, child, reason);
+        _sas.Remove(sa.LocalSpi);
+        sa.DisposeKeys();
+        var halfOpenResponder = !wasEstablished && !sa.IsOriginalInitiator && sa.CloseReason is null;
+        if (!halfOpenResponder || sa.Tasks.ExpectedRequestId > 1)
+        {
+            Log.IkeSaClosed(sa.Config.Name, sa.Id, reason);
+            Emit(new IkeSaClosed(sa.Config.Name, sa.Id, reason));
+        }
+    }
+
+    /// <summary>
+    /// Retransmissions ran out. An SA still connecting tries the next remote address (active-passive);
+    /// an established one is dead: dpd_action restart brings the connection up again.
+    /// </summary>
+    internal void GiveUp(IkeSa sa, string reason)
+    {
+        var config = sa.Config;
+        var connecting = sa.State is IkeSaState.Connecting or IkeSaState.Authenticating;
+        var children = sa.Children.Select(c => c.Config).Concat(
+            sa.Tasks.Queued.OfType<ChildCreateTask>().Select(t => t.Config!)).Distinct().ToList();
+        var established = !connecting;
+        var next = sa.RemoteAddressIndex + 1;
+        sa.CloseReason = reason;
+        Destroy(sa, established ? $"peer is dead: {reason}" : reason);
+        if (!sa.IsOriginalInitiator && !established)
+            return;
+        if (connecting && next < config.RemoteAddresses.Count)
+        {
+            StartIkeSa(config, next, children.Count > 0 ? children : config.Children);
+            return;
+        }
+        if (established && config.DpdAction == DpdAction.Restart && config.RemoteAddresses.Count > 0)
+            StartIkeSa(config, 0, children.Count > 0 ? children : config.Children);
+    }
+
+    internal static void MoveToNatPort(IkeSa sa)
+    {
+        // RFC 7296 2.23: after NAT detection the initiator moves to port 4500 for IKE_AUTH and beyond.
+        if (sa.LocalEndpoint.Port == NatTraversal.Port && sa.RemoteEndpoint.Port == NatTraversal.Port)
+            return;
+        sa.LocalEndpoint = new IPEndPoint(sa.LocalEndpoint.Address, NatTraversal.Port);
+        sa.RemoteEndpoint = new IPEndPoint(sa.RemoteEndpoint.Address, NatTraversal.Port);
+    }
+}

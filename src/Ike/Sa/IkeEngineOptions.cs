@@ -1,0 +1,29 @@
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>Engine-wide settings: retransmission (strongSwan's defaults) and the limits that bound half-open SAs.</summary>
+public sealed record IkeEngineOptions
+{
+    /// <summary>First retransmission timeout (strongSwan retransmit_timeout, 4 s).</summary>
+    public TimeSpan RetransmitBase { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Back-off factor (strongSwan retransmit_base, 1.8).</summary>
+    public double RetransmitFactor { get; init; } = 1.8;
+
+    /// <summary>Retransmissions before giving up (strongSwan retransmit_tries, 5).</summary>
+    public int RetransmitTries { get; init; } = 5;
+
+    /// <summary>Half-open SAs beyond which IKE_SA_INIT requests must carry a COOKIE (RFC 7296 2.6).</summary>
+    public int CookieThreshold { get; init; } = 10;
+
+    /// <summary>Half-open SAs beyond which new IKE_SA_INIT requests are dropped outright.</summary>
+    public int HalfOpenLimit { get; init; } = 1000;
+
+    /// <summary>How long a half-open SA may wait for its IKE_AUTH.</summary>
+    public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Nonce length sent (RFC 7296 2.10: at least half the PRF key size, at least 16; strongSwan sends 32).</summary>
+    public int NonceSize { get; init; } = 32;
+
+    public TimeSpan RetransmitTimeout(int retransmit) =>
+        TimeSpan.FromTicks((long)(RetransmitBase.Ticks * Math.Pow(RetransmitFactor, retransmit)));
+}

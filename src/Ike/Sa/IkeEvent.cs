@@ -1,0 +1,24 @@
+using S2SEndpoint.Ike.Messages;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>Something an operator or the gateway wants to know about: SA lifecycle and failures.</summary>
+public abstract record IkeEvent(string Connection, uint IkeSaId);
+
+public sealed record IkeSaEstablished(string Connection, uint IkeSaId, ulong InitiatorSpi, ulong ResponderSpi, string Proposal, Identity RemoteId, bool NatDetected)
+    : IkeEvent(Connection, IkeSaId);
+
+public sealed record IkeSaClosed(string Connection, uint IkeSaId, string Reason) : IkeEvent(Connection, IkeSaId);
+
+public sealed record ChildSaEstablished(string Connection, uint IkeSaId, string Child, uint UniqueId, uint InboundSpi, uint OutboundSpi, string Proposal, string LocalTs, string RemoteTs, bool Rekeyed)
+    : IkeEvent(Connection, IkeSaId);
+
+public sealed record ChildSaClosed(string Connection, uint IkeSaId, string Child, uint UniqueId, uint InboundSpi, uint OutboundSpi, string Reason)
+    : IkeEvent(Connection, IkeSaId);
+
+/// <summary>
+/// A negotiation failed: the notify sent or received (AUTHENTICATION_FAILED, NO_PROPOSAL_CHOSEN, ...)
+/// and a sentence for the log, which for a proposal mismatch names both sides' proposals.
+/// </summary>
+public sealed record NegotiationFailed(string Connection, uint IkeSaId, NotifyType Notify, bool ReceivedFromPeer, string Detail)
+    : IkeEvent(Connection, IkeSaId);

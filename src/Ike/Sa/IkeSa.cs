@@ -1,0 +1,124 @@
+using System.Net;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Messages;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>
+/// One IKE SA: who started it, its SPIs and endpoints, the negotiated algorithms and keys, the nonces
+/// and IKE_SA_INIT messages that IKE_AUTH signs, its Child SAs and its task manager. Only the engine's
+/// one consumer for this SA touches it.
+/// </summary>
+public sealed partial class IkeSa
+{
+    internal IkeSa(IkeEngine engine, IkeSaConfig config, uint id, bool originalInitiator, ulong localSpi, IPEndPoint local, IPEndPoint remote)
+    {
+        Engine = engine;
+        Config = config;
+        Id = id;
+        IsOriginalInitiator = originalInitiator;
+        LocalEndpoint = local;
+        RemoteEndpoint = remote;
+        if (originalInitiator)
+            InitiatorSpi = localSpi;
+        else
+            ResponderSpi = localSpi;
+        Tasks = new TaskManager(this);
+    }
+
+    internal IkeEngine Engine { get; }
+    public IkeSaConfig Config { get; internal set; }
+    public uint Id { get; }
+    public bool IsOriginalInitiator { get; }
+    public IkeSaState State { get; internal set; } = IkeSaState.Connecting;
+
+    public ulong InitiatorSpi { get; internal set; }
+    public ulong ResponderSpi { get; internal set; }
+    public ulong LocalSpi => IsOriginalInitiator ? InitiatorSpi : ResponderSpi;
+
+    public IPEndPoint LocalEndpoint { get; internal set; }
+    public IPEndPoint RemoteEndpoint { get; internal set; }
+
+    /// <summary>NAT detection results (RFC 7296 2.23): this host, or the peer, is behind a NAT.</summary>
+    public bool LocalBehindNat { get; internal set; }
+    public bool RemoteBehindNat { get; internal set; }
+    public bool NatDetected => LocalBehindNat || RemoteBehindNat;
+
+    public IkeSuite? Suite { get; internal set; }
+    public Proposal? Proposal { get; internal set; }
+    internal IkeKeys? Keys { get; set; }
+    internal IkeCipher? OutboundCipher { get; set; }
+    internal IkeCipher? InboundCipher { get; set; }
+
+    internal byte[] NonceI { get; set; } = [];
+    internal byte[] NonceR { get; set; } = [];
+
+    /// <summary>The IKE_SA_INIT request and response exactly as sent and received: RealMessage1 and 2 of RFC 7296 2.15.</summary>
+    internal byte[] InitRequest { get; set; } = [];
+    internal byte[] InitResponse { get; set; } = [];
+
+    public Identity? RemoteId { get; internal set; }
+    public bool PeerSupportsFragmentation { get; internal set; }
+
+    public List<ChildSa> Children { get; } = [];
+
+    internal TaskManager Tasks { get; }
+
+    internal SaTimers Timers { get; } = new();
+
+    public DateTimeOffset Created { get; internal set; }
+    public DateTimeOffset EstablishedAt { get; internal set; }
+    public DateTimeOffset RekeyAt { get; internal set; } = DateTimeOffset.MaxValue;
+    public DateTimeOffset ExpireAt { get; internal set; } = DateTimeOffset.MaxValue;
+
+    /// <summary>When a valid message last arrived from the peer: the start of the liveness quiet time.</summary>
+    public DateTimeOffset LastInbound { get; internal set; }
+
+    /// <summary>Which of the configured remote addresses this SA uses (active-passive failover).</summary>
+    internal int RemoteAddressIndex { get; set; }
+
+    /// <summary>A fatal error a responder task wants sent as the only payload of its response.</summary>
+    internal (NotifyType Type, byte[] Data)? FatalNotify { get; set; }
+
+    /// <summary>Why the SA went, for the closing event and log.</summary>
+    internal string? CloseReason { get; set; }
+
+    public Prf Prf => Suite?.Prf ?? throw new InvalidOperationException("IKE SA has no PRF before IKE_SA_INIT completes");
+
+    /// <summary>The header for a message of this SA (RFC 7296 3.1 flags: Initiator as the original initiator, Response).</summary>
+    internal IkeHeader Header(ExchangeType exchange, bool response, uint messageId) => new(
+        InitiatorSpi, ResponderSpi, PayloadType.NoNextPayload, exchange,
+        (IsOriginalInitiator ? HeaderFlags.Initiator : HeaderFlags.None) | (response ? HeaderFlags.Response : HeaderFlags.None),
+        messageId, 0);
+
+    /// <summary>Derives the keys and ciphers once both nonces and the shared secret are known (RFC 7296 2.14).</summary>
+    internal void DeriveKeys(IkeSuite suite, ReadOnlySpan<byte> sharedSecret, ReadOnlySpan<byte> skeyseedOverride = default)
+    {
+        Suite = suite;
+        var skeyseed = skeyseedOverride.IsEmpty
+            ? IkeKeys.ComputeSkeyseed(suite.Prf, NonceI, NonceR, sharedSecret)
+            : skeyseedOverride.ToArray();
+        Keys?.Dispose();
+        Keys = IkeKeys.Derive(suite, skeyseed, NonceI, NonceR, InitiatorSpi, ResponderSpi);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(skeyseed);
+        OutboundCipher?.Dispose();
+        InboundCipher?.Dispose();
+        var (outEncr, outInteg, inEncr, inInteg) = IsOriginalInitiator
+            ? (Keys.SkEi, Keys.SkAi, Keys.SkEr, Keys.SkAr)
+            : (Keys.SkEr, Keys.SkAr, Keys.SkEi, Keys.SkAi);
+        OutboundCipher = IkeCipher.Create(suite, outEncr, outInteg, Engine.Random);
+        InboundCipher = IkeCipher.Create(suite, inEncr, inInteg, Engine.Random);
+    }
+
+    internal void DisposeKeys()
+    {
+        Keys?.Dispose();
+        OutboundCipher?.Dispose();
+        InboundCipher?.Dispose();
+        Keys = null;
+        OutboundCipher = null;
+        InboundCipher = null;
+    }
+
+    public override string ToString() => $"{Config.Name}[{Id}]";
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using S2SEndpoint.Ike.Messages;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>What to do when a peer stops answering liveness checks (swanctl's dpd_action).</summary>
+public enum DpdAction
+{
+    /// <summary>Close the SAs and wait.</summary>
+    Clear,
+    /// <summary>Close the SAs and establish them again at once.</summary>
+    Restart,
+}
+
+/// <summary>
+/// One connection as the engine sees it, mirroring swanctl.conf's connections.NAME: addresses, IKE
+/// proposals, identities and secrets, lifetimes and liveness, and its children.
+/// </summary>
+public sealed record IkeSaConfig
+{
+    public required string Name { get; init; }
+
+    /// <summary>Local addresses to use; the first is the source for initiating.</summary>
+    public IReadOnlyList<IPAddress> LocalAddresses { get; init; } = [];
+
+    /// <summary>Peer addresses, tried in order when initiating (active-passive gateways).</summary>
+    public IReadOnlyList<IPAddress> RemoteAddresses { get; init; } = [];
+
+    public int LocalPort { get; init; } = 500;
+    public int RemotePort { get; init; } = 500;
+
+    /// <summary>IKE proposals, most preferred first; the responder selects in this order.</summary>
+    public required IReadOnlyList<Proposal> Proposals { get; init; }
+
+    public required Identity LocalId { get; init; }
+
+    /// <summary>The identity the peer must prove; null accepts any identity the PSK lookup knows.</summary>
+    public Identity? RemoteId { get; init; }
+
+    /// <summary>The pre-shared key for this connection's peers. Never logged.</summary>
+    public required byte[] PreSharedKey { get; init; }
+
+    public TimeSpan RekeyTime { get; init; } = TimeSpan.FromHours(4);
+
+    /// <summary>Hard lifetime of the IKE SA; zero means RekeyTime plus 10%, as swanctl derives it.</summary>
+    public TimeSpan LifeTime { get; init; }
+
+    /// <summary>Random jitter subtracted from the rekey time.</summary>
+    public TimeSpan RandTime { get; init; }
+
+    /// <summary>Quiet time after which a liveness check is sent; zero disables liveness checks.</summary>
+    public TimeSpan DpdDelay { get; init; }
+
+    /// <summary>How long an unanswered liveness check may go before the peer is declared dead; zero uses the retransmission limit.</summary>
+    public TimeSpan DpdTimeout { get; init; }
+
+    public DpdAction DpdAction { get; init; } = DpdAction.Clear;
+
+    /// <summary>Offer and accept IKE message fragmentation (RFC 7383).</summary>
+    public bool Fragmentation { get; init; } = true;
+
+    /// <summary>Largest IKE datagram sent before fragmenting (RFC 7383 2.5.1; 1280 minus IP/UDP for IPv6 safety).</summary>
+    public int FragmentSize { get; init; } = 1232;
+
+    /// <summary>Always encapsulate in UDP, faking a NAT (as strongSwan's "encap = yes").</summary>
+    public bool ForceEncapsulation { get; init; }
+
+    public IReadOnlyList<ChildSaConfig> Children { get; init; } = [];
+
+    public TimeSpan EffectiveLifeTime => LifeTime > TimeSpan.Zero ? LifeTime : RekeyTime + (RekeyTime / 10);
+}
+
+/// <summary>How and when a child comes up (swanctl's start_action).</summary>
+public enum StartAction
+{
+    None,
+    Start,
+    Trap,
+}
+
+/// <summary>One child of a connection, mirroring swanctl.conf's children.NAME.</summary>
+public sealed record ChildSaConfig
+{
+    public required string Name { get; init; }
+
+    public required IReadOnlyList<TrafficSelector> LocalTs { get; init; }
+    public required IReadOnlyList<TrafficSelector> RemoteTs { get; init; }
+
+    /// <summary>ESP proposals, most preferred first; a key exchange transform means PFS.</summary>
+    public required IReadOnlyList<Proposal> EspProposals { get; init; }
+
+    public TimeSpan RekeyTime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Hard lifetime; zero means RekeyTime plus 10%.</summary>
+    public TimeSpan LifeTime { get; init; }
+
+    public TimeSpan RandTime { get; init; }
+
+    /// <summary>Soft and hard byte and packet limits; zero means none.</summary>
+    public ulong RekeyBytes { get; init; }
+    public ulong LifeBytes { get; init; }
+    public ulong RekeyPackets { get; init; }
+    public ulong LifePackets { get; init; }
+
+    public StartAction StartAction { get; init; } = StartAction.None;
+
+    public TimeSpan EffectiveLifeTime => LifeTime > TimeSpan.Zero ? LifeTime : RekeyTime + (RekeyTime / 10);
+}

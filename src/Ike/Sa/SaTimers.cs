@@ -1,0 +1,89 @@
+using S2SEndpoint.Ike.Exchanges;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>
+/// The timers of one IKE SA apart from retransmission: half-open expiry, liveness checks after a quiet
+/// delay (RFC 7296 2.4), and the hard lifetimes of the IKE SA and its Child SAs. Deadlines are plain
+/// times; the engine asks for the next one and runs what is due.
+/// </summary>
+internal sealed class SaTimers
+{
+    /// <summary>When the outstanding liveness check started; null when none is under way.</summary>
+    public DateTimeOffset? DpdStarted { get; set; }
+
+    public DateTimeOffset Next(IkeSa sa)
+    {
+        var next = DateTimeOffset.MaxValue;
+        if (sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
+            return sa.IsOriginalInitiator ? next : sa.Created + sa.Engine.Options.HalfOpenTimeout;
+        if (sa.State != IkeSaState.Established)
+            return next;
+        next = Min(next, sa.ExpireAt);
+        foreach (var c in sa.Children)
+            next = Min(next, c.ExpireAt);
+        if (sa.Config.DpdDelay > TimeSpan.Zero)
+        {
+            next = DpdStarted is { } started
+                ? Min(next, sa.Config.DpdTimeout > TimeSpan.Zero ? started + sa.Config.DpdTimeout : DateTimeOffset.MaxValue)
+                : Min(next, LastHeard(sa) + sa.Config.DpdDelay);
+        }
+        return next;
+    }
+
+    public void Run(IkeSa sa, DateTimeOffset now)
+    {
+        if (sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
+        {
+            if (!sa.IsOriginalInitiator && now >= sa.Created + sa.Engine.Options.HalfOpenTimeout)
+                sa.Engine.Destroy(sa, "half-open IKE SA expired");
+            return;
+        }
+        if (sa.State != IkeSaState.Established)
+            return;
+        if (now >= sa.ExpireAt)
+        {
+            sa.Engine.Terminate(sa);
+            return;
+        }
+        foreach (var child in sa.Children.Where(c => now >= c.ExpireAt && c.State == ChildSaState.Installed).ToList())
+        {
+            child.State = ChildSaState.Deleting;
+            sa.Tasks.Queue(new ChildDeleteTask(sa, true, child));
+        }
+        if (sa.Config.DpdDelay > TimeSpan.Zero)
+        {
+            if (DpdStarted is { } started)
+            {
+                if (sa.Config.DpdTimeout > TimeSpan.Zero && now >= started + sa.Config.DpdTimeout)
+                {
+                    sa.Engine.GiveUp(sa, $"no answer to a liveness check within {sa.Config.DpdTimeout.TotalSeconds:0} s");
+                    return;
+                }
+            }
+            else if (now >= LastHeard(sa) + sa.Config.DpdDelay && !sa.Tasks.HasActiveExchange && !sa.Tasks.IsQueued(TaskType.IkeDpd))
+            {
+                sa.Tasks.Queue(new IkeDpdTask(sa, true));
+            }
+        }
+        sa.Tasks.Initiate();
+    }
+
+    /// <summary>The last sign of life: an IKE message, or an ESP packet the data plane counted.</summary>
+    private static DateTimeOffset LastHeard(IkeSa sa)
+    {
+        var last = sa.LastInbound;
+        foreach (var c in sa.Children)
+        {
+            if (sa.Engine.Kernel.QueryUsage(c.InboundSpi).LastInbound is { } esp && esp > last)
+                last = esp;
+        }
+        return last;
+    }
+
+    public static void ScheduleIke(IkeSa sa, DateTimeOffset now) => sa.ExpireAt = now + sa.Config.EffectiveLifeTime;
+
+    public static void ScheduleChild(IkeSa sa, ChildSa child, DateTimeOffset now) => child.ExpireAt = now + child.Config.EffectiveLifeTime;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+}

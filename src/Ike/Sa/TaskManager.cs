@@ -1,0 +1,437 @@
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Exchanges;
+using S2SEndpoint.Ike.Messages;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>
+/// The exchange machinery of one IKE SA (RFC 7296 2.1 to 2.3): queued tasks waiting to start an exchange,
+/// the active tasks of our outstanding request, the passive tasks answering the peer's, the message IDs
+/// of both directions with a window of one, retransmission with back-off, the cached last response, and
+/// fragmentation of what is sent and reassembly of what arrives (RFC 7383).
+/// </summary>
+internal sealed class TaskManager(IkeSa sa)
+{
+    private readonly List<IkeTask> _queued = [];
+    private readonly List<IkeTask> _active = [];
+    private readonly List<IkeTask> _passive = [];
+    private ExchangeType _activeExchange;
+
+    private uint _nextRequestId;
+    private uint _expectedRequestId;
+
+    private List<byte[]> _outstanding = [];
+    private int _retransmits;
+    private DateTimeOffset _retransmitAt = DateTimeOffset.MaxValue;
+
+    private List<byte[]> _lastResponse = [];
+    private readonly List<byte[]> _lastRequestDatagrams = [];
+    private FragmentBuffer? _fragments;
+
+    public bool HasActiveExchange => _active.Count > 0;
+    public uint NextRequestId => _nextRequestId;
+    public uint ExpectedRequestId => _expectedRequestId;
+    public IReadOnlyList<IkeTask> Queued => _queued;
+
+    public DateTimeOffset NextDeadline => _retransmitAt;
+
+    public void Queue(IkeTask task)
+    {
+        _queued.Add(task);
+        // A stable sort by priority: delete before create before rekey before liveness.
+        var ordered = _queued.OrderBy(t => t.Type).ToList();
+        _queued.Clear();
+        _queued.AddRange(ordered);
+    }
+
+    public bool IsQueued(TaskType type) => _queued.Exists(t => t.Type == type) || _active.Exists(t => t.Type == type);
+
+    public void AddPassive(IkeTask task) => _passive.Add(task);
+
+    /// <summary>Starts the next exchange if none is outstanding.</summary>
+    public void Initiate()
+    {
+        if (_active.Count > 0 || _queued.Count == 0 || sa.State == IkeSaState.Destroyed)
+            return;
+        if (sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
+        {
+            // A new SA runs init, NAT detection, auth and the first child together.
+            _active.AddRange(_queued);
+            _queued.Clear();
+            _activeExchange = sa.State == IkeSaState.Connecting ? ExchangeType.IkeSaInit : ExchangeType.IkeAuth;
+        }
+        else
+        {
+            var task = _queued[0];
+            _queued.RemoveAt(0);
+            _active.Add(task);
+            _activeExchange = task.Exchange;
+        }
+        BuildAndSendRequest();
+    }
+
+    private void BuildAndSendRequest()
+    {
+        var message = new OutgoingMessage(_activeExchange, isResponse: false);
+        for (var i = 0; i < _active.Count; i++)
+        {
+            var task = _active[i];
+            var status = task.Build(message);
+            switch (status)
+            {
+                case TaskOutcome.Success:
+                case TaskOutcome.NeedMore:
+                    break;
+                case TaskOutcome.Failed:
+                    task.Abort();
+                    _active.RemoveAt(i--);
+                    break;
+                default:
+                    sa.Engine.Destroy(sa, sa.CloseReason ?? $"{task.Type} could not build its request");
+                    return;
+            }
+        }
+        if (_active.Count == 0)
+        {
+            Initiate();
+            return;
+        }
+        _outstanding = Encode(message, _nextRequestId);
+        _retransmits = 0;
+        _retransmitAt = sa.Engine.Now + sa.Engine.Options.RetransmitTimeout(0);
+        sa.Engine.Log.SendingRequest(sa.Config.Name, sa.Id, _activeExchange, _nextRequestId, Describe(message.Payloads));
+        SendAll(_outstanding);
+    }
+
+    /// <summary>Handles a message whose header names this SA. The engine has parsed the outer message.</summary>
+    public void Receive(IkeMessage message, Datagram datagram)
+    {
+        var header = message.Header;
+        if (header.IsResponse)
+        {
+            // RFC 7296 2.3: a response must match the outstanding request's message ID.
+            if (_active.Count == 0 || header.MessageId != _nextRequestId || header.Exchange != _activeExchange)
+            {
+                sa.Engine.Drop(sa, datagram, "response matches no outstanding request");
+                return;
+            }
+            if (!TryOpen(message, datagram, out var payloads))
+                return;
+            ProcessResponse(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote));
+        }
+        else
+        {
+            if (_expectedRequestId > 0 && header.MessageId == _expectedRequestId - 1 && _lastResponse.Count > 0 && IsRetransmission(datagram.Data))
+            {
+                // RFC 7296 2.1: a retransmitted request is answered with the cached response, not processed again.
+                sa.Engine.Log.RetransmittingResponse(sa.Config.Name, sa.Id, header.MessageId);
+                SendAll(_lastResponse);
+                return;
+            }
+            if (header.MessageId != _expectedRequestId)
+            {
+                sa.Engine.Drop(sa, datagram, $"request message ID {header.MessageId}, expected {_expectedRequestId}");
+                return;
+            }
+            if (!TryOpen(message, datagram, out var payloads))
+                return;
+            if (MessageRules.IsProtected(header.Exchange))
+            {
+                // An authenticated request shows where the peer is now (its move to port 4500 behind a NAT).
+                sa.LocalEndpoint = datagram.Local;
+                sa.RemoteEndpoint = datagram.Remote;
+            }
+            ProcessRequest(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote), datagram);
+        }
+    }
+
+    private bool IsRetransmission(byte[] data)
+    {
+        foreach (var previous in _lastRequestDatagrams)
+        {
+            if (previous.AsSpan().SequenceEqual(data))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Decrypts and checks a message; false when it was dropped (and counted) or is an incomplete fragment.</summary>
+    private bool TryOpen(IkeMessage message, Datagram datagram, out IReadOnlyList<IkePayload> payloads)
+    {
+        payloads = message.Payloads;
+        var exchange = message.Header.Exchange;
+        ParseError error;
+        if (MessageRules.IsProtected(exchange))
+        {
+            if (sa.InboundCipher is null)
+            {
+                sa.Engine.Drop(sa, datagram, "protected message before keys exist");
+                return false;
+            }
+            var last = message.Payloads.Count > 0 ? message.Payloads[^1] : null;
+            if (last is EncryptedFragmentPayload fragment)
+            {
+                if (!SkProtection.TryOpenFragment(message, sa.InboundCipher, out var content, out error))
+                {
+                    sa.Engine.Drop(sa, datagram, error.ToString());
+                    return false;
+                }
+                sa.LastInbound = sa.Engine.Now;
+                _fragments ??= new FragmentBuffer();
+                if (!_fragments.TryAdd(message.Header.MessageId, message.Header.IsResponse, fragment, content, out var whole, out var first))
+                    return false;
+                _fragments = null;
+                var list = new List<IkePayload>();
+                if (!PayloadChain.TryRead(first, whole, 0, list, out error))
+                {
+                    RejectProtected(message, datagram, error);
+                    return false;
+                }
+                payloads = list;
+            }
+            else if (last is EncryptedPayload && message.Payloads.Count == 1)
+            {
+                if (!SkProtection.TryOpen(message, sa.InboundCipher, out var inner, out error))
+                {
+                    if (error.Notify == NotifyType.None)
+                        sa.Engine.Drop(sa, datagram, error.ToString());
+                    else
+                        RejectProtected(message, datagram, error);
+                    return false;
+                }
+                sa.LastInbound = sa.Engine.Now;
+                payloads = inner;
+            }
+            else
+            {
+                // RFC 7296 3.14: messages after IKE_SA_INIT are protected; plaintext ones are ignored.
+                sa.Engine.Drop(sa, datagram, $"{exchange} message without an SK payload");
+                return false;
+            }
+        }
+        if (!MessageRules.TryValidate(exchange, payloads, out error))
+        {
+            RejectProtected(message, datagram, error);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// An authenticated request that breaks the rules gets the RFC notify in a response (RFC 7296 2.21.2);
+    /// anything else is dropped and counted.
+    /// </summary>
+    private void RejectProtected(IkeMessage message, Datagram datagram, ParseError error)
+    {
+        sa.Engine.Drop(sa, datagram, error.ToString());
+        if (message.Header.IsResponse || message.Header.MessageId != _expectedRequestId || error.Notify == NotifyType.None ||
+            !MessageRules.IsProtected(message.Header.Exchange))
+            return;
+        var response = new OutgoingMessage(message.Header.Exchange, isResponse: true);
+        response.AddNotify(error.Notify, error.NotifyData);
+        SendResponse(response, message.Header.MessageId, datagram.Data);
+    }
+
+    private void ProcessResponse(Exchanges.IncomingMessage response)
+    {
+        _retransmitAt = DateTimeOffset.MaxValue;
+        _outstanding = [];
+        var restart = false;
+        for (var i = 0; i < _active.Count; i++)
+        {
+            var task = _active[i];
+            var status = task.Process(response);
+            switch (status)
+            {
+                case TaskOutcome.NeedMore:
+                    break;
+                case TaskOutcome.Restart:
+                    restart = true;
+                    break;
+                case TaskOutcome.Success:
+                    _active.RemoveAt(i--);
+                    break;
+                case TaskOutcome.Failed:
+                    task.Abort();
+                    _active.RemoveAt(i--);
+                    break;
+                case TaskOutcome.DestroySa:
+                    sa.Engine.Destroy(sa, sa.CloseReason ?? $"{task.Type} ended the IKE SA");
+                    return;
+            }
+        }
+        if (sa.State == IkeSaState.Destroyed)
+            return;
+        if (restart)
+        {
+            // RFC 7296 2.6 and 1.2: a retried IKE_SA_INIT is a new first message, message ID zero again;
+            // a retried CREATE_CHILD_SA is a new exchange with the next message ID.
+            if (_activeExchange != ExchangeType.IkeSaInit)
+                _nextRequestId++;
+            BuildAndSendRequest();
+            return;
+        }
+        _nextRequestId++;
+        if (_active.Count > 0)
+        {
+            _activeExchange = sa.State == IkeSaState.Authenticating ? ExchangeType.IkeAuth : _active[0].Exchange;
+            BuildAndSendRequest();
+            return;
+        }
+        Initiate();
+    }
+
+    private void ProcessRequest(Exchanges.IncomingMessage request, Datagram datagram)
+    {
+        if (_passive.Count == 0)
+            IkeEngine.CreatePassiveTasks(sa, request, _passive);
+        var exchange = request.Header.Exchange;
+        var destroy = false;
+        foreach (var task in _passive)
+        {
+            var status = task.Process(request);
+            if (status == TaskOutcome.DestroySa)
+            {
+                destroy = true;
+                break;
+            }
+        }
+        var response = new OutgoingMessage(exchange, isResponse: true);
+        if (destroy && sa.FatalNotify is { } fatal)
+        {
+            response.AddNotify(fatal.Type, fatal.Data);
+        }
+        else if (!destroy)
+        {
+            for (var i = 0; i < _passive.Count; i++)
+            {
+                var status = _passive[i].Build(response);
+                if (status == TaskOutcome.NeedMore)
+                    continue;
+                if (status == TaskOutcome.DestroySa)
+                    destroy = true;
+                _passive.RemoveAt(i--);
+            }
+        }
+        SendResponse(response, request.Header.MessageId, datagram.Data);
+        if (destroy)
+            sa.Engine.Destroy(sa, sa.CloseReason ?? "closed on the peer's request");
+        else if (sa.State != IkeSaState.Destroyed)
+            Initiate();
+    }
+
+    private void SendResponse(OutgoingMessage response, uint messageId, byte[] requestDatagram)
+    {
+        if (messageId == _expectedRequestId)
+        {
+            _expectedRequestId++;
+            _lastRequestDatagrams.Clear();
+        }
+        _lastRequestDatagrams.Add(requestDatagram);
+        _lastResponse = Encode(response, messageId);
+        sa.Engine.Log.SendingResponse(sa.Config.Name, sa.Id, response.Exchange, messageId, Describe(response.Payloads));
+        SendAll(_lastResponse);
+    }
+
+    /// <summary>Writes a message in wire order; protected messages larger than the fragment size are split (RFC 7383 2.5).</summary>
+    private List<byte[]> Encode(OutgoingMessage message, uint messageId)
+    {
+        var payloads = MessageRules.InWireOrder(message.Exchange, message.Payloads);
+        var header = sa.Header(message.Exchange, message.IsResponse, messageId);
+        if (!MessageRules.IsProtected(message.Exchange))
+        {
+            var datagram = new IkeMessage(header, payloads).ToArray();
+            if (message.Exchange == ExchangeType.IkeSaInit)
+            {
+                if (message.IsResponse)
+                    sa.InitResponse = datagram;
+                else
+                    sa.InitRequest = datagram;
+            }
+            return [datagram];
+        }
+        var cipher = sa.OutboundCipher ?? throw new InvalidOperationException("protected message without keys");
+        var whole = SkProtection.Seal(header, payloads, cipher);
+        var limit = sa.Config.FragmentSize;
+        if (whole.Length <= limit || !sa.PeerSupportsFragmentation || !sa.Config.Fragmentation)
+            return [whole];
+        var inner = PayloadChain.ToArray(payloads);
+        var piece = SkProtection.MaxFragmentContent(limit, cipher);
+        var total = checked((ushort)((inner.Length + piece - 1) / piece));
+        var fragments = new List<byte[]>(total);
+        for (ushort n = 1; n <= total; n++)
+        {
+            var start = (n - 1) * piece;
+            var chunk = inner.AsSpan(start, Math.Min(piece, inner.Length - start));
+            fragments.Add(SkProtection.SealFragment(header, PayloadChain.FirstType(payloads), n, total, chunk, cipher));
+        }
+        return fragments;
+    }
+
+    private void SendAll(List<byte[]> datagrams)
+    {
+        foreach (var d in datagrams)
+            sa.Engine.Send(sa, d);
+    }
+
+    /// <summary>Retransmits with exponential back-off (RFC 7296 2.1), or gives up and closes the SA.</summary>
+    public void OnTimer(DateTimeOffset now)
+    {
+        if (now < _retransmitAt || _outstanding.Count == 0)
+            return;
+        var options = sa.Engine.Options;
+        if (_retransmits >= options.RetransmitTries)
+        {
+            _retransmitAt = DateTimeOffset.MaxValue;
+            sa.Engine.GiveUp(sa, $"{_activeExchange} request {_nextRequestId} unanswered after {_retransmits} retransmits");
+            return;
+        }
+        _retransmits++;
+        _retransmitAt = now + options.RetransmitTimeout(_retransmits);
+        sa.Engine.Log.Retransmitting(sa.Config.Name, sa.Id, _activeExchange, _nextRequestId, _retransmits);
+        SendAll(_outstanding);
+    }
+
+    /// <summary>Aborts every task: the SA is going.</summary>
+    public void AbortAll()
+    {
+        foreach (var t in _active.Concat(_queued).Concat(_passive))
+            t.Abort();
+        _active.Clear();
+        _queued.Clear();
+        _passive.Clear();
+        _outstanding = [];
+        _retransmitAt = DateTimeOffset.MaxValue;
+    }
+
+    /// <summary>Moves the queued tasks to another SA (after an IKE SA rekey, or a failover).</summary>
+    public List<IkeTask> TakeQueued()
+    {
+        var tasks = new List<IkeTask>(_queued);
+        _queued.Clear();
+        return tasks;
+    }
+
+    private static string Describe(IEnumerable<IkePayload> payloads) => string.Join(' ', payloads.Select(p => p switch
+    {
+        NotifyPayload n => $"N({n.NotifyType.ToRfcName()})",
+        DeletePayload => "D",
+        _ => p.Type switch
+        {
+            PayloadType.SecurityAssociation => "SA",
+            PayloadType.KeyExchange => "KE",
+            PayloadType.Nonce => "No",
+            PayloadType.IdInitiator => "IDi",
+            PayloadType.IdResponder => "IDr",
+            PayloadType.Authentication => "AUTH",
+            PayloadType.TrafficSelectorInitiator => "TSi",
+            PayloadType.TrafficSelectorResponder => "TSr",
+            PayloadType.Certificate => "CERT",
+            PayloadType.CertificateRequest => "CERTREQ",
+            PayloadType.VendorId => "V",
+            PayloadType.Configuration => "CP",
+            PayloadType.ExtensibleAuthentication => "EAP",
+            _ => p.Type.ToString(),
+        },
+    }));
+}

@@ -1,0 +1,228 @@
+using System.Net;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Messages;
+using S2SEndpoint.Ike.Sa;
+using S2SEndpoint.Ike.Tests.Support;
+
+namespace S2SEndpoint.Ike.Tests.Engine;
+
+/// <summary>A clock that moves only when a test says so.</summary>
+internal sealed class FakeClock : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => Now;
+
+    public void Advance(TimeSpan by) => Now += by;
+}
+
+/// <summary>The data plane as a list: what was installed and removed, with SPIs handed out in order.</summary>
+internal sealed class FakeKernel(uint firstSpi) : IChildSaKernel
+{
+    private uint _next = firstSpi;
+
+    public List<ChildSaInstall> Installed { get; } = [];
+    public List<uint> Removed { get; } = [];
+    public Dictionary<uint, ChildSaUsage> Usage { get; } = [];
+
+    public IEnumerable<ChildSaInstall> Active => Installed.Where(i => !Removed.Contains(i.InboundSpi));
+
+    public uint AllocateSpi() => _next++;
+
+    public void Install(ChildSaInstall childSa) => Installed.Add(childSa);
+
+    public void Remove(uint inboundSpi, uint outboundSpi) => Removed.Add(inboundSpi);
+
+    public ChildSaUsage QueryUsage(uint inboundSpi) => Usage.GetValueOrDefault(inboundSpi);
+}
+
+/// <summary>One side of a test: an engine with its clock, kernel and collected events.</summary>
+internal sealed class Side
+{
+    public Side(string name, IPAddress address, IkeSaConfig config, FakeClock clock, int seed, uint firstSpi, IkeEngineOptions? options)
+    {
+        Name = name;
+        Address = address;
+        Kernel = new FakeKernel(firstSpi);
+        Engine = new IkeEngine([config], Kernel, clock, new SeededRandom(seed), null, options);
+    }
+
+    public string Name { get; }
+    public IPAddress Address { get; }
+    public IkeEngine Engine { get; }
+    public FakeKernel Kernel { get; }
+    public List<IkeEvent> Events { get; } = [];
+
+    public IkeSa? Established => Engine.Sas.FirstOrDefault(s => s.State == IkeSaState.Established);
+
+    public IEnumerable<T> EventsOf<T>() where T : IkeEvent => Events.OfType<T>();
+}
+
+/// <summary>
+/// Two engines joined in memory: what one sends the other receives, through a filter that can lose,
+/// duplicate, reorder or rewrite datagrams (a NAT). Time moves only through <see cref="Advance"/>.
+/// </summary>
+internal sealed class EngineHarness
+{
+    public static readonly IPAddress AddressA = IPAddress.Parse("192.0.2.1");
+    public static readonly IPAddress AddressB = IPAddress.Parse("192.0.2.2");
+    public const string Psk = "s2s-test-psk";
+
+    public EngineHarness(Func<IkeSaConfig, IkeSaConfig>? configureA = null, Func<IkeSaConfig, IkeSaConfig>? configureB = null,
+        IkeEngineOptions? optionsA = null, IkeEngineOptions? optionsB = null)
+    {
+        A = new Side("A", AddressA, (configureA ?? (c => c))(Config("moon", AddressA, AddressB, "moon.s2s.test", "sun.s2s.test", "10.1.0.0/24", "10.2.0.0/24")), Clock, 1, 0xc1000001, optionsA);
+        B = new Side("B", AddressB, (configureB ?? (c => c))(Config("sun", AddressB, AddressA, "sun.s2s.test", "moon.s2s.test", "10.2.0.0/24", "10.1.0.0/24")), Clock, 2, 0xc2000001, optionsB);
+    }
+
+    public FakeClock Clock { get; } = new();
+    public Side A { get; }
+    public Side B { get; }
+
+    /// <summary>Every datagram delivered, in order, with its direction.</summary>
+    public List<(Side From, Datagram Datagram)> Wire { get; } = [];
+
+    /// <summary>Decides what happens to each datagram: deliver it as is, drop it (null), or deliver a rewritten one.</summary>
+    public Func<Side, Datagram, IEnumerable<Datagram>>? Network { get; set; }
+
+    public static IkeSaConfig Config(string name, IPAddress local, IPAddress remote, string localId, string remoteId, string localTs, string remoteTs,
+        string ike = "aes256-sha256-modp2048", string esp = "aes256gcm16")
+    {
+        Assert.True(ProposalKeywords.TryParseList(ike, ProtocolId.Ike, out var ikeProposals, out var error), error);
+        Assert.True(ProposalKeywords.TryParseList(esp, ProtocolId.Esp, out var espProposals, out error), error);
+        return new IkeSaConfig
+        {
+            Name = name,
+            LocalAddresses = [local],
+            RemoteAddresses = [remote],
+            Proposals = ikeProposals,
+            LocalId = Identity.Parse(localId),
+            RemoteId = Identity.Parse(remoteId),
+            PreSharedKey = System.Text.Encoding.UTF8.GetBytes(Psk),
+            Children =
+            [
+                new ChildSaConfig
+                {
+                    Name = "net",
+                    LocalTs = [Prefix(localTs)],
+                    RemoteTs = [Prefix(remoteTs)],
+                    EspProposals = espProposals,
+                },
+            ],
+        };
+    }
+
+    public static TrafficSelector Prefix(string cidr)
+    {
+        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
+        return TrafficSelector.FromPrefix(IPAddress.Parse(cidr[..slash]), int.Parse(cidr[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public static IReadOnlyList<Proposal> Esp(string keywords)
+    {
+        Assert.True(ProposalKeywords.TryParseList(keywords, ProtocolId.Esp, out var list, out var error), error);
+        return list;
+    }
+
+    public Side Other(Side side) => side == A ? B : A;
+
+    /// <summary>Delivers datagrams back and forth until both sides are quiet (bounded).</summary>
+    public void Pump(int maxRounds = 100)
+    {
+        for (var round = 0; round < maxRounds; round++)
+        {
+            var moved = Deliver(A) | Deliver(B);
+            Collect();
+            if (!moved)
+                return;
+        }
+        throw new InvalidOperationException("the engines kept talking for too long");
+    }
+
+    private bool Deliver(Side from)
+    {
+        var outgoing = from.Engine.TakeOutgoing();
+        foreach (var datagram in outgoing)
+        {
+            var delivered = Network is null ? [datagram] : Network(from, datagram);
+            foreach (var d in delivered)
+            {
+                Wire.Add((from, d));
+                Other(from).Engine.Receive(Rewrite(d));
+            }
+        }
+        return outgoing.Count > 0;
+    }
+
+    /// <summary>The receiver sees the datagram's destination as its local endpoint and the source as remote.</summary>
+    private static Datagram Rewrite(Datagram d) => new(d.Remote, d.Local, d.Data);
+
+    private void Collect()
+    {
+        A.Events.AddRange(A.Engine.TakeEvents());
+        B.Events.AddRange(B.Engine.TakeEvents());
+    }
+
+    /// <summary>Moves the clock, runs both engines' timers, and pumps what they send.</summary>
+    public void Advance(TimeSpan by)
+    {
+        Clock.Advance(by);
+        A.Engine.OnTimer();
+        B.Engine.OnTimer();
+        Pump();
+    }
+
+    /// <summary>Advances in steps to the earliest deadline, up to <paramref name="total"/>.</summary>
+    public void Run(TimeSpan total)
+    {
+        var end = Clock.Now + total;
+        while (true)
+        {
+            var next = Min(A.Engine.NextDeadline, B.Engine.NextDeadline);
+            if (next > end)
+            {
+                Clock.Now = end;
+                return;
+            }
+            Advance(next > Clock.Now ? next - Clock.Now : TimeSpan.Zero);
+        }
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    public void Establish()
+    {
+        A.Engine.Initiate(A.Engine.Connections.First().Name);
+        Pump();
+        AssertEstablished();
+    }
+
+    public void AssertEstablished(int children = 1)
+    {
+        var a = A.Established;
+        var b = B.Established;
+        Assert.NotNull(a);
+        Assert.NotNull(b);
+        Assert.Equal(a.InitiatorSpi, b.InitiatorSpi);
+        Assert.Equal(a.ResponderSpi, b.ResponderSpi);
+        Assert.Equal(children, a.Children.Count);
+        Assert.Equal(children, b.Children.Count);
+        AssertChildKeysMirror();
+    }
+
+    /// <summary>What A sends with is what B receives with, and the other way round.</summary>
+    public void AssertChildKeysMirror()
+    {
+        foreach (var a in A.Kernel.Active)
+        {
+            var b = Assert.Single(B.Kernel.Active, x => x.InboundSpi == a.OutboundSpi);
+            Assert.Equal(a.InboundSpi, b.OutboundSpi);
+            Assert.Equal(a.OutboundEncryptionKey, b.InboundEncryptionKey);
+            Assert.Equal(a.OutboundIntegrityKey, b.InboundIntegrityKey);
+            Assert.Equal(a.InboundEncryptionKey, b.OutboundEncryptionKey);
+            Assert.Equal(a.InboundIntegrityKey, b.OutboundIntegrityKey);
+            Assert.Equal(a.Suite, b.Suite);
+            Assert.Equal(a.UdpEncapsulation, b.UdpEncapsulation);
+        }
+    }
+}

@@ -55,9 +55,11 @@ internal sealed class TaskManager(IkeSa sa)
             return;
         if (sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
         {
-            // A new SA runs init, NAT detection, auth and the first child together.
-            _active.AddRange(_queued);
-            _queued.Clear();
+            // A new SA runs init, NAT detection, auth and the first child together; other children follow
+            // in CREATE_CHILD_SA once it is established.
+            var firstChild = _queued.Find(t => t.Type == TaskType.ChildCreate);
+            _active.AddRange(_queued.Where(t => t.Type is TaskType.IkeInit or TaskType.IkeNatd or TaskType.IkeAuth || t == firstChild));
+            _queued.RemoveAll(_active.Contains);
             _activeExchange = sa.State == IkeSaState.Connecting ? ExchangeType.IkeSaInit : ExchangeType.IkeAuth;
         }
         else

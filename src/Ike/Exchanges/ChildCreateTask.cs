@@ -10,9 +10,16 @@ namespace S2SEndpoint.Ike.Exchanges;
 /// ESP proposals with PFS when configured, traffic selectors narrowed by the responder (2.9), and on
 /// success both directions installed in the data plane. Tunnel mode only: a request for transport mode is
 /// answered in tunnel mode (1.3.1).
+/// A rekey (1.3.3) is the same exchange with REKEY_SA naming the old SA, followed by the old SA's delete:
+/// the new SA is installed in both directions before the old one goes. Two rekeys of the same SA that
+/// cross are resolved by the lowest nonce (2.8.1).
 /// </summary>
-internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? config) : IkeTask(sa, initiator)
+internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? config, ChildSa? rekeyOf = null) : IkeTask(sa, initiator)
 {
+    private ChildSa? _rekeyOf = rekeyOf;
+    private ChildSa? _created;
+    private (ChildSa Child, byte[] Ni, byte[] Nr)? _collision;
+
     private uint _localSpi;
     private byte[] _nonceI = [];
     private byte[] _nonceR = [];
@@ -28,7 +35,10 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
 
     public ChildSaConfig? Config { get; private set; } = config;
 
-    public override TaskType Type => TaskType.ChildCreate;
+    public override TaskType Type => _rekeyOf is null ? TaskType.ChildCreate : TaskType.ChildRekey;
+
+    /// <summary>The Child SA this task rekeys, if it is a rekey.</summary>
+    public ChildSa? RekeyOf => _rekeyOf;
     public override ExchangeType Exchange => ExchangeType.CreateChildSa;
 
     public override TaskOutcome Build(OutgoingMessage message)
@@ -43,6 +53,14 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         if (Config is null)
             return TaskOutcome.Success;
         var inAuth = message.Exchange == ExchangeType.IkeAuth;
+        if (_rekeyOf is not null)
+        {
+            if (!Sa.Children.Contains(_rekeyOf) || _rekeyOf.State != ChildSaState.Installed && _rekeyOf.State != ChildSaState.Rekeying)
+                return TaskOutcome.Failed;
+            // RFC 7296 1.3.3: REKEY_SA carries the SPI of the SA being rekeyed (ours, inbound, as in Delete).
+            _rekeyOf.State = ChildSaState.Rekeying;
+            message.Add(new NotifyPayload(NotifyType.RekeySa, [], ProtocolId.Esp, SpiBytes(_rekeyOf.InboundSpi)));
+        }
         if (_localSpi == 0)
             _localSpi = Sa.Engine.Kernel.AllocateSpi();
         var spi = SpiBytes(_localSpi);
@@ -60,8 +78,8 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
                 message.Add(new KeyExchangePayload((ushort)group, _keyExchange.PublicValue));
             }
         }
-        message.Add(new TrafficSelectorPayload(true, Config.LocalTs));
-        message.Add(new TrafficSelectorPayload(false, Config.RemoteTs));
+        message.Add(new TrafficSelectorPayload(true, _rekeyOf?.LocalTs ?? Config.LocalTs));
+        message.Add(new TrafficSelectorPayload(false, _rekeyOf?.RemoteTs ?? Config.RemoteTs));
         return TaskOutcome.NeedMore;
     }
 
@@ -92,8 +110,8 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         }
         if (response.FirstError() is { } error)
             return Fail(error.NotifyType, true, error.NotifyType == NotifyType.NoProposalChosen
-                ? $"peer refused CHILD_SA {Config.Name} proposals ({IkeInitTask.Describe(Config.EspProposals)}) with NO_PROPOSAL_CHOSEN"
-                : $"peer refused CHILD_SA {Config.Name} with {error.NotifyType.ToRfcName()}");
+                ? $"peer refused CHILD_SA {Config.Name} {(_rekeyOf is null ? "" : "rekey ")}proposals ({IkeInitTask.Describe(Config.EspProposals)}) with NO_PROPOSAL_CHOSEN"
+                : $"peer refused CHILD_SA {Config.Name} {(_rekeyOf is null ? "" : "rekey ")}with {error.NotifyType.ToRfcName()}");
         var sa = response.Find<SecurityAssociationPayload>();
         var tsi = response.FindTs(true);
         var tsr = response.FindTs(false);
@@ -101,10 +119,12 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             return Fail(NotifyType.InvalidSyntax, false, $"CHILD_SA {Config.Name} response lacks SA, TSi or TSr");
         var chosen = sa.Proposals[0];
         var offered = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
+        var localTs = _rekeyOf?.LocalTs ?? Config.LocalTs;
+        var remoteTs = _rekeyOf?.RemoteTs ?? Config.RemoteTs;
         if (ProposalSelection.MatchChoice(offered, chosen) is null || !ChildSuite.TryFromProposal(chosen, out var suite, out var why) || chosen.Spi.Length != 4)
             return Fail(NotifyType.NoProposalChosen, false, $"peer chose ESP {ProposalKeywords.Format(chosen)} for {Config.Name}, which was not offered");
         // RFC 7296 2.9: the responder may narrow, never widen.
-        if (!TrafficSelectorNarrowing.IsSubset(tsi.Selectors, Config.LocalTs) || !TrafficSelectorNarrowing.IsSubset(tsr.Selectors, Config.RemoteTs))
+        if (!TrafficSelectorNarrowing.IsSubset(tsi.Selectors, localTs) || !TrafficSelectorNarrowing.IsSubset(tsr.Selectors, remoteTs))
             return Fail(NotifyType.TsUnacceptable, false, $"peer's selectors {Join(tsi.Selectors)} === {Join(tsr.Selectors)} are not within ours");
         if (!inAuth)
         {
@@ -127,8 +147,48 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         _tsi = [.. tsi.Selectors];
         _tsr = [.. tsr.Selectors];
         Install(inAuth);
+        if (_rekeyOf is not null)
+            FinishRekey();
         return TaskOutcome.Success;
     }
+
+    /// <summary>
+    /// The new SA is up in both directions: the old one goes. After a collision (RFC 7296 2.8.1) "the SA
+    /// created with the lowest of the four nonces used in the two exchanges is redundant and SHOULD be
+    /// deleted by the endpoint that created it"; the other endpoint deletes the old SA.
+    /// </summary>
+    private void FinishRekey()
+    {
+        var old = _rekeyOf!;
+        if (_collision is { } other && Lowest(other.Ni, other.Nr) >= 0)
+        {
+            old.State = ChildSaState.Rekeyed;
+            Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, _created!));
+            return;
+        }
+        if (Sa.Children.Contains(old))
+        {
+            old.State = ChildSaState.Rekeyed;
+            Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, old));
+        }
+    }
+
+    /// <summary>Negative when the lowest of the four nonces is in the other exchange, positive when in ours.</summary>
+    private int Lowest(byte[] otherNi, byte[] otherNr)
+    {
+        var ours = Compare(_nonceI, _nonceR) <= 0 ? _nonceI : _nonceR;
+        var theirs = Compare(otherNi, otherNr) <= 0 ? otherNi : otherNr;
+        return Compare(theirs, ours) < 0 ? -1 : 1;
+    }
+
+    private static int Compare(byte[] a, byte[] b)
+    {
+        var c = a.AsSpan(0, Math.Min(a.Length, b.Length)).SequenceCompareTo(b.AsSpan(0, Math.Min(a.Length, b.Length)));
+        return c != 0 ? c : a.Length.CompareTo(b.Length);
+    }
+
+    /// <summary>The peer rekeyed the SA this task is rekeying while our request was out (RFC 7296 2.8.1).</summary>
+    public void Collide(ChildSa created, byte[] ni, byte[] nr) => _collision = (created, ni, nr);
 
     private TaskOutcome ProcessRequest(IncomingMessage request)
     {
@@ -148,8 +208,20 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             _nonceI = nonce.Data;
         }
 
+        if (!inAuth && request.FindNotify(NotifyType.RekeySa) is { } rekey)
+        {
+            var spi = rekey.Spi.Length == 4 ? BinaryPrimitives.ReadUInt32BigEndian(rekey.Spi) : 0;
+            _rekeyOf = Sa.Children.Find(c => c.OutboundSpi == spi);
+            // RFC 7296 2.25: a rekey of an SA that does not exist gets CHILD_SA_NOT_FOUND; of one the
+            // responder is closing, TEMPORARY_FAILURE.
+            if (_rekeyOf is null)
+                return Refuse(NotifyType.ChildSaNotFound, $"peer rekeys unknown CHILD_SA {spi:x8}", quiet: true);
+            if (_rekeyOf.State is ChildSaState.Rekeyed or ChildSaState.Deleting)
+                return Refuse(NotifyType.TemporaryFailure, $"peer rekeys CHILD_SA {spi:x8}, which is being replaced or closed", quiet: true);
+        }
+
         // The first child whose selectors overlap the peer's, narrowed to what both allow (RFC 7296 2.9).
-        foreach (var candidate in Sa.Config.Children)
+        foreach (var candidate in _rekeyOf is null ? Sa.Config.Children : [_rekeyOf.Config])
         {
             var narrowedI = TrafficSelectorNarrowing.Narrow(tsi.Selectors, candidate.RemoteTs);
             var narrowedR = TrafficSelectorNarrowing.Narrow(tsr.Selectors, candidate.LocalTs);
@@ -211,6 +283,14 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         message.Add(new TrafficSelectorPayload(true, _tsi));
         message.Add(new TrafficSelectorPayload(false, _tsr));
         Install(inAuth);
+        if (_rekeyOf is not null)
+        {
+            // Our own rekey of the same SA is out: tell it, so that the lowest nonce decides (RFC 7296 2.8.1).
+            if (_rekeyOf.State == ChildSaState.Rekeying && Sa.Tasks.ActiveRekeyOf(_rekeyOf) is { } mine)
+                mine.Collide(_created!, _nonceI, _nonceR);
+            else
+                _rekeyOf.State = ChildSaState.Rekeyed;
+        }
         return TaskOutcome.Success;
     }
 
@@ -231,7 +311,8 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             [.. inEncr], [.. inInteg], [.. outEncr], [.. outInteg], localTs, remoteTs,
             Sa.LocalEndpoint, Sa.RemoteEndpoint, Sa.NatDetected, Config.LifeBytes, Config.LifePackets);
         SaTimers.ScheduleChild(Sa, child, Sa.Engine.Now);
-        Sa.Engine.Installed(Sa, child, install, rekeyed: false);
+        Sa.Engine.Installed(Sa, child, install, rekeyed: _rekeyOf is not null);
+        _created = child;
         Clear();
     }
 
@@ -247,7 +328,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     private TaskOutcome Fail(NotifyType notify, bool received, string detail)
     {
         Sa.Engine.Failed(Sa, notify, received, detail);
-        Clear();
+        Abort();
         return TaskOutcome.Failed;
     }
 
@@ -258,7 +339,12 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_sharedSecret);
     }
 
-    public override void Abort() => Clear();
+    public override void Abort()
+    {
+        if (IsInitiator && _rekeyOf?.State == ChildSaState.Rekeying)
+            _rekeyOf.State = ChildSaState.Installed;
+        Clear();
+    }
 
     private static byte[] SpiBytes(uint spi)
     {

@@ -163,6 +163,17 @@ public sealed class IkeEngine
         }
     }
 
+    /// <summary>Rekeys the connection's Child SAs now (all, or those of one child config).</summary>
+    public void Rekey(string connection, string? child = null)
+    {
+        foreach (var sa in _sas.Values.Where(s => s.Config.Name == connection && s.State == IkeSaState.Established).ToList())
+        {
+            foreach (var c in sa.Children.Where(c => (child is null || c.Config.Name == child) && c.State == ChildSaState.Installed).ToList())
+                sa.Tasks.Queue(new ChildCreateTask(sa, true, c.Config, c));
+            sa.Tasks.Initiate();
+        }
+    }
+
     /// <summary>Sends a liveness check now on the connection's established IKE SAs.</summary>
     public void CheckLiveness(string connection)
     {

@@ -21,7 +21,7 @@ internal sealed class SaTimers
             return next;
         next = Min(next, sa.ExpireAt);
         foreach (var c in sa.Children)
-            next = Min(next, c.ExpireAt);
+            next = Min(next, c.State == ChildSaState.Installed ? Min(c.RekeyAt, c.ExpireAt) : c.ExpireAt);
         if (sa.Config.DpdDelay > TimeSpan.Zero)
         {
             next = DpdStarted is { } started
@@ -46,10 +46,16 @@ internal sealed class SaTimers
             sa.Engine.Terminate(sa);
             return;
         }
-        foreach (var child in sa.Children.Where(c => now >= c.ExpireAt && c.State == ChildSaState.Installed).ToList())
+        foreach (var child in sa.Children.Where(c => now >= c.ExpireAt && c.State != ChildSaState.Deleting).ToList())
         {
             child.State = ChildSaState.Deleting;
             sa.Tasks.Queue(new ChildDeleteTask(sa, true, child));
+        }
+        foreach (var child in sa.Children.Where(c => now >= c.RekeyAt && c.State == ChildSaState.Installed).ToList())
+        {
+            child.RekeyAt = DateTimeOffset.MaxValue;
+            if (sa.Tasks.Queued.OfType<ChildCreateTask>().All(t => t.RekeyOf != child))
+                sa.Tasks.Queue(new ChildCreateTask(sa, true, child.Config, child));
         }
         if (sa.Config.DpdDelay > TimeSpan.Zero)
         {
@@ -83,7 +89,23 @@ internal sealed class SaTimers
 
     public static void ScheduleIke(IkeSa sa, DateTimeOffset now) => sa.ExpireAt = now + sa.Config.EffectiveLifeTime;
 
-    public static void ScheduleChild(IkeSa sa, ChildSa child, DateTimeOffset now) => child.ExpireAt = now + child.Config.EffectiveLifeTime;
+    /// <summary>rekey_time less a random part of rand_time (as swanctl), and life_time for the hard expiry.</summary>
+    public static void ScheduleChild(IkeSa sa, ChildSa child, DateTimeOffset now)
+    {
+        child.ExpireAt = now + child.Config.EffectiveLifeTime;
+        if (child.Config.RekeyTime > TimeSpan.Zero)
+            child.RekeyAt = now + child.Config.RekeyTime - Jitter(sa, child.Config.RandTime);
+    }
+
+    private static TimeSpan Jitter(IkeSa sa, TimeSpan range)
+    {
+        if (range <= TimeSpan.Zero)
+            return TimeSpan.Zero;
+        Span<byte> b = stackalloc byte[8];
+        sa.Engine.Random.Fill(b);
+        var fraction = (System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(b) >> 11) * (1.0 / (1UL << 53));
+        return TimeSpan.FromTicks((long)(range.Ticks * fraction));
+    }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

@@ -48,6 +48,10 @@ internal sealed class TaskManager(IkeSa sa)
 
     public void AddPassive(IkeTask task) => _passive.Add(task);
 
+    /// <summary>Our outstanding rekey of this Child SA, if its request is out.</summary>
+    public ChildCreateTask? ActiveRekeyOf(ChildSa child) =>
+        _active.OfType<ChildCreateTask>().FirstOrDefault(t => t.RekeyOf == child);
+
     /// <summary>Starts the next exchange if none is outstanding.</summary>
     public void Initiate()
     {

@@ -69,10 +69,10 @@ internal sealed class EngineHarness
     public const string Psk = "s2s-test-psk";
 
     public EngineHarness(Func<IkeSaConfig, IkeSaConfig>? configureA = null, Func<IkeSaConfig, IkeSaConfig>? configureB = null,
-        IkeEngineOptions? optionsA = null, IkeEngineOptions? optionsB = null)
+        IkeEngineOptions? optionsA = null, IkeEngineOptions? optionsB = null, int seed = 0)
     {
-        A = new Side("A", AddressA, (configureA ?? (c => c))(Config("moon", AddressA, AddressB, "moon.s2s.test", "sun.s2s.test", "10.1.0.0/24", "10.2.0.0/24")), Clock, 1, 0xc1000001, optionsA);
-        B = new Side("B", AddressB, (configureB ?? (c => c))(Config("sun", AddressB, AddressA, "sun.s2s.test", "moon.s2s.test", "10.2.0.0/24", "10.1.0.0/24")), Clock, 2, 0xc2000001, optionsB);
+        A = new Side("A", AddressA, (configureA ?? (c => c))(Config("moon", AddressA, AddressB, "moon.s2s.test", "sun.s2s.test", "10.1.0.0/24", "10.2.0.0/24")), Clock, 1 + (2 * seed), 0xc1000001, optionsA);
+        B = new Side("B", AddressB, (configureB ?? (c => c))(Config("sun", AddressB, AddressA, "sun.s2s.test", "moon.s2s.test", "10.2.0.0/24", "10.1.0.0/24")), Clock, 2 + (2 * seed), 0xc2000001, optionsB);
     }
 
     public FakeClock Clock { get; } = new();

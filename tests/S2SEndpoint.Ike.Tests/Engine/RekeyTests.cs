@@ -1,0 +1,156 @@
+using S2SEndpoint.Ike.Messages;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Ike.Tests.Engine;
+
+/// <summary>Child SA rekeying (RFC 7296 1.3.3, 2.8) from each side, with and without PFS, and collisions in every order.</summary>
+public sealed class RekeyTests
+{
+    private static EngineHarness WithEsp(string esp, TimeSpan? rekey = null, int seed = 0) => new(
+        a => a with { Children = [a.Children[0] with { EspProposals = EngineHarness.Esp(esp), RekeyTime = rekey ?? TimeSpan.FromHours(1) }] },
+        b => b with { Children = [b.Children[0] with { EspProposals = EngineHarness.Esp(esp), RekeyTime = rekey ?? TimeSpan.FromHours(1) }] },
+        seed: seed);
+
+    public static TheoryData<string, bool> Cases => new()
+    {
+        { "aes256gcm16", true },
+        { "aes256gcm16", false },
+        { "aes256gcm16-modp2048", true },
+        { "aes256gcm16-modp2048", false },
+        { "aes128-sha256-x25519", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rekey_FromEitherSide_NewSaReplacesTheOldInBothDirections(string esp, bool fromInitiator)
+    {
+        var h = WithEsp(esp);
+        h.Establish();
+        var old = h.A.Kernel.Installed[0];
+        h.Wire.Clear();
+        if (fromInitiator)
+            h.A.Engine.Rekey("moon");
+        else
+            h.B.Engine.Rekey("sun");
+        h.Pump();
+
+        h.AssertEstablished();
+        var fresh = Assert.Single(h.A.Kernel.Active);
+        Assert.NotEqual(old.InboundSpi, fresh.InboundSpi);
+        Assert.Contains(old.InboundSpi, h.A.Kernel.Removed);
+        Assert.NotEqual(old.OutboundEncryptionKey, fresh.OutboundEncryptionKey);
+        var request = EstablishmentTests.Parse(h.Wire[0].Datagram.Data);
+        Assert.Equal(ExchangeType.CreateChildSa, request.Header.Exchange);
+        // CREATE_CHILD_SA then the delete of the old SA: four datagrams, the new one installed before the delete.
+        Assert.Equal(4, h.Wire.Count);
+        Assert.Equal(ExchangeType.Informational, EstablishmentTests.Parse(h.Wire[2].Datagram.Data).Header.Exchange);
+        Assert.Contains(h.A.EventsOf<ChildSaEstablished>(), e => e.Rekeyed);
+    }
+
+    /// <summary>The order in which the two crossing rekey exchanges reach the other side.</summary>
+    public enum CollisionOrder
+    {
+        /// <summary>Both requests cross on the wire; each side answers the other's before its own answer arrives.</summary>
+        Simultaneous,
+        /// <summary>A's request is held until B's exchange has completed on both sides.</summary>
+        InitiatorRequestLate,
+        /// <summary>B's request is held until A's exchange has completed on both sides.</summary>
+        ResponderRequestLate,
+        /// <summary>Both requests cross, and A's response to B is held until A's own exchange is done.</summary>
+        ResponseLate,
+    }
+
+    public static TheoryData<CollisionOrder, string> Collisions => new()
+    {
+        { CollisionOrder.Simultaneous, "aes256gcm16" },
+        { CollisionOrder.Simultaneous, "aes256gcm16-modp2048" },
+        { CollisionOrder.InitiatorRequestLate, "aes256gcm16" },
+        { CollisionOrder.ResponderRequestLate, "aes256gcm16" },
+        { CollisionOrder.ResponseLate, "aes256gcm16" },
+        { CollisionOrder.ResponseLate, "aes256gcm16-modp2048" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Collisions))]
+    public void Rekey_BothSidesAtOnce_OneNewSaSurvivesOnBothSides(CollisionOrder order, string esp)
+    {
+        // Different seeds give different nonces, so each side wins the lowest-nonce rule in some runs.
+        var winners = new HashSet<bool>();
+        for (var seed = 0; seed < 8; seed++)
+        {
+            var h = WithEsp(esp, seed: seed);
+            h.Establish();
+            var old = h.A.Kernel.Installed[0];
+            var held = new List<(Side From, Datagram D)>();
+            h.Network = (from, d) =>
+            {
+                var m = EstablishmentTests.Parse(d.Data);
+                var hold = order switch
+                {
+                    CollisionOrder.InitiatorRequestLate => from == h.A && m.Header.Exchange == ExchangeType.CreateChildSa && !m.Header.IsResponse,
+                    CollisionOrder.ResponderRequestLate => from == h.B && m.Header.Exchange == ExchangeType.CreateChildSa && !m.Header.IsResponse,
+                    CollisionOrder.ResponseLate => from == h.A && m.Header.Exchange == ExchangeType.CreateChildSa && m.Header.IsResponse,
+                    _ => false,
+                };
+                if (hold && held.Count == 0)
+                {
+                    held.Add((from, d));
+                    return [];
+                }
+                return [d];
+            };
+            h.A.Engine.Rekey("moon");
+            h.B.Engine.Rekey("sun");
+            h.Pump();
+            foreach (var (from, d) in held)
+                h.Other(from).Engine.Receive(new Datagram(d.Remote, d.Local, d.Data));
+            h.Pump();
+            h.Run(TimeSpan.FromSeconds(30));
+
+            // One Child SA on each side, the same pair, and not the old one.
+            var a = Assert.Single(h.A.Kernel.Active);
+            var b = Assert.Single(h.B.Kernel.Active);
+            Assert.Equal(a.InboundSpi, b.OutboundSpi);
+            Assert.Equal(a.OutboundSpi, b.InboundSpi);
+            Assert.NotEqual(old.InboundSpi, a.InboundSpi);
+            h.AssertEstablished();
+            Assert.Single(h.A.Established!.Children);
+            var requests = h.Wire.Select(w => w.Datagram).Concat(held.Select(x => x.D))
+                .Count(d => EstablishmentTests.Parse(d.Data).Header is { Exchange: ExchangeType.CreateChildSa, IsResponse: false });
+            Assert.Equal(2, requests);
+            // The survivor was created by A's exchange when B installed it as a responder first, or else by B's.
+            winners.Add(h.A.Kernel.Installed.FindIndex(i => i.InboundSpi == a.InboundSpi) == 1);
+        }
+        if (order is CollisionOrder.Simultaneous or CollisionOrder.ResponseLate)
+            Assert.Equal(2, winners.Count);
+    }
+
+    [Fact]
+    public void Rekey_ByTimer_KeepsOneChildAndReplacesItEachPeriod()
+    {
+        var h = WithEsp("aes256gcm16", TimeSpan.FromSeconds(10));
+        h.Establish();
+        var spis = new HashSet<uint> { h.A.Kernel.Installed[0].InboundSpi };
+        for (var i = 0; i < 6; i++)
+        {
+            h.Run(TimeSpan.FromSeconds(10));
+            spis.Add(Assert.Single(h.A.Kernel.Active).InboundSpi);
+            Assert.Single(h.B.Kernel.Active);
+        }
+        Assert.True(spis.Count >= 6, $"only {spis.Count} generations in a minute");
+        h.AssertChildKeysMirror();
+    }
+
+    [Fact]
+    public void Rekey_UnknownSpi_ChildSaNotFound()
+    {
+        var h = WithEsp("aes256gcm16");
+        h.Establish();
+        // B forgets the child (as after a restart of its data plane) and A rekeys it.
+        var bSa = h.B.Established!;
+        bSa.Children.Clear();
+        h.A.Engine.Rekey("moon");
+        h.Pump();
+        Assert.Contains(h.A.EventsOf<NegotiationFailed>(), e => e.Notify == NotifyType.ChildSaNotFound);
+    }
+}

@@ -12,6 +12,8 @@ internal sealed class ChildDeleteTask(IkeSa sa, bool initiator, ChildSa? child) 
     private readonly List<ChildSa> _deleting = child is null ? [] : [child];
 
     public override TaskType Type => TaskType.ChildDelete;
+
+    public IReadOnlyList<ChildSa> Children => _deleting;
     public override ExchangeType Exchange => ExchangeType.Informational;
 
     public override TaskOutcome Build(OutgoingMessage message)

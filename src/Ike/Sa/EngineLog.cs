@@ -27,6 +27,9 @@ internal sealed partial class EngineLog(ILogger logger)
     [LoggerMessage(1006, LogLevel.Information, "{Name}[{Id}] initiating IKE SA to {Remote}")]
     public partial void Initiating(string name, uint id, string remote);
 
+    [LoggerMessage(1007, LogLevel.Information, "{Name}[{OldId}] IKE SA rekeyed into {Name}[{NewId}] ({Proposal}), SPIs {SpiI:x16}_i {SpiR:x16}_r")]
+    public partial void IkeSaRekeyed(string name, uint oldId, uint newId, string proposal, ulong spiI, ulong spiR);
+
     [LoggerMessage(1010, LogLevel.Debug, "{Name}[{Id}] sending {Exchange} request {MessageId} [ {Payloads} ]")]
     public partial void SendingRequest(string name, uint id, ExchangeType exchange, uint messageId, string payloads);
 

@@ -174,6 +174,17 @@ public sealed class IkeEngine
         }
     }
 
+    /// <summary>Rekeys the connection's IKE SAs now (RFC 7296 2.18).</summary>
+    public void RekeyIke(string connection)
+    {
+        foreach (var sa in _sas.Values.Where(s => s.Config.Name == connection && s.State == IkeSaState.Established).ToList())
+        {
+            if (!sa.Tasks.IsQueued(TaskType.IkeRekey))
+                sa.Tasks.Queue(new IkeRekeyTask(sa, true));
+            sa.Tasks.Initiate();
+        }
+    }
+
     /// <summary>Sends a liveness check now on the connection's established IKE SAs.</summary>
     public void CheckLiveness(string connection)
     {
@@ -390,9 +401,11 @@ public sealed class IkeEngine
                 into.Add(new ChildCreateTask(sa, false, null));
                 break;
             case ExchangeType.CreateChildSa:
-                if (sa.State != IkeSaState.Established)
-                    break;
-                into.Add(new ChildCreateTask(sa, false, null));
+                // An IKE proposal in the SA payload means the IKE SA itself is being rekeyed (RFC 7296 1.3.2).
+                if (request.Find<SecurityAssociationPayload>()?.Proposals.Any(p => p.Protocol == ProtocolId.Ike) == true)
+                    into.Add(new IkeRekeyTask(sa, false));
+                else
+                    into.Add(new ChildCreateTask(sa, false, null));
                 break;
             case ExchangeType.Informational:
                 var deletes = request.Payloads.OfType<DeletePayload>().ToList();
@@ -450,7 +463,7 @@ public sealed class IkeEngine
     {
         if (sa.State == IkeSaState.Destroyed)
             return;
-        var wasEstablished = sa.State is IkeSaState.Established or IkeSaState.Rekeying or IkeSaState.Deleting;
+        var wasEstablished = sa.State is IkeSaState.Established or IkeSaState.Rekeying or IkeSaState.Rekeyed or IkeSaState.Deleting;
         sa.State = IkeSaState.Destroyed;
         sa.Tasks.AbortAll();
         foreach (var child in sa.Children.ToList())
@@ -488,6 +501,52 @@ public sealed class IkeEngine
         }
         if (established && config.DpdAction == DpdAction.Restart && config.RemoteAddresses.Count > 0)
             StartIkeSa(config, 0, children.Count > 0 ? children : config.Children);
+    }
+
+    /// <summary>A new SA made by an IKE SA rekey, sharing the old one's configuration and path.</summary>
+    internal IkeSa NewRekeyedSa(IkeSa old, bool originalInitiator, ulong localSpi) =>
+        new(this, old.Config, ++_nextSaId, originalInitiator, localSpi, old.LocalEndpoint, old.RemoteEndpoint)
+        {
+            Created = Now,
+            LastInbound = Now,
+            LocalBehindNat = old.LocalBehindNat,
+            RemoteBehindNat = old.RemoteBehindNat,
+            RemoteId = old.RemoteId,
+            PeerSupportsFragmentation = old.PeerSupportsFragmentation,
+        };
+
+    /// <summary>Puts an SA in the table so that its messages find it.</summary>
+    internal void Register(IkeSa sa)
+    {
+        if (sa.State == IkeSaState.Authenticating || sa.State == IkeSaState.Connecting)
+        {
+            sa.State = IkeSaState.Established;
+            sa.EstablishedAt = Now;
+            SaTimers.ScheduleIke(sa, Now);
+        }
+        _sas.TryAdd(sa.LocalSpi, sa);
+    }
+
+    /// <summary>
+    /// The rekeyed SA takes over (RFC 7296 2.18): the Child SAs move to it, with what was queued for them.
+    /// </summary>
+    internal void AdoptRekeyed(IkeSa old, IkeSa created)
+    {
+        Register(created);
+        created.Children.AddRange(old.Children);
+        old.Children.Clear();
+        foreach (var task in old.Tasks.TakeQueued())
+        {
+            if (task is ChildCreateTask { Config: { } config } create)
+                created.Tasks.Queue(new ChildCreateTask(created, true, config, create.RekeyOf));
+            else if (task is ChildDeleteTask delete)
+                foreach (var child in delete.Children)
+                    created.Tasks.Queue(new ChildDeleteTask(created, true, child));
+        }
+        var proposal = ProposalKeywords.Format(created.Proposal!);
+        Log.IkeSaRekeyed(old.Config.Name, old.Id, created.Id, proposal, created.InitiatorSpi, created.ResponderSpi);
+        Emit(new IkeSaEstablished(created.Config.Name, created.Id, created.InitiatorSpi, created.ResponderSpi, proposal, created.RemoteId!, created.NatDetected));
+        created.Tasks.Initiate();
     }
 
     internal static void MoveToNatPort(IkeSa sa)

@@ -9,6 +9,8 @@ public enum IkeSaState
     Authenticating,
     Established,
     Rekeying,
+    /// <summary>Replaced by a rekeyed SA; waits for its delete.</summary>
+    Rekeyed,
     Deleting,
     Destroyed,
 }

@@ -17,9 +17,11 @@ internal sealed class SaTimers
         var next = DateTimeOffset.MaxValue;
         if (sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
             return sa.IsOriginalInitiator ? next : sa.Created + sa.Engine.Options.HalfOpenTimeout;
-        if (sa.State != IkeSaState.Established)
+        if (sa.State is not (IkeSaState.Established or IkeSaState.Rekeyed))
             return next;
         next = Min(next, sa.ExpireAt);
+        if (sa.State == IkeSaState.Established)
+            next = Min(next, sa.RekeyAt);
         foreach (var c in sa.Children)
             next = Min(next, c.State == ChildSaState.Installed ? Min(c.RekeyAt, c.ExpireAt) : c.ExpireAt);
         if (sa.Config.DpdDelay > TimeSpan.Zero)
@@ -39,12 +41,21 @@ internal sealed class SaTimers
                 sa.Engine.Destroy(sa, "half-open IKE SA expired");
             return;
         }
-        if (sa.State != IkeSaState.Established)
+        if (sa.State is not (IkeSaState.Established or IkeSaState.Rekeyed))
             return;
         if (now >= sa.ExpireAt)
         {
+            sa.ExpireAt = DateTimeOffset.MaxValue;
             sa.Engine.Terminate(sa);
             return;
+        }
+        if (sa.State == IkeSaState.Rekeyed)
+            return;
+        if (now >= sa.RekeyAt)
+        {
+            sa.RekeyAt = DateTimeOffset.MaxValue;
+            if (!sa.Tasks.IsQueued(TaskType.IkeRekey))
+                sa.Tasks.Queue(new IkeRekeyTask(sa, true));
         }
         foreach (var child in sa.Children.Where(c => now >= c.ExpireAt && c.State != ChildSaState.Deleting).ToList())
         {
@@ -87,7 +98,13 @@ internal sealed class SaTimers
         return last;
     }
 
-    public static void ScheduleIke(IkeSa sa, DateTimeOffset now) => sa.ExpireAt = now + sa.Config.EffectiveLifeTime;
+    /// <summary>rekey_time less a random part of rand_time, and life_time for the hard expiry of the IKE SA.</summary>
+    public static void ScheduleIke(IkeSa sa, DateTimeOffset now)
+    {
+        sa.ExpireAt = now + sa.Config.EffectiveLifeTime;
+        if (sa.Config.RekeyTime > TimeSpan.Zero)
+            sa.RekeyAt = now + sa.Config.RekeyTime - Jitter(sa, sa.Config.RandTime);
+    }
 
     /// <summary>rekey_time less a random part of rand_time (as swanctl), and life_time for the hard expiry.</summary>
     public static void ScheduleChild(IkeSa sa, ChildSa child, DateTimeOffset now)
@@ -97,7 +114,7 @@ internal sealed class SaTimers
             child.RekeyAt = now + child.Config.RekeyTime - Jitter(sa, child.Config.RandTime);
     }
 
-    private static TimeSpan Jitter(IkeSa sa, TimeSpan range)
+    internal static TimeSpan Jitter(IkeSa sa, TimeSpan range)
     {
         if (range <= TimeSpan.Zero)
             return TimeSpan.Zero;

@@ -48,6 +48,9 @@ internal sealed class TaskManager(IkeSa sa)
 
     public void AddPassive(IkeTask task) => _passive.Add(task);
 
+    /// <summary>Our outstanding IKE SA rekey, if its request is out.</summary>
+    public IkeRekeyTask? ActiveIkeRekey() => _active.OfType<IkeRekeyTask>().FirstOrDefault();
+
     /// <summary>Our outstanding rekey of this Child SA, if its request is out.</summary>
     public ChildCreateTask? ActiveRekeyOf(ChildSa child) =>
         _active.OfType<ChildCreateTask>().FirstOrDefault(t => t.RekeyOf == child);

@@ -23,7 +23,8 @@ internal sealed class FixedRandom(params byte[][] chunks) : IRandomSource
 /// <summary>Deterministic pseudo-random bytes for tests that need many values but no particular ones.</summary>
 internal sealed class SeededRandom(int seed) : IRandomSource
 {
-    private readonly Random _random = new(seed);
+    // System.Random's early outputs for nearby seeds are alike; hashing the seed spreads them apart.
+    private readonly Random _random = new(BitConverter.ToInt32(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(seed))));
 
     public void Fill(Span<byte> destination) => _random.NextBytes(destination);
 }

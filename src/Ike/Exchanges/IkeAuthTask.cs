@@ -27,7 +27,7 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             if (Sa.Config.RemoteId is { } remote)
                 message.Add(new IdentificationPayload(false, remote));
         }
-        message.Add(new AuthenticationPayload(AuthMethod.SharedKeyMessageIntegrityCode, ComputeAuth(local: true, id.BodyToArray())));
+        message.Add(Authenticator.For(Sa).Build(SignedOctets(local: true, id.BodyToArray())));
         if (IsInitiator)
             return TaskOutcome.NeedMore;
         Sa.Engine.Established(Sa);
@@ -38,16 +38,15 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
     /// RFC 7296 2.15: the initiator signs RealMessage1 | NonceRData | prf(SK_pi, IDi'), the responder
     /// RealMessage2 | NonceIData | prf(SK_pr, IDr').
     /// </summary>
-    private byte[] ComputeAuth(bool local, byte[] idBody)
+    private byte[] SignedOctets(bool local, byte[] idBody)
     {
         var initiatorSide = local == IsInitiator;
         var keys = Sa.Keys!;
-        var octets = PskAuthentication.SignedOctets(Sa.Prf,
+        return PskAuthentication.SignedOctets(Sa.Prf,
             initiatorSide ? Sa.InitRequest : Sa.InitResponse,
             initiatorSide ? Sa.NonceR : Sa.NonceI,
             initiatorSide ? keys.SkPi : keys.SkPr,
             idBody);
-        return PskAuthentication.ComputeAuth(Sa.Prf, Sa.Config.PreSharedKey, octets);
     }
 
     public override TaskOutcome Process(IncomingMessage message)
@@ -67,11 +66,8 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             return Fail(NotifyType.AuthenticationFailed, false, $"peer asked for identity '{wanted.Identity}', ours is '{Sa.Config.LocalId}'");
         if (Sa.Config.RemoteId is { } expected && !expected.Equals(id.Identity))
             return Fail(NotifyType.AuthenticationFailed, false, $"peer identity '{id.Identity}' is not the configured '{expected}'");
-        if (auth.Method != AuthMethod.SharedKeyMessageIntegrityCode)
-            return Fail(NotifyType.AuthenticationFailed, false, $"peer authenticates with {auth.Method}; this connection uses a pre-shared key");
-        var expectedAuth = ComputeAuth(local: false, id.BodyToArray());
-        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(expectedAuth, auth.Data))
-            return Fail(NotifyType.AuthenticationFailed, false, $"pre-shared key authentication of '{id.Identity}' failed (the keys differ)");
+        if (!Authenticator.For(Sa).Verify(SignedOctets(local: false, id.BodyToArray()), auth, id.Identity, out var reason))
+            return Fail(NotifyType.AuthenticationFailed, false, reason);
         Sa.RemoteId = id.Identity;
         if (!IsInitiator)
             return TaskOutcome.NeedMore;

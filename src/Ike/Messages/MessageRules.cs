@@ -89,6 +89,9 @@ public static class MessageRules
                 return 0;
             if (n.NotifyType.IsError())
                 return 1;
+            // SA, KE, Nonce, NAT detection, then the other notifies, as strongSwan writes IKE_SA_INIT.
+            if (exchange == ExchangeType.IkeSaInit && n.NotifyType is NotifyType.NatDetectionSourceIp or NotifyType.NatDetectionDestinationIp)
+                return 35;
             // IDi, CERT, N(INITIAL_CONTACT), CERTREQ, IDr: strongSwan puts INITIAL_CONTACT after IDi and its CERT.
             if (exchange == ExchangeType.IkeAuth && n.NotifyType == NotifyType.InitialContact)
                 return 25;

@@ -24,6 +24,9 @@ public sealed record IkeEngineOptions
     /// <summary>Nonce length sent (RFC 7296 2.10: at least half the PRF key size, at least 16; strongSwan sends 32).</summary>
     public int NonceSize { get; init; } = 32;
 
+    /// <summary>How often the data plane's counters are read when a Child SA has byte or packet limits.</summary>
+    public TimeSpan UsagePollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     public TimeSpan RetransmitTimeout(int retransmit) =>
         TimeSpan.FromTicks((long)(RetransmitBase.Ticks * Math.Pow(RetransmitFactor, retransmit)));
 }

@@ -12,6 +12,9 @@ internal sealed class SaTimers
     /// <summary>When the outstanding liveness check started; null when none is under way.</summary>
     public DateTimeOffset? DpdStarted { get; set; }
 
+    /// <summary>When the data plane's counters are next read for byte and packet limits.</summary>
+    private DateTimeOffset _usageCheck = DateTimeOffset.MinValue;
+
     public DateTimeOffset Next(IkeSa sa)
     {
         var next = DateTimeOffset.MaxValue;
@@ -23,7 +26,11 @@ internal sealed class SaTimers
         if (sa.State == IkeSaState.Established)
             next = Min(next, sa.RekeyAt);
         foreach (var c in sa.Children)
+        {
             next = Min(next, c.State == ChildSaState.Installed ? Min(c.RekeyAt, c.ExpireAt) : c.ExpireAt);
+            if (HasVolumeLimits(c.Config))
+                next = Min(next, _usageCheck);
+        }
         if (sa.Config.DpdDelay > TimeSpan.Zero)
         {
             next = DpdStarted is { } started
@@ -62,6 +69,11 @@ internal sealed class SaTimers
             child.State = ChildSaState.Deleting;
             sa.Tasks.Queue(new ChildDeleteTask(sa, true, child));
         }
+        if (now >= _usageCheck)
+        {
+            _usageCheck = now + sa.Engine.Options.UsagePollInterval;
+            CheckVolume(sa);
+        }
         foreach (var child in sa.Children.Where(c => now >= c.RekeyAt && c.State == ChildSaState.Installed).ToList())
         {
             child.RekeyAt = DateTimeOffset.MaxValue;
@@ -84,6 +96,35 @@ internal sealed class SaTimers
             }
         }
         sa.Tasks.Initiate();
+    }
+
+    private static bool HasVolumeLimits(ChildSaConfig c) => (c.RekeyBytes | c.LifeBytes | c.RekeyPackets | c.LifePackets) != 0;
+
+    /// <summary>
+    /// Soft limits (rekey_bytes, rekey_packets) start a rekey; hard limits (life_bytes, life_packets) close
+    /// the Child SA, as RFC 4301 4.4.2.1 has for SA lifetimes in bytes.
+    /// </summary>
+    private static void CheckVolume(IkeSa sa)
+    {
+        foreach (var child in sa.Children.ToList())
+        {
+            var c = child.Config;
+            if (!HasVolumeLimits(c) || child.State is ChildSaState.Deleting)
+                continue;
+            var usage = sa.Engine.Kernel.QueryUsage(child.InboundSpi);
+            var bytes = Math.Max(usage.InboundBytes, usage.OutboundBytes);
+            var packets = Math.Max(usage.InboundPackets, usage.OutboundPackets);
+            if ((c.LifeBytes > 0 && bytes >= c.LifeBytes) || (c.LifePackets > 0 && packets >= c.LifePackets))
+            {
+                child.State = ChildSaState.Deleting;
+                sa.Tasks.Queue(new ChildDeleteTask(sa, true, child));
+            }
+            else if (child.State == ChildSaState.Installed &&
+                ((c.RekeyBytes > 0 && bytes >= c.RekeyBytes) || (c.RekeyPackets > 0 && packets >= c.RekeyPackets)))
+            {
+                child.RekeyAt = sa.Engine.Now;
+            }
+        }
     }
 
     /// <summary>The last sign of life: an IKE message, or an ESP packet the data plane counted.</summary>

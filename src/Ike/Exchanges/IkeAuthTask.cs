@@ -70,7 +70,13 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             return Fail(NotifyType.AuthenticationFailed, false, reason);
         Sa.RemoteId = id.Identity;
         if (!IsInitiator)
+        {
+            // RFC 7296 2.4: after INITIAL_CONTACT "the receiver MAY delete other SAs it has to the same
+            // authenticated identity without waiting for a timeout" (the peer restarted).
+            if (message.FindNotify(NotifyType.InitialContact) is not null)
+                Sa.Engine.ReplaceOlderSas(Sa);
             return TaskOutcome.NeedMore;
+        }
         Sa.Engine.Established(Sa);
         return TaskOutcome.Success;
     }

@@ -97,23 +97,41 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         if (_collision is { } other)
         {
             var oursLowest = Compare(Min(_nonceI, _nonceR), Min(other.Ni, other.Nr)) < 0;
-            var survivor = oursLowest ? other.Sa : created;
-            var redundant = oursLowest ? created : other.Sa;
-            Sa.Engine.AdoptRekeyed(Sa, survivor);
-            Sa.Engine.Register(redundant);
+            _collision = null;
             if (oursLowest)
             {
-                Sa.State = IkeSaState.Rekeyed;
-                Sa.Engine.Terminate(redundant);
+                // Ours is redundant: keep the peer's, delete ours; the peer deletes the old SA.
+                Sa.Engine.AdoptRekeyed(Sa, other.Sa);
+                Sa.Engine.Register(created);
+                Sa.Engine.Terminate(created);
+                Sa.Engine.MarkRekeyed(Sa);
             }
             else
             {
+                // The peer's is redundant and the peer deletes it; we delete the old SA.
+                Sa.Engine.AdoptRekeyed(Sa, created);
+                if (other.Sa.State != IkeSaState.Destroyed)
+                    Sa.Engine.MarkRekeyed(other.Sa);
                 Sa.Engine.Terminate(Sa);
             }
             return;
         }
         Sa.Engine.AdoptRekeyed(Sa, created);
         Sa.Engine.Terminate(Sa);
+    }
+
+    /// <summary>
+    /// Our rekey did not complete, but the peer's crossing one did: its SA is the successor, and the peer
+    /// deletes the old one (or already has, which is how this SA is going).
+    /// </summary>
+    private void FallBackToCollision()
+    {
+        if (_collision is not { } other || other.Sa.State == IkeSaState.Destroyed)
+            return;
+        _collision = null;
+        Sa.Engine.AdoptRekeyed(Sa, other.Sa);
+        if (Sa.State != IkeSaState.Destroyed)
+            Sa.Engine.MarkRekeyed(Sa);
     }
 
     private TaskOutcome ProcessRequest(IncomingMessage request)
@@ -174,7 +192,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         else
         {
             Sa.Engine.AdoptRekeyed(Sa, created);
-            Sa.State = IkeSaState.Rekeyed;
+            Sa.Engine.MarkRekeyed(Sa);
         }
         return TaskOutcome.Success;
     }
@@ -215,6 +233,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
     {
         if (IsInitiator && Sa.State == IkeSaState.Rekeying)
             Sa.State = IkeSaState.Established;
+        FallBackToCollision();
         Clear();
     }
 

@@ -503,6 +503,13 @@ public sealed class IkeEngine
             StartIkeSa(config, 0, children.Count > 0 ? children : config.Children);
     }
 
+    /// <summary>Drops, without deletes, the other SAs of this connection with the same authenticated peer.</summary>
+    internal void ReplaceOlderSas(IkeSa sa)
+    {
+        foreach (var other in _sas.Values.Where(o => o != sa && o.Config.Name == sa.Config.Name && sa.RemoteId!.Equals(o.RemoteId)).ToList())
+            Destroy(other, "replaced: the peer restarted (INITIAL_CONTACT)");
+    }
+
     /// <summary>A new SA made by an IKE SA rekey, sharing the old one's configuration and path.</summary>
     internal IkeSa NewRekeyedSa(IkeSa old, bool originalInitiator, ulong localSpi) =>
         new(this, old.Config, ++_nextSaId, originalInitiator, localSpi, old.LocalEndpoint, old.RemoteEndpoint)
@@ -515,9 +522,22 @@ public sealed class IkeEngine
             PeerSupportsFragmentation = old.PeerSupportsFragmentation,
         };
 
+    /// <summary>How long an SA replaced by a rekey waits for the peer's delete before it goes quietly.</summary>
+    internal static readonly TimeSpan RekeyedGrace = TimeSpan.FromSeconds(60);
+
+    /// <summary>The SA was replaced by a rekey; the peer deletes it, or it goes by itself after a grace time.</summary>
+    internal void MarkRekeyed(IkeSa sa)
+    {
+        sa.State = IkeSaState.Rekeyed;
+        if (sa.ExpireAt > Now + RekeyedGrace)
+            sa.ExpireAt = Now + RekeyedGrace;
+    }
+
     /// <summary>Puts an SA in the table so that its messages find it.</summary>
     internal void Register(IkeSa sa)
     {
+        if (sa.State == IkeSaState.Destroyed)
+            return;
         if (sa.State == IkeSaState.Authenticating || sa.State == IkeSaState.Connecting)
         {
             sa.State = IkeSaState.Established;

@@ -50,14 +50,18 @@ internal sealed class SaTimers
         }
         if (sa.State is not (IkeSaState.Established or IkeSaState.Rekeyed))
             return;
+        if (sa.State == IkeSaState.Rekeyed)
+        {
+            if (now >= sa.ExpireAt)
+                sa.Engine.Destroy(sa, "replaced by its rekeyed IKE SA");
+            return;
+        }
         if (now >= sa.ExpireAt)
         {
             sa.ExpireAt = DateTimeOffset.MaxValue;
             sa.Engine.Terminate(sa);
             return;
         }
-        if (sa.State == IkeSaState.Rekeyed)
-            return;
         if (now >= sa.RekeyAt)
         {
             sa.RekeyAt = DateTimeOffset.MaxValue;

@@ -180,6 +180,33 @@ public sealed class EstablishmentTests
         Assert.Equal(2, install.RemoteTs.Count);
     }
 
+    [Theory]
+    [InlineData("192.0.2.1", "192.0.2.2")]
+    [InlineData("2001:db8::1", "2001:db8::2")]
+    [InlineData("moon.s2s.test", "sun.s2s.test")]
+    [InlineData("moon@s2s.test", "sun@s2s.test")]
+    [InlineData("keyid:0x6d6f6f6e", "keyid:sun")]
+    [InlineData("C=CH, O=s2s, CN=moon", "C=CH, O=s2s, CN=sun")]
+    public void Initiate_EveryIdentityType_AuthenticatesAndReportsThePeer(string moon, string sun)
+    {
+        var h = new EngineHarness(
+            a => a with { LocalId = Identity.Parse(moon), RemoteId = Identity.Parse(sun) },
+            b => b with { LocalId = Identity.Parse(sun), RemoteId = Identity.Parse(moon) });
+        h.Establish();
+        Assert.Equal(Identity.Parse(sun), h.A.Established!.RemoteId);
+        Assert.Equal(Identity.Parse(moon), h.B.Established!.RemoteId);
+    }
+
+    [Fact]
+    public void Initiate_PeerClaimsAnotherIdentity_AuthenticationFailed()
+    {
+        var h = new EngineHarness(a => a with { LocalId = Identity.Parse("mallory.s2s.test") });
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        Assert.Empty(h.B.Engine.Sas);
+        Assert.Contains("mallory.s2s.test", Assert.Single(h.B.EventsOf<NegotiationFailed>()).Detail, StringComparison.Ordinal);
+    }
+
     private static IReadOnlyList<Proposal> Ike(string keywords)
     {
         Assert.True(ProposalKeywords.TryParseList(keywords, ProtocolId.Ike, out var list, out var error), error);

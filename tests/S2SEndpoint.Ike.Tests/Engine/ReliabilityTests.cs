@@ -219,6 +219,10 @@ public sealed class ReliabilityTests
         Assert.NotNull(h.A.Established);
         Assert.NotSame(old, h.A.Established);
         Assert.Single(h.A.Kernel.Active);
+        // INITIAL_CONTACT made B drop the SA of A's earlier life.
+        Assert.Single(h.B.Engine.Sas);
+        Assert.Single(h.B.Kernel.Active);
+        Assert.Contains(h.B.EventsOf<IkeSaClosed>(), e => e.Reason.Contains("INITIAL_CONTACT", StringComparison.Ordinal));
     }
 
     [Fact]

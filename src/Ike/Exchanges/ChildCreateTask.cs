@@ -160,7 +160,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     private void FinishRekey()
     {
         var old = _rekeyOf!;
-        if (_collision is { } other && Lowest(other.Ni, other.Nr) >= 0)
+        if (_collision is { } other && CollisionRule.OursIsRedundant(_nonceI, _nonceR, other.Ni, other.Nr))
         {
             old.State = ChildSaState.Rekeyed;
             Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, _created!));
@@ -171,20 +171,6 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             old.State = ChildSaState.Rekeyed;
             Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, old));
         }
-    }
-
-    /// <summary>Negative when the lowest of the four nonces is in the other exchange, positive when in ours.</summary>
-    private int Lowest(byte[] otherNi, byte[] otherNr)
-    {
-        var ours = Compare(_nonceI, _nonceR) <= 0 ? _nonceI : _nonceR;
-        var theirs = Compare(otherNi, otherNr) <= 0 ? otherNi : otherNr;
-        return Compare(theirs, ours) < 0 ? -1 : 1;
-    }
-
-    private static int Compare(byte[] a, byte[] b)
-    {
-        var c = a.AsSpan(0, Math.Min(a.Length, b.Length)).SequenceCompareTo(b.AsSpan(0, Math.Min(a.Length, b.Length)));
-        return c != 0 ? c : a.Length.CompareTo(b.Length);
     }
 
     /// <summary>The peer rekeyed the SA this task is rekeying while our request was out (RFC 7296 2.8.1).</summary>

@@ -96,7 +96,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
     {
         if (_collision is { } other)
         {
-            var oursLowest = Compare(Min(_nonceI, _nonceR), Min(other.Ni, other.Nr)) < 0;
+            var oursLowest = CollisionRule.OursIsRedundant(_nonceI, _nonceR, other.Ni, other.Nr);
             _collision = null;
             if (oursLowest)
             {
@@ -242,15 +242,6 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         _keyExchange?.Dispose();
         _keyExchange = null;
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_sharedSecret);
-    }
-
-    private static byte[] Min(byte[] a, byte[] b) => Compare(a, b) <= 0 ? a : b;
-
-    private static int Compare(byte[] a, byte[] b)
-    {
-        var n = Math.Min(a.Length, b.Length);
-        var c = a.AsSpan(0, n).SequenceCompareTo(b.AsSpan(0, n));
-        return c != 0 ? c : a.Length.CompareTo(b.Length);
     }
 
     private static byte[] SpiBytes(ulong spi)

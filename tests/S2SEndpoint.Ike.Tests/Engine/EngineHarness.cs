@@ -190,6 +190,41 @@ internal sealed class EngineHarness
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
+    /// <summary>
+    /// Holds back the first CREATE_CHILD_SA datagram that <paramref name="order"/> names, so that two
+    /// crossing rekeys meet in that order; <see cref="ReleaseHeld"/> delivers it late.
+    /// </summary>
+    public List<(Side From, Datagram Datagram)> HoldCrossing(RekeyTests.CollisionOrder order)
+    {
+        var held = new List<(Side, Datagram)>();
+        Network = (from, d) =>
+        {
+            var header = EstablishmentTests.Parse(d.Data).Header;
+            var create = header.Exchange == ExchangeType.CreateChildSa;
+            var hold = order switch
+            {
+                RekeyTests.CollisionOrder.InitiatorRequestLate => from == A && create && !header.IsResponse,
+                RekeyTests.CollisionOrder.ResponderRequestLate => from == B && create && !header.IsResponse,
+                RekeyTests.CollisionOrder.ResponseLate => from == A && create && header.IsResponse,
+                _ => false,
+            };
+            if (hold && held.Count == 0)
+            {
+                held.Add((from, d));
+                return [];
+            }
+            return [d];
+        };
+        return held;
+    }
+
+    public void ReleaseHeld(List<(Side From, Datagram Datagram)> held)
+    {
+        foreach (var (from, d) in held)
+            Other(from).Engine.Receive(new Datagram(d.Remote, d.Local, d.Data));
+        Pump();
+    }
+
     public void Establish()
     {
         A.Engine.Initiate(A.Engine.Connections.First().Name);

@@ -66,31 +66,11 @@ public sealed class IkeRekeyTests
         {
             var h = new EngineHarness(seed: seed);
             h.Establish();
-            var held = new List<(Side From, Datagram D)>();
-            h.Network = (from, d) =>
-            {
-                var m = EstablishmentTests.Parse(d.Data);
-                var create = m.Header.Exchange == ExchangeType.CreateChildSa;
-                var hold = order switch
-                {
-                    RekeyTests.CollisionOrder.InitiatorRequestLate => from == h.A && create && !m.Header.IsResponse,
-                    RekeyTests.CollisionOrder.ResponderRequestLate => from == h.B && create && !m.Header.IsResponse,
-                    RekeyTests.CollisionOrder.ResponseLate => from == h.A && create && m.Header.IsResponse,
-                    _ => false,
-                };
-                if (hold && held.Count == 0)
-                {
-                    held.Add((from, d));
-                    return [];
-                }
-                return [d];
-            };
+            var held = h.HoldCrossing(order);
             h.A.Engine.RekeyIke("moon");
             h.B.Engine.RekeyIke("sun");
             h.Pump();
-            foreach (var (from, d) in held)
-                h.Other(from).Engine.Receive(new Datagram(d.Remote, d.Local, d.Data));
-            h.Pump();
+            h.ReleaseHeld(held);
             h.Run(TimeSpan.FromSeconds(200));
 
             var a = Assert.Single(h.A.Engine.Sas);

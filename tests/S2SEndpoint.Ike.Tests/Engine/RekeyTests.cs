@@ -81,30 +81,11 @@ public sealed class RekeyTests
             var h = WithEsp(esp, seed: seed);
             h.Establish();
             var old = h.A.Kernel.Installed[0];
-            var held = new List<(Side From, Datagram D)>();
-            h.Network = (from, d) =>
-            {
-                var m = EstablishmentTests.Parse(d.Data);
-                var hold = order switch
-                {
-                    CollisionOrder.InitiatorRequestLate => from == h.A && m.Header.Exchange == ExchangeType.CreateChildSa && !m.Header.IsResponse,
-                    CollisionOrder.ResponderRequestLate => from == h.B && m.Header.Exchange == ExchangeType.CreateChildSa && !m.Header.IsResponse,
-                    CollisionOrder.ResponseLate => from == h.A && m.Header.Exchange == ExchangeType.CreateChildSa && m.Header.IsResponse,
-                    _ => false,
-                };
-                if (hold && held.Count == 0)
-                {
-                    held.Add((from, d));
-                    return [];
-                }
-                return [d];
-            };
+            var held = h.HoldCrossing(order);
             h.A.Engine.Rekey("moon");
             h.B.Engine.Rekey("sun");
             h.Pump();
-            foreach (var (from, d) in held)
-                h.Other(from).Engine.Receive(new Datagram(d.Remote, d.Local, d.Data));
-            h.Pump();
+            h.ReleaseHeld(held);
             h.Run(TimeSpan.FromSeconds(30));
 
             // One Child SA on each side, the same pair, and not the old one.
@@ -115,7 +96,7 @@ public sealed class RekeyTests
             Assert.NotEqual(old.InboundSpi, a.InboundSpi);
             h.AssertEstablished();
             Assert.Single(h.A.Established!.Children);
-            var requests = h.Wire.Select(w => w.Datagram).Concat(held.Select(x => x.D))
+            var requests = h.Wire.Select(w => w.Datagram).Concat(held.Select(x => x.Datagram))
                 .Count(d => EstablishmentTests.Parse(d.Data).Header is { Exchange: ExchangeType.CreateChildSa, IsResponse: false });
             Assert.Equal(2, requests);
             // The survivor was created by A's exchange when B installed it as a responder first, or else by B's.

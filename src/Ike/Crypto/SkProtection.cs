@@ -111,14 +111,16 @@ public static class SkProtection
         plaintext = default;
         textOffset = ivOffset + cipher.IvSize;
         var ciphertextLength = bodyLength - cipher.IvSize - cipher.IcvSize;
+        // Until the ICV has been checked nothing is known to come from the peer: every failure before it
+        // is a silent drop (RFC 7296 2.21.2 and 2.21's warning about answering forged messages).
         if (message.Raw.Length != ivOffset + bodyLength || ciphertextLength < 1)
         {
-            error = ParseError.Syntax(type, ivOffset, $"{type} body of {bodyLength} octets cannot hold an IV of {cipher.IvSize}, a pad length and an ICV of {cipher.IcvSize}");
+            error = new ParseError(type, ivOffset, NotifyType.None, $"{type} body of {bodyLength} octets cannot hold an IV of {cipher.IvSize}, a pad length and an ICV of {cipher.IcvSize}");
             return false;
         }
         if (ciphertextLength % cipher.PaddingBlock != 0)
         {
-            error = ParseError.Syntax(type, textOffset, $"ciphertext of {ciphertextLength} octets is not a multiple of the {cipher.PaddingBlock}-octet block");
+            error = new ParseError(type, textOffset, NotifyType.None, $"ciphertext of {ciphertextLength} octets is not a multiple of the {cipher.PaddingBlock}-octet block");
             return false;
         }
         var working = message.Raw.ToArray();

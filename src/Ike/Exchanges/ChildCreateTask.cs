@@ -108,6 +108,13 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
                 return TaskOutcome.Restart;
             }
         }
+        if (_rekeyOf is not null && response.FindNotify(NotifyType.TemporaryFailure) is not null)
+        {
+            // RFC 7296 2.25: retry "after a short random delay" (strongSwan: 5 to 15 s).
+            Abort();
+            _rekeyOf.RekeyAt = Sa.Engine.Now + TimeSpan.FromSeconds(5) + SaTimers.Jitter(Sa, TimeSpan.FromSeconds(10));
+            return TaskOutcome.Failed;
+        }
         if (response.FirstError() is { } error)
             return Fail(error.NotifyType, true, error.NotifyType == NotifyType.NoProposalChosen
                 ? $"peer refused CHILD_SA {Config.Name} {(_rekeyOf is null ? "" : "rekey ")}proposals ({IkeInitTask.Describe(Config.EspProposals)}) with NO_PROPOSAL_CHOSEN"
@@ -179,6 +186,9 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     private TaskOutcome ProcessRequest(IncomingMessage request)
     {
         var inAuth = request.Header.Exchange == ExchangeType.IkeAuth;
+        // An SA replaced by a rekey, or being deleted, creates no more children (RFC 7296 2.25).
+        if (!inAuth && Sa.State is not (IkeSaState.Established or IkeSaState.Rekeying))
+            return Refuse(NotifyType.TemporaryFailure, "the IKE SA is being replaced or closed", quiet: true);
         var sa = request.Find<SecurityAssociationPayload>();
         var tsi = request.FindTs(true);
         var tsr = request.FindTs(false);
@@ -221,6 +231,12 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         }
         if (Config is null)
             return Refuse(NotifyType.TsUnacceptable, $"no child accepts {Join(tsi.Selectors)} === {Join(tsr.Selectors)}");
+        // A TS payload holds at most 255 selectors (RFC 7296 3.13); fewer is still a valid narrowing.
+        const int MaxSelectors = byte.MaxValue;
+        if (_tsi.Count > MaxSelectors)
+            _tsi.RemoveRange(MaxSelectors, _tsi.Count - MaxSelectors);
+        if (_tsr.Count > MaxSelectors)
+            _tsr.RemoveRange(MaxSelectors, _tsr.Count - MaxSelectors);
 
         var configured = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
         var offered = sa.Proposals.Where(p => p.Spi.Length == 4).ToList();
@@ -327,8 +343,10 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
 
     public override void Abort()
     {
+        // If the peer's crossing rekey of the same SA went through, that new SA replaces the old one, and
+        // the peer deletes the old one; otherwise the old SA simply stays.
         if (IsInitiator && _rekeyOf?.State == ChildSaState.Rekeying)
-            _rekeyOf.State = ChildSaState.Installed;
+            _rekeyOf.State = _collision is not null ? ChildSaState.Rekeyed : ChildSaState.Installed;
         Clear();
     }
 

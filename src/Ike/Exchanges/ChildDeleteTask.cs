@@ -28,9 +28,11 @@ internal sealed class ChildDeleteTask(IkeSa sa, bool initiator, ChildSa? child) 
             message.Add(new DeletePayload(ProtocolId.Esp, [.. _deleting.Select(c => c.InboundSpi)]));
             return TaskOutcome.NeedMore;
         }
-        // RFC 7296 1.4.1: "the responder ... MUST include the inbound SPIs of the paired SAs" in its response.
-        if (_deleting.Count > 0)
-            message.Add(new DeletePayload(ProtocolId.Esp, [.. _deleting.Select(c => c.InboundSpi)]));
+        // RFC 7296 1.4.1: the response carries Delete payloads for the paired SAs, except for SAs this side
+        // is deleting itself: "the responses MUST NOT include Delete payloads for the deleted SAs".
+        var paired = _deleting.Where(c => c.State != ChildSaState.Deleting).Select(c => c.InboundSpi).ToList();
+        if (paired.Count > 0)
+            message.Add(new DeletePayload(ProtocolId.Esp, paired));
         foreach (var c in _deleting)
             Sa.Engine.RemoveChild(Sa, c, "deleted by the peer");
         return TaskOutcome.Success;

@@ -146,7 +146,8 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         var nonce = request.Find<NoncePayload>();
         if (sa is null || ke is null || nonce is null)
             return Refuse(NotifyType.InvalidSyntax);
-        _chosen = ProposalSelection.Select(Sa.Config.Proposals, [.. sa.Proposals.Where(p => p.Spi.Length == 8)], []);
+        var offered = sa.Proposals.Where(p => p.Spi.Length == 8).ToList();
+        _chosen = ProposalSelection.Select(Sa.Config.Proposals, offered, []);
         if (_chosen is null || !IkeSuite.TryFromProposal(_chosen, out var suite, out _))
         {
             Sa.Engine.Failed(Sa, NotifyType.NoProposalChosen, false,
@@ -154,7 +155,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
             return Refuse(NotifyType.NoProposalChosen);
         }
         _suite = suite;
-        _peerSpi = BinaryPrimitives.ReadUInt64BigEndian(sa.Proposals.First(p => p.Number == _chosen.Number).Spi);
+        _peerSpi = BinaryPrimitives.ReadUInt64BigEndian(offered.First(p => p.Number == _chosen.Number).Spi);
         if (ke.Group != (ushort)suite.KeyExchange)
         {
             _errorData = new byte[2];

@@ -12,6 +12,9 @@ public readonly record struct ParseError(PayloadType? Payload, int Offset, Notif
     internal static ParseError Syntax(PayloadType? payload, int offset, string reason) =>
         new(payload, offset, NotifyType.InvalidSyntax, reason);
 
+    /// <summary>A bounded key for drop counters: the notify and the payload type, without offsets or values.</summary>
+    public string CounterKey => Payload is { } p ? $"{Notify.ToRfcName()} in {p}" : Notify.ToRfcName();
+
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Notify.ToRfcName()} at offset {Offset}{(Payload is { } p ? " in " + p : string.Empty)}: {Reason}");
 }

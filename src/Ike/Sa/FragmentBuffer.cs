@@ -12,22 +12,20 @@ internal sealed class FragmentBuffer
     public const int MaxFragments = 64;
 
     private uint _messageId;
-    private bool _response;
     private byte[]?[] _pieces = [];
     private PayloadType _first;
 
-    public bool TryAdd(uint messageId, bool response, EncryptedFragmentPayload fragment, byte[] content, out byte[] whole, out PayloadType first)
+    public bool TryAdd(uint messageId, EncryptedFragmentPayload fragment, byte[] content, out byte[] whole, out PayloadType first)
     {
         whole = [];
         first = PayloadType.NoNextPayload;
         if (fragment.TotalFragments > MaxFragments)
             return false;
-        if (_pieces.Length == 0 || messageId != _messageId || response != _response || fragment.TotalFragments != _pieces.Length)
+        if (_pieces.Length == 0 || messageId != _messageId || fragment.TotalFragments != _pieces.Length)
         {
             // RFC 7383 2.6.1: a different Total Fragments for the same message means the sender
             // refragmented; the old pieces are dropped.
             _messageId = messageId;
-            _response = response;
             _pieces = new byte[fragment.TotalFragments][];
         }
         _pieces[fragment.FragmentNumber - 1] = content;

@@ -207,7 +207,7 @@ public sealed class IkeEngine
     {
         if (!IkeMessage.TryParse(datagram.Data, out var message, out var error))
         {
-            Drop(null, datagram, error.ToString());
+            Drop(null, datagram, error.CounterKey, error.ToString());
             return;
         }
         var header = message.Header;
@@ -219,14 +219,14 @@ public sealed class IkeEngine
         var localSpi = header.IsFromInitiator ? header.ResponderSpi : header.InitiatorSpi;
         if (!_sas.TryGetValue(localSpi, out var sa) || sa.IsOriginalInitiator == header.IsFromInitiator)
         {
-            Drop(null, datagram, $"no IKE SA with SPI {localSpi:x16}");
+            Drop(null, datagram, "unknown IKE SPI", $"no IKE SA with SPI {localSpi:x16}");
             return;
         }
         var remoteSpi = header.IsFromInitiator ? header.InitiatorSpi : header.ResponderSpi;
         var expectedRemote = sa.IsOriginalInitiator ? sa.ResponderSpi : sa.InitiatorSpi;
         if (remoteSpi != expectedRemote && !(header.Exchange == ExchangeType.IkeSaInit && sa.State == IkeSaState.Connecting))
         {
-            Drop(sa, datagram, $"peer SPI {remoteSpi:x16} does not match {expectedRemote:x16}");
+            Drop(sa, datagram, "peer SPI mismatch", $"peer SPI {remoteSpi:x16} does not match {expectedRemote:x16}");
             return;
         }
         sa.Tasks.Receive(message, datagram);
@@ -237,13 +237,15 @@ public sealed class IkeEngine
         var header = message.Header;
         if (header.ResponderSpi != 0 || header.MessageId != 0 || !header.IsFromInitiator)
         {
-            Drop(null, datagram, "IKE_SA_INIT request with a responder SPI, a message ID or without the Initiator flag");
+            Drop(null, datagram, "malformed IKE_SA_INIT request", "IKE_SA_INIT request with a responder SPI, a message ID or without the Initiator flag");
             return;
         }
         // A retransmitted IKE_SA_INIT request reaches the half-open SA it created.
         foreach (var existing in _sas.Values)
         {
-            if (!existing.IsOriginalInitiator && existing.InitiatorSpi == header.InitiatorSpi && existing.RemoteEndpoint.Equals(datagram.Remote))
+            // Only a half-open SA made by IKE_SA_INIT takes one: never an established or rekeyed SA.
+            if (!existing.IsOriginalInitiator && existing.State is IkeSaState.Connecting or IkeSaState.Authenticating &&
+                existing.InitiatorSpi == header.InitiatorSpi && existing.RemoteEndpoint.Equals(datagram.Remote))
             {
                 existing.Tasks.Receive(message, datagram);
                 return;
@@ -252,13 +254,13 @@ public sealed class IkeEngine
         var config = FindConfig(datagram);
         if (config is null)
         {
-            Drop(null, datagram, $"no connection accepts {datagram.Remote.Address} on {datagram.Local.Address}");
+            Drop(null, datagram, "no matching connection", $"no connection accepts {datagram.Remote.Address} on {datagram.Local.Address}");
             return;
         }
         var halfOpen = HalfOpenCount;
         if (halfOpen >= Options.HalfOpenLimit)
         {
-            Drop(null, datagram, $"{halfOpen} half-open IKE SAs: the limit");
+            Drop(null, datagram, "half-open limit", $"{halfOpen} half-open IKE SAs: the limit");
             return;
         }
         if (halfOpen >= Options.CookieThreshold && !HasValidCookie(message, datagram))
@@ -303,7 +305,7 @@ public sealed class IkeEngine
         var nonce = message.Find<NoncePayload>();
         if (nonce is null)
         {
-            Drop(null, datagram, "IKE_SA_INIT request without a nonce");
+            Drop(null, datagram, "malformed IKE_SA_INIT request", "IKE_SA_INIT request without a nonce");
             return;
         }
         var cookie = _cookies.Make(nonce.Data, datagram.Remote.Address, message.Header.InitiatorSpi);
@@ -347,25 +349,15 @@ public sealed class IkeEngine
         Send(sa, SkProtection.Seal(header, [payload], sa.OutboundCipher!));
     }
 
-    internal void Drop(IkeSa? sa, Datagram datagram, string reason)
+    /// <summary>Counts a dropped datagram under a fixed <paramref name="counter"/> and logs the detail at Debug.</summary>
+    internal void Drop(IkeSa? sa, Datagram datagram, string counter, string? detail = null)
     {
-        Count(reason);
+        Count(counter);
+        var reason = detail ?? counter;
         Log.Dropped(datagram.Remote.ToString(), sa is null ? reason : $"{sa}: {reason}");
     }
 
-    private void Count(string reason)
-    {
-        // Reasons carry values (SPIs, offsets); count by the words before the first digit-bearing part.
-        var key = CounterKey(reason);
-        Drops[key] = Drops.GetValueOrDefault(key) + 1;
-    }
-
-    private static string CounterKey(string reason)
-    {
-        var colon = reason.IndexOf(':', StringComparison.Ordinal);
-        var head = colon > 0 ? reason[..colon] : reason;
-        return new string([.. head.Where(c => !char.IsDigit(c))]).Trim();
-    }
+    private void Count(string counter) => Drops[counter] = Drops.GetValueOrDefault(counter) + 1;
 
     internal ulong NewSpi()
     {
@@ -490,6 +482,13 @@ public sealed class IkeEngine
             sa.Tasks.Queued.OfType<ChildCreateTask>().Select(t => t.Config!)).Distinct().ToList();
         var established = !connecting;
         var next = sa.RemoteAddressIndex + 1;
+        if (sa.State is IkeSaState.Deleting or IkeSaState.Rekeyed)
+        {
+            // An SA on its way out whose delete goes unanswered is not brought back (strongSwan:
+            // "proper IKE_SA delete failed, peer not responding").
+            Destroy(sa, $"delete unanswered: {reason}");
+            return;
+        }
         sa.CloseReason = reason;
         Destroy(sa, established ? $"peer is dead: {reason}" : reason);
         if (!sa.IsOriginalInitiator && !established)

@@ -26,7 +26,8 @@ internal sealed class TaskManager(IkeSa sa)
 
     private List<byte[]> _lastResponse = [];
     private readonly List<byte[]> _lastRequestDatagrams = [];
-    private FragmentBuffer? _fragments;
+    private FragmentBuffer? _requestFragments;
+    private FragmentBuffer? _responseFragments;
 
     public bool HasActiveExchange => _active.Count > 0;
     public uint NextRequestId => _nextRequestId;
@@ -126,31 +127,59 @@ internal sealed class TaskManager(IkeSa sa)
             }
             if (!TryOpen(message, datagram, out var payloads))
                 return;
-            ProcessResponse(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote));
+            Guarded(datagram, () => ProcessResponse(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote)));
         }
         else
         {
             if (_expectedRequestId > 0 && header.MessageId == _expectedRequestId - 1 && _lastResponse.Count > 0 && IsRetransmission(datagram.Data))
             {
-                // RFC 7296 2.1: a retransmitted request is answered with the cached response, not processed again.
+                // RFC 7296 2.1: a retransmitted request is answered with the cached response, not processed
+                // again, sent back to where the retransmission came from.
                 sa.Engine.Log.RetransmittingResponse(sa.Config.Name, sa.Id, header.MessageId);
-                SendAll(_lastResponse);
+                foreach (var d in _lastResponse)
+                    sa.Engine.SendUnprotected(datagram, d);
+                return;
+            }
+            // RFC 7296 1.2: IKE_SA_INIT is the first exchange of an SA and only that.
+            if (header.Exchange == ExchangeType.IkeSaInit && sa.State != IkeSaState.Connecting)
+            {
+                sa.Engine.Drop(sa, datagram, "IKE_SA_INIT on an existing SA");
                 return;
             }
             if (header.MessageId != _expectedRequestId)
             {
-                sa.Engine.Drop(sa, datagram, $"request message ID {header.MessageId}, expected {_expectedRequestId}");
+                sa.Engine.Drop(sa, datagram, "unexpected request message ID", $"request message ID {header.MessageId}, expected {_expectedRequestId}");
                 return;
             }
             if (!TryOpen(message, datagram, out var payloads))
                 return;
-            if (MessageRules.IsProtected(header.Exchange))
+            // An authenticated request shows where the peer is now: its move to port 4500 in IKE_AUTH, and
+            // later a NAT's new mapping. RFC 7296 2.23: "A host behind a NAT SHOULD NOT do this type of
+            // dynamic address update", so after IKE_AUTH only a host not behind a NAT follows the peer.
+            if (MessageRules.IsProtected(header.Exchange) && (header.Exchange == ExchangeType.IkeAuth || !sa.LocalBehindNat))
             {
-                // An authenticated request shows where the peer is now (its move to port 4500 behind a NAT).
                 sa.LocalEndpoint = datagram.Local;
                 sa.RemoteEndpoint = datagram.Remote;
             }
-            ProcessRequest(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote), datagram);
+            Guarded(datagram, () => ProcessRequest(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote), datagram));
+        }
+    }
+
+    /// <summary>
+    /// The one place where a task's unexpected failure on peer input is caught (STYLE.md): the message is
+    /// dropped and counted, the SA and the process live on. These exception types are bugs in the face of
+    /// odd but authenticated input, not conditions the tasks report themselves.
+    /// </summary>
+    private void Guarded(Datagram datagram, Action process)
+    {
+        try
+        {
+            process();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException or
+            FormatException or NotSupportedException or KeyNotFoundException or System.Security.Cryptography.CryptographicException)
+        {
+            sa.Engine.Drop(sa, datagram, "internal error", $"{e.GetType().Name} while processing: {e.Message}");
         }
     }
 
@@ -182,14 +211,16 @@ internal sealed class TaskManager(IkeSa sa)
             {
                 if (!SkProtection.TryOpenFragment(message, sa.InboundCipher, out var content, out error))
                 {
-                    sa.Engine.Drop(sa, datagram, error.ToString());
+                    sa.Engine.Drop(sa, datagram, error.CounterKey, error.ToString());
                     return false;
                 }
                 sa.LastInbound = sa.Engine.Now;
-                _fragments ??= new FragmentBuffer();
-                if (!_fragments.TryAdd(message.Header.MessageId, message.Header.IsResponse, fragment, content, out var whole, out var first))
+                // Requests and responses reassemble apart, so that crossing fragmented exchanges do not mix.
+                ref var buffer = ref message.Header.IsResponse ? ref _responseFragments : ref _requestFragments;
+                buffer ??= new FragmentBuffer();
+                if (!buffer.TryAdd(message.Header.MessageId, fragment, content, out var whole, out var first))
                     return false;
-                _fragments = null;
+                buffer = null;
                 var list = new List<IkePayload>();
                 if (!PayloadChain.TryRead(first, whole, 0, list, out error))
                 {
@@ -203,7 +234,7 @@ internal sealed class TaskManager(IkeSa sa)
                 if (!SkProtection.TryOpen(message, sa.InboundCipher, out var inner, out error))
                 {
                     if (error.Notify == NotifyType.None)
-                        sa.Engine.Drop(sa, datagram, error.ToString());
+                        sa.Engine.Drop(sa, datagram, error.CounterKey, error.ToString());
                     else
                         RejectProtected(message, datagram, error);
                     return false;
@@ -214,7 +245,7 @@ internal sealed class TaskManager(IkeSa sa)
             else
             {
                 // RFC 7296 3.14: messages after IKE_SA_INIT are protected; plaintext ones are ignored.
-                sa.Engine.Drop(sa, datagram, $"{exchange} message without an SK payload");
+                sa.Engine.Drop(sa, datagram, "unprotected message", $"{exchange} message without an SK payload");
                 return false;
             }
         }
@@ -232,7 +263,7 @@ internal sealed class TaskManager(IkeSa sa)
     /// </summary>
     private void RejectProtected(IkeMessage message, Datagram datagram, ParseError error)
     {
-        sa.Engine.Drop(sa, datagram, error.ToString());
+        sa.Engine.Drop(sa, datagram, error.CounterKey, error.ToString());
         if (message.Header.IsResponse || message.Header.MessageId != _expectedRequestId || error.Notify == NotifyType.None ||
             !MessageRules.IsProtected(message.Header.Exchange))
             return;
@@ -255,7 +286,9 @@ internal sealed class TaskManager(IkeSa sa)
                 case TaskOutcome.NeedMore:
                     break;
                 case TaskOutcome.Restart:
+                    // The exchange starts over: the tasks after this one keep their state for the retry.
                     restart = true;
+                    i = _active.Count;
                     break;
                 case TaskOutcome.Success:
                     _active.RemoveAt(i--);

@@ -239,10 +239,7 @@ public sealed class ReviewRegressionTests
         Assert.True(h.A.Kernel.Installed[0].UdpEncapsulation, "A installed ESP without UDP encapsulation behind a NAT");
         Assert.True(h.B.Kernel.Installed[0].UdpEncapsulation, "B installed ESP without UDP encapsulation");
     }
-}
 
-public sealed class ReviewRegressionTestsCrash
-{
     // F9: an IKE rekey request whose proposals repeat a number with a 4-octet SPI first throws out of Receive.
     [Fact]
     public void IkeRekeyDuplicateProposalNumbers_DoesNotThrowOutOfReceive()

@@ -1,0 +1,45 @@
+using System.Buffers.Binary;
+
+namespace S2SEndpoint.Esp;
+
+// The Internet checksum of IPv4 headers and UDP (RFC 1071), and its incremental update when one 16-bit word
+// changes (RFC 1624), which is how a router fixes the IPv4 header checksum after decrementing the TTL.
+// Used by the outer header writer and reader and by the inner TTL decrement on the outbound path.
+internal static class Checksum
+{
+    /// <summary>Adds <paramref name="data"/>, as big-endian 16-bit words, to a running one's complement sum (RFC 1071 4.1).</summary>
+    public static ulong Add(ulong sum, ReadOnlySpan<byte> data)
+    {
+        // A 32-bit word hi:lo is hi + lo modulo 0xFFFF, so whole 32-bit words can be summed and folded later.
+        var i = 0;
+        for (; i + 4 <= data.Length; i += 4)
+            sum += BinaryPrimitives.ReadUInt32BigEndian(data[i..]);
+        if (i + 2 <= data.Length)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
+            i += 2;
+        }
+        if (i < data.Length)
+            sum += (ulong)data[i] << 8;
+        return sum;
+    }
+
+    /// <summary>Folds a running sum to 16 bits and complements it: the value that goes into the header.</summary>
+    public static ushort Finish(ulong sum)
+    {
+        while (sum >> 16 != 0)
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        return unchecked((ushort)~sum);
+    }
+
+    public static ushort Compute(ReadOnlySpan<byte> data) => Finish(Add(0, data));
+
+    /// <summary>RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for one 16-bit word changing from m to m'.</summary>
+    public static ushort Update(ushort checksum, ushort oldWord, ushort newWord)
+    {
+        uint sum = unchecked((ushort)~checksum) + (uint)unchecked((ushort)~oldWord) + newWord;
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        return unchecked((ushort)~sum);
+    }
+}

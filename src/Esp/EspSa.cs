@@ -1,0 +1,204 @@
+using System.Net.Sockets;
+using S2SEndpoint.Esp.Transforms;
+using S2SEndpoint.Ike.Crypto;
+
+namespace S2SEndpoint.Esp;
+
+// One unidirectional ESP SA (RFC 4303, tunnel mode RFC 4301 5.1.2): what Outbound.Seal and Inbound.Open need per
+// packet, made once when IKE installs the Child SA: the transform with its keys (one AEAD or cipher and HMAC object,
+// disposed and zeroed with the SA), the sequence counter (outbound) or the anti-replay window (inbound), the
+// selectors as integers, the outer header fields, the lifetime counters (EspSa.Lifetime.cs) and the drop counters.
+//
+// Threads: one thread at a time seals with an outbound SA, one opens with an inbound SA (the TUN reader and the
+// socket reader); counters may be read from anywhere. Dispose only once the SA is out of the SaTable and no packet
+// is being processed with it, for example from the data-path thread itself.
+
+/// <summary>One ESP SA in one direction: keys, transform, sequence numbers, window, selectors, lifetime and counters.</summary>
+public sealed partial class EspSa : IDisposable
+{
+    private readonly EspTransform _transform;
+    private readonly ReplayWindow? _window;
+    private readonly Selector[] _localSelectors;
+    private readonly Selector[] _remoteSelectors;
+    private readonly bool _selectorsNeedTransport;
+    private readonly byte[] _localAddress;
+    private readonly byte[] _remoteAddress;
+    private ulong _sequence;
+    private ushort _nextIpId;
+    private volatile bool _disposed;
+
+    private EspSa(EspSaSettings settings, ChildSuite suite, EspTransform transform, IRandomSource random, TimeProvider time)
+    {
+        Settings = settings;
+        Suite = suite;
+        _transform = transform;
+        _localSelectors = ToSelectors(settings.LocalSelectors);
+        _remoteSelectors = ToSelectors(settings.RemoteSelectors);
+        _selectorsNeedTransport = NeedTransport(_localSelectors) || NeedTransport(_remoteSelectors);
+        _localAddress = settings.LocalAddress.GetAddressBytes();
+        _remoteAddress = settings.RemoteAddress.GetAddressBytes();
+        OuterIsIpv6 = settings.LocalAddress.AddressFamily == AddressFamily.InterNetworkV6;
+        OuterHeaderSize = (OuterIsIpv6 ? IpPacket.Ipv6HeaderSize : IpPacket.Ipv4HeaderSize) + (settings.UdpEncapsulation ? PacketBuffer.UdpHeaderSize : 0);
+        if (settings.Direction == SaDirection.Inbound)
+            _window = new ReplayWindow(settings.ReplayWindowSize, suite.ExtendedSequenceNumbers);
+        Span<byte> id = stackalloc byte[2];
+        random.Fill(id);
+        _nextIpId = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(id);
+        _sequenceLimit = suite.ExtendedSequenceNumbers ? ulong.MaxValue : uint.MaxValue;
+        InitLifetime(settings.Lifetime, time);
+    }
+
+    /// <summary>
+    /// The SA for one direction of a Child SA, with keys taken from its KEYMAT (RFC 7296 2.17): an initiator sends
+    /// with the initiator-to-responder keys and receives with the others; a responder the other way round.
+    /// </summary>
+    public static EspSa Create(EspSaSettings settings, ChildSuite suite, ChildKeys keys, bool isInitiator,
+        IRandomSource? random = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(keys);
+        var initiatorToResponder = (settings.Direction == SaDirection.Outbound) == isInitiator;
+        return initiatorToResponder
+            ? Create(settings, suite, keys.EncryptionInitiatorToResponder, keys.IntegrityInitiatorToResponder, random, time)
+            : Create(settings, suite, keys.EncryptionResponderToInitiator, keys.IntegrityResponderToInitiator, random, time);
+    }
+
+    /// <summary>
+    /// The SA from its keys: <paramref name="encryptionKey"/> is the cipher key followed by the 4-octet salt of an
+    /// AEAD (RFC 4106 8.1, RFC 7634 3); <paramref name="integrityKey"/> is empty with an AEAD.
+    /// </summary>
+    public static EspSa Create(EspSaSettings settings, ChildSuite suite, ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> integrityKey,
+        IRandomSource? random = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        if (suite.Encryption.Algorithm == EncryptionAlgorithm.AesCbc && suite.Integrity is null)
+            throw new ArgumentException("ESP with AES-CBC needs an integrity algorithm: confidentiality without integrity is not offered", nameof(suite));
+        return CreateCore(settings, suite, encryptionKey, integrityKey, random, time);
+    }
+
+    /// <summary>Also accepts AES-CBC without integrity, for the RFC 3602 sample packets.</summary>
+    internal static EspSa CreateCore(EspSaSettings settings, ChildSuite suite, ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> integrityKey,
+        IRandomSource? random, TimeProvider? time)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(suite);
+        Validate(settings);
+        random ??= SystemRandomSource.Instance;
+        var transform = EspTransform.Create(suite.Encryption, suite.Integrity, suite.ExtendedSequenceNumbers, encryptionKey, integrityKey, random);
+        return new EspSa(settings, suite, transform, random, time ?? TimeProvider.System);
+    }
+
+    public EspSaSettings Settings { get; }
+    public ChildSuite Suite { get; }
+    public uint Spi => Settings.Spi;
+    public SaDirection Direction => Settings.Direction;
+    public uint ReqId => Settings.ReqId;
+    public bool ExtendedSequenceNumbers => Suite.ExtendedSequenceNumbers;
+    public bool IsUdpEncapsulated => Settings.UdpEncapsulation;
+
+    /// <summary>Packets dropped on this SA, by reason.</summary>
+    public DropCounters Drops { get; } = new();
+
+    /// <summary>Outbound: the last sequence number sent. Inbound: the highest one authenticated.</summary>
+    public ulong LastSequenceNumber => _window?.Highest ?? Volatile.Read(ref _sequence);
+
+    public bool IsDisposed => _disposed;
+
+    internal EspTransform Transform => _transform;
+    internal ReplayWindow Window => _window!;
+    internal bool OuterIsIpv6 { get; }
+    internal int OuterHeaderSize { get; }
+    internal ReadOnlySpan<byte> LocalAddressBytes => _localAddress;
+    internal ReadOnlySpan<byte> RemoteAddressBytes => _remoteAddress;
+
+    /// <summary>The Identification of the next outer IPv4 header; set by tests to reproduce a sample packet.</summary>
+    internal ushort NextIpId
+    {
+        get => _nextIpId;
+        set => _nextIpId = value;
+    }
+
+    internal ushort TakeIpId() => unchecked(_nextIpId++);
+
+    /// <summary>Makes the next packet carry <paramref name="last"/> + 1; for tests and sample packets.</summary>
+    internal void SetLastSequenceNumber(ulong last) => _sequence = last;
+
+    /// <summary>
+    /// The next outbound sequence number. RFC 4303 3.3.3: "the sender MUST NOT send a packet on an SA if doing so
+    /// would cause the sequence number to cycle": false, and the SA is hard-expired, when it would.
+    /// </summary>
+    internal bool TryNextSequenceNumber(out ulong sequence)
+    {
+        if (_sequence == _sequenceLimit)
+        {
+            Expire(LifetimeStage.HardExpired, LifetimeLimit.SequenceNumber);
+            sequence = 0;
+            return false;
+        }
+        sequence = ++_sequence;
+        if (sequence == SequenceSoftLimit)
+            Expire(LifetimeStage.SoftExpired, LifetimeLimit.SequenceNumber);
+        return true;
+    }
+
+    /// <summary>RFC 4301 5.2: whether the decrypted inner packet's source lies in the peer's selectors and its destination in ours.</summary>
+    internal bool AllowsInner(ReadOnlySpan<byte> inner, bool ipv6)
+    {
+        IpPacket.ReadAddresses(inner, ipv6, out var source, out var destination);
+        byte protocol = 0;
+        int sourcePort = IpPacket.NoPort, destinationPort = IpPacket.NoPort;
+        if (_selectorsNeedTransport)
+            IpPacket.ReadTransport(inner, ipv6, out protocol, out sourcePort, out destinationPort);
+        return Selector.AnyMatches(_remoteSelectors, ipv6, source, protocol, sourcePort) &&
+               Selector.AnyMatches(_localSelectors, ipv6, destination, protocol, destinationPort);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _transform.Dispose();
+    }
+
+    private static void Validate(EspSaSettings settings)
+    {
+        // RFC 4303 2.1: "The SPI value of zero (0) is reserved for local, implementation-specific use and MUST NOT
+        // be sent on the wire."
+        if (settings.Spi == 0)
+            throw new ArgumentException("SPI 0 is reserved (RFC 4303 2.1); an ESP SA needs a non-zero SPI", nameof(settings));
+        ArgumentNullException.ThrowIfNull(settings.LocalAddress);
+        ArgumentNullException.ThrowIfNull(settings.RemoteAddress);
+        if (settings.LocalAddress.AddressFamily != settings.RemoteAddress.AddressFamily ||
+            settings.LocalAddress.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+            throw new ArgumentException($"outer addresses {settings.LocalAddress} and {settings.RemoteAddress} must both be IPv4 or both IPv6", nameof(settings));
+        if (settings.ReplayWindowSize is < ReplayWindow.MinSize or > ReplayWindow.MaxSize)
+            throw new ArgumentException($"replay window size {settings.ReplayWindowSize} is outside {ReplayWindow.MinSize}..{ReplayWindow.MaxSize}", nameof(settings));
+        var lifetime = settings.Lifetime;
+        if (lifetime.SoftBytes > lifetime.HardBytes && lifetime.SoftBytes != ulong.MaxValue ||
+            lifetime.SoftPackets > lifetime.HardPackets && lifetime.SoftPackets != ulong.MaxValue ||
+            lifetime.SoftTime > lifetime.HardTime)
+            throw new ArgumentException("a soft lifetime limit is above its hard limit; soft limits must come first", nameof(settings));
+    }
+
+    private static Selector[] ToSelectors(IReadOnlyList<Ike.Messages.TrafficSelector> selectors)
+    {
+        var result = new Selector[selectors.Count];
+        for (var i = 0; i < result.Length; i++)
+            result[i] = Selector.FromTrafficSelector(selectors[i]);
+        return result;
+    }
+
+    private static bool NeedTransport(Selector[] selectors)
+    {
+        foreach (var selector in selectors)
+        {
+            if (selector.NeedsTransport)
+                return true;
+        }
+        return false;
+    }
+
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Direction} ESP SA {Spi:x8} {Settings.LocalAddress}..{Settings.RemoteAddress}");
+}

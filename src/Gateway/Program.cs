@@ -1,23 +1,46 @@
 using System.Reflection;
+using S2SEndpoint.Gateway.Config;
 
 namespace S2SEndpoint.Gateway;
 
 /// <summary>
-/// The s2s program. The daemon, its configuration and the control commands arrive with the gateway
-/// issue; until then it tells what it is and which library versions it was built from.
+/// The s2s program. So far it checks configurations (`s2s check --config FILE`); the daemon and the
+/// control commands (run, status, initiate, terminate, rekey, reload) come with the gateway issue.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
         var version = Assembly.GetExecutingAssembly().GetName().Version;
-        if (args.Length == 1 && args[0] is "--version" or "version")
+        switch (args)
         {
-            Console.WriteLine($"s2s {version}");
+            case ["--version" or "version"]:
+                Console.WriteLine($"s2s {version}");
+                return 0;
+            case ["check", "--config", var path]:
+                return Check(path, Console.Out, Console.Error);
+            default:
+                Console.Error.WriteLine("usage: s2s check --config FILE | s2s --version");
+                Console.Error.WriteLine("(the daemon and its control commands are not built yet)");
+                return 2;
+        }
+    }
+
+    /// <summary>Loads and checks a configuration: one line per problem on <paramref name="error"/>, exit 1; else a summary.</summary>
+    internal static int Check(string path, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            var config = ConfigLoader.Load(path);
+            var children = config.Connections.Sum(c => c.Children.Count);
+            output.WriteLine($"{path}: {config.Connections.Count} connection(s), {children} child(ren): OK");
             return 0;
         }
-        Console.Error.WriteLine($"s2s {version}: the gateway commands (run, check, status, initiate, terminate, rekey, reload) are not built yet.");
-        Console.Error.WriteLine("usage: s2s --version");
-        return 2;
+        catch (ConfigException e)
+        {
+            foreach (var line in e.Problems)
+                error.WriteLine(line);
+            return 1;
+        }
     }
 }

@@ -1,0 +1,625 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Messages;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Gateway.Config;
+
+/// <summary>
+/// Reads the gateway's JSON configuration, which mirrors swanctl.conf's structure and key names
+/// (connections.NAME with local_addrs, remote_addrs, proposals, local/remote auth and id, children.NAME
+/// with local_ts, remote_ts, esp_proposals...; a secrets section of ike-NAME entries), and checks all of
+/// it, reporting every problem as one line naming the key path, the value and what would be valid.
+/// Lists may be JSON arrays or swanctl's comma-separated strings; durations are swanctl's (30s, 1h, 8h).
+/// </summary>
+public static class ConfigLoader
+{
+    private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    private static readonly string[] TopKeys = ["gateway", "connections", "secrets"];
+    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "replay_window", "workers", "log_level", "log_levels"];
+    private static readonly string[] ConnectionKeys =
+    [
+        "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "life_time", "rand_time",
+        "dpd_delay", "dpd_timeout", "encap", "fragmentation", "local", "remote", "children",
+    ];
+    private static readonly string[] AuthKeys = ["auth", "id"];
+    private static readonly string[] ChildKeys =
+    [
+        "local_ts", "remote_ts", "esp_proposals", "rekey_time", "life_time", "rand_time", "rekey_bytes", "life_bytes", "rekey_packets",
+        "life_packets", "start_action", "dpd_action", "mode", "interface", "routes",
+    ];
+    private static readonly string[] SecretKeys = ["id", "secret", "file"];
+
+    /// <summary>strongSwan-like defaults for a proposals key that is absent or says "default".</summary>
+    public const string DefaultIkeProposals = "aes256gcm16-prfsha384-ecp384,aes256-sha256-modp2048";
+    public const string DefaultEspProposals = "aes256gcm16,aes256-sha256";
+
+    /// <summary>Loads a file; every problem is in the <see cref="ConfigException"/>.</summary>
+    public static GatewayConfig Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException([$"{path}: cannot be read ({e.Message})"]);
+        }
+        return TryParse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", out var config, out var problems)
+            ? config : throw new ConfigException(problems);
+    }
+
+    /// <summary>Parses and checks configuration text; <paramref name="baseDirectory"/> resolves secret files.</summary>
+    public static bool TryParse(string json, string baseDirectory, out GatewayConfig config, out IReadOnlyList<string> problems)
+    {
+        config = null!;
+        var p = new ConfigProblems();
+        problems = p.Lines;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            p.Add($"line {(e.LineNumber ?? 0) + 1}", $"not valid JSON ({e.Message.Split(" Path:", 2)[0]})");
+            return false;
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                p.Add("(top)", "the configuration must be a JSON object with gateway, connections and secrets");
+                return false;
+            }
+            CheckKeys(root, "", TopKeys, p);
+            var settings = root.TryGetProperty("gateway", out var g) ? ReadGateway(g, p) : new GatewaySettings();
+            var secrets = root.TryGetProperty("secrets", out var s) ? ReadSecrets(s, baseDirectory, p) : [];
+            var connections = new List<IkeSaConfig>();
+            var routing = new List<ChildRouting>();
+            if (!root.TryGetProperty("connections", out var conns) || conns.ValueKind != JsonValueKind.Object || !conns.EnumerateObject().Any())
+                p.Add("connections", "at least one connection is needed (connections.NAME { ... })");
+            else
+            {
+                foreach (var c in conns.EnumerateObject())
+                {
+                    if (ReadConnection(c.Name, c.Value, secrets, routing, p) is { } connection)
+                        connections.Add(connection);
+                }
+            }
+            CheckInterfaces(routing, p);
+            if (p.Any)
+                return false;
+            config = new GatewayConfig(settings, connections, routing);
+            return true;
+        }
+    }
+
+    // ---- sections ----
+
+    private static GatewaySettings ReadGateway(JsonElement e, ConfigProblems p)
+    {
+        const string Path = "gateway";
+        if (!IsObject(e, Path, p))
+            return new GatewaySettings();
+        CheckKeys(e, Path, GatewayKeys, p);
+        var settings = new GatewaySettings();
+        if (Text(e, "tun_name", Path, p) is { } tun)
+        {
+            if (InterfaceNameProblem(tun) is { } why)
+                p.Add($"{Path}.tun_name", $"'{tun}' {why}");
+            else
+                settings = settings with { TunName = tun };
+        }
+        settings = settings with
+        {
+            Mtu = Number(e, "mtu", Path, 576, 65535, p) ?? settings.Mtu,
+            ReplayWindow = Number(e, "replay_window", Path, 64, 65536, p) ?? settings.ReplayWindow,
+            Workers = Number(e, "workers", Path, 0, 256, p) ?? settings.Workers,
+        };
+        if (Text(e, "control_socket", Path, p) is { } socket)
+        {
+            if (!System.IO.Path.IsPathFullyQualified(socket))
+                p.Add($"{Path}.control_socket", $"'{socket}' is not an absolute path");
+            else
+                settings = settings with { ControlSocket = socket };
+        }
+        if (Text(e, "log_level", Path, p) is { } level)
+            settings = settings with { LogLevel = ParseLevel(level, $"{Path}.log_level", p) ?? settings.LogLevel };
+        if (e.TryGetProperty("log_levels", out var levels) && IsObject(levels, $"{Path}.log_levels", p))
+        {
+            var map = new Dictionary<string, LogLevel>(StringComparer.Ordinal);
+            string[] subsystems = ["ike", "esp", "tun", "net", "config", "control"];
+            foreach (var l in levels.EnumerateObject())
+            {
+                var path = $"{Path}.log_levels.{l.Name}";
+                if (!subsystems.Contains(l.Name))
+                    p.Add(path, $"unknown subsystem; valid: {string.Join(", ", subsystems)}");
+                else if (l.Value.ValueKind != JsonValueKind.String)
+                    p.Add(path, "must be a string such as \"debug\"");
+                else if (ParseLevel(l.Value.GetString()!, path, p) is { } parsed)
+                    map[l.Name] = parsed;
+            }
+            settings = settings with { LogLevels = map };
+        }
+        return settings;
+    }
+
+    private static LogLevel? ParseLevel(string text, string path, ConfigProblems p)
+    {
+        LogLevel? level = text.ToLowerInvariant() switch
+        {
+            "trace" => LogLevel.Trace,
+            "debug" => LogLevel.Debug,
+            "info" or "information" => LogLevel.Information,
+            "warning" or "warn" => LogLevel.Warning,
+            "error" => LogLevel.Error,
+            "none" => LogLevel.None,
+            _ => null,
+        };
+        if (level is null)
+            p.Add(path, $"'{text}' is not a log level; valid: trace, debug, info, warning, error, none");
+        return level;
+    }
+
+    private sealed record Secret(string Name, IReadOnlyList<Identity> Ids, byte[] Value);
+
+    private static List<Secret> ReadSecrets(JsonElement e, string baseDirectory, ConfigProblems p)
+    {
+        var list = new List<Secret>();
+        if (!IsObject(e, "secrets", p))
+            return list;
+        foreach (var s in e.EnumerateObject())
+        {
+            var path = $"secrets.{s.Name}";
+            if (!s.Name.StartsWith("ike", StringComparison.Ordinal))
+            {
+                p.Add(path, "only ike secrets (pre-shared keys) are supported; name them ike-NAME");
+                continue;
+            }
+            if (!IsObject(s.Value, path, p))
+                continue;
+            CheckKeys(s.Value, path, SecretKeys, p);
+            var ids = new List<Identity>();
+            foreach (var (text, i) in List(s.Value, "id", path, p).Select((t, i) => (t, i)))
+            {
+                if (Identity.TryParse(text, out var id, out var why))
+                    ids.Add(id);
+                else
+                    p.Add($"{path}.id[{i}]", $"'{text}' {why}");
+            }
+            var secretText = Text(s.Value, "secret", path, p);
+            var file = Text(s.Value, "file", path, p);
+            if ((secretText is null) == (file is null))
+            {
+                p.Add(path, "needs exactly one of secret or file");
+                continue;
+            }
+            if (file is not null)
+            {
+                var full = Path.IsPathFullyQualified(file) ? file : Path.Combine(baseDirectory, file);
+                try
+                {
+                    secretText = File.ReadAllText(full).TrimEnd('\r', '\n');
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    p.Add($"{path}.file", $"'{file}' cannot be read ({ex.Message})");
+                    continue;
+                }
+            }
+            if (ParseSecret(secretText!, out var value, out var error))
+                list.Add(new Secret(s.Name, ids, value));
+            else
+                p.Add($"{path}.{(file is null ? "secret" : "file")}", error);
+        }
+        return list;
+    }
+
+    /// <summary>swanctl's secret forms: plain text, 0x followed by hex, 0s followed by base64.</summary>
+    private static bool ParseSecret(string text, out byte[] value, out string error)
+    {
+        value = [];
+        error = string.Empty;
+        try
+        {
+            if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+                value = Convert.FromHexString(text[2..]);
+            else if (text.StartsWith("0s", StringComparison.Ordinal))
+                value = Convert.FromBase64String(text[2..]);
+            else
+                value = Encoding.UTF8.GetBytes(text);
+        }
+        catch (FormatException)
+        {
+            error = "a secret starting 0x must be hex and one starting 0s must be base64";
+            return false;
+        }
+        if (value.Length == 0)
+        {
+            error = "the secret is empty";
+            return false;
+        }
+        return true;
+    }
+
+    private static IkeSaConfig? ReadConnection(string name, JsonElement e, List<Secret> secrets, List<ChildRouting> routing, ConfigProblems p)
+    {
+        var path = $"connections.{name}";
+        if (!IsObject(e, path, p))
+            return null;
+        var before = p.Lines.Count;
+        CheckKeys(e, path, ConnectionKeys, p);
+        if (Number(e, "version", path, 2, 2, p) is null && e.TryGetProperty("version", out _))
+            return null;
+        var local = Addresses(e, "local_addrs", path, p);
+        var remote = Addresses(e, "remote_addrs", path, p);
+        var proposals = Proposals(e, "proposals", path, ProtocolId.Ike, DefaultIkeProposals, p);
+        var rekey = Time(e, "rekey_time", path, p) ?? TimeSpan.FromHours(4);
+        var dpdDelay = Time(e, "dpd_delay", path, p) ?? TimeSpan.Zero;
+        var localAuth = Auth(e, "local", path, required: true, p);
+        var remoteAuth = Auth(e, "remote", path, required: false, p);
+        var fragmentation = Text(e, "fragmentation", path, p) ?? "yes";
+        if (fragmentation is not ("yes" or "no" or "accept" or "force"))
+            p.Add($"{path}.fragmentation", $"'{fragmentation}' is not valid; valid: yes, accept, force, no");
+
+        var children = new List<ChildSaConfig>();
+        var dpdAction = DpdAction.Clear;
+        if (!e.TryGetProperty("children", out var ch) || ch.ValueKind != JsonValueKind.Object || !ch.EnumerateObject().Any())
+            p.Add($"{path}.children", "at least one child is needed (children.NAME { local_ts, remote_ts, ... })");
+        else
+        {
+            foreach (var c in ch.EnumerateObject())
+            {
+                if (ReadChild(name, c.Name, c.Value, $"{path}.children.{c.Name}", routing, p) is { } child)
+                {
+                    children.Add(child.Config);
+                    if (child.DpdAction == DpdAction.Restart)
+                        dpdAction = DpdAction.Restart;
+                }
+            }
+        }
+
+        byte[] psk = [];
+        if (localAuth is { Id: var localId })
+        {
+            var remoteId = remoteAuth?.Id;
+            var secret = secrets.FirstOrDefault(s => s.Ids.Count > 0 && (remoteId is not null && s.Ids.Contains(remoteId) || s.Ids.Contains(localId)))
+                ?? secrets.FirstOrDefault(s => s.Name == $"ike-{name}")
+                ?? secrets.FirstOrDefault(s => s.Ids.Count == 0);
+            if (secret is null)
+                p.Add($"{path}.local.auth", $"'psk' needs a pre-shared key: add secrets.ike-{name} {{ \"id\": \"{remoteId?.ToString() ?? localId.ToString()}\", \"secret\": \"...\" }}");
+            else
+                psk = secret.Value;
+        }
+        var localPort = Number(e, "local_port", path, 1, 65535, p) ?? 500;
+        var remotePort = Number(e, "remote_port", path, 1, 65535, p) ?? 500;
+        var lifeTime = Time(e, "life_time", path, p) ?? TimeSpan.Zero;
+        var randTime = Time(e, "rand_time", path, p) ?? rekey / 10;
+        var dpdTimeout = Time(e, "dpd_timeout", path, p) ?? TimeSpan.Zero;
+        var encap = Flag(e, "encap", path, p) ?? false;
+        if (p.Lines.Count > before || localAuth is null)
+            return null;
+        return new IkeSaConfig
+        {
+            Name = name,
+            LocalAddresses = local,
+            RemoteAddresses = remote,
+            LocalPort = localPort,
+            RemotePort = remotePort,
+            Proposals = proposals,
+            LocalId = localAuth.Id,
+            RemoteId = remoteAuth?.Id,
+            PreSharedKey = psk,
+            RekeyTime = rekey,
+            LifeTime = lifeTime,
+            RandTime = randTime,
+            DpdDelay = dpdDelay,
+            DpdTimeout = dpdTimeout,
+            DpdAction = dpdAction,
+            ForceEncapsulation = encap,
+            Fragmentation = fragmentation != "no",
+            Children = children,
+        };
+    }
+
+    private sealed record AuthSection(Identity Id);
+
+    private static AuthSection? Auth(JsonElement e, string key, string path, bool required, ConfigProblems p)
+    {
+        var where = $"{path}.{key}";
+        if (!e.TryGetProperty(key, out var section))
+        {
+            if (required)
+                p.Add(where, "missing; write { \"auth\": \"psk\", \"id\": \"gw.example.com\" }");
+            return null;
+        }
+        if (!IsObject(section, where, p))
+            return null;
+        CheckKeys(section, where, AuthKeys, p);
+        var auth = Text(section, "auth", where, p) ?? "psk";
+        if (auth != "psk")
+        {
+            p.Add($"{where}.auth", $"'{auth}' is not supported; valid: psk");
+            return null;
+        }
+        var idText = Text(section, "id", where, p);
+        if (idText is null || idText == "%any")
+        {
+            if (required)
+                p.Add($"{where}.id", "missing; the local identity is needed, e.g. an address or gw.example.com");
+            return null;
+        }
+        if (!Identity.TryParse(idText, out var id, out var why))
+        {
+            p.Add($"{where}.id", $"'{idText}' {why}");
+            return null;
+        }
+        return new AuthSection(id);
+    }
+
+    private sealed record ChildRead(ChildSaConfig Config, DpdAction DpdAction);
+
+    private static ChildRead? ReadChild(string connection, string name, JsonElement e, string path, List<ChildRouting> routing, ConfigProblems p)
+    {
+        if (!IsObject(e, path, p))
+            return null;
+        var before = p.Lines.Count;
+        CheckKeys(e, path, ChildKeys, p);
+        var iface = Text(e, "interface", path, p);
+        if (iface is not null && InterfaceNameProblem(iface) is { } why)
+            p.Add($"{path}.interface", $"'{iface}' {why}");
+        // A route-based child's selectors default to everything: the routing table picks the tunnel.
+        IReadOnlyList<TrafficSelector> any = iface is null ? [] : [Prefix("0.0.0.0/0"), Prefix("::/0")];
+        var localTs = Selectors(e, "local_ts", path, any, p);
+        var remoteTs = Selectors(e, "remote_ts", path, any, p);
+        var mode = Text(e, "mode", path, p) ?? "tunnel";
+        if (mode != "tunnel")
+            p.Add($"{path}.mode", $"'{mode}' is not supported; valid: tunnel");
+        var start = Text(e, "start_action", path, p) ?? "none";
+        StartAction? startAction = start switch
+        {
+            "none" => StartAction.None,
+            "start" => StartAction.Start,
+            "trap" => StartAction.Trap,
+            _ => null,
+        };
+        if (startAction is null)
+            p.Add($"{path}.start_action", $"'{start}' is not valid; valid: none, start, trap");
+        var dpd = Text(e, "dpd_action", path, p) ?? "clear";
+        DpdAction? dpdAction = dpd switch
+        {
+            "clear" or "none" => DpdAction.Clear,
+            "restart" => DpdAction.Restart,
+            _ => null,
+        };
+        if (dpdAction is null)
+            p.Add($"{path}.dpd_action", $"'{dpd}' is not valid; valid: clear, restart, none");
+        var routes = new List<TrafficSelector>();
+        foreach (var (text, i) in List(e, "routes", path, p).Select((t, i) => (t, i)))
+        {
+            if (TryPrefix(text, out var route))
+                routes.Add(route);
+            else
+                p.Add($"{path}.routes[{i}]", $"'{text}' is not a CIDR prefix");
+        }
+        var rekey = Time(e, "rekey_time", path, p) ?? TimeSpan.FromHours(1);
+        var config = new ChildSaConfig
+        {
+            Name = name,
+            LocalTs = localTs,
+            RemoteTs = remoteTs,
+            EspProposals = Proposals(e, "esp_proposals", path, ProtocolId.Esp, DefaultEspProposals, p),
+            RekeyTime = rekey,
+            LifeTime = Time(e, "life_time", path, p) ?? TimeSpan.Zero,
+            RandTime = Time(e, "rand_time", path, p) ?? rekey / 10,
+            RekeyBytes = Volume(e, "rekey_bytes", path, p),
+            LifeBytes = Volume(e, "life_bytes", path, p),
+            RekeyPackets = Volume(e, "rekey_packets", path, p),
+            LifePackets = Volume(e, "life_packets", path, p),
+            StartAction = startAction ?? StartAction.None,
+        };
+        if (config.LifeTime > TimeSpan.Zero && config.LifeTime <= config.RekeyTime)
+            p.Add($"{path}.life_time", $"'{config.LifeTime.TotalSeconds}s' must be longer than rekey_time ({config.RekeyTime.TotalSeconds}s)");
+        if (p.Lines.Count > before)
+            return null;
+        routing.Add(new ChildRouting(connection, name, iface, routes, dpdAction ?? DpdAction.Clear));
+        return new ChildRead(config, dpdAction ?? DpdAction.Clear);
+    }
+
+    private static void CheckInterfaces(List<ChildRouting> routing, ConfigProblems p)
+    {
+        foreach (var group in routing.Where(r => r.Interface is not null).GroupBy(r => r.Interface, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var first = group.First();
+            foreach (var r in group.Skip(1))
+                p.Add($"connections.{r.Connection}.children.{r.Child}.interface", $"'{r.Interface}' is already used by connections.{first.Connection}.children.{first.Child}; each route-based child needs its own");
+        }
+    }
+
+    // ---- values ----
+
+    private static bool IsObject(JsonElement e, string path, ConfigProblems p)
+    {
+        if (e.ValueKind == JsonValueKind.Object)
+            return true;
+        p.Add(path, "must be an object { ... }");
+        return false;
+    }
+
+    private static void CheckKeys(JsonElement e, string path, string[] valid, ConfigProblems p)
+    {
+        foreach (var property in e.EnumerateObject())
+        {
+            if (!valid.Contains(property.Name))
+                p.Add(path.Length == 0 ? property.Name : $"{path}.{property.Name}", $"unknown key; valid: {string.Join(", ", valid)}");
+        }
+    }
+
+    private static string? Text(JsonElement e, string key, string path, ConfigProblems p)
+    {
+        if (!e.TryGetProperty(key, out var v))
+            return null;
+        if (v.ValueKind == JsonValueKind.String)
+            return v.GetString();
+        if (v.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
+            return v.GetRawText();
+        p.Add($"{path}.{key}", "must be a string");
+        return null;
+    }
+
+    private static List<string> List(JsonElement e, string key, string path, ConfigProblems p)
+    {
+        if (!e.TryGetProperty(key, out var v))
+            return [];
+        if (v.ValueKind == JsonValueKind.String)
+            return [.. v.GetString()!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+        if (v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String))
+            return [.. v.EnumerateArray().Select(x => x.GetString()!.Trim())];
+        p.Add($"{path}.{key}", "must be a list of strings, as an array or a comma-separated string");
+        return [];
+    }
+
+    private static int? Number(JsonElement e, string key, string path, int min, int max, ConfigProblems p)
+    {
+        var text = Text(e, key, path, p);
+        if (text is null)
+            return null;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max)
+            return n;
+        p.Add($"{path}.{key}", $"'{text}' is not a whole number from {min} to {max}");
+        return null;
+    }
+
+    private static bool? Flag(JsonElement e, string key, string path, ConfigProblems p)
+    {
+        var text = Text(e, key, path, p);
+        switch (text)
+        {
+            case null:
+                return null;
+            case "yes" or "true":
+                return true;
+            case "no" or "false":
+                return false;
+            default:
+                p.Add($"{path}.{key}", $"'{text}' is not valid; valid: yes, no");
+                return null;
+        }
+    }
+
+    private static TimeSpan? Time(JsonElement e, string key, string path, ConfigProblems p)
+    {
+        var text = Text(e, key, path, p);
+        if (text is null)
+            return null;
+        if (Duration.TryParse(text, out var value))
+            return value;
+        p.Add($"{path}.{key}", $"'{text}' is not a duration; write it as swanctl does: 30s, 10m, 8h, 1d");
+        return null;
+    }
+
+    /// <summary>Byte and packet counts, with swanctl's k, m and g suffixes (powers of 1024).</summary>
+    private static ulong Volume(JsonElement e, string key, string path, ConfigProblems p)
+    {
+        var text = Text(e, key, path, p);
+        if (text is null)
+            return 0;
+        var t = text.Trim();
+        ulong multiplier = char.ToLowerInvariant(t.Length > 0 ? t[^1] : ' ') switch { 'k' => 1UL << 10, 'm' => 1UL << 20, 'g' => 1UL << 30, _ => 1 };
+        var digits = multiplier == 1 ? t : t[..^1];
+        if (ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= ulong.MaxValue / multiplier)
+            return n * multiplier;
+        p.Add($"{path}.{key}", $"'{text}' is not a count; write a whole number, optionally with k, m or g");
+        return 0;
+    }
+
+    private static List<IPAddress> Addresses(JsonElement e, string key, string path, ConfigProblems p)
+    {
+        var list = new List<IPAddress>();
+        foreach (var (text, i) in List(e, key, path, p).Select((t, i) => (t, i)))
+        {
+            if (text == "%any")
+                continue;
+            if (IPAddress.TryParse(text, out var address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+                list.Add(address);
+            else
+                p.Add($"{path}.{key}[{i}]", $"'{text}' is not an IP address (host names are not resolved; %any means any)");
+        }
+        return list;
+    }
+
+    private static List<Proposal> Proposals(JsonElement e, string key, string path, ProtocolId protocol, string defaults, ConfigProblems p)
+    {
+        var texts = List(e, key, path, p);
+        if (texts.Count == 0)
+            texts = [.. defaults.Split(',')];
+        var list = new List<Proposal>();
+        foreach (var (text, i) in texts.Select((t, i) => (t, i)))
+        {
+            var parts = text == "default" ? defaults.Split(',') : [text];
+            foreach (var part in parts)
+            {
+                if (ProposalKeywords.TryParse(part, protocol, out var proposal, out var error))
+                    list.Add(proposal.With(checked((byte)(list.Count + 1)), []));
+                else
+                    p.Add($"{path}.{key}[{i}]", error);
+            }
+        }
+        return list;
+    }
+
+    private static IReadOnlyList<TrafficSelector> Selectors(JsonElement e, string key, string path, IReadOnlyList<TrafficSelector> fallback, ConfigProblems p)
+    {
+        var texts = List(e, key, path, p);
+        if (texts.Count == 0)
+        {
+            if (fallback.Count == 0)
+                p.Add($"{path}.{key}", "missing; write the subnets, e.g. [\"10.1.0.0/24\"] (or give the child an interface for 0.0.0.0/0 and ::/0)");
+            return fallback;
+        }
+        var list = new List<TrafficSelector>();
+        foreach (var (text, i) in texts.Select((t, i) => (t, i)))
+        {
+            if (TryPrefix(text, out var ts))
+                list.Add(ts);
+            else
+                p.Add($"{path}.{key}[{i}]", text.Contains('[', StringComparison.Ordinal)
+                    ? $"'{text}': protocol and port selectors are not supported yet; write a CIDR prefix"
+                    : $"'{text}' is not a CIDR prefix");
+        }
+        return list;
+    }
+
+    private static TrafficSelector Prefix(string text) => TryPrefix(text, out var ts) ? ts : throw new ArgumentException(text);
+
+    /// <summary>A CIDR prefix, or one address (a /32 or /128).</summary>
+    internal static bool TryPrefix(string text, out TrafficSelector selector)
+    {
+        selector = null!;
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var addressText = slash < 0 ? text : text[..slash];
+        if (!IPAddress.TryParse(addressText, out var address) || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
+            return false;
+        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        var length = bits;
+        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out length) || length > bits))
+            return false;
+        selector = TrafficSelector.FromPrefix(address, length);
+        return true;
+    }
+
+    /// <summary>Linux interface names: 1 to 15 characters, no '/', no whitespace, not "." or "..".</summary>
+    internal static string? InterfaceNameProblem(string name) =>
+        name.Length is 0 or > 15 ? "must be 1 to 15 characters (a Linux interface name)"
+        : name.Any(c => c == '/' || char.IsWhiteSpace(c)) || name is "." or ".." ? "is not a valid interface name (no '/', no spaces)"
+        : null;
+}

@@ -1,0 +1,31 @@
+using S2SEndpoint.Ike.Sa;
+using Microsoft.Extensions.Logging;
+
+namespace S2SEndpoint.Gateway.Config;
+
+/// <summary>
+/// A loaded and checked configuration: gateway-wide settings, the connections as the IKE engine takes
+/// them, and per child what only the gateway needs (its own tunnel interface and routes).
+/// </summary>
+public sealed record GatewayConfig(GatewaySettings Settings, IReadOnlyList<IkeSaConfig> Connections, IReadOnlyList<ChildRouting> Routing);
+
+/// <summary>Gateway-wide settings (the "gateway" section).</summary>
+public sealed record GatewaySettings
+{
+    /// <summary>Name of the shared TUN device of policy-based children; "%d" takes a number.</summary>
+    public string TunName { get; init; } = "s2s%d";
+    public int Mtu { get; init; } = 1400;
+    public string ControlSocket { get; init; } = "/run/s2s/s2s.sock";
+    public int ReplayWindow { get; init; } = 1024;
+    /// <summary>Worker threads for the data path; zero means one per core.</summary>
+    public int Workers { get; init; }
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>Levels per subsystem (ike, esp, tun, net, config, control).</summary>
+    public IReadOnlyDictionary<string, LogLevel> LogLevels { get; init; } = new Dictionary<string, LogLevel>();
+}
+
+/// <summary>
+/// A route-based (VTI-style) child: its own tunnel interface and the routes through it. A child without
+/// an interface is policy-based and uses the shared device.
+/// </summary>
+public sealed record ChildRouting(string Connection, string Child, string? Interface, IReadOnlyList<Ike.Messages.TrafficSelector> Routes, DpdAction DpdAction);

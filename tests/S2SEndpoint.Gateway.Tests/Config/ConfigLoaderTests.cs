@@ -1,0 +1,180 @@
+using System.Net;
+using S2SEndpoint.Gateway.Config;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Gateway.Tests.Config;
+
+/// <summary>The swanctl-shaped JSON configuration: the examples load, and each kind of mistake gets one clear line.</summary>
+public sealed class ConfigLoaderTests
+{
+    private static string Example(string name) => Path.Combine(AppContext.BaseDirectory, "examples", name);
+
+    [Fact]
+    public void Load_PolicyBasedExample_GivesFourSelectorPairsInOneChild()
+    {
+        var config = ConfigLoader.Load(Example("policy-based.json"));
+        var c = Assert.Single(config.Connections);
+        Assert.Equal("branch", c.Name);
+        Assert.Equal([IPAddress.Parse("192.0.2.2")], c.RemoteAddresses);
+        Assert.Equal(["aes256gcm16-prfsha384-ecp384", "aes256-sha256-modp2048"], c.Proposals.Select(ProposalKeywords.Format));
+        Assert.Equal([1, 2], c.Proposals.Select(p => (int)p.Number));
+        Assert.Equal(TimeSpan.FromHours(4), c.RekeyTime);
+        Assert.Equal(TimeSpan.FromMinutes(24), c.RandTime);
+        Assert.Equal(TimeSpan.FromSeconds(30), c.DpdDelay);
+        Assert.Equal(DpdAction.Restart, c.DpdAction);
+        Assert.Equal("change-this-pre-shared-key"u8.ToArray(), c.PreSharedKey);
+        var child = Assert.Single(c.Children);
+        Assert.Equal(2, child.LocalTs.Count);
+        Assert.Equal(2, child.RemoteTs.Count);
+        Assert.Equal(StartAction.Start, child.StartAction);
+        Assert.Null(Assert.Single(config.Routing).Interface);
+        Assert.Equal("s2s0", config.Settings.TunName);
+    }
+
+    [Fact]
+    public void Load_RouteBasedExample_GivesOneInterfacePerChildAndAnyToAnySelectors()
+    {
+        var config = ConfigLoader.Load(Example("route-based.json"));
+        Assert.Equal(2, config.Connections.Count);
+        Assert.Equal(["vti-east", "vti-west"], config.Routing.Select(r => r.Interface));
+        var east = config.Connections[0].Children[0];
+        Assert.Equal(["0.0.0.0..255.255.255.255", ":: ..ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".Replace(" ", "", StringComparison.Ordinal)], east.LocalTs.Select(t => t.ToString()));
+        Assert.Equal(2, config.Routing[1].Routes.Count);
+        Assert.Equal(Convert.FromHexString("3a9f1c2b44d6e8f00112233445566778"), config.Connections[0].PreSharedKey);
+        Assert.Equal("west-pre-shared-key"u8.ToArray(), config.Connections[1].PreSharedKey);
+        Assert.Equal(2048, config.Settings.ReplayWindow);
+    }
+
+    [Fact]
+    public void Load_AzureLikeExample_TwoActiveActiveConnectionsWithAzuresPolicy()
+    {
+        var config = ConfigLoader.Load(Example("azure-like.json"));
+        Assert.Equal(["azure-0", "azure-1"], config.Connections.Select(c => c.Name));
+        Assert.All(config.Connections, c =>
+        {
+            Assert.Equal(5, c.Proposals.Count);
+            Assert.Equal(TimeSpan.FromSeconds(28800), c.RekeyTime);
+            Assert.Equal(TimeSpan.FromSeconds(27000), c.Children[0].RekeyTime);
+            Assert.Equal(2, c.Children[0].RemoteTs.Count);
+        });
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, config.Settings.LogLevels["ike"]);
+    }
+
+    public static TheoryData<string, string> BadConfigs => new()
+    {
+        // Each: a fragment merged into a valid connection, and the line that must come out.
+        { """{ "children": { "net": { "local_ts": "10.1.0.0/33" } } }""", "connections.c.children.net.local_ts[0]: '10.1.0.0/33' is not a CIDR prefix" },
+        { """{ "children": { "net": { "remote_ts": "10.2.0.0/24[tcp/80]" } } }""", "connections.c.children.net.remote_ts[0]: '10.2.0.0/24[tcp/80]': protocol and port selectors are not supported yet" },
+        { """{ "proposals": "aes257-sha256-modp2048" }""", "connections.c.proposals[0]: unknown IKE algorithm 'aes257' in proposal 'aes257-sha256-modp2048'; valid: aes128, aes128gcm16" },
+        { """{ "children": { "net": { "esp_proposals": "aes256" } } }""", "connections.c.children.net.esp_proposals[0]: ESP proposal 'aes256' needs an integrity algorithm" },
+        { """{ "rekey_time": "4 hours" }""", "connections.c.rekey_time: '4 hours' is not a duration; write it as swanctl does: 30s, 10m, 8h, 1d" },
+        { """{ "remote_addrs": "vpn.example.com" }""", "connections.c.remote_addrs[0]: 'vpn.example.com' is not an IP address" },
+        { """{ "local_port": 70000 }""", "connections.c.local_port: '70000' is not a whole number from 1 to 65535" },
+        { """{ "local": { "auth": "pubkey", "id": "moon" } }""", "connections.c.local.auth: 'pubkey' is not supported; valid: psk" },
+        { """{ "local": { "auth": "psk", "id": "%any" } }""", "connections.c.local.id: missing" },
+        { """{ "children": { "net": { "mode": "transport" } } }""", "connections.c.children.net.mode: 'transport' is not supported; valid: tunnel" },
+        { """{ "children": { "net": { "start_action": "always" } } }""", "connections.c.children.net.start_action: 'always' is not valid; valid: none, start, trap" },
+        { """{ "children": { "net": { "dpd_action": "hold" } } }""", "connections.c.children.net.dpd_action: 'hold' is not valid; valid: clear, restart, none" },
+        { """{ "children": { "net": { "interface": "a-very-long-interface-name" } } }""", "connections.c.children.net.interface: 'a-very-long-interface-name' must be 1 to 15 characters" },
+        { """{ "children": { "net": { "rekey_bytes": "lots" } } }""", "connections.c.children.net.rekey_bytes: 'lots' is not a count" },
+        { """{ "childs": {} }""", "connections.c.childs: unknown key; valid: version, local_addrs" },
+        { """{ "children": { "net": { "rekey_time": "1h", "life_time": "30m" } } }""", "connections.c.children.net.life_time: '1800s' must be longer than rekey_time (3600s)" },
+        { """{ "encap": "maybe" }""", "connections.c.encap: 'maybe' is not valid; valid: yes, no" },
+    };
+
+    private const string Valid = """
+        {
+          "connections": {
+            "c": {
+              "local_addrs": "192.0.2.1", "remote_addrs": "192.0.2.2",
+              "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "sun" },
+              "children": { "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24" } }
+            }
+          },
+          "secrets": { "ike-c": { "id": "sun", "secret": "psk" } }
+        }
+        """;
+
+    [Theory]
+    [MemberData(nameof(BadConfigs))]
+    public void TryParse_BadValue_OneLineNamesKeyValueAndWhatIsValid(string fragment, string expected)
+    {
+        var json = Merge(Valid, fragment);
+        Assert.False(ConfigLoader.TryParse(json, ".", out _, out var problems));
+        Assert.Contains(problems, line => line.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TryParse_ValidBase_Loads()
+    {
+        Assert.True(ConfigLoader.TryParse(Valid, ".", out var config, out var problems), string.Join('\n', problems));
+        Assert.Single(config.Connections);
+    }
+
+    [Theory]
+    [InlineData("{", "line 1: not valid JSON")]
+    [InlineData("[]", "(top): the configuration must be a JSON object")]
+    [InlineData("{}", "connections: at least one connection is needed")]
+    [InlineData("""{ "connections": { "c": { "local": { "id": "moon" }, "children": { "n": { "local_ts": "10.0.0.0/8", "remote_ts": "10.0.0.0/8" } } } } }""",
+        "connections.c.local.auth: 'psk' needs a pre-shared key: add secrets.ike-c")]
+    [InlineData("""{ "gateway": { "mtu": 100 }, "connections": {} }""", "gateway.mtu: '100' is not a whole number from 576 to 65535")]
+    [InlineData("""{ "gateway": { "log_level": "loud" }, "connections": {} }""", "gateway.log_level: 'loud' is not a log level")]
+    [InlineData("""{ "gateway": { "control_socket": "s2s.sock" }, "connections": {} }""", "gateway.control_socket: 's2s.sock' is not an absolute path")]
+    [InlineData("""{ "secrets": { "eap-x": {} }, "connections": {} }""", "secrets.eap-x: only ike secrets")]
+    [InlineData("""{ "secrets": { "ike-x": { "secret": "0xzz" } }, "connections": {} }""", "secrets.ike-x.secret: a secret starting 0x must be hex")]
+    [InlineData("""{ "secrets": { "ike-x": { "file": "/nonexistent/psk" } }, "connections": {} }""", "secrets.ike-x.file: '/nonexistent/psk' cannot be read")]
+    public void TryParse_BadDocument_SaysWhere(string json, string expected)
+    {
+        Assert.False(ConfigLoader.TryParse(json, ".", out _, out var problems));
+        Assert.Contains(problems, line => line.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TryParse_TwoChildrenOnOneInterface_Refused()
+    {
+        var json = Merge(Valid, """{ "children": { "net": { "interface": "vti0" }, "two": { "interface": "vti0" } } }""");
+        Assert.False(ConfigLoader.TryParse(json, ".", out _, out var problems));
+        Assert.Contains(problems, l => l.Contains("'vti0' is already used by connections.c.children.net", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TryParse_SeveralMistakes_AllReportedAtOnce()
+    {
+        var json = Merge(Valid, """{ "rekey_time": "x", "local_port": 0, "children": { "net": { "local_ts": "nonsense" } } }""");
+        Assert.False(ConfigLoader.TryParse(json, ".", out _, out var problems));
+        Assert.Equal(3, problems.Count);
+    }
+
+    [Theory]
+    [InlineData("30s", 30)]
+    [InlineData("10m", 600)]
+    [InlineData("8h", 28800)]
+    [InlineData("1d", 86400)]
+    [InlineData("45", 45)]
+    public void Duration_SwanctlForms_Parse(string text, int seconds)
+    {
+        Assert.True(Duration.TryParse(text, out var value));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), value);
+    }
+
+    /// <summary>Overlays <paramref name="fragment"/> on connection "c" of <paramref name="baseJson"/>, deeply.</summary>
+    private static string Merge(string baseJson, string fragment)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(baseJson)!;
+        var overlay = System.Text.Json.Nodes.JsonNode.Parse(fragment)!;
+        MergeInto(root["connections"]!["c"]!.AsObject(), overlay.AsObject());
+        return root.ToJsonString();
+    }
+
+    private static void MergeInto(System.Text.Json.Nodes.JsonObject target, System.Text.Json.Nodes.JsonObject source)
+    {
+        foreach (var (key, value) in source.ToList())
+        {
+            if (value is System.Text.Json.Nodes.JsonObject child && target[key] is System.Text.Json.Nodes.JsonObject existing)
+                MergeInto(existing, child);
+            else
+                target[key] = value?.DeepClone();
+        }
+    }
+}

@@ -305,7 +305,9 @@ public static class ConfigLoader
         var lifeTime = Time(e, "life_time", path, p) ?? TimeSpan.Zero;
         var randTime = Time(e, "rand_time", path, p) ?? rekey / 10;
         var dpdTimeout = Time(e, "dpd_timeout", path, p) ?? TimeSpan.Zero;
-        var encap = Flag(e, "encap", path, p) ?? false;
+        // ESP leaves a user-mode gateway in UDP (RFC 3948): without a NAT a faked one asks the peer for
+        // encapsulation, as strongSwan's kernel-libipsec does. "encap": "no" is for peers that detect a NAT anyway.
+        var encap = Flag(e, "encap", path, p) ?? true;
         if (p.Lines.Count > before || localAuth is null)
             return null;
         return new IkeSaConfig

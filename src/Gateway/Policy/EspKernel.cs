@@ -1,0 +1,125 @@
+using System.Buffers.Binary;
+using System.Net;
+using S2SEndpoint.Esp;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Gateway.Policy;
+
+/// <summary>
+/// The IKE engine's view of the data plane (<see cref="IChildSaKernel"/>), on the ESP library: SPIs are
+/// allocated here, a Child SA becomes an inbound and an outbound <see cref="EspSa"/> in the
+/// <see cref="SaTable"/>, and a rekeyed Child SA takes over its child's outbound traffic in one step
+/// while the old inbound SA stays until the engine removes it.
+/// </summary>
+public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow) : IChildSaKernel
+{
+    private const uint FirstValidSpi = 256;
+    private readonly Dictionary<(string Connection, string Child), uint> _reqIds = [];
+    private readonly Dictionary<uint, Installed> _byInboundSpi = [];
+
+    /// <summary>What the gateway keeps per installed Child SA beside the ESP SAs.</summary>
+    public sealed class Installed(ChildSaInstall install, uint reqId, EspSa inbound, EspSa outbound)
+    {
+        public ChildSaInstall Install { get; } = install;
+        public uint ReqId { get; } = reqId;
+        public EspSa Inbound { get; } = inbound;
+        public EspSa Outbound { get; } = outbound;
+
+        private long _lastInbound;
+
+        /// <summary>The clock's timestamp when a packet last opened on this SA; zero before the first.</summary>
+        public long LastInboundTimestamp => Volatile.Read(ref _lastInbound);
+
+        /// <summary>Called by the receive path for each packet that opened on this SA.</summary>
+        public void TouchInbound(long timestamp) => Volatile.Write(ref _lastInbound, timestamp);
+    }
+
+    public SaTable Table => table;
+
+    /// <summary>Raised after a Child SA is installed or removed, so that policies and routes can follow.</summary>
+    public event Action<Installed, bool>? Changed;
+
+    public IReadOnlyCollection<Installed> All => _byInboundSpi.Values;
+
+    /// <summary>The stable request ID of a child: its policies point at it, its SAs come and go under it.</summary>
+    public uint ReqIdOf(string connection, string child)
+    {
+        if (!_reqIds.TryGetValue((connection, child), out var id))
+        {
+            id = (uint)_reqIds.Count + 1;
+            _reqIds.Add((connection, child), id);
+        }
+        return id;
+    }
+
+    public uint AllocateSpi()
+    {
+        Span<byte> b = stackalloc byte[4];
+        while (true)
+        {
+            random.Fill(b);
+            var spi = BinaryPrimitives.ReadUInt32BigEndian(b);
+            // RFC 4303 2.1: SPIs 1 to 255 are reserved; 0 is for local use.
+            if (spi >= FirstValidSpi && !_byInboundSpi.ContainsKey(spi) && !table.TryGetInbound(spi, out _))
+                return spi;
+        }
+    }
+
+    public void Install(ChildSaInstall childSa)
+    {
+        var reqId = ReqIdOf(childSa.Connection, childSa.Child);
+        var lifetime = new SaLifetime
+        {
+            HardBytes = childSa.LifeBytes > 0 ? childSa.LifeBytes : ulong.MaxValue,
+            HardPackets = childSa.LifePackets > 0 ? childSa.LifePackets : ulong.MaxValue,
+        };
+        EspSaSettings Settings(SaDirection direction, uint spi) => new()
+        {
+            Spi = spi,
+            Direction = direction,
+            ReqId = reqId,
+            LocalAddress = childSa.LocalEndpoint.Address,
+            RemoteAddress = childSa.RemoteEndpoint.Address,
+            UdpEncapsulation = childSa.UdpEncapsulation,
+            LocalPort = (ushort)childSa.LocalEndpoint.Port,
+            RemotePort = (ushort)childSa.RemoteEndpoint.Port,
+            LocalSelectors = childSa.LocalTs,
+            RemoteSelectors = childSa.RemoteTs,
+            Lifetime = lifetime,
+            ReplayWindowSize = replayWindow,
+        };
+        var inbound = EspSa.Create(Settings(SaDirection.Inbound, childSa.InboundSpi), childSa.Suite, childSa.InboundEncryptionKey, childSa.InboundIntegrityKey, random, time);
+        var outbound = EspSa.Create(Settings(SaDirection.Outbound, childSa.OutboundSpi), childSa.Suite, childSa.OutboundEncryptionKey, childSa.OutboundIntegrityKey, random, time);
+        var installed = new Installed(childSa, reqId, inbound, outbound);
+        _byInboundSpi[childSa.InboundSpi] = installed;
+        // Make before break: the new inbound SA is ready before the new outbound SA carries traffic.
+        table.AddInbound(inbound);
+        table.SetOutbound(outbound);
+        Changed?.Invoke(installed, true);
+    }
+
+    public void Remove(uint inboundSpi, uint outboundSpi)
+    {
+        if (!_byInboundSpi.Remove(inboundSpi, out var installed))
+            return;
+        table.RemoveInbound(inboundSpi)?.Dispose();
+        // A rekey may already have put a newer SA in this child's outbound slot: only this SA's own goes.
+        if (table.TryGetOutbound(installed.ReqId, out var current) && current.Spi == outboundSpi)
+            table.RemoveOutbound(installed.ReqId)?.Dispose();
+        else
+            installed.Outbound.Dispose();
+        Changed?.Invoke(installed, false);
+    }
+
+    public ChildSaUsage QueryUsage(uint inboundSpi)
+    {
+        if (!_byInboundSpi.TryGetValue(inboundSpi, out var i))
+            return default;
+        var stamp = i.LastInboundTimestamp;
+        DateTimeOffset? last = stamp == 0 ? null : time.GetUtcNow() - time.GetElapsedTime(stamp);
+        return new ChildSaUsage(i.Inbound.Bytes, i.Inbound.Packets, i.Outbound.Bytes, i.Outbound.Packets, last);
+    }
+
+    public bool TryGetByInboundSpi(uint spi, out Installed installed) => _byInboundSpi.TryGetValue(spi, out installed!);
+}

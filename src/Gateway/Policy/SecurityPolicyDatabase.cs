@@ -1,0 +1,52 @@
+using S2SEndpoint.Esp;
+
+namespace S2SEndpoint.Gateway.Policy;
+
+/// <summary>
+/// The outbound policies of policy-based children (RFC 4301 4.4.1): for each installed Child SA, the
+/// negotiated local and remote selectors and the request ID its outbound SA sits under. A packet from
+/// the shared tunnel device goes to the first policy whose selectors hold its source and destination;
+/// one that matches none is dropped, never sent in clear. Readers take a snapshot without locks.
+/// </summary>
+public sealed class SecurityPolicyDatabase
+{
+    private Entry[] _entries = [];
+
+    private readonly record struct Entry(uint ReqId, uint InboundSpi, Selector[] Local, Selector[] Remote);
+
+    public int Count => Volatile.Read(ref _entries).Length;
+
+    public void Add(uint reqId, uint inboundSpi, IEnumerable<Ike.Messages.TrafficSelector> local, IEnumerable<Ike.Messages.TrafficSelector> remote)
+    {
+        var entry = new Entry(reqId, inboundSpi, [.. local.Select(Selector.FromTrafficSelector)], [.. remote.Select(Selector.FromTrafficSelector)]);
+        Volatile.Write(ref _entries, [.. Volatile.Read(ref _entries), entry]);
+    }
+
+    public void Remove(uint inboundSpi) =>
+        Volatile.Write(ref _entries, [.. Volatile.Read(ref _entries).Where(e => e.InboundSpi != inboundSpi)]);
+
+    /// <summary>The request ID for a packet from <paramref name="source"/> to <paramref name="destination"/>; false when no policy holds it.</summary>
+    public bool TryLookup(bool ipv6, UInt128 source, UInt128 destination, out uint reqId)
+    {
+        foreach (var e in Volatile.Read(ref _entries))
+        {
+            if (AnyMatches(e.Local, ipv6, source) && AnyMatches(e.Remote, ipv6, destination))
+            {
+                reqId = e.ReqId;
+                return true;
+            }
+        }
+        reqId = 0;
+        return false;
+    }
+
+    private static bool AnyMatches(Selector[] selectors, bool ipv6, UInt128 address)
+    {
+        foreach (var s in selectors)
+        {
+            if (s.Matches(ipv6, address, 0, 0))
+                return true;
+        }
+        return false;
+    }
+}

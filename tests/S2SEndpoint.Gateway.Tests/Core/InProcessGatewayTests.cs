@@ -1,0 +1,267 @@
+using System.Buffers.Binary;
+using System.Net;
+using S2SEndpoint.Esp;
+using S2SEndpoint.Gateway.Config;
+using S2SEndpoint.Gateway.Net;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Gateway.Tests.Core;
+
+/// <summary>
+/// Two gateways joined in memory through a fake TUN and fake UDP: IKE brings the tunnel up, and inner
+/// packets cross it both ways, policy-based and route-based. Packets that match no policy are not sent.
+/// </summary>
+public sealed class InProcessGatewayTests
+{
+    private sealed class Clock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private sealed class SeededRandom(int seed) : IRandomSource
+    {
+        private readonly Random _random = new(seed);
+        public void Fill(Span<byte> destination) => _random.NextBytes(destination);
+    }
+
+    private sealed class FakeIo : IGatewayIo
+    {
+        public List<(IPEndPoint Local, IPEndPoint Remote, byte[] Data)> Udp { get; } = [];
+        public List<(string Device, byte[] Packet)> Tun { get; } = [];
+
+        public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => Udp.Add((local, remote, payload.ToArray()));
+
+        public void WriteTun(string device, ReadOnlySpan<byte> packet) => Tun.Add((device, packet.ToArray()));
+    }
+
+    private sealed class Pair
+    {
+        public Pair(string configA, string configB)
+        {
+            A = new GatewayCore(Load(configA), IoA, Clock, new SeededRandom(1));
+            B = new GatewayCore(Load(configB), IoB, Clock, new SeededRandom(2));
+        }
+
+        public Clock Clock { get; } = new();
+        public FakeIo IoA { get; } = new();
+        public FakeIo IoB { get; } = new();
+        public GatewayCore A { get; }
+        public GatewayCore B { get; }
+
+        private static GatewayConfig Load(string json)
+        {
+            Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
+            return config;
+        }
+
+        /// <summary>Delivers UDP both ways until quiet; the receiver sees the datagram's destination as local.</summary>
+        public void Pump()
+        {
+            for (var round = 0; round < 50; round++)
+            {
+                var moved = Move(IoA, B) | Move(IoB, A);
+                if (!moved)
+                    return;
+            }
+            throw new InvalidOperationException("the gateways kept talking");
+        }
+
+        private static bool Move(FakeIo from, GatewayCore to)
+        {
+            var datagrams = from.Udp.ToList();
+            from.Udp.Clear();
+            foreach (var (local, remote, data) in datagrams)
+            {
+                var buffer = new PacketBuffer(2048);
+                buffer.Load(data, 0);
+                to.OnUdp(remote, local, buffer);
+            }
+            return datagrams.Count > 0;
+        }
+
+        public static void Inject(GatewayCore gateway, string device, byte[] packet)
+        {
+            var buffer = new PacketBuffer(2048);
+            buffer.Load(packet);
+            gateway.OnTun(device, buffer);
+        }
+    }
+
+    private static string Config(string name, string local, string remote, string localId, string remoteId, string child, string start) => $$"""
+        {
+          "gateway": { "tun_name": "s2s0" },
+          "connections": {
+            "{{name}}": {
+              "local_addrs": "{{local}}", "remote_addrs": "{{remote}}",
+              "proposals": "aes256gcm16-prfsha384-ecp384",
+              "local": { "auth": "psk", "id": "{{localId}}" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
+              "children": { {{child}} }
+            }
+          },
+          "secrets": { "ike-{{name}}": { "id": "{{remoteId}}", "secret": "in-process-psk" } }
+        }
+        """.Replace("START", start, StringComparison.Ordinal);
+
+    private static Pair PolicyBased() => new(
+        Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", """ "net": { "local_ts": "10.1.0.0/24,10.3.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "START" } """, "start"),
+        Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", """ "net": { "local_ts": "10.2.0.0/24", "remote_ts": "10.1.0.0/24,10.3.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "START" } """, "none"));
+
+    /// <summary>An IPv4 ICMP echo request with a correct header checksum.</summary>
+    internal static byte[] Ping(string source, string destination, int payload = 56, byte ttl = 64)
+    {
+        var packet = new byte[20 + 8 + payload];
+        packet[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)packet.Length);
+        packet[8] = ttl;
+        packet[9] = 1;
+        IPAddress.Parse(source).TryWriteBytes(packet.AsSpan(12), out _);
+        IPAddress.Parse(destination).TryWriteBytes(packet.AsSpan(16), out _);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), Checksum(packet.AsSpan(0, 20)));
+        packet[20] = 8;
+        for (var i = 28; i < packet.Length; i++)
+            packet[i] = (byte)i;
+        return packet;
+    }
+
+    private static ushort Checksum(ReadOnlySpan<byte> header)
+    {
+        uint sum = 0;
+        for (var i = 0; i < header.Length; i += 2)
+            sum += BinaryPrimitives.ReadUInt16BigEndian(header[i..]);
+        while (sum > 0xFFFF)
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        return unchecked((ushort)~sum);
+    }
+
+    [Fact]
+    public void PolicyBased_PacketsCrossBothWays()
+    {
+        var p = PolicyBased();
+        p.A.Start();
+        p.Pump();
+        Assert.Single(p.A.Engine.Sas, s => s.State == IkeSaState.Established);
+        Assert.Single(p.A.Kernel.All);
+        Assert.True(p.A.Kernel.All.Single().Install.UdpEncapsulation);
+
+        var request = Ping("10.1.0.5", "10.2.0.7");
+        Pair.Inject(p.A, "s2s0", request);
+        Assert.Single(p.IoA.Udp);
+        Assert.Equal(4500, p.IoA.Udp[0].Remote.Port);
+        p.Pump();
+        var (device, delivered) = Assert.Single(p.IoB.Tun);
+        Assert.Equal("s2s0", device);
+        // The gateway forwards as a router: TTL one less, checksum still right, the rest untouched.
+        Assert.Equal(63, delivered[8]);
+        Assert.Equal(0, Checksum(delivered.AsSpan(0, 20)) & 0xFFFF);
+        Assert.Equal(request[20..], delivered[20..]);
+
+        // From the second local prefix, and the reply direction.
+        Pair.Inject(p.A, "s2s0", Ping("10.3.0.9", "10.2.0.7"));
+        Pair.Inject(p.B, "s2s0", Ping("10.2.0.7", "10.1.0.5"));
+        p.Pump();
+        Assert.Equal(2, p.IoB.Tun.Count);
+        Assert.Single(p.IoA.Tun);
+        Assert.Equal(0, p.A.Counters.NoPolicy + p.B.Counters.NoPolicy);
+    }
+
+    [Fact]
+    public void PolicyBased_PacketOutsideEveryPolicy_IsNotSent()
+    {
+        var p = PolicyBased();
+        p.A.Start();
+        p.Pump();
+        Pair.Inject(p.A, "s2s0", Ping("10.1.0.5", "10.9.0.1"));
+        Pair.Inject(p.A, "s2s0", Ping("172.16.0.1", "10.2.0.7"));
+        Assert.Empty(p.IoA.Udp);
+        Assert.Equal(2, p.A.Counters.NoPolicy);
+    }
+
+    [Fact]
+    public void PolicyBased_BeforeTheTunnelIsUp_NothingIsSent()
+    {
+        var p = PolicyBased();
+        Pair.Inject(p.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+        Assert.Empty(p.IoA.Udp);
+        Assert.Equal(1, p.A.Counters.NoPolicy);
+    }
+
+    [Fact]
+    public void RouteBased_TwoPeersSideBySide_EachInterfaceHasItsTunnel()
+    {
+        // A has two route-based tunnels (to B and to C); each interface carries any address the routing table sends it.
+        static string Child(string iface, string start) => $$""" "vti": { "interface": "{{iface}}", "routes": "10.0.0.0/8", "esp_proposals": "chacha20poly1305", "start_action": "{{start}}" } """;
+        var configA = $$"""
+            {
+              "connections": {
+                "to-b": { "local_addrs": "192.0.2.1", "remote_addrs": "192.0.2.2", "proposals": "aes256gcm16-prfsha384-ecp384",
+                  "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "sun" }, "children": { {{Child("vti-b", "start")}} } },
+                "to-c": { "local_addrs": "192.0.2.1", "remote_addrs": "192.0.2.3", "proposals": "aes256gcm16-prfsha384-ecp384",
+                  "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "venus" }, "children": { {{Child("vti-c", "start")}} } }
+              },
+              "secrets": { "ike-b": { "id": "sun", "secret": "psk-b" }, "ike-c": { "id": "venus", "secret": "psk-c" } }
+            }
+            """;
+        string Peer(string name, string address, string id, string secret) => $$"""
+            {
+              "connections": {
+                "{{name}}": { "local_addrs": "{{address}}", "remote_addrs": "192.0.2.1", "proposals": "aes256gcm16-prfsha384-ecp384",
+                  "local": { "auth": "psk", "id": "{{id}}" }, "remote": { "auth": "psk", "id": "moon" }, "children": { {{Child("vti0", "none")}} } }
+              },
+              "secrets": { "ike-x": { "id": "moon", "secret": "{{secret}}" } }
+            }
+            """;
+        var clock = new Clock();
+        var ioA = new FakeIo();
+        var ioB = new FakeIo();
+        var ioC = new FakeIo();
+        GatewayConfig Load(string json)
+        {
+            Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
+            return config;
+        }
+        var a = new GatewayCore(Load(configA), ioA, clock, new SeededRandom(1));
+        var b = new GatewayCore(Load(Peer("sun", "192.0.2.2", "sun", "psk-b")), ioB, clock, new SeededRandom(2));
+        var c = new GatewayCore(Load(Peer("venus", "192.0.2.3", "venus", "psk-c")), ioC, clock, new SeededRandom(3));
+        var byAddress = new Dictionary<IPAddress, (GatewayCore Core, FakeIo Io)>
+        {
+            [IPAddress.Parse("192.0.2.1")] = (a, ioA),
+            [IPAddress.Parse("192.0.2.2")] = (b, ioB),
+            [IPAddress.Parse("192.0.2.3")] = (c, ioC),
+        };
+        void Pump()
+        {
+            for (var round = 0; round < 50; round++)
+            {
+                var moved = false;
+                foreach (var (_, (_, io)) in byAddress)
+                {
+                    var datagrams = io.Udp.ToList();
+                    io.Udp.Clear();
+                    foreach (var (local, remote, data) in datagrams)
+                    {
+                        var buffer = new PacketBuffer(2048);
+                        buffer.Load(data, 0);
+                        byAddress[remote.Address].Core.OnUdp(remote, local, buffer);
+                        moved = true;
+                    }
+                }
+                if (!moved)
+                    return;
+            }
+        }
+        a.Start();
+        Pump();
+        Assert.Equal(2, a.Engine.Sas.Count(s => s.State == IkeSaState.Established));
+
+        Pair.Inject(a, "vti-b", Ping("10.1.0.5", "10.200.0.1"));
+        Pair.Inject(a, "vti-c", Ping("10.1.0.5", "10.200.0.1"));
+        Pump();
+        Assert.Equal("vti0", Assert.Single(ioB.Tun).Device);
+        Assert.Equal("vti0", Assert.Single(ioC.Tun).Device);
+        Pair.Inject(c, "vti0", Ping("10.200.0.1", "10.1.0.5"));
+        Pump();
+        Assert.Equal("vti-c", Assert.Single(ioA.Tun).Device);
+    }
+}

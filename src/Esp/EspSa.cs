@@ -129,13 +129,22 @@ public sealed partial class EspSa : IDisposable
     /// </summary>
     internal bool TryNextSequenceNumber(out ulong sequence)
     {
-        if (_sequence == _sequenceLimit)
+        // One thread seals on an SA at a time (its cipher object is not shared), but the sequence number, and
+        // with it the AEAD nonce, stays unique even if that is broken: RFC 4106 3.1, "the same IV value is
+        // used only once for a given key".
+        ulong current;
+        do
         {
-            Expire(LifetimeStage.HardExpired, LifetimeLimit.SequenceNumber);
-            sequence = 0;
-            return false;
+            current = Volatile.Read(ref _sequence);
+            if (current == _sequenceLimit)
+            {
+                Expire(LifetimeStage.HardExpired, LifetimeLimit.SequenceNumber);
+                sequence = 0;
+                return false;
+            }
         }
-        sequence = ++_sequence;
+        while (Interlocked.CompareExchange(ref _sequence, current + 1, current) != current);
+        sequence = current + 1;
         if (sequence == SequenceSoftLimit)
             Expire(LifetimeStage.SoftExpired, LifetimeLimit.SequenceNumber);
         return true;

@@ -91,7 +91,17 @@ public static class Inbound
 
         // 5. RFC 4303 3.4.3: "if the integrity check fails, the receiver MUST discard the received IP datagram as
         // invalid".
-        if (!transform.TryOpen(buffer, start, textLength, sequence))
+        bool authentic;
+        try
+        {
+            authentic = transform.TryOpen(buffer, start, textLength, sequence);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The SA was deleted and disposed between the lookup and here: the packet goes with it.
+            return DropReason.Expired;
+        }
+        if (!authentic)
             return DropReason.IcvMismatch;
 
         // 6. RFC 4303 3.4.3: "The receive window is updated only if the integrity verification succeeds."

@@ -96,7 +96,15 @@ public static class Outbound
         // 8. ESP header, then IV, encryption and ICV.
         BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(espStart), sa.Spi);
         BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(espStart + 4), unchecked((uint)sequence));
-        transform.Seal(buffer, espStart, textLength, sequence);
+        try
+        {
+            transform.Seal(buffer, espStart, textLength, sequence);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The SA was replaced and disposed between the lookup and here: the packet goes with it.
+            return DropReason.Expired;
+        }
 
         // 9. Outer headers.
         if (framing == Framing.IpPacket)

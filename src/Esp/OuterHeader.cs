@@ -127,8 +127,19 @@ internal static class OuterHeader
         int udpLength = BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 4)..]);
         if (udpLength < UdpHeaderSize || offset + udpLength > length)
             return DropReason.MalformedOuter;
-        // RFC 3948 2.1: "receivers MUST NOT depend on the UDP checksum being a zero value"; the ESP ICV protects
-        // what follows, so the UDP checksum is not needed to accept it.
+        // RFC 3948 2.1: "receivers MUST NOT depend on the UDP checksum being a zero value" over IPv4, where the
+        // ESP ICV protects what follows. Over IPv6 the checksum is mandatory (RFC 8200 8.1: "IPv6 receivers must
+        // discard UDP packets containing a zero checksum"), and it covers the ports the ICV does not.
+        if (version == 6)
+        {
+            var segment = packet.Slice(offset, udpLength);
+            if (BinaryPrimitives.ReadUInt16BigEndian(segment[6..]) == 0)
+                return DropReason.MalformedOuter;
+            var sum = Checksum.Add(0, packet.Slice(IpPacket.Ipv6SourceOffset, 32));
+            sum += (ulong)udpLength + IpProtocol.Udp;
+            if (Checksum.Finish(Checksum.Add(sum, segment)) != 0)
+                return DropReason.MalformedOuter;
+        }
         var payload = packet.Slice(offset + UdpHeaderSize, udpLength - UdpHeaderSize);
         switch (UdpEncapsulation.Classify(payload))
         {

@@ -161,6 +161,7 @@ public sealed class GatewayCore
     public void OnTimer()
     {
         Engine.OnTimer();
+        Kernel.Sweep();
         Flush();
     }
 

@@ -249,7 +249,30 @@ public sealed class InboundDropTests
             ? TestPackets.Ipv6(ipSize + 8 + payload.Length, SaPair.LeftGatewayV6, SaPair.RightGatewayV6, 17, 4500, 4500)
             : TestPackets.Ipv4(ipSize + 8 + payload.Length, SaPair.LeftGatewayV4, SaPair.RightGatewayV4, 17, 4500, 4500);
         payload.CopyTo(datagram, ipSize + 8);
+        if (ipv6)
+        {
+            // RFC 8200 8.1: over IPv6 the UDP checksum is mandatory, pseudo-header included.
+            var udp = datagram.AsSpan(ipSize);
+            BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)udp.Length);
+            udp[6] = 0;
+            udp[7] = 0;
+            var sum = Checksum.Add(0, datagram.AsSpan(8, 32)) + (ulong)udp.Length + 17;
+            var checksum = Checksum.Finish(Checksum.Add(sum, udp));
+            BinaryPrimitives.WriteUInt16BigEndian(udp[6..], checksum == 0 ? ushort.MaxValue : checksum);
+        }
         return datagram;
+    }
+
+    [Theory]
+    [InlineData((ushort)0)]
+    [InlineData((ushort)0x1234)]
+    public void Open_Ipv6OuterUdpWithZeroOrWrongChecksum_DropsAsMalformedOuter(ushort checksum)
+    {
+        // RFC 8200 8.1: "IPv6 receivers must discard UDP packets containing a zero checksum".
+        using var pair = SaPair.Create("aes256gcm16", outerIpv6: true, udp: true);
+        var datagram = pair.Seal(TestPackets.Udp(false, 80), Framing.IpPacket);
+        BinaryPrimitives.WriteUInt16BigEndian(datagram.AsSpan(40 + 6), checksum);
+        Assert.Equal(DropReason.MalformedOuter, pair.Open(datagram, Framing.IpPacket).Reason);
     }
 
     private static void FixIpv4Checksum(byte[] datagram)

@@ -17,6 +17,13 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
     private const uint FirstValidSpi = 256;
     private readonly Dictionary<(string Connection, string Child), uint> _reqIds = [];
     private readonly Dictionary<uint, Installed> _byInboundSpi = [];
+    private readonly List<(EspSa Sa, long RetiredAt)> _retired = [];
+
+    /// <summary>
+    /// How long a removed SA stays undisposed: a packet that looked it up just before it left the table
+    /// finishes with it first (the table itself never disposes).
+    /// </summary>
+    public static readonly TimeSpan RetireGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>What the gateway keeps per installed Child SA beside the ESP SAs.</summary>
     public sealed class Installed(ChildSaInstall install, uint reqId, EspSa inbound, EspSa outbound)
@@ -95,21 +102,37 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         _byInboundSpi[childSa.InboundSpi] = installed;
         // Make before break: the new inbound SA is ready before the new outbound SA carries traffic.
         table.AddInbound(inbound);
+        // The replaced outbound SA stays reachable through its own Installed entry until the engine removes it.
         table.SetOutbound(outbound);
         Changed?.Invoke(installed, true);
+        Sweep();
     }
 
     public void Remove(uint inboundSpi, uint outboundSpi)
     {
         if (!_byInboundSpi.Remove(inboundSpi, out var installed))
             return;
-        table.RemoveInbound(inboundSpi)?.Dispose();
+        table.RemoveInbound(inboundSpi);
         // A rekey may already have put a newer SA in this child's outbound slot: only this SA's own goes.
         if (table.TryGetOutbound(installed.ReqId, out var current) && current.Spi == outboundSpi)
-            table.RemoveOutbound(installed.ReqId)?.Dispose();
-        else
-            installed.Outbound.Dispose();
+            table.RemoveOutbound(installed.ReqId);
+        var now = time.GetTimestamp();
+        _retired.Add((installed.Inbound, now));
+        _retired.Add((installed.Outbound, now));
         Changed?.Invoke(installed, false);
+        Sweep();
+    }
+
+    /// <summary>Disposes (and so zeroes the keys of) removed SAs whose grace time has passed.</summary>
+    public void Sweep()
+    {
+        for (var i = _retired.Count - 1; i >= 0; i--)
+        {
+            if (time.GetElapsedTime(_retired[i].RetiredAt) < RetireGrace)
+                continue;
+            _retired[i].Sa.Dispose();
+            _retired.RemoveAt(i);
+        }
     }
 
     public ChildSaUsage QueryUsage(uint inboundSpi)

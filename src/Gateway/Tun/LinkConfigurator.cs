@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace S2SEndpoint.Gateway.Tun;
+
+// Puts the TUN interface into service once TunDevice has created it: MTU, the gateway's inner addresses, link up,
+// and one route per remote subnet that sends the LAN's traffic for the tunnel into the interface. Every change is
+// an iproute2 command (`ip [-n NETNS] link|address|route ...`); the namespace option is what the namespace tests
+// and the interop harness use. What was added is remembered and taken away again on Dispose, routes first, and
+// anything already gone (the interface closed, the namespace deleted) is not an error then.
+
+/// <summary>Configures one network interface with iproute2 and undoes its additions on Dispose.</summary>
+public sealed class LinkConfigurator : IDisposable
+{
+    /// <summary>The IPv4 minimum (RFC 791: every host accepts 68-octet datagrams); IPv6 needs 1280 (RFC 8200 5).</summary>
+    public const int MinMtu = 68;
+
+    /// <summary>The largest MTU of a TUN interface (MAX_MTU in drivers/net/tun.c).</summary>
+    public const int MaxMtu = 65535;
+
+    // What ip says when the thing to delete is no longer there.
+    private static readonly string[] GoneMarkers =
+    [
+        "No such process", "Cannot find device", "address not found", "Cannot assign requested address",
+        "FIB table does not exist", "Cannot open network namespace", "No such device",
+    ];
+
+    private readonly Func<IReadOnlyList<string>, IpCommand.Result> _run;
+    private readonly List<string[]> _routes = [];
+    private readonly List<string[]> _addresses = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>Configures <paramref name="interfaceName"/> in the current network namespace, or in the named one.</summary>
+    /// <param name="networkNamespace">A name from <c>ip netns list</c> (commands run as <c>ip -n NAME ...</c>), or null.</param>
+    /// <exception cref="ArgumentException">The interface or namespace name is not valid.</exception>
+    public LinkConfigurator(string interfaceName, string? networkNamespace = null)
+        : this(interfaceName, networkNamespace, IpCommand.Run)
+    {
+    }
+
+    /// <summary>The same with another way to run ip commands, for tests.</summary>
+    internal LinkConfigurator(string interfaceName, string? networkNamespace, Func<IReadOnlyList<string>, IpCommand.Result> run)
+    {
+        InterfaceName.Validate(interfaceName, nameof(interfaceName), allowPattern: false);
+        if (networkNamespace is not null && (networkNamespace.Length == 0 || networkNamespace is "." or ".."
+            || networkNamespace.Contains('/', StringComparison.Ordinal) || networkNamespace.Any(char.IsWhiteSpace)))
+        {
+            throw new ArgumentException(
+                $"Network namespace \"{networkNamespace}\" is not valid: a name from `ip netns list` is a file name in "
+                + "/run/netns, not empty, without '/' or spaces.", nameof(networkNamespace));
+        }
+        Name = interfaceName;
+        NetworkNamespace = networkNamespace;
+        _run = run;
+    }
+
+    /// <summary>The interface configured.</summary>
+    public string Name { get; }
+
+    /// <summary>The network namespace the commands run in, or null for the current one.</summary>
+    public string? NetworkNamespace { get; }
+
+    /// <summary>Sets the interface's MTU: <c>ip link set dev NAME mtu MTU</c>.</summary>
+    public void SetMtu(int mtu)
+    {
+        if (mtu is < MinMtu or > MaxMtu)
+        {
+            throw new ArgumentOutOfRangeException(nameof(mtu), mtu,
+                $"MTU {mtu} is not valid: it is {MinMtu} to {MaxMtu} octets, and at least 1280 where IPv6 is used.");
+        }
+        Execute(["link", "set", "dev", Name, "mtu", mtu.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+    }
+
+    /// <summary>Brings the interface up: <c>ip link set dev NAME up</c>.</summary>
+    public void BringUp() => Execute(["link", "set", "dev", Name, "up"]);
+
+    /// <summary>Adds an IPv4 or IPv6 address with its prefix length: <c>ip address add ADDRESS/PREFIX dev NAME</c>.</summary>
+    public void AddAddress(IPAddress address, int prefixLength)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var bits = address.AddressFamily switch
+        {
+            AddressFamily.InterNetwork => 32,
+            AddressFamily.InterNetworkV6 when address.ScopeId == 0 => 128,
+            _ => throw new ArgumentException(
+                $"Address {address} is not valid for an interface: it is an IPv4 or IPv6 address without a zone.", nameof(address)),
+        };
+        if (prefixLength < 0 || prefixLength > bits)
+        {
+            throw new ArgumentOutOfRangeException(nameof(prefixLength), prefixLength,
+                $"Prefix length {prefixLength} for {address} is not valid: it is 0 to {bits}.");
+        }
+        var prefix = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{address}/{prefixLength}");
+        Remember(_addresses, ["address", "add", prefix, "dev", Name]);
+    }
+
+    /// <summary>
+    /// Routes <paramref name="destination"/> into the interface: <c>ip route add PREFIX dev NAME [metric METRIC]</c>.
+    /// </summary>
+    /// <param name="metric">The route's priority (lower wins), or null for the kernel's default (0 for IPv4, 1024 for IPv6).</param>
+    public void AddRoute(IPNetwork destination, uint? metric = null) => Remember(_routes, RouteArguments("add", destination, metric));
+
+    /// <summary>Removes a route added with <see cref="AddRoute"/>, with the same destination and metric.</summary>
+    /// <exception cref="InvalidOperationException">ip failed, also when there is no such route.</exception>
+    public void RemoveRoute(IPNetwork destination, uint? metric = null)
+    {
+        var arguments = RouteArguments("del", destination, metric);
+        Execute(arguments);
+        lock (_lock)
+            _routes.RemoveAll(added => Undo(added).SequenceEqual(arguments));
+    }
+
+    /// <summary>
+    /// Removes the routes, then the addresses, that this object added, newest first. What is already gone is
+    /// skipped; any other failure is thrown as one exception once everything was tried. A second call does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        string[][] undo;
+        lock (_lock)
+        {
+            undo = [.. Enumerable.Reverse(_routes).Concat(Enumerable.Reverse(_addresses)).Select(Undo)];
+            _routes.Clear();
+            _addresses.Clear();
+        }
+        List<string>? failures = null;
+        foreach (var arguments in undo)
+        {
+            var result = _run(WithNamespace(arguments));
+            if (result.ExitCode != 0 && !IsGone(result.StandardError))
+                (failures ??= []).Add(Failure(arguments, result));
+        }
+        if (failures is not null)
+            ThrowCleanupFailed(failures);
+    }
+
+    private static void ThrowCleanupFailed(List<string> failures) =>
+        throw new InvalidOperationException(string.Join(" ", failures));
+
+    private string[] RouteArguments(string verb, IPNetwork destination, uint? metric)
+    {
+        string[] arguments = ["route", verb, destination.ToString(), "dev", Name];
+        return metric is { } m ? [.. arguments, "metric", m.ToString(System.Globalization.CultureInfo.InvariantCulture)] : arguments;
+    }
+
+    private void Remember(List<string[]> added, string[] arguments)
+    {
+        Execute(arguments);
+        lock (_lock)
+            added.Add(arguments);
+    }
+
+    private void Execute(string[] arguments)
+    {
+        var result = _run(WithNamespace(arguments));
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException(Failure(arguments, result));
+    }
+
+    private string Failure(string[] arguments, IpCommand.Result result)
+    {
+        var error = result.ErrorLine;
+        return $"`{IpCommand.Format(WithNamespace(arguments))}` failed (exit {result.ExitCode}): "
+            + (error.Length > 0 ? error.TrimEnd('.') : "ip gave no reason") + ".";
+    }
+
+    private string[] WithNamespace(string[] arguments) =>
+        NetworkNamespace is null ? arguments : ["-n", NetworkNamespace, .. arguments];
+
+    /// <summary>The command that takes back <paramref name="added"/>: the same arguments with "del" for "add".</summary>
+    private static string[] Undo(string[] added)
+    {
+        var undo = (string[])added.Clone();
+        undo[1] = "del";
+        return undo;
+    }
+
+    private static bool IsGone(string standardError)
+    {
+        foreach (var marker in GoneMarkers)
+        {
+            if (standardError.Contains(marker, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,278 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace S2SEndpoint.Gateway.Tun;
+
+// The LAN side of the gateway: plaintext IP packets leave the kernel through a TUN interface into Outbound and
+// come back from Inbound the same way. Each open of /dev/net/tun followed by TUNSETIFF attaches one queue
+// (Documentation/networking/tuntap.rst): IFF_TUN for IP packets without an Ethernet header, IFF_NO_PI for no
+// 4-octet packet information in front of them, and IFF_MULTI_QUEUE when several queues share the interface, so
+// that as many workers as cores each read and write their own file descriptor. The kernel spreads flows over the
+// queues by their hash. The interface is not made persistent: it goes when the last queue is closed.
+//
+// Every descriptor is non-blocking. A read that finds no packet waits in poll(2) on its queue and on one eventfd
+// that Shutdown makes readable, so that workers blocked in Read return at once when the gateway stops.
+
+/// <summary>
+/// A Linux TUN interface with one or more queues: packet reads and writes that allocate nothing and return
+/// a negative errno rather than throw.
+/// </summary>
+public sealed class TunDevice : IDisposable
+{
+    /// <summary>MAX_TAP_QUEUES in drivers/net/tun.c.</summary>
+    public const int MaxQueues = 256;
+
+    private const nuint TunSetIff = 0x400454CA; // _IOW('T', 202, int)
+    private const short IffTun = 0x0001;
+    private const short IffNoPi = 0x1000;
+    private const short IffMultiQueue = 0x0100;
+    private const int IfReqLength = 40; // struct ifreq: char ifr_name[IFNAMSIZ], then a union of 24 octets
+    private const int IfNameSize = 16;
+    private const int IfReqFlagsOffset = 16;
+    private const int Ipv4TotalLengthOffset = 2;
+    private const int Ipv4TotalLengthEnd = 4;
+    private const int Ipv6PayloadLengthOffset = 4;
+    private const int Ipv6HeaderLength = 40;
+
+    private readonly FileDescriptor[] _queues;
+    private readonly FileDescriptor _wake;
+    private int _shutdown;
+    private int _disposed;
+
+    private TunDevice(string name, FileDescriptor[] queues, FileDescriptor wake)
+    {
+        Name = name;
+        _queues = queues;
+        _wake = wake;
+    }
+
+    /// <summary>The interface name the kernel gave, with any "%d" replaced by its number.</summary>
+    public string Name { get; }
+
+    /// <summary>How many queues (file descriptors) the device has; each may be read and written by its own thread.</summary>
+    public int QueueCount => _queues.Length;
+
+    /// <summary>
+    /// Creates the TUN interface <paramref name="name"/> (or attaches to a free one of that name) in the network
+    /// namespace of the calling thread, with <paramref name="queueCount"/> queues.
+    /// </summary>
+    /// <param name="name">An interface name of at most 15 characters; one "%d" lets the kernel pick a free number.</param>
+    /// <param name="queueCount">1 for a single queue; more for IFF_MULTI_QUEUE, for example one per core.</param>
+    /// <exception cref="ArgumentException">The name or the queue count is not valid.</exception>
+    /// <exception cref="IOException">The kernel refused: no /dev/net/tun, no CAP_NET_ADMIN, or the name is taken.</exception>
+    public static TunDevice Open(string name, int queueCount = 1)
+    {
+        InterfaceName.Validate(name, nameof(name), allowPattern: true);
+        if (queueCount is < 1 or > MaxQueues)
+        {
+            throw new ArgumentOutOfRangeException(nameof(queueCount), queueCount,
+                $"A TUN device has 1 to {MaxQueues} queues, not {queueCount}.");
+        }
+
+        var queues = new FileDescriptor[queueCount];
+        FileDescriptor? wake = null;
+        try
+        {
+            var assigned = name;
+            for (var i = 0; i < queues.Length; i++)
+                queues[i] = Attach(assigned, queueCount > 1, out assigned);
+            var fd = Libc.EventFd(0, Libc.EfdNonBlock | Libc.EfdCloExec);
+            if (fd < 0)
+                throw new IOException($"eventfd failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
+            wake = new FileDescriptor(fd);
+            return new TunDevice(assigned, queues, wake);
+        }
+        catch
+        {
+            foreach (var queue in queues)
+                queue?.Dispose();
+            wake?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads one packet from queue 0, waiting as long as it takes; see <see cref="Read(int, Span{byte}, int)"/>.</summary>
+    public int Read(Span<byte> packet) => Read(0, packet, Timeout.Infinite);
+
+    /// <summary>
+    /// Reads one IP packet from <paramref name="queue"/> into <paramref name="packet"/>, waiting up to
+    /// <paramref name="timeoutMilliseconds"/> (0: do not wait; <see cref="Timeout.Infinite"/>: until a packet or
+    /// <see cref="Shutdown"/>).
+    /// </summary>
+    /// <returns>
+    /// The packet's length; 0 once the device is shut down or disposed; -EAGAIN when the time passed without a
+    /// packet; -EMSGSIZE when the packet was longer than <paramref name="packet"/> (the kernel cut it; it is
+    /// dropped); -EINTR when a signal interrupted the wait; another negative errno on failure (-EBADFD once the
+    /// interface was deleted).
+    /// </returns>
+    public int Read(int queue, Span<byte> packet, int timeoutMilliseconds = Timeout.Infinite)
+    {
+        var handle = _queues[queue];
+        if (!TryAddRef(handle))
+            return 0;
+        try
+        {
+            var deadline = timeoutMilliseconds > 0 ? Environment.TickCount64 + timeoutMilliseconds : 0;
+            while (Volatile.Read(ref _shutdown) == 0)
+            {
+                var read = Libc.Read(handle.Fd, ref MemoryMarshal.GetReference(packet), (nuint)packet.Length);
+                if (read > 0)
+                    return read < packet.Length || !IsTruncated(packet) ? (int)read : -Libc.EMsgSize;
+                if (read < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno != Libc.EAgain || timeoutMilliseconds == 0)
+                        return -errno;
+                    var wait = timeoutMilliseconds < 0 ? Timeout.Infinite : (int)Math.Max(0, deadline - Environment.TickCount64);
+                    var ready = WaitReadable(handle.Fd, wait);
+                    if (ready <= 0)
+                        return ready;
+                }
+            }
+            return 0;
+        }
+        finally
+        {
+            handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>Writes one IP packet to queue 0; see <see cref="Write(int, ReadOnlySpan{byte})"/>.</summary>
+    public int Write(ReadOnlySpan<byte> packet) => Write(0, packet);
+
+    /// <summary>Writes one IP packet (IPv4 or IPv6, from its first header octet) to <paramref name="queue"/>.</summary>
+    /// <returns>
+    /// The packet's length; a negative errno when the kernel refused it (-EINVAL for a malformed packet, -EIO when
+    /// the interface is down, -EBADF once the device is disposed). A refused packet is simply lost.
+    /// </returns>
+    public int Write(int queue, ReadOnlySpan<byte> packet)
+    {
+        var handle = _queues[queue];
+        if (!TryAddRef(handle))
+            return -Libc.EBadF;
+        try
+        {
+            var written = Libc.Write(handle.Fd, in MemoryMarshal.GetReference(packet), (nuint)packet.Length);
+            return written >= 0 ? (int)written : -Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>Makes every Read, now blocked or later, return 0. Writes still work until Dispose.</summary>
+    public void Shutdown()
+    {
+        if (Interlocked.Exchange(ref _shutdown, 1) != 0 || !TryAddRef(_wake))
+            return;
+        try
+        {
+            Span<byte> one = stackalloc byte[sizeof(ulong)];
+            MemoryMarshal.Write(one, 1UL);
+            _ = Libc.Write(_wake.Fd, in MemoryMarshal.GetReference(one), (nuint)one.Length);
+        }
+        finally
+        {
+            _wake.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// Shuts down and closes every queue; the interface disappears with the last one. A Read still running on
+    /// another thread returns 0 and its queue closes when it does. A second call does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        Shutdown();
+        foreach (var queue in _queues)
+            queue.Dispose();
+        _wake.Dispose();
+    }
+
+    /// <summary>Opens /dev/net/tun and attaches the descriptor to the interface <paramref name="name"/> with TUNSETIFF.</summary>
+    private static FileDescriptor Attach(string name, bool multiQueue, out string assigned)
+    {
+        var fd = Libc.Open(in MemoryMarshal.GetReference("/dev/net/tun\0"u8), Libc.ORdWr | Libc.ONonBlock | Libc.OCloExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"Cannot open /dev/net/tun: {Marshal.GetPInvokeErrorMessage(errno)}"
+                + " (the tun module must be loaded and the device node present).");
+        }
+        var handle = new FileDescriptor(fd);
+
+        Span<byte> ifreq = stackalloc byte[IfReqLength];
+        ifreq.Clear();
+        Encoding.ASCII.GetBytes(name, ifreq[..InterfaceName.MaxLength]);
+        var flags = (short)(IffTun | IffNoPi | (multiQueue ? IffMultiQueue : 0));
+        MemoryMarshal.Write(ifreq[IfReqFlagsOffset..], in flags);
+        if (Libc.Ioctl(fd, TunSetIff, ref MemoryMarshal.GetReference(ifreq)) < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            handle.Dispose();
+            throw new IOException($"TUNSETIFF for interface \"{name}\" failed: {Marshal.GetPInvokeErrorMessage(errno)}"
+                + errno switch
+                {
+                    Libc.EPerm => " (creating a TUN interface needs CAP_NET_ADMIN).",
+                    Libc.EBusy => " (an interface of that name exists and is not a free TUN queue).",
+                    Libc.EInval => " (an interface of that name exists with other flags, for example single-queue).",
+                    _ => ".",
+                });
+        }
+        var nameBytes = ifreq[..IfNameSize];
+        var end = nameBytes.IndexOf((byte)0);
+        assigned = Encoding.ASCII.GetString(end < 0 ? nameBytes : nameBytes[..end]);
+        return handle;
+    }
+
+    /// <summary>Waits for <paramref name="fd"/> to be readable: 1 when it is, 0 on Shutdown, -EAGAIN on timeout, -errno on failure.</summary>
+    private int WaitReadable(int fd, int timeoutMilliseconds)
+    {
+        if (!TryAddRef(_wake))
+            return 0;
+        try
+        {
+            Span<Libc.PollFd> fds = stackalloc Libc.PollFd[2];
+            fds[0] = new Libc.PollFd { Fd = fd, Events = Libc.PollIn };
+            fds[1] = new Libc.PollFd { Fd = _wake.Fd, Events = Libc.PollIn };
+            var ready = Libc.Poll(ref fds[0], (nuint)fds.Length, timeoutMilliseconds);
+            if (ready < 0)
+                return -Marshal.GetLastPInvokeError();
+            if (ready == 0)
+                return -Libc.EAgain;
+            return fds[1].Revents != 0 ? 0 : 1;
+        }
+        finally
+        {
+            _wake.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// Whether a packet that filled all of <paramref name="packet"/> was cut: the kernel copies what fits and
+    /// returns that count (tun_chr_read_iter), so only the length in the IP header tells.
+    /// </summary>
+    private static bool IsTruncated(ReadOnlySpan<byte> packet) => (packet[0] >> 4) switch
+    {
+        4 => packet.Length < Ipv4TotalLengthEnd || BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv4TotalLengthOffset..]) > packet.Length,
+        6 => packet.Length < Ipv6HeaderLength || Ipv6HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv6PayloadLengthOffset..]) > packet.Length,
+        _ => false,
+    };
+
+    private static bool TryAddRef(SafeHandle handle)
+    {
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        return added;
+    }
+}

@@ -1,0 +1,186 @@
+using System.Net;
+using S2SEndpoint.Gateway.Tun;
+
+namespace S2SEndpoint.Gateway.Tests.Tun;
+
+/// <summary>
+/// The ip commands LinkConfigurator runs, their order and its messages, first with a recording fake in place of
+/// ip (no root needed), then for real in a namespace: everything it added is gone after Dispose.
+/// </summary>
+public sealed class LinkConfiguratorTests
+{
+    private static readonly IpCommand.Result Ok = new(0, "", "");
+
+    [Fact]
+    public void Commands_InANamespace_AreTheIpArgumentLists()
+    {
+        var ran = new List<string>();
+        var link = new LinkConfigurator("s2s0", "s2st-test", Recorder(ran));
+
+        link.SetMtu(1400);
+        link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
+        link.AddAddress(IPAddress.Parse("fd00:99::1"), 64);
+        link.BringUp();
+        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
+        link.AddRoute(IPNetwork.Parse("fd00:99:1::/64"), metric: 100);
+
+        Assert.Equal(
+        [
+            "-n|s2st-test|link|set|dev|s2s0|mtu|1400",
+            "-n|s2st-test|address|add|10.99.0.1/24|dev|s2s0",
+            "-n|s2st-test|address|add|fd00:99::1/64|dev|s2s0",
+            "-n|s2st-test|link|set|dev|s2s0|up",
+            "-n|s2st-test|route|add|10.99.1.0/24|dev|s2s0",
+            "-n|s2st-test|route|add|fd00:99:1::/64|dev|s2s0|metric|100",
+        ], ran);
+    }
+
+    [Fact]
+    public void Dispose_RemovesRoutesFirstThenAddresses_NewestFirst_Once()
+    {
+        var ran = new List<string>();
+        var link = new LinkConfigurator("s2s0", null, Recorder(ran));
+        link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
+        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
+        link.AddAddress(IPAddress.Parse("fd00:99::1"), 64);
+        link.AddRoute(IPNetwork.Parse("fd00:99:1::/64"), metric: 7);
+        ran.Clear();
+
+        link.Dispose();
+        link.Dispose();
+
+        Assert.Equal(
+        [
+            "route|del|fd00:99:1::/64|dev|s2s0|metric|7",
+            "route|del|10.99.1.0/24|dev|s2s0",
+            "address|del|fd00:99::1/64|dev|s2s0",
+            "address|del|10.99.0.1/24|dev|s2s0",
+        ], ran);
+    }
+
+    [Fact]
+    public void RemoveRoute_ForgetsTheRoute()
+    {
+        var ran = new List<string>();
+        var link = new LinkConfigurator("s2s0", null, Recorder(ran));
+        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"), metric: 5);
+        link.RemoveRoute(IPNetwork.Parse("10.99.1.0/24"), metric: 5);
+        ran.Clear();
+
+        link.Dispose();
+
+        Assert.Empty(ran);
+    }
+
+    [Fact]
+    public void FailingCommand_MessageNamesTheCommandAndIpsError()
+    {
+        var link = new LinkConfigurator("s2s0", "s2st-test", _ => new IpCommand.Result(2, "", "RTNETLINK answers: File exists\n"));
+
+        var e = Assert.Throws<InvalidOperationException>(() => link.AddRoute(IPNetwork.Parse("10.99.1.0/24")));
+
+        Assert.Equal("`ip -n s2st-test route add 10.99.1.0/24 dev s2s0` failed (exit 2): RTNETLINK answers: File exists.", e.Message);
+    }
+
+    [Theory]
+    [InlineData("RTNETLINK answers: No such process")]
+    [InlineData("Cannot find device \"s2s0\"")]
+    [InlineData("Error: ipv4: Address not found.")]
+    [InlineData("Error: ipv6: address not found.")]
+    [InlineData("Error: FIB table does not exist.")]
+    [InlineData("Cannot open network namespace \"s2st-test\": No such file or directory")]
+    public void Dispose_WhatIsAlreadyGone_IsNotAnError(string ipError)
+    {
+        var removing = false;
+        var link = new LinkConfigurator("s2s0", "s2st-test", _ => removing ? new IpCommand.Result(2, "", ipError) : Ok);
+        link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
+        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
+        removing = true;
+
+        link.Dispose();
+    }
+
+    [Fact]
+    public void Dispose_AnotherFailure_IsThrownAfterEverythingWasTried()
+    {
+        var ran = new List<string>();
+        var link = new LinkConfigurator("s2s0", null, arguments =>
+        {
+            ran.Add(string.Join(' ', arguments));
+            return arguments[1] == "del" && arguments[0] == "route" ? new IpCommand.Result(2, "", "RTNETLINK answers: Operation not permitted") : Ok;
+        });
+        link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
+        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
+        ran.Clear();
+
+        var e = Assert.Throws<InvalidOperationException>(link.Dispose);
+
+        Assert.Equal("`ip route del 10.99.1.0/24 dev s2s0` failed (exit 2): RTNETLINK answers: Operation not permitted.", e.Message);
+        Assert.Equal(["route del 10.99.1.0/24 dev s2s0", "address del 10.99.0.1/24 dev s2s0"], ran);
+    }
+
+    [NamespaceFact]
+    public void Dispose_InANamespace_RemovesRoutesAndAddresses_AndTheTunGoesWithItsLastQueue()
+    {
+        using var ns = TestNamespace.Create();
+        var tun = ns.OnThread(() => TunDevice.Open("s2s%d"));
+        try
+        {
+            var link = new LinkConfigurator(tun.Name, ns.Name);
+            link.SetMtu(1400);
+            link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
+            link.AddAddress(IPAddress.Parse("fd00:99::1"), 64);
+            link.BringUp();
+            link.AddRoute(IPNetwork.Parse("10.99.1.0/24"), metric: 100);
+            link.AddRoute(IPNetwork.Parse("fd00:99:1::/64"));
+            Assert.Contains($"10.99.1.0/24 dev {tun.Name} scope link metric 100", ns.Ip("route", "show"), StringComparison.Ordinal);
+            Assert.Contains($"fd00:99:1::/64 dev {tun.Name}", ns.Ip("-6", "route", "show"), StringComparison.Ordinal);
+            Assert.Contains("inet 10.99.0.1/24", ns.Ip("address", "show", "dev", tun.Name), StringComparison.Ordinal);
+            Assert.Contains("inet6 fd00:99::1/64", ns.Ip("address", "show", "dev", tun.Name), StringComparison.Ordinal);
+
+            link.Dispose();
+            Assert.DoesNotContain("10.99.1.0/24", ns.Ip("route", "show"), StringComparison.Ordinal);
+            Assert.DoesNotContain("fd00:99:1::", ns.Ip("-6", "route", "show"), StringComparison.Ordinal);
+            var addresses = ns.Ip("address", "show", "dev", tun.Name);
+            Assert.DoesNotContain("10.99.0.1", addresses, StringComparison.Ordinal);
+            Assert.DoesNotContain("fd00:99::1", addresses, StringComparison.Ordinal);
+            link.Dispose();
+        }
+        finally
+        {
+            tun.Dispose();
+        }
+        Assert.DoesNotContain(tun.Name, ns.Ip("link", "show"), StringComparison.Ordinal);
+    }
+
+    [NamespaceFact]
+    public void Dispose_AfterTheTunClosed_IgnoresWhatWentWithIt()
+    {
+        using var ns = TestNamespace.Create();
+        var tun = ns.OnThread(() => TunDevice.Open("s2s%d"));
+        var link = new LinkConfigurator(tun.Name, ns.Name);
+        link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
+        link.BringUp();
+        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
+
+        tun.Dispose();
+        link.Dispose();
+    }
+
+    [NamespaceFact]
+    public void AddRoute_OnAMissingInterface_MessageNamesTheCommandAndIpsError()
+    {
+        using var ns = TestNamespace.Create();
+        using var link = new LinkConfigurator("s2s-missing", ns.Name);
+
+        var e = Assert.Throws<InvalidOperationException>(() => link.AddRoute(IPNetwork.Parse("10.99.1.0/24")));
+
+        Assert.Equal($"`ip -n {ns.Name} route add 10.99.1.0/24 dev s2s-missing` failed (exit 1): Cannot find device \"s2s-missing\".", e.Message);
+    }
+
+    private static Func<IReadOnlyList<string>, IpCommand.Result> Recorder(List<string> ran) => arguments =>
+    {
+        ran.Add(string.Join('|', arguments));
+        return Ok;
+    };
+}

@@ -225,6 +225,14 @@ internal sealed class EngineHarness
         Pump();
     }
 
+    /// <summary>The outside address of the NAT that <see cref="PutABehindNat"/> puts in front of A.</summary>
+    public static readonly IPAddress NatOutside = IPAddress.Parse("203.0.113.7");
+
+    /// <summary>A sits behind a NAT: B sees A's datagrams from <see cref="NatOutside"/>, each port moved up by 40000.</summary>
+    public void PutABehindNat() => Network = (from, d) => from == A
+        ? [new Datagram(new IPEndPoint(NatOutside, d.Local.Port + 40000), d.Remote, d.Data)]
+        : [new Datagram(d.Local, new IPEndPoint(AddressA, d.Remote.Port - 40000), d.Data)];
+
     public void Establish()
     {
         A.Engine.Initiate(A.Engine.Connections.First().Name);

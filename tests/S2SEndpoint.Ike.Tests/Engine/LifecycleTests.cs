@@ -93,15 +93,8 @@ public sealed class LifecycleTests
     [Fact]
     public void Nat_BetweenTheGateways_DetectedAndIkeMovesTo4500WithUdpEncapsulation()
     {
-        // A sits behind a NAT: B sees A's datagrams from 203.0.113.7 on another port.
         var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] });
-        var outside = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("203.0.113.7"), 0);
-        h.Network = (from, d) =>
-        {
-            if (from == h.A)
-                return [new Datagram(new System.Net.IPEndPoint(outside.Address, d.Local.Port + 40000), d.Remote, d.Data)];
-            return [new Datagram(d.Local, new System.Net.IPEndPoint(EngineHarness.AddressA, d.Remote.Port - 40000), d.Data)];
-        };
+        h.PutABehindNat();
         h.Establish();
         var a = h.A.Established!;
         var b = h.B.Established!;

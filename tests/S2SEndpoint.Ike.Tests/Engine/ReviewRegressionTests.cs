@@ -75,12 +75,7 @@ public sealed class ReviewRegressionTests
     public void CookieRetry_KeepsNatDetection()
     {
         var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 0 });
-        h.Network = (from, d) =>
-        {
-            if (from == h.A)
-                return [new Datagram(new IPEndPoint(IPAddress.Parse("203.0.113.7"), d.Local.Port + 40000), d.Remote, d.Data)];
-            return [new Datagram(d.Local, new IPEndPoint(EngineHarness.AddressA, d.Remote.Port - 40000), d.Data)];
-        };
+        h.PutABehindNat();
         h.Establish();
         var retry = EstablishmentTests.Parse(h.Wire[2].Datagram.Data);
         Assert.Contains(retry.Payloads, p => p is NotifyPayload { NotifyType: NotifyType.NatDetectionSourceIp });
@@ -229,12 +224,7 @@ public sealed class ReviewRegressionTests
     public void CookieRetryBehindNat_EncapsulatesEsp()
     {
         var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 0 });
-        h.Network = (from, d) =>
-        {
-            if (from == h.A)
-                return [new Datagram(new IPEndPoint(IPAddress.Parse("203.0.113.7"), d.Local.Port + 40000), d.Remote, d.Data)];
-            return [new Datagram(d.Local, new IPEndPoint(EngineHarness.AddressA, d.Remote.Port - 40000), d.Data)];
-        };
+        h.PutABehindNat();
         h.Establish();
         Assert.True(h.A.Kernel.Installed[0].UdpEncapsulation, "A installed ESP without UDP encapsulation behind a NAT");
         Assert.True(h.B.Kernel.Installed[0].UdpEncapsulation, "B installed ESP without UDP encapsulation");

@@ -338,7 +338,8 @@ public sealed class IkeEngine
 
     internal void Send(IkeSa sa, byte[] data) => _outgoing.Add(new Datagram(sa.LocalEndpoint, sa.RemoteEndpoint, data));
 
-    internal void SendUnprotected(Datagram to, byte[] data) => _outgoing.Add(new Datagram(to.Local, to.Remote, data));
+    /// <summary>Sends back along the path a received datagram came (its destination becomes the source).</summary>
+    internal void SendTo(Datagram to, byte[] data) => _outgoing.Add(new Datagram(to.Local, to.Remote, data));
 
     internal void Emit(IkeEvent e) => _events.Add(e);
 

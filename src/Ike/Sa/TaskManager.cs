@@ -137,7 +137,7 @@ internal sealed class TaskManager(IkeSa sa)
                 // again, sent back to where the retransmission came from.
                 sa.Engine.Log.RetransmittingResponse(sa.Config.Name, sa.Id, header.MessageId);
                 foreach (var d in _lastResponse)
-                    sa.Engine.SendUnprotected(datagram, d);
+                    sa.Engine.SendTo(datagram, d);
                 return;
             }
             // RFC 7296 1.2: IKE_SA_INIT is the first exchange of an SA and only that.

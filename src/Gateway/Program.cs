@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.Logging;
 using S2SEndpoint.Gateway.Config;
 
 namespace S2SEndpoint.Gateway;
@@ -19,11 +20,42 @@ internal static class Program
                 return 0;
             case ["check", "--config", var path]:
                 return Check(path, Console.Out, Console.Error);
+            case ["run", "--config", var path]:
+                return Run(path);
             default:
-                Console.Error.WriteLine("usage: s2s check --config FILE | s2s --version");
-                Console.Error.WriteLine("(the daemon and its control commands are not built yet)");
+                Console.Error.WriteLine("usage: s2s run --config FILE | s2s check --config FILE | s2s --version");
+                Console.Error.WriteLine("(the control commands status, initiate, terminate, rekey and reload are not built yet)");
                 return 2;
         }
+    }
+
+    /// <summary>Runs the gateway until SIGTERM or SIGINT.</summary>
+    private static int Run(string path)
+    {
+        GatewayConfig config;
+        try
+        {
+            config = ConfigLoader.Load(path);
+        }
+        catch (ConfigException e)
+        {
+            foreach (var line in e.Problems)
+                Console.Error.WriteLine(line);
+            return 1;
+        }
+        using var logs = Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(config.Settings.LogLevel);
+            foreach (var (subsystem, level) in config.Settings.LogLevels)
+                builder.AddFilter(subsystem, level);
+            builder.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        });
+        using var daemon = new Daemon(config, logs);
+        return daemon.Run();
     }
 
     /// <summary>Loads and checks a configuration: one line per problem on <paramref name="error"/>, exit 1; else a summary.</summary>

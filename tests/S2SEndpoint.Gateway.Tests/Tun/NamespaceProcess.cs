@@ -30,6 +30,17 @@ internal sealed class NamespaceProcess : IDisposable
         return (_process.ExitCode, _output.Result + _error.Result);
     }
 
+    /// <summary>Sends SIGTERM (by PID, with kill(1)) and waits at most <paramref name="timeout"/> for the exit.</summary>
+    public (int ExitCode, string Output) Terminate(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+            kill?.WaitForExit();
+        }
+        return Finish(timeout);
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -1,0 +1,128 @@
+using S2SEndpoint.Gateway.Tests.Tun;
+
+namespace S2SEndpoint.Gateway.Tests.Namespaces;
+
+/// <summary>
+/// Two `s2s run` daemons in two network namespaces joined by a veth pair (192.0.2.1 and 192.0.2.2, inside
+/// the namespaces only): IKE brings the tunnel up, and ping passes from a LAN address behind one gateway to
+/// one behind the other, policy-based and route-based; a packet outside every policy is not sent; SIGTERM
+/// deletes the SAs and leaves no device behind.
+/// </summary>
+public sealed class TwoGatewaysTests
+{
+    private static readonly string S2s = Path.Combine(AppContext.BaseDirectory, "s2s.dll");
+
+    private sealed class Lab : IDisposable
+    {
+        public Lab()
+        {
+            A = TestNamespace.Create();
+            B = TestNamespace.Create();
+            var suffix = A.Name[^4..];
+            // The veth pair is made in A and its far end moved to B: nothing touches the host's own links.
+            A.Ip("link", "add", $"s2sva{suffix}", "type", "veth", "peer", "name", $"s2svb{suffix}");
+            A.Ip("link", "set", $"s2svb{suffix}", "netns", B.Name);
+            A.Ip("addr", "add", "192.0.2.1/24", "dev", $"s2sva{suffix}");
+            B.Ip("addr", "add", "192.0.2.2/24", "dev", $"s2svb{suffix}");
+            foreach (var (ns, link) in new[] { (A, $"s2sva{suffix}"), (B, $"s2svb{suffix}") })
+            {
+                ns.Ip("link", "set", link, "up");
+                ns.Ip("link", "set", "lo", "up");
+            }
+            // A host address on each LAN side, on loopback.
+            A.Ip("addr", "add", "10.1.0.1/32", "dev", "lo");
+            B.Ip("addr", "add", "10.2.0.1/32", "dev", "lo");
+        }
+
+        public TestNamespace A { get; }
+        public TestNamespace B { get; }
+
+        public void Dispose()
+        {
+            A.Dispose();
+            B.Dispose();
+        }
+    }
+
+    private static string Config(string name, string local, string remote, string localId, string remoteId, string child) => $$"""
+        {
+          "gateway": { "tun_name": "s2s0", "log_level": "info" },
+          "connections": {
+            "{{name}}": {
+              "local_addrs": "{{local}}", "remote_addrs": "{{remote}}", "proposals": "aes256gcm16-prfsha384-ecp384",
+              "local": { "auth": "psk", "id": "{{localId}}" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
+              "children": { {{child}} }
+            }
+          },
+          "secrets": { "ike-{{name}}": { "id": "{{remoteId}}", "secret": "namespace-test-psk" } }
+        }
+        """;
+
+    private static string Write(string json)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, json);
+        return file;
+    }
+
+    private static (string A, string B) PolicyBased() => (
+        Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", """ "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "start" } """),
+        Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", """ "net": { "local_ts": "10.2.0.0/24", "remote_ts": "10.1.0.0/24", "esp_proposals": "aes256gcm16" } """));
+
+    private static (string A, string B) RouteBased() => (
+        Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", """ "vti": { "interface": "vti-s2s", "routes": "10.2.0.0/24", "esp_proposals": "chacha20poly1305", "start_action": "start" } """),
+        Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", """ "vti": { "interface": "vti-s2s", "routes": "10.1.0.0/24", "esp_proposals": "chacha20poly1305" } """));
+
+    [NamespaceFact(needsPing: true)]
+    public void PolicyBased_PingPassesAndSigtermCleansUp() => PingThrough(PolicyBased(), "s2s0");
+
+    [NamespaceFact(needsPing: true)]
+    public void RouteBased_PingPassesThroughTheChildsInterface() => PingThrough(RouteBased(), "vti-s2s");
+
+    private static void PingThrough((string A, string B) configs, string device)
+    {
+        using var lab = new Lab();
+        var fileA = Write(configs.A);
+        var fileB = Write(configs.B);
+        try
+        {
+            using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB);
+            using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA);
+            // Ping until the tunnel is up (bounded: 20 tries of one echo each).
+            var ok = false;
+            var last = "";
+            for (var i = 0; i < 20 && !ok; i++)
+            {
+                using var ping = lab.A.Start("ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.2.0.1");
+                var (exit, output) = ping.Finish(TimeSpan.FromSeconds(5));
+                ok = exit == 0;
+                last = output;
+                if (!ok)
+                    Thread.Sleep(250);
+            }
+            Assert.True(ok, $"no ping through the tunnel: {last}");
+            Assert.Contains(device, lab.A.Ip("link", "show"), StringComparison.Ordinal);
+
+            // A packet to an address no policy covers is not sent into the tunnel (and there is no route for it).
+            using (var stray = lab.A.Start("ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.9.0.1"))
+                Assert.NotEqual(0, stray.Finish(TimeSpan.FromSeconds(5)).ExitCode);
+
+            var (exitA, logA) = a.Terminate(TimeSpan.FromSeconds(10));
+            var (exitB, logB) = b.Terminate(TimeSpan.FromSeconds(10));
+            Assert.True(exitA == 0, $"gateway A exited {exitA}: {logA}");
+            Assert.True(exitB == 0, $"gateway B exited {exitB}: {logB}");
+            Assert.Contains("IKE SA established", logA, StringComparison.Ordinal);
+            Assert.Contains("CHILD_SA", logB, StringComparison.Ordinal);
+            Assert.Contains("IKE SA closed", logB, StringComparison.Ordinal);
+            Assert.DoesNotContain(device, lab.A.Ip("link", "show"), StringComparison.Ordinal);
+            Assert.DoesNotContain(device, lab.B.Ip("link", "show"), StringComparison.Ordinal);
+            // No key or secret in what either daemon printed.
+            Assert.DoesNotContain("namespace-test-psk", logA + logB, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(fileA);
+            File.Delete(fileB);
+        }
+    }
+}

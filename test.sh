@@ -74,6 +74,25 @@ run_dotnet_suite() {
   add_counts "$p" "$f" "$s"
 }
 
+# A script suite prints PASS/FAIL/SKIP lines and ends with "N passed, N failed[, N skipped]".
+run_script_suite() {
+  local script=$1 out rc line p f sk
+  log "suite $script"
+  out=$(bash "$script" 2>&1); rc=$?
+  printf '%s\n' "$out"
+  line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+  if [ -z "$line" ]; then
+    log "$script printed no result line (exit $rc)"
+    add_counts 0 1 0
+    return
+  fi
+  p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+  f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+  sk=$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line")
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+  add_counts "$p" "$f" "${sk:-0}"
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
   [ "$FAILED" -eq 0 ]
@@ -94,5 +113,8 @@ fi
 for project in tests/*/*.Tests.csproj; do
   run_dotnet_suite "$project"
 done
+
+# s2s against real strongSwan 5.9.8 in network namespaces (root; skips with a reason otherwise, fails under CI).
+run_script_suite interop/strongswan-smoke.sh
 
 finish

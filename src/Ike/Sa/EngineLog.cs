@@ -9,6 +9,9 @@ namespace S2SEndpoint.Ike.Sa;
 /// </summary>
 internal sealed partial class EngineLog(ILogger logger)
 {
+    /// <summary>Whether exchange-flow lines are wanted: their payload lists are only built then.</summary>
+    public bool DebugEnabled => logger.IsEnabled(LogLevel.Debug);
+
     [LoggerMessage(1001, LogLevel.Information, "{Name}[{Id}] IKE SA established with {Remote} ({Proposal}), SPIs {SpiI:x16}_i {SpiR:x16}_r{Nat}")]
     public partial void IkeSaEstablished(string name, uint id, string remote, string proposal, ulong spiI, ulong spiR, string nat);
 

@@ -109,7 +109,8 @@ internal sealed class TaskManager(IkeSa sa)
         _outstanding = Encode(message, _nextRequestId);
         _retransmits = 0;
         _retransmitAt = sa.Engine.Now + sa.Engine.Options.RetransmitTimeout(0);
-        sa.Engine.Log.SendingRequest(sa.Config.Name, sa.Id, _activeExchange, _nextRequestId, Describe(message.Payloads));
+        if (sa.Engine.Log.DebugEnabled)
+            sa.Engine.Log.SendingRequest(sa.Config.Name, sa.Id, _activeExchange, _nextRequestId, Describe(MessageRules.InWireOrder(message.Exchange, message.Payloads)));
         SendAll(_outstanding);
     }
 
@@ -371,7 +372,8 @@ internal sealed class TaskManager(IkeSa sa)
         }
         _lastRequestDatagrams.Add(requestDatagram);
         _lastResponse = Encode(response, messageId);
-        sa.Engine.Log.SendingResponse(sa.Config.Name, sa.Id, response.Exchange, messageId, Describe(response.Payloads));
+        if (sa.Engine.Log.DebugEnabled)
+            sa.Engine.Log.SendingResponse(sa.Config.Name, sa.Id, response.Exchange, messageId, Describe(MessageRules.InWireOrder(response.Exchange, response.Payloads)));
         SendAll(_lastResponse);
     }
 

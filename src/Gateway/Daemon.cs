@@ -160,7 +160,13 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             if (n == 0)
                 return;
             if (n < 0)
-                continue;
+            {
+                // A timeout, a signal or an oversized packet: read on. Anything else (the device is gone) ends the reader.
+                if (n is -Libc.EAgain or -Libc.EIntr or -Libc.EMsgSize)
+                    continue;
+                Log.DeviceFailed(_log, name, -n);
+                return;
+            }
             buffer.SetLength(n);
             lock (_gate)
                 _core!.OnTun(name, buffer);
@@ -196,11 +202,12 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             }
             Thread.Sleep(200);
         }
-        _udp?.Dispose();
+        // Device readers first: they would otherwise still send through the sockets being closed.
         foreach (var device in _devices.Values)
             device.Shutdown();
         foreach (var t in _threads)
             t.Join(TimeSpan.FromSeconds(2));
+        _udp?.Dispose();
         foreach (var link in _links)
         {
             try
@@ -242,6 +249,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
         [LoggerMessage(3003, LogLevel.Warning, "clean-up: {Reason}")]
         public static partial void CleanupFailed(ILogger logger, string reason);
+
+        [LoggerMessage(3005, LogLevel.Error, "tunnel device {Device} failed (errno {Errno}); its reader stops")]
+        public static partial void DeviceFailed(ILogger logger, string device, int errno);
 
         [LoggerMessage(3004, LogLevel.Information, "s2s stopped; devices, routes and sockets removed")]
         public static partial void Stopped(ILogger logger);

@@ -27,6 +27,7 @@ public sealed class GatewayCore
     private readonly TimeProvider _time;
     private const int MaxEvents = 200;
     private readonly Queue<IkeEvent> _events = new();
+    private readonly Dictionary<(string Connection, string Child), string?> _deviceOfChild = [];
     private readonly Dictionary<uint, string> _deviceOfReqId = [];
     private readonly Dictionary<string, uint> _reqIdOfDevice = new(StringComparer.Ordinal);
 
@@ -40,13 +41,7 @@ public sealed class GatewayCore
         Kernel.Changed += OnChildSaChanged;
         Engine = new IkeEngine(config.Connections, Kernel, time, random, (logs ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("ike"));
         foreach (var r in config.Routing)
-        {
-            var reqId = Kernel.ReqIdOf(r.Connection, r.Child);
-            var device = r.Interface ?? SharedDevice;
-            _deviceOfReqId[reqId] = device;
-            if (r.Interface is not null)
-                _reqIdOfDevice[r.Interface] = reqId;
-        }
+            _deviceOfChild[(r.Connection, r.Child)] = r.Interface;
     }
 
     public IkeEngine Engine { get; }
@@ -61,7 +56,7 @@ public sealed class GatewayCore
     public string SharedDevice { get; }
 
     /// <summary>The devices this gateway writes to: the shared one and one per route-based child.</summary>
-    public IEnumerable<string> Devices => _deviceOfReqId.Values.Distinct(StringComparer.Ordinal);
+    public IEnumerable<string> Devices => _deviceOfChild.Values.Select(d => d ?? SharedDevice).Distinct(StringComparer.Ordinal);
 
     /// <summary>Brings up the children whose start_action is start.</summary>
     public void Start()
@@ -148,13 +143,29 @@ public sealed class GatewayCore
         reqId = 0;
         if (packet.Length >= 20 && packet[0] >> 4 == 4)
         {
-            return Policies.TryLookup(false, BinaryPrimitives.ReadUInt32BigEndian(packet[12..]), BinaryPrimitives.ReadUInt32BigEndian(packet[16..]), out reqId);
+            var headerLength = (packet[0] & 0x0F) * 4;
+            // Ports only in the first fragment (fragment offset zero).
+            var first = (BinaryPrimitives.ReadUInt16BigEndian(packet[6..]) & 0x1FFF) == 0;
+            var (sourcePort, destinationPort) = Ports(packet, packet[9], headerLength, first);
+            return Policies.TryLookup(false, BinaryPrimitives.ReadUInt32BigEndian(packet[12..]), BinaryPrimitives.ReadUInt32BigEndian(packet[16..]),
+                packet[9], sourcePort, destinationPort, out reqId);
         }
         if (packet.Length >= 40 && packet[0] >> 4 == 6)
         {
-            return Policies.TryLookup(true, BinaryPrimitives.ReadUInt128BigEndian(packet[8..]), BinaryPrimitives.ReadUInt128BigEndian(packet[24..]), out reqId);
+            var (sourcePort, destinationPort) = Ports(packet, packet[6], 40, true);
+            return Policies.TryLookup(true, BinaryPrimitives.ReadUInt128BigEndian(packet[8..]), BinaryPrimitives.ReadUInt128BigEndian(packet[24..]),
+                packet[6], sourcePort, destinationPort, out reqId);
         }
         return false;
+    }
+
+    /// <summary>TCP, UDP and SCTP ports, or -1 where none can be read (RFC 4301 4.4.1.1 "OPAQUE").</summary>
+    private static (int Source, int Destination) Ports(ReadOnlySpan<byte> packet, byte protocol, int offset, bool firstFragment)
+    {
+        const byte Tcp = 6, Udp = 17, Sctp = 132;
+        if (!firstFragment || protocol is not (Tcp or Udp or Sctp) || packet.Length < offset + 4)
+            return (-1, -1);
+        return (BinaryPrimitives.ReadUInt16BigEndian(packet[offset..]), BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 2)..]));
     }
 
     /// <summary>Runs what is due in the engine; the daemon calls it when <see cref="IkeEngine.NextDeadline"/> passes.</summary>
@@ -197,9 +208,11 @@ public sealed class GatewayCore
             Policies.Remove(installed.Install.InboundSpi);
             return;
         }
-        if (!_deviceOfReqId.TryGetValue(installed.ReqId, out var device))
-            _deviceOfReqId[installed.ReqId] = device = SharedDevice;
-        if (!_reqIdOfDevice.ContainsKey(device))
+        var iface = _deviceOfChild.GetValueOrDefault((installed.Install.Connection, installed.Install.Child));
+        _deviceOfReqId[installed.ReqId] = iface ?? SharedDevice;
+        if (iface is not null)
+            _reqIdOfDevice[iface] = installed.ReqId;
+        else
             Policies.Add(installed.ReqId, installed.Install.InboundSpi, installed.Install.LocalTs, installed.Install.RemoteTs);
     }
 }

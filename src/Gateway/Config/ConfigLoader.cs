@@ -292,7 +292,11 @@ public static class ConfigLoader
         if (localAuth is { Id: var localId })
         {
             var remoteId = remoteAuth?.Id;
-            var secret = secrets.FirstOrDefault(s => s.Ids.Count > 0 && (remoteId is not null && s.Ids.Contains(remoteId) || s.Ids.Contains(localId)))
+            // As strongSwan: the secret naming both identities beats one naming the peer, which beats one naming
+            // us; then a secret called ike-NAME; then one without identities.
+            var secret = secrets.FirstOrDefault(s => remoteId is not null && s.Ids.Contains(remoteId) && s.Ids.Contains(localId))
+                ?? secrets.FirstOrDefault(s => remoteId is not null && s.Ids.Contains(remoteId))
+                ?? secrets.FirstOrDefault(s => s.Ids.Contains(localId))
                 ?? secrets.FirstOrDefault(s => s.Name == $"ike-{name}")
                 ?? secrets.FirstOrDefault(s => s.Ids.Count == 0);
             if (secret is null)
@@ -301,6 +305,9 @@ public static class ConfigLoader
                 psk = secret.Value;
         }
         var localPort = Number(e, "local_port", path, 1, 65535, p) ?? 500;
+        // The gateway binds UDP 500 and 4500; other local ports are not supported yet.
+        if (localPort != 500)
+            p.Add($"{path}.local_port", $"'{localPort}' is not supported yet; valid: 500 (the gateway binds 500 and 4500)");
         var remotePort = Number(e, "remote_port", path, 1, 65535, p) ?? 500;
         var lifeTime = Time(e, "life_time", path, p) ?? TimeSpan.Zero;
         var randTime = Time(e, "rand_time", path, p) ?? rekey / 10;
@@ -308,6 +315,8 @@ public static class ConfigLoader
         // ESP leaves a user-mode gateway in UDP (RFC 3948): without a NAT a faked one asks the peer for
         // encapsulation, as strongSwan's kernel-libipsec does. "encap": "no" is for peers that detect a NAT anyway.
         var encap = Flag(e, "encap", path, p) ?? true;
+        if (!encap)
+            p.Add($"{path}.encap", "'no' is not supported: a user-mode gateway sends ESP in UDP (RFC 3948); valid: yes");
         if (p.Lines.Count > before || localAuth is null)
             return null;
         return new IkeSaConfig
@@ -383,6 +392,8 @@ public static class ConfigLoader
         IReadOnlyList<TrafficSelector> any = iface is null ? [] : [Prefix("0.0.0.0/0"), Prefix("::/0")];
         var localTs = Selectors(e, "local_ts", path, any, p);
         var remoteTs = Selectors(e, "remote_ts", path, any, p);
+        if (iface is null && remoteTs.Any(t => t.StartAddress.Equals(IPAddress.Any) && t.EndAddress.Equals(IPAddress.Broadcast) || t.StartAddress.Equals(IPAddress.IPv6Any) && t.EndAddress.GetAddressBytes().All(b => b == 0xFF)))
+            p.Add($"{path}.remote_ts", "a default route (0.0.0.0/0 or ::/0) through the shared device would carry the tunnel's own packets; give the child an interface (route-based) instead");
         var mode = Text(e, "mode", path, p) ?? "tunnel";
         if (mode != "tunnel")
             p.Add($"{path}.mode", $"'{mode}' is not supported; valid: tunnel");
@@ -391,11 +402,12 @@ public static class ConfigLoader
         {
             "none" => StartAction.None,
             "start" => StartAction.Start,
-            "trap" => StartAction.Trap,
             _ => null,
         };
-        if (startAction is null)
-            p.Add($"{path}.start_action", $"'{start}' is not valid; valid: none, start, trap");
+        if (start == "trap")
+            p.Add($"{path}.start_action", "'trap' is not supported yet; valid: none, start");
+        else if (startAction is null)
+            p.Add($"{path}.start_action", $"'{start}' is not valid; valid: none, start");
         var dpd = Text(e, "dpd_action", path, p) ?? "clear";
         DpdAction? dpdAction = dpd switch
         {

@@ -78,7 +78,9 @@ public sealed class UdpTransport : IDisposable
     /// <summary>Sends from the socket bound to <paramref name="local"/> (or its port's wildcard socket).</summary>
     public void Send(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload)
     {
-        foreach (var (endpoint, socket) in _sockets)
+        if (_stopping)
+            return;
+        foreach (var (endpoint, socket) in _sockets.ToArray())
         {
             if (endpoint.Port == local.Port && (endpoint.Address.Equals(local.Address) || endpoint.Address.Equals(IPAddress.Any) || local.Address.Equals(IPAddress.Any)))
             {
@@ -86,9 +88,10 @@ public sealed class UdpTransport : IDisposable
                 {
                     socket.SendTo(payload, SocketFlags.None, remote);
                 }
-                catch (SocketException)
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {
-                    // Unreachable peers are IKE's to notice (retransmission, liveness); the path lives on.
+                    // Unreachable peers are IKE's to notice (retransmission, liveness); a socket closed by shutdown
+                    // takes nothing more. The path lives on either way.
                 }
                 return;
             }

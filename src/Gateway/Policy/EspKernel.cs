@@ -15,7 +15,7 @@ namespace S2SEndpoint.Gateway.Policy;
 public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow) : IChildSaKernel
 {
     private const uint FirstValidSpi = 256;
-    private readonly Dictionary<(string Connection, string Child), uint> _reqIds = [];
+    private readonly Dictionary<(string Connection, string Child, IPAddress Peer), uint> _reqIds = [];
     private readonly Dictionary<uint, Installed> _byInboundSpi = [];
     private readonly List<(EspSa Sa, long RetiredAt)> _retired = [];
 
@@ -49,13 +49,16 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 
     public IReadOnlyCollection<Installed> All => _byInboundSpi.Values;
 
-    /// <summary>The stable request ID of a child: its policies point at it, its SAs come and go under it.</summary>
-    public uint ReqIdOf(string connection, string child)
+    /// <summary>
+    /// The stable request ID of a child with one peer: its policy points at it, its SAs come and go under it
+    /// across rekeys. Two peers of one connection (a hub with spokes) get two.
+    /// </summary>
+    public uint ReqIdOf(string connection, string child, IPAddress peer)
     {
-        if (!_reqIds.TryGetValue((connection, child), out var id))
+        if (!_reqIds.TryGetValue((connection, child, peer), out var id))
         {
             id = (uint)_reqIds.Count + 1;
-            _reqIds.Add((connection, child), id);
+            _reqIds.Add((connection, child, peer), id);
         }
         return id;
     }
@@ -75,7 +78,7 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 
     public void Install(ChildSaInstall childSa)
     {
-        var reqId = ReqIdOf(childSa.Connection, childSa.Child);
+        var reqId = ReqIdOf(childSa.Connection, childSa.Child, childSa.RemoteEndpoint.Address);
         var lifetime = new SaLifetime
         {
             HardBytes = childSa.LifeBytes > 0 ? childSa.LifeBytes : ulong.MaxValue,
@@ -113,9 +116,16 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         if (!_byInboundSpi.Remove(inboundSpi, out var installed))
             return;
         table.RemoveInbound(inboundSpi);
-        // A rekey may already have put a newer SA in this child's outbound slot: only this SA's own goes.
+        // A rekey may already have put a newer SA in this child's outbound slot: only this SA's own goes, and
+        // if another SA of the child is still installed (the survivor of a rekey collision), it takes the slot.
         if (table.TryGetOutbound(installed.ReqId, out var current) && current.Spi == outboundSpi)
-            table.RemoveOutbound(installed.ReqId);
+        {
+            var survivor = _byInboundSpi.Values.LastOrDefault(i => i.ReqId == installed.ReqId);
+            if (survivor is not null)
+                table.SetOutbound(survivor.Outbound);
+            else
+                table.RemoveOutbound(installed.ReqId);
+        }
         var now = time.GetTimestamp();
         _retired.Add((installed.Inbound, now));
         _retired.Add((installed.Outbound, now));

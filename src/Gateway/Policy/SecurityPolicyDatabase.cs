@@ -25,12 +25,15 @@ public sealed class SecurityPolicyDatabase
     public void Remove(uint inboundSpi) =>
         Volatile.Write(ref _entries, [.. Volatile.Read(ref _entries).Where(e => e.InboundSpi != inboundSpi)]);
 
-    /// <summary>The request ID for a packet from <paramref name="source"/> to <paramref name="destination"/>; false when no policy holds it.</summary>
-    public bool TryLookup(bool ipv6, UInt128 source, UInt128 destination, out uint reqId)
+    /// <summary>
+    /// The request ID for a packet from <paramref name="source"/> to <paramref name="destination"/> with its
+    /// protocol and ports (-1 where none are readable); false when no policy holds it.
+    /// </summary>
+    public bool TryLookup(bool ipv6, UInt128 source, UInt128 destination, byte protocol, int sourcePort, int destinationPort, out uint reqId)
     {
         foreach (var e in Volatile.Read(ref _entries))
         {
-            if (AnyMatches(e.Local, ipv6, source) && AnyMatches(e.Remote, ipv6, destination))
+            if (AnyMatches(e.Local, ipv6, source, protocol, sourcePort) && AnyMatches(e.Remote, ipv6, destination, protocol, destinationPort))
             {
                 reqId = e.ReqId;
                 return true;
@@ -40,11 +43,11 @@ public sealed class SecurityPolicyDatabase
         return false;
     }
 
-    private static bool AnyMatches(Selector[] selectors, bool ipv6, UInt128 address)
+    private static bool AnyMatches(Selector[] selectors, bool ipv6, UInt128 address, byte protocol, int port)
     {
         foreach (var s in selectors)
         {
-            if (s.Matches(ipv6, address, 0, 0))
+            if (s.Matches(ipv6, address, protocol, port))
                 return true;
         }
         return false;

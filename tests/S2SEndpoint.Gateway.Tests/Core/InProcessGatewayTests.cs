@@ -14,28 +14,6 @@ namespace S2SEndpoint.Gateway.Tests.Core;
 /// </summary>
 public sealed class InProcessGatewayTests
 {
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private sealed class SeededRandom(int seed) : IRandomSource
-    {
-        private readonly Random _random = new(seed);
-        public void Fill(Span<byte> destination) => _random.NextBytes(destination);
-    }
-
-    private sealed class FakeIo : IGatewayIo
-    {
-        public List<(IPEndPoint Local, IPEndPoint Remote, byte[] Data)> Udp { get; } = [];
-        public List<(string Device, byte[] Packet)> Tun { get; } = [];
-
-        public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => Udp.Add((local, remote, payload.ToArray()));
-
-        public void WriteTun(string device, ReadOnlySpan<byte> packet) => Tun.Add((device, packet.ToArray()));
-    }
-
     private sealed class Pair
     {
         public Pair(string configA, string configB)
@@ -50,11 +28,7 @@ public sealed class InProcessGatewayTests
         public GatewayCore A { get; }
         public GatewayCore B { get; }
 
-        private static GatewayConfig Load(string json)
-        {
-            Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
-            return config;
-        }
+        private static GatewayConfig Load(string json) => TestConfig.Load(json);
 
         /// <summary>Delivers UDP both ways until quiet; the receiver sees the datagram's destination as local.</summary>
         public void Pump()
@@ -216,11 +190,7 @@ public sealed class InProcessGatewayTests
         var ioA = new FakeIo();
         var ioB = new FakeIo();
         var ioC = new FakeIo();
-        GatewayConfig Load(string json)
-        {
-            Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
-            return config;
-        }
+        static GatewayConfig Load(string json) => TestConfig.Load(json);
         var a = new GatewayCore(Load(configA), ioA, clock, new SeededRandom(1));
         var b = new GatewayCore(Load(Peer("sun", "192.0.2.2", "sun", "psk-b")), ioB, clock, new SeededRandom(2));
         var c = new GatewayCore(Load(Peer("venus", "192.0.2.3", "venus", "psk-c")), ioC, clock, new SeededRandom(3));

@@ -14,31 +14,7 @@ namespace S2SEndpoint.Gateway.Tests.Core;
 
 public sealed class ReviewRegressionTests
 {
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private sealed class SeededRandom(int seed) : IRandomSource
-    {
-        private readonly Random _random = new(seed);
-        public void Fill(Span<byte> destination) => _random.NextBytes(destination);
-    }
-
-    private sealed class FakeIo : IGatewayIo
-    {
-        public List<(IPEndPoint Local, IPEndPoint Remote, byte[] Data)> Udp { get; } = [];
-        public List<(string Device, byte[] Packet)> Tun { get; } = [];
-        public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => Udp.Add((local, remote, payload.ToArray()));
-        public void WriteTun(string device, ReadOnlySpan<byte> packet) => Tun.Add((device, packet.ToArray()));
-    }
-
-    private static GatewayConfig Load(string json)
-    {
-        Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
-        return config;
-    }
+    private static GatewayConfig Load(string json) => TestConfig.Load(json);
 
     private static string Config(string name, string local, string remote, string localId, string remoteId, string lts, string rts, string start) => $$"""
         {

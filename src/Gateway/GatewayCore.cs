@@ -55,9 +55,6 @@ public sealed class GatewayCore
     /// <summary>The tunnel device of policy-based children.</summary>
     public string SharedDevice { get; }
 
-    /// <summary>The devices this gateway writes to: the shared one and one per route-based child.</summary>
-    public IEnumerable<string> Devices => _deviceOfChild.Values.Select(d => d ?? SharedDevice).Distinct(StringComparer.Ordinal);
-
     /// <summary>Brings up the children whose start_action is start.</summary>
     public void Start()
     {

@@ -29,7 +29,7 @@ public sealed class ChildKeys : IDisposable
     /// </summary>
     public static ChildKeys Derive(Prf prf, ReadOnlySpan<byte> skD, ChildSuite suite, ReadOnlySpan<byte> pfsSharedSecret, ReadOnlySpan<byte> ni, ReadOnlySpan<byte> nr)
     {
-        var seed = IkeKeys.Concat(pfsSharedSecret.ToArray(), ni.ToArray(), nr.ToArray());
+        var seed = IkeKeys.Concat(pfsSharedSecret, ni, nr);
         var encr = suite.EncryptionKeySize;
         var integ = suite.IntegrityKeySize;
         var stream = prf.PrfPlus(skD, seed, 2 * (encr + integ));

@@ -80,22 +80,7 @@ public sealed class IkeKeys : IDisposable
         }
     }
 
-    internal static byte[] Concat(params ReadOnlySpan<byte[]> parts)
-    {
-        var length = 0;
-        foreach (var p in parts)
-            length += p.Length;
-        var result = new byte[length];
-        var pos = 0;
-        foreach (var p in parts)
-        {
-            p.CopyTo(result, pos);
-            pos += p.Length;
-        }
-        return result;
-    }
-
-    private static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c = default)
+    internal static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c = default)
     {
         var result = new byte[a.Length + b.Length + c.Length];
         a.CopyTo(result);

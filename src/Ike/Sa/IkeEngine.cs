@@ -207,7 +207,7 @@ public sealed class IkeEngine
     {
         if (!IkeMessage.TryParse(datagram.Data, out var message, out var error))
         {
-            Drop(null, datagram, error.CounterKey, error.ToString());
+            Drop(null, datagram, error.CounterKey, Log.DebugEnabled ? error.ToString() : null);
             return;
         }
         var header = message.Header;
@@ -219,7 +219,7 @@ public sealed class IkeEngine
         var localSpi = header.IsFromInitiator ? header.ResponderSpi : header.InitiatorSpi;
         if (!_sas.TryGetValue(localSpi, out var sa) || sa.IsOriginalInitiator == header.IsFromInitiator)
         {
-            Drop(null, datagram, "unknown IKE SPI", $"no IKE SA with SPI {localSpi:x16}");
+            Drop(null, datagram, "unknown IKE SPI", Log.DebugEnabled ? $"no IKE SA with SPI {localSpi:x16}" : null);
             return;
         }
         var remoteSpi = header.IsFromInitiator ? header.InitiatorSpi : header.ResponderSpi;
@@ -354,6 +354,9 @@ public sealed class IkeEngine
     internal void Drop(IkeSa? sa, Datagram datagram, string counter, string? detail = null)
     {
         Count(counter);
+        // Drops are what a flood of forged datagrams produces: their log line is only built when wanted.
+        if (!Log.DebugEnabled)
+            return;
         var reason = detail ?? counter;
         Log.Dropped(datagram.Remote.ToString(), sa is null ? reason : $"{sa}: {reason}");
     }

@@ -47,8 +47,6 @@ internal sealed class TaskManager(IkeSa sa)
 
     public bool IsQueued(TaskType type) => _queued.Exists(t => t.Type == type) || _active.Exists(t => t.Type == type);
 
-    public void AddPassive(IkeTask task) => _passive.Add(task);
-
     /// <summary>Our outstanding IKE SA rekey, if its request is out.</summary>
     public IkeRekeyTask? ActiveIkeRekey() => _active.OfType<IkeRekeyTask>().FirstOrDefault();
 

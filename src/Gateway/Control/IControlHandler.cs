@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+
+namespace S2SEndpoint.Gateway.Control;
+
+/// <summary>
+/// What the control socket asks of a running gateway. The daemon implements it; each call may block
+/// briefly on the gateway's control lock and returns what the CLI prints. Problems (an unknown
+/// connection, a config that fails its check) come back as <see cref="ControlException"/> with one line
+/// per problem.
+/// </summary>
+public interface IControlHandler
+{
+    /// <summary>The status document `s2s status --json` prints.</summary>
+    JsonObject Status();
+
+    /// <summary>Brings up a connection's children, or one child; returns a one-line summary.</summary>
+    string Initiate(string connection, string? child);
+
+    /// <summary>Deletes a connection's IKE SAs, or one child's Child SAs.</summary>
+    string Terminate(string connection, string? child);
+
+    /// <summary>Rekeys a connection's IKE SA (no child) or one child's Child SAs.</summary>
+    string Rekey(string connection, string? child);
+
+    /// <summary>Re-reads the config file; unchanged tunnels stay up. Returns what changed.</summary>
+    string Reload();
+}
+
+/// <summary>A control request that cannot be carried out; <see cref="Exception.Message"/> is what the user reads.</summary>
+public sealed class ControlException(string message) : Exception(message);

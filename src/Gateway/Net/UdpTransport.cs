@@ -25,11 +25,13 @@ public sealed class UdpTransport : IDisposable
     private readonly (IPEndPoint Local, Socket Socket)[] _sockets;
     private readonly List<Thread> _readers = [];
     private readonly ConcurrentDictionary<IPEndPoint, SocketAddress> _sendAddresses = new();
+    private readonly int _natPort;
     private volatile bool _stopping;
 
     /// <summary>Binds port 500 and 4500 on each address (an empty list binds the IPv4 wildcard).</summary>
     public UdpTransport(IEnumerable<IPAddress> addresses, int ikePort = 500, int natPort = UdpEncapsulation.Port)
     {
+        _natPort = natPort;
         var list = addresses.Distinct().ToList();
         if (list.Count == 0)
             list.Add(IPAddress.Any);
@@ -65,7 +67,7 @@ public sealed class UdpTransport : IDisposable
     {
         foreach (var (local, socket) in _sockets)
         {
-            var readers = local.Port == UdpEncapsulation.Port ? Math.Max(1, workers) : 1;
+            var readers = local.Port == _natPort ? Math.Max(1, workers) : 1;
             for (var i = 0; i < readers; i++)
             {
                 var thread = new Thread(() => ReadLoop(local, socket, received)) { IsBackground = true, Name = $"udp {local} #{i}" };

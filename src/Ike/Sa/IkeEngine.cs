@@ -534,6 +534,7 @@ public sealed class IkeEngine
             LastInbound = Now,
             LocalBehindNat = old.LocalBehindNat,
             RemoteBehindNat = old.RemoteBehindNat,
+            NatFaked = old.NatFaked,
             RemoteId = old.RemoteId,
             PeerSupportsFragmentation = old.PeerSupportsFragmentation,
         };

@@ -40,7 +40,7 @@ public sealed partial class GatewayCore
     /// <summary>Packets held per trapped child while its SA comes up; more are dropped and counted.</summary>
     public const int MaxHeldPackets = 32;
 
-    private readonly GatewayConfig _config;
+    private GatewayConfig _config;
     private readonly IGatewayIo _io;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -265,9 +265,9 @@ public sealed partial class GatewayCore
     // ---- start_action trap ----
 
     /// <summary>Trap policies (policy-based) and trap devices (route-based) for the children that ask for them.</summary>
-    private void SetUpTraps(GatewayConfig config)
+    private void SetUpTraps(GatewayConfig config, HashSet<string>? only = null)
     {
-        foreach (var c in config.Connections)
+        foreach (var c in config.Connections.Where(c => only is null || only.Contains(c.Name)))
         {
             foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Trap))
             {
@@ -343,7 +343,53 @@ public sealed partial class GatewayCore
         }
     }
 
+    /// <summary>Removes a connection's trap policies and trap devices (a reload). Under Sync.</summary>
+    private void RemoveTraps(string connection)
+    {
+        var traps = Volatile.Read(ref _paths).Values.Where(p => p.Held is not null && p.Connection == connection).ToList();
+        if (traps.Count == 0)
+            return;
+        foreach (var trap in traps)
+            Policies.RemoveTrap(trap.ReqId);
+        Volatile.Write(ref _paths, Volatile.Read(ref _paths).Where(p => !traps.Contains(p.Value)).ToDictionary());
+        Volatile.Write(ref _reqIdOfDevice, Volatile.Read(ref _reqIdOfDevice)
+            .Where(d => !traps.Exists(t => t.ReqId == d.Value)).ToDictionary(StringComparer.Ordinal));
+    }
+
     // ---- control plane ----
+
+    /// <summary>
+    /// Applies a changed configuration: removed and changed connections are terminated, added and changed
+    /// ones take their new settings and start as their start_action says; the others keep their SAs.
+    /// Gateway-wide settings in <see cref="ConfigDiff.NeedRestart"/> are not applied. Tunnel devices are
+    /// the daemon's: it opens new ones before and closes old ones after.
+    /// </summary>
+    public void Reload(GatewayConfig next, ConfigDiff diff)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(diff);
+        lock (Sync)
+        {
+            foreach (var name in diff.Removed.Concat(diff.Changed))
+            {
+                Engine.Terminate(name);
+                RemoveTraps(name);
+            }
+            foreach (var name in diff.Removed)
+                Engine.RemoveConnection(name);
+            var fresh = new HashSet<string>(diff.Added.Concat(diff.Changed), StringComparer.Ordinal);
+            foreach (var c in next.Connections.Where(c => fresh.Contains(c.Name)))
+                Engine.SetConnection(c);
+            _config = next;
+            SetUpTraps(next, fresh);
+            foreach (var c in next.Connections.Where(c => fresh.Contains(c.Name)))
+            {
+                foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
+                    Engine.Initiate(c.Name, child.Name);
+            }
+            Flush();
+        }
+    }
 
     /// <summary>Runs what is due; the daemon calls it when <see cref="IkeEngine.NextDeadline"/> passes, and at least once a second.</summary>
     public void OnTimer()

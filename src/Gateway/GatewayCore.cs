@@ -44,6 +44,9 @@ public sealed class GatewayCore
             _deviceOfChild[(r.Connection, r.Child)] = r.Interface;
     }
 
+    /// <summary>The configuration this core was made from (read by `s2s status`).</summary>
+    public GatewayConfig Config => _config;
+
     public IkeEngine Engine { get; }
     public EspKernel Kernel { get; }
     public SecurityPolicyDatabase Policies { get; } = new();

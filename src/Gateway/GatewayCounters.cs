@@ -24,6 +24,21 @@ public sealed class GatewayCounters
     /// <summary>Inbound packets the ESP path refused (reasons are counted on the SA or the table).</summary>
     public long OpenFailed => Volatile.Read(ref _openFailed);
 
+    /// <summary>The drop counters that are not zero, by reason as `s2s status` names them (keepalives are not drops).</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> NonzeroDrops()
+    {
+        var all = new KeyValuePair<string, long>[]
+        {
+            new("no_policy", NoPolicy),
+            new("no_sa", NoSa),
+            new("not_encapsulated", NotEncapsulated),
+            new("malformed_udp", MalformedUdp),
+            new("seal_failed", SealFailed),
+            new("open_failed", OpenFailed),
+        };
+        return [.. all.Where(c => c.Value != 0)];
+    }
+
     internal void CountNoPolicy() => Interlocked.Increment(ref _noPolicy);
     internal void CountNoSa() => Interlocked.Increment(ref _noSa);
     internal void CountNotEncapsulated() => Interlocked.Increment(ref _notEncapsulated);

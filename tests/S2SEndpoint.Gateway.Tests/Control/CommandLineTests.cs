@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using S2SEndpoint.Gateway.Control;
+using S2SEndpoint.Gateway.Tests.Core;
 
 namespace S2SEndpoint.Gateway.Tests.Control;
 
@@ -60,6 +61,22 @@ public sealed class CommandLineTests : IDisposable
         using var server = _dir.Start(_handler);
         Assert.Equal(0, Run("status", "--control", _dir.Socket));
         Assert.Equal($"moon: 192.0.2.1 ... 192.0.2.2, no IKE SA{Environment.NewLine}", _output.ToString());
+    }
+
+    [Fact]
+    public void Status_Json_OverACoreWithTraffic_ShowsTheSasCounters()
+    {
+        var p = InProcessGatewayTests.PolicyBased();
+        p.A.Start();
+        p.Pump();
+        InProcessGatewayTests.Pair.Inject(p.A, "s2s0", InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7"));
+        p.Pump();
+        using var server = _dir.Start(new CoreControlHandler(p.A, new object()));
+        Assert.Equal(0, Run("status", "--json", "--control", _dir.Socket));
+        var child = JsonNode.Parse(_output.ToString())!["connections"]![0]!["ike_sas"]![0]!["children"]![0]!;
+        Assert.Equal(1, (int)child["packets_out"]!);
+        Assert.True((int)child["bytes_out"]! > 0);
+        Assert.Equal(p.A.Engine.Sas.Single().Children.Single().OutboundSpi.ToString("x8", null), (string?)child["spi_out"]);
     }
 
     [Fact]

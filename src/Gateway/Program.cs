@@ -180,7 +180,7 @@ internal static class Program
                 o.TimestampFormat = "HH:mm:ss.fff ";
             });
         });
-        using var daemon = new Daemon(config, logs);
+        using var daemon = new Daemon(config, logs, path, controlPath);
         return daemon.Run();
     }
 

@@ -19,7 +19,7 @@ namespace S2SEndpoint.Gateway.Control;
 /// { "gateway": { "devices", "workers", "half_open", "keepalives" },
 ///   "connections": [ { "name", "local_addrs", "remote_addrs",
 ///     "ike_sas": [ { "id", "state", "role", "local", "remote", "local_id", "remote_id", "initiator_spi",
-///       "responder_spi", "proposal", "nat": { "local", "remote" }, "established", "rekey_in", "expire_in",
+///       "responder_spi", "proposal", "nat": { "local", "remote", "faked" }, "established", "rekey_in", "expire_in",
 ///       "children": [ { "name", "unique_id", "state", "proposal", "spi_in", "spi_out", "local_ts", "remote_ts",
 ///         "bytes_in", "packets_in", "bytes_out", "packets_out", "last_inbound", "established", "rekey_in",
 ///         "expire_in", "drops": { reason: count } } ] } ] } ],
@@ -96,7 +96,7 @@ public static class StatusReport
             ["initiator_spi"] = sa.InitiatorSpi.ToString("x16", CultureInfo.InvariantCulture),
             ["responder_spi"] = sa.ResponderSpi.ToString("x16", CultureInfo.InvariantCulture),
             ["proposal"] = sa.Proposal is null ? null : ProposalKeywords.Format(sa.Proposal),
-            ["nat"] = new JsonObject { ["local"] = sa.LocalBehindNat, ["remote"] = sa.RemoteBehindNat },
+            ["nat"] = new JsonObject { ["local"] = sa.LocalBehindNat, ["remote"] = sa.RemoteBehindNat, ["faked"] = sa.NatFaked },
             ["established"] = sa.EstablishedAt == default ? null : Ago(sa.EstablishedAt, now),
             ["rekey_in"] = Until(sa.RekeyAt, now),
             ["expire_in"] = Until(sa.ExpireAt, now),
@@ -217,9 +217,10 @@ public static class StatusReport
     {
         var initiator = Str(sa, "role") == "initiator";
         var established = sa["established"] is null ? "" : $" {Num(sa, "established")}s ago";
-        var nat = sa["nat"] is JsonObject n && (Bool(n, "local") || Bool(n, "remote"))
-            ? $", NAT-T ({(Bool(n, "local") ? "local" : "")}{(Bool(n, "local") && Bool(n, "remote") ? " and " : "")}{(Bool(n, "remote") ? "remote" : "")} behind NAT)"
-            : "";
+        var nat = sa["nat"] is not JsonObject n ? ""
+            : Bool(n, "local") || Bool(n, "remote")
+                ? $", NAT-T ({(Bool(n, "local") ? "local" : "")}{(Bool(n, "local") && Bool(n, "remote") ? " and " : "")}{(Bool(n, "remote") ? "remote" : "")} behind NAT)"
+            : Bool(n, "faked") ? ", NAT-T (faked to encapsulate ESP)" : "";
         Line(text, 1, $"{connection}[{Num(sa, "id")}]: {Str(sa, "state")}{established}, {Str(sa, "local")} '{Str(sa, "local_id")}' ... {Str(sa, "remote")} '{Str(sa, "remote_id", "%any")}'{nat}");
         // As swanctl marks it: the star is on the local SPI.
         var spis = $"{Str(sa, "initiator_spi")}_i{(initiator ? "*" : "")} {Str(sa, "responder_spi")}_r{(initiator ? "" : "*")}";

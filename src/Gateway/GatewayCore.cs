@@ -48,6 +48,12 @@ public sealed partial class GatewayCore
     private readonly TokenBucket _newSaLimit;
     private readonly Dictionary<uint, (ulong OutboundPackets, DateTimeOffset LastSent)> _keepalive = [];
     private DateTimeOffset _cookieRotatedAt;
+    private readonly Dictionary<string, (DateTimeOffset NextTry, TimeSpan Backoff)> _retry = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _heldDown = new(StringComparer.Ordinal);
+
+    /// <summary>The first wait before a start connection without any IKE SA is tried again; doubled each time up to <see cref="MaxRetryInterval"/>.</summary>
+    public static readonly TimeSpan FirstRetryInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan MaxRetryInterval = TimeSpan.FromMinutes(1);
 
     // Data-plane maps: replaced whole under Sync, read without a lock.
     private Dictionary<uint, ChildPath> _paths = [];
@@ -117,6 +123,38 @@ public sealed partial class GatewayCore
             {
                 foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
                     Engine.Initiate(c.Name, child.Name);
+            }
+            Flush();
+        }
+    }
+
+    /// <summary>
+    /// `s2s initiate`: brings up a connection (or one child) and, for children whose start_action is start,
+    /// lifts an earlier terminate's hold.
+    /// </summary>
+    public void Initiate(string connection, string? child = null)
+    {
+        lock (Sync)
+        {
+            Engine.Initiate(connection, child);
+            _heldDown.Remove(connection);
+            Flush();
+        }
+    }
+
+    /// <summary>`s2s terminate`: deletes a connection's IKE SAs (or one child's Child SAs) and keeps them down until initiated again.</summary>
+    public void Terminate(string connection, string? child = null)
+    {
+        lock (Sync)
+        {
+            if (child is null)
+            {
+                Engine.Terminate(connection);
+                _heldDown.Add(connection);
+            }
+            else
+            {
+                Engine.TerminateChild(connection, child);
             }
             Flush();
         }
@@ -376,7 +414,11 @@ public sealed partial class GatewayCore
                 RemoveTraps(name);
             }
             foreach (var name in diff.Removed)
+            {
                 Engine.RemoveConnection(name);
+                _retry.Remove(name);
+                _heldDown.Remove(name);
+            }
             var fresh = new HashSet<string>(diff.Added.Concat(diff.Changed), StringComparer.Ordinal);
             foreach (var c in next.Connections.Where(c => fresh.Contains(c.Name)))
                 Engine.SetConnection(c);
@@ -401,12 +443,48 @@ public sealed partial class GatewayCore
             Engine.OnTimer();
             Kernel.Sweep();
             SendKeepalives(now);
+            KeepUp(now);
             if (now - _cookieRotatedAt >= CookieSecretLifetime)
             {
                 Engine.RotateCookieSecret();
                 _cookieRotatedAt = now;
             }
             Flush();
+        }
+    }
+
+    /// <summary>
+    /// start_action start means "bring up and keep up": a connection with such children that has no IKE
+    /// SA at all (its attempts failed, the peer deleted it, or it died with dpd_action clear) is tried
+    /// again, first after <see cref="FirstRetryInterval"/>, then at doubling intervals, as strongSwan does
+    /// with keyingtries=%forever. `s2s terminate` holds a connection down until `s2s initiate`.
+    /// </summary>
+    private void KeepUp(DateTimeOffset now)
+    {
+        foreach (var c in _config.Connections)
+        {
+            if (_heldDown.Contains(c.Name) || !c.Children.Any(x => x.StartAction == StartAction.Start) ||
+                !c.RemoteAddresses.Any(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any)))
+                continue;
+            var sas = Engine.Sas.Where(s => s.Config.Name == c.Name && s.State != IkeSaState.Destroyed).ToList();
+            if (sas.Count > 0)
+            {
+                if (sas.Exists(s => s.State == IkeSaState.Established))
+                    _retry.Remove(c.Name);
+                continue;
+            }
+            if (!_retry.TryGetValue(c.Name, out var retry))
+            {
+                _retry[c.Name] = (now + FirstRetryInterval, FirstRetryInterval);
+                continue;
+            }
+            if (now < retry.NextTry)
+                continue;
+            Log.Retrying(_log, c.Name, retry.Backoff.TotalSeconds);
+            foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
+                Engine.Initiate(c.Name, child.Name);
+            var backoff = retry.Backoff * 2 < MaxRetryInterval ? retry.Backoff * 2 : MaxRetryInterval;
+            _retry[c.Name] = (now + backoff, backoff);
         }
     }
 
@@ -512,5 +590,8 @@ public sealed partial class GatewayCore
 
         [LoggerMessage(3102, LogLevel.Information, "{Connection}/{Child}: the peer is now at {Remote}; ESP follows")]
         public static partial void PeerMoved(ILogger logger, string connection, string child, string remote);
+
+        [LoggerMessage(3103, LogLevel.Information, "{Connection}: no IKE SA; trying again (start_action start keeps it up; waited {Seconds}s)")]
+        public static partial void Retrying(ILogger logger, string connection, double seconds);
     }
 }

@@ -25,7 +25,7 @@ public sealed class CoreControlHandler(GatewayCore core, Func<string>? reload = 
             Check(connection, child);
             try
             {
-                core.Engine.Initiate(connection, child);
+                core.Initiate(connection, child);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
@@ -47,14 +47,14 @@ public sealed class CoreControlHandler(GatewayCore core, Func<string>? reload = 
                 count = Sas(connection).Count(s => s.State != IkeSaState.Destroyed);
                 if (count == 0)
                     throw new ControlException($"{connection}: no IKE SA to terminate");
-                core.Engine.Terminate(connection);
+                core.Terminate(connection);
             }
             else
             {
                 count = Installed(connection, child);
                 if (count == 0)
                     throw new ControlException($"{connection}/{child}: no installed Child SA to terminate");
-                core.Engine.TerminateChild(connection, child);
+                core.Terminate(connection, child);
             }
             core.Flush();
             return $"{Target(connection, child)}: terminating {count} {(child is null ? "IKE" : "Child")} SA(s)";

@@ -234,6 +234,55 @@ public sealed class GatewayFeatureTests
         Assert.Equal(2, lab.IoA.Tun.Count);
     }
 
+    // ---- start_action start keeps it up ----
+
+    /// <summary>Runs A's timers for <paramref name="span"/> of fake time, a second at a time, dropping what A sends.</summary>
+    private static void Silence(Lab lab, TimeSpan span)
+    {
+        for (var t = TimeSpan.Zero; t < span; t += TimeSpan.FromSeconds(1))
+        {
+            lab.Clock.Now += TimeSpan.FromSeconds(1);
+            lab.A.OnTimer();
+            lab.IoA.Udp.Clear();
+        }
+    }
+
+    [Fact]
+    public void Start_PeerSilentThenBack_RetriedWithBackoff_ComesUp_TerminateHoldsItDown()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB);
+        lab.A.Start();
+        lab.IoA.Udp.Clear();
+        // The peer does not answer: each attempt gives up after its retransmissions (about 165 s), and another follows...
+        Silence(lab, TimeSpan.FromMinutes(6));
+        var attempts = lab.A.RecentEvents.OfType<IkeSaClosed>().Count();
+        Assert.True(attempts >= 2, $"{attempts} attempt(s) in 6 minutes");
+
+        // ...and once it answers, the next try brings the tunnel up without anybody asking.
+        for (var i = 0; i < 120 && !lab.A.Engine.Sas.Any(s => s.State == IkeSaState.Established); i++)
+        {
+            lab.Clock.Now += TimeSpan.FromSeconds(1);
+            lab.A.OnTimer();
+            lab.Pump();
+        }
+        Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
+
+        // `s2s terminate` keeps it down; `s2s initiate` brings it back.
+        lab.A.Terminate("a");
+        lab.Pump();
+        Assert.Empty(lab.A.Engine.Sas);
+        for (var i = 0; i < 120; i++)
+        {
+            lab.Clock.Now += TimeSpan.FromSeconds(1);
+            lab.A.OnTimer();
+            lab.Pump();
+        }
+        Assert.Empty(lab.A.Engine.Sas);
+        lab.A.Initiate("a");
+        lab.Pump();
+        Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
+    }
+
     // ---- floods ----
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed partial class EspSa : IDisposable
     private readonly byte[] _localAddress;
     private readonly byte[] _remoteAddress;
     private ulong _sequence;
-    private ushort _nextIpId;
+    private int _nextIpId;
     private volatile bool _disposed;
 
     /// <summary>Held while a packet uses the cipher object or the replay window: one packet at a time per SA.</summary>
@@ -118,11 +118,12 @@ public sealed partial class EspSa : IDisposable
     /// <summary>The Identification of the next outer IPv4 header; set by tests to reproduce a sample packet.</summary>
     internal ushort NextIpId
     {
-        get => _nextIpId;
-        set => _nextIpId = value;
+        get => unchecked((ushort)Volatile.Read(ref _nextIpId));
+        set => Volatile.Write(ref _nextIpId, value);
     }
 
-    internal ushort TakeIpId() => unchecked(_nextIpId++);
+    /// <summary>The next Identification, atomically: workers seal concurrently.</summary>
+    internal ushort TakeIpId() => unchecked((ushort)(Interlocked.Increment(ref _nextIpId) - 1));
 
     /// <summary>Makes the next packet carry <paramref name="last"/> + 1; for tests and sample packets.</summary>
     internal void SetLastSequenceNumber(ulong last) => _sequence = last;

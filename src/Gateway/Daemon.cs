@@ -74,8 +74,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this), _logs.CreateLogger("control"));
             _control.Start();
             SyncDevices(_config);
-            _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses));
-            _udp.Start(_core.OnUdp, Workers);
+            _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses), workers: Workers);
+            _udp.Start(_core.OnUdp);
             _core.Start();
             Log.Started(_log, _config.Connections.Count, string.Join(", ", _devices.Keys), Workers, _config.Settings.ControlSocket);
             TimerLoop();
@@ -305,6 +305,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             next = next with { Settings = next.Settings with { ControlSocket = _controlOverride } };
         lock (_reloadLock)
         {
+            if (_stop.IsSet)
+                throw new ControlException("s2s is stopping; not reloaded");
             var diff = ConfigDiff.Between(_config, next);
             // What only a restart can change keeps its running value (the diff reports it).
             next = next with { Settings = _config.Settings };
@@ -376,6 +378,13 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     private void Shutdown()
     {
         _stop.Set();
+        // A reload in progress finishes first (and a later one refuses): its devices are cleaned up too.
+        lock (_reloadLock)
+            ShutdownCore();
+    }
+
+    private void ShutdownCore()
+    {
         if (_core is not null && _udp is not null)
         {
             _core.Control(engine =>

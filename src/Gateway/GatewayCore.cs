@@ -56,6 +56,7 @@ public sealed partial class GatewayCore
     public static readonly TimeSpan MaxRetryInterval = TimeSpan.FromMinutes(1);
 
     // Data-plane maps: replaced whole under Sync, read without a lock.
+    private HashSet<ulong> _knownSpis = [];
     private Dictionary<uint, ChildPath> _paths = [];
     private Dictionary<string, uint> _reqIdOfDevice = new(StringComparer.Ordinal);
 
@@ -68,7 +69,7 @@ public sealed partial class GatewayCore
         _log = logs.CreateLogger("gateway");
         _newSaLimit = new TokenBucket(time, NewSaBurst, NewSaPerSecond);
         SharedDevice = sharedDevice ?? config.Settings.TunName;
-        Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow);
+        Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow, IsHub);
         Kernel.Changed += OnChildSaChanged;
         Kernel.EndpointsChanged += OnEndpointsChanged;
         Engine = new IkeEngine(config.Connections, Kernel, time, random, logs.CreateLogger("ike"));
@@ -98,7 +99,8 @@ public sealed partial class GatewayCore
 
     /// <summary>
     /// Where one child's packets go: its device, and the UDP endpoints of its current SA (set at install,
-    /// moved by a NAT's new mapping). Trapped children have one before any SA exists.
+    /// moved by a NAT's new mapping, published as one object so that a worker never sees half of a move).
+    /// Trapped children have one before any SA exists.
     /// </summary>
     private sealed class ChildPath(uint reqId, string connection, string child, string device)
     {
@@ -106,13 +108,22 @@ public sealed partial class GatewayCore
         public string Connection { get; } = connection;
         public string Child { get; } = child;
         public string Device { get; } = device;
-        public volatile IPEndPoint? Local;
-        public volatile IPEndPoint? Remote;
+        public volatile Endpoints? Endpoints;
 
-        /// <summary>Set for start_action trap: packets waiting for the SA, and when it was last asked for.</summary>
-        public Queue<byte[]>? Held;
+        /// <summary>Set for start_action trap: packets waiting for the SA (with when they came), and when it was last asked for.</summary>
+        public Queue<(byte[] Packet, long At)>? Held;
         public long TriggeredAt;
     }
+
+    private sealed record Endpoints(IPEndPoint Local, IPEndPoint Remote);
+
+    /// <summary>How long a held packet stays worth sending; older ones are dropped (counted) when the SA comes.</summary>
+    public static readonly TimeSpan HeldPacketLifetime = TimeSpan.FromSeconds(30);
+
+    /// <summary>A hub: a connection whose remote_addrs let any peer in, so that each peer's children get their own request IDs.</summary>
+    private bool IsHub(string connection) =>
+        _config.Connections.FirstOrDefault(c => c.Name == connection) is not { } c || c.RemoteAddresses.Count == 0 ||
+        c.RemoteAddresses.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
 
     /// <summary>Brings up the children whose start_action is start.</summary>
     public void Start()
@@ -202,12 +213,28 @@ public sealed partial class GatewayCore
 
     private void ReceiveIke(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> message)
     {
-        // A flood of new IKE SA requests is thinned before it reaches the control lock, so that it cannot
-        // starve rekeys and liveness checks of established SAs (their messages carry a responder SPI).
-        if (IsNewSaRequest(message) && !_newSaLimit.TryTake())
+        // Before the control lock: a message for one of our IKE SAs (one of its SPIs is ours) goes on; a
+        // request for a new IKE SA goes on while the rate limit allows; anything else (a spoofed or stale
+        // SPI) is dropped here. A flood therefore cannot starve the rekeys and liveness checks of
+        // established SAs, nor cost more than a lookup.
+        if (message.Length < IkeHeader.Size)
         {
-            Counters.CountNewSaRateLimited();
+            Counters.CountMalformedUdp();
             return;
+        }
+        var known = Volatile.Read(ref _knownSpis);
+        if (!known.Contains(BinaryPrimitives.ReadUInt64BigEndian(message)) && !known.Contains(BinaryPrimitives.ReadUInt64BigEndian(message[8..])))
+        {
+            if (!IsNewSaRequest(message))
+            {
+                Counters.CountUnknownIkeSpi();
+                return;
+            }
+            if (!_newSaLimit.TryTake())
+            {
+                Counters.CountNewSaRateLimited();
+                return;
+            }
         }
         var datagram = new Datagram(local, remote, message.ToArray());
         lock (Sync)
@@ -217,9 +244,13 @@ public sealed partial class GatewayCore
         }
     }
 
-    /// <summary>IKE_SA_INIT with a zero responder SPI (RFC 7296 3.1): somebody asks for a new IKE SA.</summary>
-    private static bool IsNewSaRequest(ReadOnlySpan<byte> message) =>
-        message.Length >= IkeHeader.Size && message[18] == (byte)ExchangeType.IkeSaInit && BinaryPrimitives.ReadUInt64BigEndian(message[8..]) == 0;
+    /// <summary>An IKE_SA_INIT request from an initiator with a zero responder SPI (RFC 7296 3.1): somebody asks for a new IKE SA.</summary>
+    private static bool IsNewSaRequest(ReadOnlySpan<byte> message)
+    {
+        const byte InitiatorFlag = 0x08, ResponseFlag = 0x20;
+        return message[18] == (byte)ExchangeType.IkeSaInit && (message[19] & (InitiatorFlag | ResponseFlag)) == InitiatorFlag &&
+            BinaryPrimitives.ReadUInt64BigEndian(message[8..]) == 0;
+    }
 
     private void ReceiveEsp(PacketBuffer buffer)
     {
@@ -257,7 +288,7 @@ public sealed partial class GatewayCore
 
     private void Send(EspSa sa, ChildPath path, PacketBuffer buffer)
     {
-        if (!sa.IsUdpEncapsulated || path.Local is not { } local || path.Remote is not { } remote)
+        if (!sa.IsUdpEncapsulated || path.Endpoints is not { } endpoints)
         {
             Counters.CountNotEncapsulated();
             return;
@@ -267,7 +298,7 @@ public sealed partial class GatewayCore
             Counters.CountSealFailed();
             return;
         }
-        _io.SendUdp(local, remote, buffer.Data);
+        _io.SendUdp(endpoints.Local, endpoints.Remote, buffer.Data);
     }
 
     private bool LookupPolicy(ReadOnlySpan<byte> packet, out uint reqId)
@@ -312,7 +343,7 @@ public sealed partial class GatewayCore
                 var peer = c.RemoteAddresses.First(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any));
                 var reqId = Kernel.ReqIdOf(c.Name, child.Name, peer);
                 var iface = Interface(c.Name, child.Name);
-                var path = new ChildPath(reqId, c.Name, child.Name, iface ?? SharedDevice) { Held = new Queue<byte[]>() };
+                var path = new ChildPath(reqId, c.Name, child.Name, iface ?? SharedDevice) { Held = new Queue<(byte[], long)>() };
                 Volatile.Write(ref _paths, new Dictionary<uint, ChildPath>(Volatile.Read(ref _paths)) { [reqId] = path });
                 if (iface is not null)
                     Volatile.Write(ref _reqIdOfDevice, new Dictionary<string, uint>(Volatile.Read(ref _reqIdOfDevice), StringComparer.Ordinal) { [iface] = reqId });
@@ -323,75 +354,96 @@ public sealed partial class GatewayCore
     }
 
     /// <summary>
-    /// A packet for a trapped child without an SA: kept (a copy; this is not the steady state) and the
-    /// SA asked for, at most once a second while it comes up.
+    /// A packet for a trapped child without an SA: kept (a copy; this is not the steady state), the oldest
+    /// dropped when <see cref="MaxHeldPackets"/> wait already, and the SA asked for, at most once a second,
+    /// and only when no IKE SA of the connection is still coming up.
     /// </summary>
     private void Hold(ChildPath path, ReadOnlySpan<byte> packet)
     {
         var copy = packet.ToArray();
+        var now = _time.GetTimestamp();
         var trigger = false;
         lock (path)
         {
             if (path.Held!.Count >= MaxHeldPackets)
             {
+                path.Held.Dequeue();
                 Counters.CountHeldDropped();
-                return;
             }
-            path.Held.Enqueue(copy);
+            path.Held.Enqueue((copy, now));
             Counters.CountHeld();
-            var now = _time.GetTimestamp();
             if (path.TriggeredAt == 0 || _time.GetElapsedTime(path.TriggeredAt, now) >= TimeSpan.FromSeconds(1))
             {
                 path.TriggeredAt = now;
                 trigger = true;
             }
         }
-        if (!trigger)
+        // The SA may have been installed between the lookup and the queueing (its install already sent
+        // what was held then): send this one now rather than at the next install.
+        var installed = Kernel.Table.TryGetOutbound(path.ReqId, out _);
+        if (!trigger && !installed)
             return;
         lock (Sync)
         {
-            // Already up by the time the lock was ours: the install has sent what was held.
-            if (Kernel.Table.TryGetOutbound(path.ReqId, out _))
+            // A reload may have removed the trap while this worker waited.
+            if (!Volatile.Read(ref _paths).TryGetValue(path.ReqId, out var current) || current != path)
+                return;
+            if (Kernel.Table.TryGetOutbound(path.ReqId, out var sa))
+            {
+                ReleaseHeld(path, sa, path);
+                return;
+            }
+            if (Engine.Sas.Any(s => s.Config.Name == path.Connection && s.State is IkeSaState.Connecting or IkeSaState.Authenticating))
                 return;
             Log.Trapped(_log, path.Connection, path.Child);
-            Engine.Initiate(path.Connection, path.Child);
+            try
+            {
+                Engine.Initiate(path.Connection, path.Child);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                Log.TrapFailed(_log, path.Connection, path.Child, e.Message);
+            }
             Flush();
         }
     }
 
-    /// <summary>Sends what a trapped child held, through its new SA. Under Sync.</summary>
-    private void ReleaseHeld(string connection, string child, EspSa sa, ChildPath path)
+    /// <summary>Sends what a trapped child held, through its new SA; what waited too long is dropped. Under Sync.</summary>
+    private void ReleaseHeld(ChildPath trapped, EspSa sa, ChildPath path)
     {
-        foreach (var trapped in Volatile.Read(ref _paths).Values.Where(p => p.Held is not null && p.Connection == connection && p.Child == child))
+        (byte[] Packet, long At)[] held;
+        lock (trapped)
         {
-            byte[][] held;
-            lock (trapped)
+            held = [.. trapped.Held!];
+            trapped.Held!.Clear();
+            trapped.TriggeredAt = 0;
+        }
+        foreach (var (packet, at) in held)
+        {
+            if (_time.GetElapsedTime(at) > HeldPacketLifetime)
             {
-                held = [.. trapped.Held!];
-                trapped.Held!.Clear();
-                trapped.TriggeredAt = 0;
+                Counters.CountHeldDropped();
+                continue;
             }
-            foreach (var packet in held)
-            {
-                var buffer = new PacketBuffer(packet.Length + PacketBuffer.Headroom + PacketBuffer.Tailroom);
-                packet.CopyTo(buffer.ResetForInnerPacket().Span);
-                buffer.SetLength(packet.Length);
-                Send(sa, path, buffer);
-            }
+            var buffer = new PacketBuffer(packet.Length + PacketBuffer.Headroom + PacketBuffer.Tailroom);
+            packet.CopyTo(buffer.ResetForInnerPacket().Span);
+            buffer.SetLength(packet.Length);
+            Send(sa, path, buffer);
         }
     }
 
-    /// <summary>Removes a connection's trap policies and trap devices (a reload). Under Sync.</summary>
-    private void RemoveTraps(string connection)
+    /// <summary>
+    /// Forgets a connection's paths, trap policies and device mappings (a reload removed or changed it):
+    /// its devices may now belong to another tunnel, and its next SAs take the new settings. Under Sync.
+    /// </summary>
+    private void RemovePaths(string connection)
     {
-        var traps = Volatile.Read(ref _paths).Values.Where(p => p.Held is not null && p.Connection == connection).ToList();
-        if (traps.Count == 0)
-            return;
-        foreach (var trap in traps)
+        var gone = Volatile.Read(ref _paths).Values.Where(p => p.Connection == connection).ToList();
+        foreach (var trap in gone.Where(p => p.Held is not null))
             Policies.RemoveTrap(trap.ReqId);
-        Volatile.Write(ref _paths, Volatile.Read(ref _paths).Where(p => !traps.Contains(p.Value)).ToDictionary());
+        Volatile.Write(ref _paths, Volatile.Read(ref _paths).Where(p => !gone.Contains(p.Value)).ToDictionary());
         Volatile.Write(ref _reqIdOfDevice, Volatile.Read(ref _reqIdOfDevice)
-            .Where(d => !traps.Exists(t => t.ReqId == d.Value)).ToDictionary(StringComparer.Ordinal));
+            .Where(d => !gone.Exists(p => p.ReqId == d.Value)).ToDictionary(StringComparer.Ordinal));
     }
 
     // ---- control plane ----
@@ -411,7 +463,7 @@ public sealed partial class GatewayCore
             foreach (var name in diff.Removed.Concat(diff.Changed))
             {
                 Engine.Terminate(name);
-                RemoveTraps(name);
+                RemovePaths(name);
             }
             foreach (var name in diff.Removed)
             {
@@ -523,6 +575,10 @@ public sealed partial class GatewayCore
     {
         lock (Sync)
         {
+            // Our SPIs as they are now, before anything goes out that a peer could answer.
+            var spis = Engine.Sas.Select(sa => sa.LocalSpi).ToHashSet();
+            if (!spis.SetEquals(Volatile.Read(ref _knownSpis)))
+                Volatile.Write(ref _knownSpis, spis);
             foreach (var d in Engine.TakeOutgoing())
             {
                 if (d.Local.Port == UdpEncapsulation.Port)
@@ -552,26 +608,30 @@ public sealed partial class GatewayCore
     private void OnChildSaChanged(EspKernel.Installed installed, bool added)
     {
         var install = installed.Install;
+        var paths = Volatile.Read(ref _paths);
         if (!added)
         {
             Policies.Remove(install.InboundSpi);
+            // The survivor of a rekey collision takes the outbound slot back: its endpoints with it.
+            if (paths.TryGetValue(installed.ReqId, out var kept) && Kernel.All.LastOrDefault(i => i.ReqId == installed.ReqId) is { } survivor)
+                kept.Endpoints = new Endpoints(survivor.Local, survivor.Remote);
             return;
         }
         var iface = Interface(install.Connection, install.Child);
-        var paths = Volatile.Read(ref _paths);
-        if (!paths.TryGetValue(installed.ReqId, out var path))
+        var device = iface ?? SharedDevice;
+        if (!paths.TryGetValue(installed.ReqId, out var path) || path.Device != device)
         {
-            path = new ChildPath(installed.ReqId, install.Connection, install.Child, iface ?? SharedDevice);
+            path = new ChildPath(installed.ReqId, install.Connection, install.Child, device) { Held = path?.Held };
             paths = new Dictionary<uint, ChildPath>(paths) { [installed.ReqId] = path };
         }
-        path.Local = install.LocalEndpoint;
-        path.Remote = install.RemoteEndpoint;
+        path.Endpoints = new Endpoints(installed.Local, installed.Remote);
         Volatile.Write(ref _paths, paths);
         if (iface is not null)
             Volatile.Write(ref _reqIdOfDevice, new Dictionary<string, uint>(Volatile.Read(ref _reqIdOfDevice), StringComparer.Ordinal) { [iface] = installed.ReqId });
         else
             Policies.Add(installed.ReqId, install.InboundSpi, install.LocalTs, install.RemoteTs);
-        ReleaseHeld(install.Connection, install.Child, installed.Outbound, path);
+        if (path.Held is not null)
+            ReleaseHeld(path, installed.Outbound, path);
     }
 
     private void OnEndpointsChanged(EspKernel.Installed installed)
@@ -579,8 +639,7 @@ public sealed partial class GatewayCore
         if (!Volatile.Read(ref _paths).TryGetValue(installed.ReqId, out var path))
             return;
         Log.PeerMoved(_log, installed.Install.Connection, installed.Install.Child, installed.Remote.ToString());
-        path.Local = installed.Local;
-        path.Remote = installed.Remote;
+        path.Endpoints = new Endpoints(installed.Local, installed.Remote);
     }
 
     private static partial class Log
@@ -590,6 +649,9 @@ public sealed partial class GatewayCore
 
         [LoggerMessage(3102, LogLevel.Information, "{Connection}/{Child}: the peer is now at {Remote}; ESP follows")]
         public static partial void PeerMoved(ILogger logger, string connection, string child, string remote);
+
+        [LoggerMessage(3104, LogLevel.Warning, "{Connection}/{Child}: a trapped packet could not start the Child SA: {Reason}")]
+        public static partial void TrapFailed(ILogger logger, string connection, string child, string reason);
 
         [LoggerMessage(3103, LogLevel.Information, "{Connection}: no IKE SA; trying again (start_action start keeps it up; waited {Seconds}s)")]
         public static partial void Retrying(ILogger logger, string connection, double seconds);

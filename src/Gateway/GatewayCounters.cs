@@ -11,6 +11,7 @@ public sealed class GatewayCounters
     private long _sealFailed;
     private long _openFailed;
     private long _newSaRateLimited;
+    private long _unknownIkeSpi;
     private long _held;
     private long _heldDropped;
     private long _keepalivesSent;
@@ -37,6 +38,10 @@ public sealed class GatewayCounters
     /// <summary>NAT keepalives sent (RFC 3948 2.3).</summary>
     public long KeepalivesSent => Volatile.Read(ref _keepalivesSent);
 
+    /// <summary>IKE messages for no IKE SA of ours that are not new IKE SA requests, dropped before the control lock.</summary>
+    public long UnknownIkeSpi => Volatile.Read(ref _unknownIkeSpi);
+
+    internal void CountUnknownIkeSpi() => Interlocked.Increment(ref _unknownIkeSpi);
     internal void CountNewSaRateLimited() => Interlocked.Increment(ref _newSaRateLimited);
     internal void CountHeld() => Interlocked.Increment(ref _held);
     internal void CountHeldDropped() => Interlocked.Increment(ref _heldDropped);
@@ -53,6 +58,7 @@ public sealed class GatewayCounters
             new("seal_failed", SealFailed),
             new("open_failed", OpenFailed),
             new("new_sa_rate_limited", NewSaRateLimited),
+            new("unknown_ike_spi", UnknownIkeSpi),
             new("trap_queue_full", HeldDropped),
         };
         return [.. all.Where(c => c.Value != 0)];

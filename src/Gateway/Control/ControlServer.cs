@@ -14,8 +14,10 @@ namespace S2SEndpoint.Gateway.Control;
 /// → {"command":"status"}      {"command":"initiate","connection":"moon","child":"net"}      {"command":"reload"}
 /// ← {"ok":true,"result":...}  {"ok":false,"error":"no connection 'x'; known: moon"}
 /// </code>
-/// Requests are served one at a time, each bounded in size and time, so that a stuck or hostile client
-/// costs the daemon at most <see cref="RequestTimeout"/>. Nothing a client sends throws out of the thread.
+/// Up to <see cref="MaxClients"/> clients are served at once, each on a pool thread and bounded in size
+/// and time (reading the request and sending the answer), so that a stuck or hostile client holds one
+/// slot for at most <see cref="RequestTimeout"/> twice; more at once are told the daemon is busy.
+/// Nothing a client sends throws out of a thread.
 /// </summary>
 public sealed partial class ControlServer : IDisposable
 {
@@ -24,6 +26,11 @@ public sealed partial class ControlServer : IDisposable
 
     /// <summary>How long a client may take to send its request, in total.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Clients served at once.</summary>
+    public const int MaxClients = 4;
+
+    private int _clients;
 
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -121,8 +128,47 @@ public sealed partial class ControlServer : IDisposable
                 Thread.Sleep(100);
                 continue;
             }
-            using (client)
-                Serve(client);
+            if (Interlocked.Increment(ref _clients) > MaxClients)
+            {
+                Interlocked.Decrement(ref _clients);
+                using (client)
+                    Busy(client);
+                continue;
+            }
+            ThreadPool.UnsafeQueueUserWorkItem(c =>
+            {
+                try
+                {
+                    using (c)
+                        Serve(c);
+                }
+#pragma warning disable CA1031 // A client's connection must never take the daemon down: logged, closed.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    Log.HandlerFailed(_log, "connection", e);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _clients);
+                }
+            }, client, preferLocal: false);
+        }
+    }
+
+    private void Busy(Socket client)
+    {
+        try
+        {
+            // Read the request first (briefly): closing on unread input would reset the connection before
+            // the client reads the answer.
+            TryReadRequest(client, DateTime.UtcNow + TimeSpan.FromSeconds(1), out _, out _, out _);
+            client.SendTimeout = 1000;
+            client.Send(Encoding.UTF8.GetBytes(Error($"the daemon is serving {MaxClients} other control clients; try again").ToJsonString() + "\n"));
+        }
+        catch (SocketException e)
+        {
+            Log.ConnectionFailed(_log, e.Message);
         }
     }
 
@@ -153,6 +199,8 @@ public sealed partial class ControlServer : IDisposable
         }
         try
         {
+            // A client that does not read its answer holds the slot no longer than the timeout.
+            client.SendTimeout = (int)RequestTimeout.TotalMilliseconds;
             client.Send(Encoding.UTF8.GetBytes(answer.ToJsonString() + "\n"));
             client.Shutdown(SocketShutdown.Send);
             // Closing with unread input would reset the connection before the client reads the answer:
@@ -245,11 +293,13 @@ public sealed partial class ControlServer : IDisposable
 
     private JsonObject Handle(JsonObject request)
     {
-        var command = Text(request, "command");
-        var connection = Text(request, "connection");
-        var child = Text(request, "child");
+        string? command = null;
         try
         {
+            // Reading a key can throw too (a request with a key twice).
+            command = Text(request, "command");
+            var connection = Text(request, "connection");
+            var child = Text(request, "child");
             if (command is "initiate" or "terminate" or "rekey")
             {
                 if (string.IsNullOrEmpty(connection))

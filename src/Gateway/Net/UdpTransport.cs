@@ -7,8 +7,11 @@ namespace S2SEndpoint.Gateway.Net;
 
 /// <summary>
 /// The gateway's UDP sockets: IKE on port 500, and IKE behind the non-ESP marker and ESP in UDP on 4500
-/// (RFC 3948), one socket per local address and port. Port 4500 carries the traffic, so several workers
-/// read it at once (the kernel hands each datagram to one of them); port 500 has one reader.
+/// (RFC 3948), one socket per local address and port, each with its own reader thread. Port 4500 carries
+/// the traffic, so it has one socket per worker, bound together with SO_REUSEPORT: the kernel spreads
+/// peers over them by address and port, and each peer's packets stay on one reader, in order (several
+/// readers on one socket would hand consecutive packets of one tunnel to different threads, and TCP
+/// inside would see them reordered).
 ///
 /// Nothing is allocated per datagram once the peers are known: receiving fills a reused SocketAddress
 /// and maps it to its IPEndPoint through a per-reader cache; sending looks up the peer's serialized
@@ -25,13 +28,14 @@ public sealed class UdpTransport : IDisposable
     private readonly (IPEndPoint Local, Socket Socket)[] _sockets;
     private readonly List<Thread> _readers = [];
     private readonly ConcurrentDictionary<IPEndPoint, SocketAddress> _sendAddresses = new();
-    private readonly int _natPort;
     private volatile bool _stopping;
 
-    /// <summary>Binds port 500 and 4500 on each address (an empty list binds the IPv4 wildcard).</summary>
-    public UdpTransport(IEnumerable<IPAddress> addresses, int ikePort = 500, int natPort = UdpEncapsulation.Port)
+    /// <summary>Linux's SO_REUSEPORT (socket level), which .NET does not name.</summary>
+    private const int SolSocket = 1, SoReusePort = 15;
+
+    /// <summary>Binds port 500 and, <paramref name="workers"/> times, 4500 on each address (an empty list binds the IPv4 wildcard).</summary>
+    public UdpTransport(IEnumerable<IPAddress> addresses, int ikePort = 500, int natPort = UdpEncapsulation.Port, int workers = 1)
     {
-        _natPort = natPort;
         var list = addresses.Distinct().ToList();
         if (list.Count == 0)
             list.Add(IPAddress.Any);
@@ -40,12 +44,14 @@ public sealed class UdpTransport : IDisposable
         {
             foreach (var address in list)
             {
-                foreach (var port in new[] { ikePort, natPort })
+                foreach (var port in Enumerable.Repeat(natPort, Math.Max(1, workers)).Prepend(ikePort))
                 {
                     var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
                     sockets.Add((new IPEndPoint(address, port), socket));
                     socket.ReceiveBufferSize = SocketBufferSize;
                     socket.SendBufferSize = SocketBufferSize;
+                    if (port == natPort && workers > 1)
+                        socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
                     socket.Bind(new IPEndPoint(address, port));
                 }
             }
@@ -59,21 +65,15 @@ public sealed class UdpTransport : IDisposable
         _sockets = [.. sockets];
     }
 
-    /// <summary>
-    /// Starts the readers: <paramref name="workers"/> on each port-4500 socket, one on each other;
-    /// <paramref name="received"/> gets (local, remote, buffer) on the reader's thread.
-    /// </summary>
-    public void Start(Action<IPEndPoint, IPEndPoint, PacketBuffer> received, int workers = 1)
+    /// <summary>Starts one reader per socket; <paramref name="received"/> gets (local, remote, buffer) on the reader's thread.</summary>
+    public void Start(Action<IPEndPoint, IPEndPoint, PacketBuffer> received)
     {
-        foreach (var (local, socket) in _sockets)
+        for (var i = 0; i < _sockets.Length; i++)
         {
-            var readers = local.Port == _natPort ? Math.Max(1, workers) : 1;
-            for (var i = 0; i < readers; i++)
-            {
-                var thread = new Thread(() => ReadLoop(local, socket, received)) { IsBackground = true, Name = $"udp {local} #{i}" };
-                _readers.Add(thread);
-                thread.Start();
-            }
+            var (local, socket) = _sockets[i];
+            var thread = new Thread(() => ReadLoop(local, socket, received)) { IsBackground = true, Name = $"udp {local} #{i}" };
+            _readers.Add(thread);
+            thread.Start();
         }
     }
 

@@ -12,7 +12,11 @@ namespace S2SEndpoint.Gateway.Policy;
 /// <see cref="SaTable"/>, and a rekeyed Child SA takes over its child's outbound traffic in one step
 /// while the old inbound SA stays until the engine removes it.
 /// </summary>
-public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow) : IChildSaKernel
+/// <param name="perPeer">
+/// Whether a connection's children get a request ID per peer address: a hub whose remote_addrs allow any
+/// peer has one per spoke; a connection to named peers (active-passive included) has one per child.
+/// </param>
+public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow, Func<string, bool>? perPeer = null) : IChildSaKernel
 {
     private const uint FirstValidSpi = 256;
     private readonly Dictionary<(string Connection, string Child, IPAddress Peer), uint> _reqIds = [];
@@ -54,11 +58,13 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
     public IReadOnlyCollection<Installed> All => _byInboundSpi.Values;
 
     /// <summary>
-    /// The stable request ID of a child with one peer: its policy points at it, its SAs come and go under it
-    /// across rekeys. Two peers of one connection (a hub with spokes) get two.
+    /// The stable request ID of a child (with one peer, for a hub): its policy points at it, its SAs come
+    /// and go under it across rekeys, failovers and NAT remaps. Two peers of one hub connection get two.
     /// </summary>
     public uint ReqIdOf(string connection, string child, IPAddress peer)
     {
+        if (perPeer is null || !perPeer(connection))
+            peer = IPAddress.None;
         if (!_reqIds.TryGetValue((connection, child, peer), out var id))
         {
             id = (uint)_reqIds.Count + 1;

@@ -96,8 +96,11 @@ public sealed class IkeEngine
         var children = child is null ? config.Children : [.. config.Children.Where(c => c.Name == child)];
         if (child is not null && children.Count == 0)
             throw new ArgumentException($"connection '{connection}' has no child '{child}'; it has: {string.Join(", ", config.Children.Select(c => c.Name))}", nameof(child));
-        var sa = _sas.Values.FirstOrDefault(s => s.Config.Name == connection && s.IsOriginalInitiator && s.State != IkeSaState.Destroyed && s.State != IkeSaState.Deleting)
-            ?? _sas.Values.FirstOrDefault(s => s.Config.Name == connection && s.State == IkeSaState.Established);
+        // An SA on its way out (a delete queued, or made from a configuration a reload replaced) takes no
+        // new children: they would go down with it.
+        bool Usable(IkeSa s) => s.Config == config && s.State != IkeSaState.Destroyed && s.State != IkeSaState.Deleting && !s.Tasks.IsQueued(TaskType.IkeDelete);
+        var sa = _sas.Values.FirstOrDefault(s => Usable(s) && s.IsOriginalInitiator)
+            ?? _sas.Values.FirstOrDefault(s => Usable(s) && s.State == IkeSaState.Established);
         if (sa is null)
         {
             StartIkeSa(config, 0, children);
@@ -105,7 +108,8 @@ public sealed class IkeEngine
         }
         foreach (var c in children)
         {
-            if (!sa.Children.Exists(x => x.Config.Name == c.Name) && !sa.Tasks.Queued.Any(t => t is ChildCreateTask cc && cc.Config == c))
+            // Not twice: a child already there, queued, or being created in the exchange in flight stays as it is.
+            if (!sa.Children.Exists(x => x.Config.Name == c.Name) && !sa.Tasks.QueuedOrActive.Any(t => t is ChildCreateTask { RekeyOf: null } cc && cc.Config?.Name == c.Name))
                 sa.Tasks.Queue(new ChildCreateTask(sa, true, c));
         }
         sa.Tasks.Initiate();

@@ -34,6 +34,9 @@ internal sealed class TaskManager(IkeSa sa)
     public uint ExpectedRequestId => _expectedRequestId;
     public IReadOnlyList<IkeTask> Queued => _queued;
 
+    /// <summary>The tasks queued and the tasks of the exchange in flight.</summary>
+    public IEnumerable<IkeTask> QueuedOrActive => _queued.Concat(_active);
+
     public DateTimeOffset NextDeadline => _retransmitAt;
 
     public void Queue(IkeTask task)
@@ -126,6 +129,7 @@ internal sealed class TaskManager(IkeSa sa)
             }
             if (!TryOpen(message, datagram, out var payloads))
                 return;
+            FollowPeer(header, datagram);
             Guarded(datagram, () => ProcessResponse(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote)));
         }
         else
@@ -152,19 +156,27 @@ internal sealed class TaskManager(IkeSa sa)
             }
             if (!TryOpen(message, datagram, out var payloads))
                 return;
-            // An authenticated request shows where the peer is now: its move to port 4500 in IKE_AUTH, and
-            // later a NAT's new mapping. RFC 7296 2.23: "A host behind a NAT SHOULD NOT do this type of
-            // dynamic address update", so after IKE_AUTH only a host not behind a NAT follows the peer.
-            if (MessageRules.IsProtected(header.Exchange) && (header.Exchange == ExchangeType.IkeAuth || !sa.LocalBehindNat) &&
-                (!sa.LocalEndpoint.Equals(datagram.Local) || !sa.RemoteEndpoint.Equals(datagram.Remote)))
-            {
-                sa.LocalEndpoint = datagram.Local;
-                sa.RemoteEndpoint = datagram.Remote;
-                foreach (var child in sa.Children)
-                    sa.Engine.Kernel.UpdateEndpoints(child.InboundSpi, datagram.Local, datagram.Remote);
-            }
+            FollowPeer(header, datagram);
             Guarded(datagram, () => ProcessRequest(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote), datagram));
         }
+    }
+
+    /// <summary>
+    /// An authenticated new request, or the response to our outstanding one, shows where the peer is now:
+    /// its move to port 4500 in IKE_AUTH, and later a NAT's new mapping (RFC 7296 2.23: "use the IP address
+    /// and port ... from the last authenticated message"; a retransmission or a replay never gets here).
+    /// "A host behind a NAT SHOULD NOT do this type of dynamic address update", so after IKE_AUTH only a
+    /// host not behind a NAT follows the peer. The Child SAs' ESP follows through the kernel interface.
+    /// </summary>
+    private void FollowPeer(IkeHeader header, Datagram datagram)
+    {
+        if (!MessageRules.IsProtected(header.Exchange) || (header.Exchange != ExchangeType.IkeAuth && sa.LocalBehindNat) ||
+            (sa.LocalEndpoint.Equals(datagram.Local) && sa.RemoteEndpoint.Equals(datagram.Remote)))
+            return;
+        sa.LocalEndpoint = datagram.Local;
+        sa.RemoteEndpoint = datagram.Remote;
+        foreach (var child in sa.Children)
+            sa.Engine.Kernel.UpdateEndpoints(child.InboundSpi, datagram.Local, datagram.Remote);
     }
 
     /// <summary>

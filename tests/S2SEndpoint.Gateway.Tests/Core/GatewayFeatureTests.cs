@@ -154,17 +154,51 @@ public sealed class GatewayFeatureTests
     }
 
     [Fact]
-    public void Trap_HoldsABoundedNumber_TheRestIsCountedAndDropped()
+    public void Trap_HoldsABoundedNumber_TheOldestAreCountedAndDropped()
     {
         var lab = new Lab(PolicyChildA.Replace("START", "trap", StringComparison.Ordinal), PolicyChildB);
         for (var i = 0; i < GatewayCore.MaxHeldPackets + 8; i++)
-            Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+            Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7", 10 + i));
         // One IKE_SA_INIT for all of them: the trap asks at most once a second.
         Assert.Single(lab.IoA.Udp);
-        Assert.Equal(GatewayCore.MaxHeldPackets, lab.A.Counters.Held);
+        Assert.Equal(GatewayCore.MaxHeldPackets + 8, lab.A.Counters.Held);
         Assert.Equal(8, lab.A.Counters.HeldDropped);
         lab.Pump();
-        Assert.Equal(GatewayCore.MaxHeldPackets, lab.IoB.Tun.Count);
+        // The newest 32 arrive, in order.
+        Assert.Equal(Enumerable.Range(8, GatewayCore.MaxHeldPackets).Select(i => 20 + 8 + 10 + i), lab.IoB.Tun.Select(t => t.Packet.Length));
+    }
+
+    [Fact]
+    public void Trap_PeerDownForLong_TheNextPacketStillTriesAgain_StalePacketsAreNotSent()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "trap", StringComparison.Ordinal), PolicyChildB);
+        for (var i = 0; i < GatewayCore.MaxHeldPackets + 5; i++)
+            Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+        // Nobody answers: the attempt gives up.
+        Silence(lab, TimeSpan.FromMinutes(4));
+        Assert.Empty(lab.A.Engine.Sas);
+
+        // A later packet starts a new attempt (the queue was full), and only it is delivered: the others are stale.
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7", 99));
+        Assert.Single(lab.IoA.Udp);
+        lab.Pump();
+        Assert.Equal(20 + 8 + 99, Assert.Single(lab.IoB.Tun).Packet.Length);
+    }
+
+    [Fact]
+    public void Trap_FiresAgainWhileIkeIsSlow_StillOneChildSa()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "trap", StringComparison.Ordinal), PolicyChildB);
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+        lab.IoA.Udp.Clear(); // the first IKE_SA_INIT is lost
+        lab.Clock.Now += TimeSpan.FromSeconds(2);
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+        lab.Clock.Now += TimeSpan.FromSeconds(3);
+        lab.A.OnTimer(); // the retransmission
+        lab.Pump();
+        var sa = Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
+        Assert.Single(sa.Children);
+        Assert.Equal(2, lab.IoB.Tun.Count);
     }
 
     // ---- NAT ----
@@ -307,6 +341,26 @@ public sealed class GatewayFeatureTests
         Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
         lab.Pump();
         Assert.Single(lab.IoB.Tun);
+    }
+
+    [Fact]
+    public void IkeMessageForNoSaOfOurs_DroppedBeforeTheLock_Counted()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB);
+        lab.A.Start();
+        lab.Pump();
+        var informational = new byte[60];
+        informational.AsSpan(0, 16).Fill(0x5A); // SPIs of no SA here
+        informational[17] = 0x20;
+        informational[18] = 37; // INFORMATIONAL
+        lab.B.OnUdp(new IPEndPoint(AddressB, 500), new IPEndPoint(AddressA, 500), Buffer(informational));
+        Assert.Equal(1, lab.B.Counters.UnknownIkeSpi);
+        Assert.Empty(lab.IoB.Udp);
+        // The SA's own messages pass: a liveness check from A is answered.
+        lab.A.Control(engine => engine.CheckLiveness("a"));
+        lab.Pump();
+        Assert.Equal(1, lab.B.Counters.UnknownIkeSpi);
+        Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
     }
 
     // ---- workers ----

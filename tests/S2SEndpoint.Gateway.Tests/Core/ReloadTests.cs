@@ -128,4 +128,82 @@ public sealed class ReloadTests
         Assert.DoesNotContain(gateway.Engine.Connections, c => c.Name == "b");
         Assert.Equal(spiA, Spi("a"));
     }
+    [Fact]
+    public void Reload_InterfaceMovesAndAnotherTunnelTakesIt_NoPacketGoesToTheOldPeer()
+    {
+        var clock = new Clock();
+        var io = new FakeIo();
+        var peerIo = new FakeIo();
+        static string Vti(string name, string remote, string remoteId, string iface, string start) => $$"""
+            "{{name}}": {
+              "local_addrs": "192.0.2.1", "remote_addrs": "{{remote}}", "proposals": "aes256gcm16-prfsha384-ecp384",
+              "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
+              "children": { "vti": { "interface": "{{iface}}", "routes": "10.0.0.0/8", "esp_proposals": "aes256gcm16", "start_action": "{{start}}" } }
+            }
+            """;
+        var old = Config("", Vti("x", "192.0.2.2", "sun", "vti1", "start"));
+        var gateway = new GatewayCore(old, io, clock, new SeededRandom(1));
+        var peer = new GatewayCore(TestConfig.Load("""
+            {
+              "connections": { "sun": {
+                  "local_addrs": "192.0.2.2", "remote_addrs": "192.0.2.1", "proposals": "aes256gcm16-prfsha384-ecp384",
+                  "local": { "auth": "psk", "id": "sun" }, "remote": { "auth": "psk", "id": "moon" },
+                  "children": { "vti": { "interface": "vti0", "esp_proposals": "aes256gcm16" } } } },
+              "secrets": { "ike-all": { "secret": "reload-psk" } }
+            }
+            """), peerIo, clock, new SeededRandom(2));
+        void Pump()
+        {
+            for (var round = 0; round < 50; round++)
+            {
+                var moved = false;
+                foreach (var (local, remote, data) in io.Udp.ToList())
+                {
+                    // Only the peer at 192.0.2.2 exists; what goes elsewhere is lost.
+                    if (remote.Address.ToString() == "192.0.2.2")
+                    {
+                        var buffer = new Esp.PacketBuffer(2048);
+                        buffer.Load(data, 0);
+                        peer.OnUdp(remote, local, buffer);
+                        moved = true;
+                    }
+                }
+                io.Udp.Clear();
+                foreach (var (local, remote, data) in peerIo.Udp.ToList())
+                {
+                    var buffer = new Esp.PacketBuffer(2048);
+                    buffer.Load(data, 0);
+                    gateway.OnUdp(remote, local, buffer);
+                    moved = true;
+                }
+                peerIo.Udp.Clear();
+                if (!moved)
+                    return;
+            }
+        }
+        void Inject(GatewayCore core, string device)
+        {
+            var buffer = new Esp.PacketBuffer(2048);
+            buffer.Load(InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7"));
+            core.OnTun(device, buffer);
+        }
+        gateway.Start();
+        Pump();
+
+        // x moves to vti2; y (another peer, not up) takes vti1.
+        var next = Config("", Vti("x", "192.0.2.2", "sun", "vti2", "start"), Vti("y", "192.0.2.3", "venus", "vti1", "none"));
+        gateway.Reload(next, ConfigDiff.Between(old, next));
+        Pump();
+        Assert.Single(gateway.Engine.Sas, s => s.Config.Name == "x" && s.State == IkeSaState.Established);
+
+        Inject(gateway, "vti1");
+        Assert.Empty(io.Udp);
+        Inject(gateway, "vti2");
+        Assert.Equal("192.0.2.2", Assert.Single(io.Udp).Remote.Address.ToString());
+        Pump();
+        // And the way back arrives on x's new device.
+        Inject(peer, "vti0");
+        Pump();
+        Assert.Equal("vti2", Assert.Single(io.Tun).Device);
+    }
 }

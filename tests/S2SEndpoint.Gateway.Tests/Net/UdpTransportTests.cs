@@ -23,14 +23,14 @@ public sealed class UdpTransportTests
     }
 
     [Fact]
-    public void Datagrams_CrossLoopback_WithTheirEndpoints_ManyReadersEachDatagramOnce()
+    public void Datagrams_CrossLoopback_WithTheirEndpoints_OnePeerInOrderAcrossReusePortSockets()
     {
         var (ikeA, natA) = FreePorts();
         var (ikeB, natB) = FreePorts();
         using var a = new UdpTransport([IPAddress.Loopback], ikeA, natA);
-        using var b = new UdpTransport([IPAddress.Loopback], ikeB, natB);
+        using var b = new UdpTransport([IPAddress.Loopback], ikeB, natB, workers: 3);
         var received = new ConcurrentQueue<(IPEndPoint Local, IPEndPoint Remote, byte First)>();
-        b.Start((local, remote, buffer) => received.Enqueue((local, remote, buffer.Data[0])), workers: 3);
+        b.Start((local, remote, buffer) => received.Enqueue((local, remote, buffer.Data[0])));
         a.Start((_, _, _) => { });
 
         for (var i = 0; i < 200; i++)
@@ -42,6 +42,8 @@ public sealed class UdpTransportTests
             Thread.Sleep(10);
         Assert.Equal(201, received.Count);
         Assert.Equal(200, received.Count(r => r.Local.Port == natB && r.Remote.Port == natA));
+        // One peer's datagrams come through one of the three sockets, in the order sent.
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (byte)(i % 250)), received.Where(r => r.Local.Port == natB).Select(r => r.First));
         Assert.Single(received, r => r.Local.Port == ikeB && r.Remote.Port == ikeA && r.First == 0xEE);
     }
 

@@ -194,33 +194,11 @@ public sealed class InProcessGatewayTests
         var a = new GatewayCore(Load(configA), ioA, clock, new SeededRandom(1));
         var b = new GatewayCore(Load(Peer("sun", "192.0.2.2", "sun", "psk-b")), ioB, clock, new SeededRandom(2));
         var c = new GatewayCore(Load(Peer("venus", "192.0.2.3", "venus", "psk-c")), ioC, clock, new SeededRandom(3));
-        var byAddress = new Dictionary<IPAddress, (GatewayCore Core, FakeIo Io)>
-        {
-            [IPAddress.Parse("192.0.2.1")] = (a, ioA),
-            [IPAddress.Parse("192.0.2.2")] = (b, ioB),
-            [IPAddress.Parse("192.0.2.3")] = (c, ioC),
-        };
-        void Pump()
-        {
-            for (var round = 0; round < 50; round++)
-            {
-                var moved = false;
-                foreach (var (_, (_, io)) in byAddress)
-                {
-                    var datagrams = io.Udp.ToList();
-                    io.Udp.Clear();
-                    foreach (var (local, remote, data) in datagrams)
-                    {
-                        var buffer = new PacketBuffer(2048);
-                        buffer.Load(data, 0);
-                        byAddress[remote.Address].Core.OnUdp(remote, local, buffer);
-                        moved = true;
-                    }
-                }
-                if (!moved)
-                    return;
-            }
-        }
+        var net = new MemoryNet();
+        net.Add("192.0.2.1", a, ioA);
+        net.Add("192.0.2.2", b, ioB);
+        net.Add("192.0.2.3", c, ioC);
+        var Pump = net.Pump;
         a.Start();
         Pump();
         Assert.Equal(2, a.Engine.Sas.Count(s => s.State == IkeSaState.Established));

@@ -55,7 +55,7 @@ public sealed class ReloadTests
     {
         var clock = new Clock();
         var io = new FakeIo();
-        var peers = new Dictionary<string, (GatewayCore Core, FakeIo Io)>();
+        var net = new MemoryNet();
         GatewayCore MakePeer(string name, string address, string id, string localTs)
         {
             var peerIo = new FakeIo();
@@ -68,7 +68,7 @@ public sealed class ReloadTests
                   "secrets": { "ike-all": { "secret": "reload-psk" } }
                 }
                 """), peerIo, clock, new SeededRandom(address.GetHashCode(StringComparison.Ordinal)));
-            peers[address] = (core, peerIo);
+            net.Add(address, core, peerIo);
             return core;
         }
         MakePeer("sun", "192.0.2.2", "sun", "10.2.0.0/24");
@@ -76,34 +76,8 @@ public sealed class ReloadTests
         MakePeer("pluto", "192.0.2.5", "pluto", "10.5.0.0/24");
         var old = Config("", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"), Connection("b", "192.0.2.3", "venus", "10.3.0.0/24"));
         var gateway = new GatewayCore(old, io, clock, new SeededRandom(1));
-        void Pump()
-        {
-            for (var round = 0; round < 50; round++)
-            {
-                var moved = false;
-                foreach (var (local, remote, data) in io.Udp.ToList())
-                {
-                    var buffer = new Esp.PacketBuffer(2048);
-                    buffer.Load(data, 0);
-                    peers[remote.Address.ToString()].Core.OnUdp(remote, local, buffer);
-                    moved = true;
-                }
-                io.Udp.Clear();
-                foreach (var (_, (_, peerIo)) in peers)
-                {
-                    foreach (var (local, remote, data) in peerIo.Udp.ToList())
-                    {
-                        var buffer = new Esp.PacketBuffer(2048);
-                        buffer.Load(data, 0);
-                        gateway.OnUdp(remote, local, buffer);
-                        moved = true;
-                    }
-                    peerIo.Udp.Clear();
-                }
-                if (!moved)
-                    return;
-            }
-        }
+        net.Add("192.0.2.1", gateway, io);
+        var Pump = net.Pump;
         gateway.Start();
         Pump();
         uint Spi(string connection) => gateway.Engine.Sas.Single(s => s.Config.Name == connection && s.State == IkeSaState.Established).Children.Single().InboundSpi;
@@ -152,35 +126,10 @@ public sealed class ReloadTests
               "secrets": { "ike-all": { "secret": "reload-psk" } }
             }
             """), peerIo, clock, new SeededRandom(2));
-        void Pump()
-        {
-            for (var round = 0; round < 50; round++)
-            {
-                var moved = false;
-                foreach (var (local, remote, data) in io.Udp.ToList())
-                {
-                    // Only the peer at 192.0.2.2 exists; what goes elsewhere is lost.
-                    if (remote.Address.ToString() == "192.0.2.2")
-                    {
-                        var buffer = new Esp.PacketBuffer(2048);
-                        buffer.Load(data, 0);
-                        peer.OnUdp(remote, local, buffer);
-                        moved = true;
-                    }
-                }
-                io.Udp.Clear();
-                foreach (var (local, remote, data) in peerIo.Udp.ToList())
-                {
-                    var buffer = new Esp.PacketBuffer(2048);
-                    buffer.Load(data, 0);
-                    gateway.OnUdp(remote, local, buffer);
-                    moved = true;
-                }
-                peerIo.Udp.Clear();
-                if (!moved)
-                    return;
-            }
-        }
+        var net = new MemoryNet();
+        net.Add("192.0.2.1", gateway, io);
+        net.Add("192.0.2.2", peer, peerIo);
+        var Pump = net.Pump;
         void Inject(GatewayCore core, string device)
         {
             var buffer = new Esp.PacketBuffer(2048);

@@ -45,3 +45,40 @@ internal static class TestConfig
         return config;
     }
 }
+
+/// <summary>
+/// Several in-memory gateways by address: <see cref="Pump"/> delivers what each sent to the gateway at the
+/// destination address (the receiver sees the destination as local) until the network is quiet; datagrams
+/// to an address nobody has are lost.
+/// </summary>
+internal sealed class MemoryNet
+{
+    private readonly Dictionary<IPAddress, (GatewayCore Core, FakeIo Io)> _hosts = [];
+
+    public void Add(string address, GatewayCore core, FakeIo io) => _hosts[IPAddress.Parse(address)] = (core, io);
+
+    public void Pump()
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            var moved = false;
+            foreach (var (_, (_, io)) in _hosts.ToList())
+            {
+                var datagrams = io.Udp.ToList();
+                io.Udp.Clear();
+                foreach (var (local, remote, data) in datagrams)
+                {
+                    if (!_hosts.TryGetValue(remote.Address, out var to))
+                        continue;
+                    var buffer = new S2SEndpoint.Esp.PacketBuffer(2048);
+                    buffer.Load(data, 0);
+                    to.Core.OnUdp(remote, local, buffer);
+                    moved = true;
+                }
+            }
+            if (!moved)
+                return;
+        }
+        throw new InvalidOperationException("the gateways kept talking");
+    }
+}

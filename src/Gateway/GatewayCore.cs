@@ -613,7 +613,7 @@ public sealed partial class GatewayCore
         {
             Policies.Remove(install.InboundSpi);
             // The survivor of a rekey collision takes the outbound slot back: its endpoints with it.
-            if (paths.TryGetValue(installed.ReqId, out var kept) && Kernel.All.LastOrDefault(i => i.ReqId == installed.ReqId) is { } survivor)
+            if (paths.TryGetValue(installed.ReqId, out var kept) && Kernel.All.LastOrDefault(i => i.ReqId == installed.ReqId && i.OutboundActive) is { } survivor)
                 kept.Endpoints = new Endpoints(survivor.Local, survivor.Remote);
             return;
         }
@@ -630,8 +630,8 @@ public sealed partial class GatewayCore
             Volatile.Write(ref _reqIdOfDevice, new Dictionary<string, uint>(Volatile.Read(ref _reqIdOfDevice), StringComparer.Ordinal) { [iface] = installed.ReqId });
         else
             Policies.Add(installed.ReqId, install.InboundSpi, install.LocalTs, install.RemoteTs);
-        if (path.Held is not null)
-            ReleaseHeld(path, installed.Outbound, path);
+        if (path.Held is not null && Kernel.Table.TryGetOutbound(installed.ReqId, out var current))
+            ReleaseHeld(path, current, path);
     }
 
     private void OnEndpointsChanged(EspKernel.Installed installed)

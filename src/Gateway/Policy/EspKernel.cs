@@ -45,6 +45,9 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         public DateTimeOffset? LastInbound { get; internal set; }
 
         internal ulong PolledInboundPackets { get; set; }
+
+        /// <summary>Whether the outbound SA may carry the child's traffic (false while a rekey's responder waits for the old SA to go).</summary>
+        public bool OutboundActive { get; internal set; }
     }
 
     public SaTable Table => table;
@@ -116,7 +119,12 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         // Make before break: the new inbound SA is ready before the new outbound SA carries traffic.
         table.AddInbound(inbound);
         // The replaced outbound SA stays reachable through its own Installed entry until the engine removes it.
-        table.SetOutbound(outbound);
+        // The responder of a rekey keeps sending on the old SA until the engine activates the new one.
+        if (!childSa.OutboundDeferred)
+        {
+            installed.OutboundActive = true;
+            table.SetOutbound(outbound);
+        }
         Changed?.Invoke(installed, true);
         Sweep();
     }
@@ -130,7 +138,7 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         // if another SA of the child is still installed (the survivor of a rekey collision), it takes the slot.
         if (table.TryGetOutbound(installed.ReqId, out var current) && current.Spi == outboundSpi)
         {
-            var survivor = _byInboundSpi.Values.LastOrDefault(i => i.ReqId == installed.ReqId);
+            var survivor = _byInboundSpi.Values.LastOrDefault(i => i.ReqId == installed.ReqId && i.OutboundActive);
             if (survivor is not null)
                 table.SetOutbound(survivor.Outbound);
             else
@@ -181,6 +189,14 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
             return;
         i.PolledInboundPackets = packets;
         i.LastInbound = now;
+    }
+
+    public void ActivateOutbound(uint inboundSpi)
+    {
+        if (!_byInboundSpi.TryGetValue(inboundSpi, out var i) || i.OutboundActive)
+            return;
+        i.OutboundActive = true;
+        table.SetOutbound(i.Outbound);
     }
 
     public void UpdateEndpoints(uint inboundSpi, IPEndPoint local, IPEndPoint remote)

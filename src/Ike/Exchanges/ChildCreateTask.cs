@@ -117,7 +117,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         }
         if (response.FirstError() is { } error)
             return Fail(error.NotifyType, true, error.NotifyType == NotifyType.NoProposalChosen
-                ? $"peer refused CHILD_SA {Config.Name} {(_rekeyOf is null ? "" : "rekey ")}proposals ({IkeInitTask.Describe(Config.EspProposals)}) with NO_PROPOSAL_CHOSEN"
+                ? $"peer refused CHILD_SA {Config.Name} {(_rekeyOf is null ? "" : "rekey ")}proposals ({IkeInitTask.Describe(Config.EspProposals)}) with NO_PROPOSAL_CHOSEN{PfsHint()}"
                 : $"peer refused CHILD_SA {Config.Name} {(_rekeyOf is null ? "" : "rekey ")}with {error.NotifyType.ToRfcName()}");
         var sa = response.Find<SecurityAssociationPayload>();
         var tsi = response.FindTs(true);
@@ -169,9 +169,23 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var old = _rekeyOf!;
         if (_collision is { } other && CollisionRule.OursIsRedundant(_nonceI, _nonceR, other.Ni, other.Nr))
         {
+            // The peer's SA won: the peer made it and has it up both ways, so our traffic moves to it now
+            // (as strongSwan's loser does), away from ours, which goes, and the old one, which the peer deletes.
             old.State = ChildSaState.Rekeyed;
+            if (other.Child.OutboundPending && Sa.Children.Contains(other.Child))
+            {
+                other.Child.OutboundPending = false;
+                other.Child.Replaces = null;
+                Sa.Engine.Kernel.ActivateOutbound(other.Child.InboundSpi);
+            }
             Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, _created!));
             return;
+        }
+        // Ours won a collision: the peer's SA is the redundant one, and it will never carry our traffic.
+        if (_collision is { } loser)
+        {
+            loser.Child.OutboundPending = false;
+            loser.Child.Replaces = null;
         }
         if (Sa.Children.Contains(old))
         {
@@ -179,6 +193,16 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, old));
         }
     }
+
+    /// <summary>
+    /// For a refused rekey: whether PFS may be the difference (the proposals that worked at IKE_AUTH had no
+    /// key exchange; a rekey's do, or the peer's do and ours do not).
+    /// </summary>
+    private string PfsHint() =>
+        _rekeyOf is null ? ""
+        : Config!.EspProposals.Any(p => p.Transforms.Any(t => t.Type == TransformType.KeyExchange))
+            ? " (PFS mismatch? this rekey offers a key exchange; the peer may use another group or none)"
+            : " (PFS mismatch? this rekey offers no key exchange; the peer may require one)";
 
     /// <summary>The peer rekeyed the SA this task is rekeying while our request was out (RFC 7296 2.8.1).</summary>
     public void Collide(ChildSa created, byte[] ni, byte[] nr) => _collision = (created, ni, nr);
@@ -242,8 +266,13 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var offered = sa.Proposals.Where(p => p.Spi.Length == 4).ToList();
         _chosen = ProposalSelection.Select(configured, offered, []);
         if (_chosen is null || !ChildSuite.TryFromProposal(_chosen, out var suite, out _))
+        {
+            // Say when only the key exchange differs: PFS on one side and not the other shows at the first rekey.
+            var pfs = !inAuth && ProposalSelection.Select([.. configured.Select(ProposalSelection.WithoutKeyExchange)], [.. offered.Select(ProposalSelection.WithoutKeyExchange)], []) is not null
+                ? " (PFS mismatch: the proposals differ only in their key exchange)" : "";
             return Refuse(NotifyType.NoProposalChosen,
-                $"no ESP proposal chosen for {Config.Name}: peer offered {IkeInitTask.Describe(sa.Proposals)}, configured {IkeInitTask.Describe(configured)}");
+                $"no ESP proposal chosen for {Config.Name}{(_rekeyOf is null ? "" : " rekey")}: peer offered {IkeInitTask.Describe(sa.Proposals)}, configured {IkeInitTask.Describe(configured)}{pfs}");
+        }
         _suite = suite;
         _peerSpi = BinaryPrimitives.ReadUInt32BigEndian(offered.First(p => p.Number == _chosen.Number).Spi);
         if (!inAuth && suite.KeyExchange != KeyExchangeMethod.None)
@@ -309,9 +338,17 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var localTs = IsInitiator ? _tsi : _tsr;
         var remoteTs = IsInitiator ? _tsr : _tsi;
         var child = new ChildSa(Config!, Sa.Engine.NewChildId(), _localSpi, _peerSpi, _suite!, _chosen!, localTs, remoteTs, Sa.Engine.Now);
+        // The responder of a rekey sends on the new SA only once the old one goes: until the initiator has
+        // our response, it cannot open what the new SA carries.
+        var deferred = !IsInitiator && _rekeyOf is not null;
+        if (deferred)
+        {
+            child.OutboundPending = true;
+            child.Replaces = _rekeyOf;
+        }
         var install = new ChildSaInstall(Sa.Config.Name, Config!.Name, child.UniqueId, _localSpi, _peerSpi, _suite!,
             [.. inEncr], [.. inInteg], [.. outEncr], [.. outInteg], localTs, remoteTs,
-            Sa.LocalEndpoint, Sa.RemoteEndpoint, Sa.NatDetected, Config.LifeBytes, Config.LifePackets);
+            Sa.LocalEndpoint, Sa.RemoteEndpoint, Sa.NatDetected, Config.LifeBytes, Config.LifePackets) { OutboundDeferred = deferred };
         SaTimers.ScheduleChild(Sa, child, Sa.Engine.Now);
         Sa.Engine.Installed(Sa, child, install, rekeyed: _rekeyOf is not null);
         _created = child;

@@ -49,5 +49,15 @@ public sealed class ChildSa
     /// <summary>When the SA expires for good (life_time).</summary>
     public DateTimeOffset ExpireAt { get; internal set; } = DateTimeOffset.MaxValue;
 
+    /// <summary>
+    /// Made as the responder of a rekey: inbound is up, but outbound traffic stays on <see cref="Replaces"/>
+    /// until that SA goes (the initiator deletes it once it has installed the new one), as strongSwan does,
+    /// so that nothing is sent on an SA the initiator cannot open yet.
+    /// </summary>
+    public bool OutboundPending { get; internal set; }
+
+    /// <summary>The SA this one rekeyed, while <see cref="OutboundPending"/>.</summary>
+    internal ChildSa? Replaces { get; set; }
+
     public override string ToString() => $"{Config.Name}{{{UniqueId}}} {InboundSpi:x8}_i {OutboundSpi:x8}_o";
 }

@@ -27,6 +27,12 @@ public sealed record ChildSaInstall(
     ulong LifeBytes,
     ulong LifePackets)
 {
+    /// <summary>
+    /// Install the inbound direction now and keep outbound traffic on the SA this one rekeys until
+    /// <see cref="IChildSaKernel.ActivateOutbound"/> (the responder of a rekey).
+    /// </summary>
+    public bool OutboundDeferred { get; init; }
+
     /// <summary>Keys stay out of logs: the record prints its identity only.</summary>
     public override string ToString() => $"{Connection}/{Child}{{{UniqueId}}} in {InboundSpi:x8} out {OutboundSpi:x8}";
 }
@@ -57,6 +63,11 @@ public interface IChildSaKernel
     /// showed (RFC 7296 2.23, a NAT's new mapping): the Child SA's ESP follows.
     /// </summary>
     void UpdateEndpoints(uint inboundSpi, IPEndPoint local, IPEndPoint remote)
+    {
+    }
+
+    /// <summary>Moves outbound traffic to a Child SA installed with <see cref="ChildSaInstall.OutboundDeferred"/>.</summary>
+    void ActivateOutbound(uint inboundSpi)
     {
     }
 }

@@ -449,6 +449,13 @@ public sealed class IkeEngine
     {
         if (!sa.Children.Remove(child))
             return;
+        // The SA that rekeyed this one takes its outbound traffic first, so that no packet finds neither.
+        foreach (var next in sa.Children.Where(c => c.OutboundPending && c.Replaces == child))
+        {
+            next.OutboundPending = false;
+            next.Replaces = null;
+            Kernel.ActivateOutbound(next.InboundSpi);
+        }
         Kernel.Remove(child.InboundSpi, child.OutboundSpi);
         Log.ChildSaClosed(sa.Config.Name, sa.Id, child.Config.Name, child.UniqueId, child.InboundSpi, child.OutboundSpi, reason);
         Emit(new ChildSaClosed(sa.Config.Name, sa.Id, child.Config.Name, child.UniqueId, child.InboundSpi, child.OutboundSpi, reason));
@@ -467,7 +474,8 @@ public sealed class IkeEngine
 
     internal void Failed(IkeSa sa, NotifyType notify, bool received, string detail)
     {
-        Log.NegotiationFailed(sa.Config.Name, sa.Id, detail);
+        // One line that names the notify (what strongSwan's log and the RFC call it) and says what differed.
+        Log.NegotiationFailed(sa.Config.Name, sa.Id, notify == NotifyType.None ? detail : $"{notify.ToRfcName()}{(received ? " from the peer" : "")}: {detail}");
         Emit(new NegotiationFailed(sa.Config.Name, sa.Id, notify, received, detail));
     }
 

@@ -24,13 +24,13 @@ public sealed class GatewayFeatureTests
     /// </summary>
     private sealed class Lab
     {
-        public Lab(string childA, string childB, bool natInFront = false)
+        public Lab(string childA, string childB, bool natInFront = false, int seedA = 1, int seedB = 2)
         {
             NatInFront = natInFront;
             SwitchA = new SwitchIo { Target = IoA };
             SwitchB = new SwitchIo { Target = IoB };
-            A = new GatewayCore(TestConfig.Load(Config("a", "192.0.2.1", "192.0.2.2", "moon", "sun", childA)), SwitchA, Clock, new SeededRandom(1));
-            B = new GatewayCore(TestConfig.Load(Config("b", "192.0.2.2", "%any", "sun", "moon", childB)), SwitchB, Clock, new SeededRandom(2));
+            A = new GatewayCore(TestConfig.Load(Config("a", "192.0.2.1", "192.0.2.2", "moon", "sun", childA)), SwitchA, Clock, new SeededRandom(seedA));
+            B = new GatewayCore(TestConfig.Load(Config("b", "192.0.2.2", "%any", "sun", "moon", childB)), SwitchB, Clock, new SeededRandom(seedB));
         }
 
         public SwitchIo SwitchA { get; }
@@ -315,6 +315,82 @@ public sealed class GatewayFeatureTests
         lab.A.Initiate("a");
         lab.Pump();
         Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
+    }
+
+    // ---- rekeys without loss ----
+
+    [Fact]
+    public void PeerRekeys_OurAnswerIsSlow_WeKeepSendingOnTheOldSaUntilItIsDeleted()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB);
+        lab.A.Start();
+        lab.Pump();
+        var oldOut = Assert.Single(Assert.Single(lab.A.Engine.Sas).Children).OutboundSpi;
+
+        // B rekeys; A answers, but the answer is slow to reach B.
+        lab.B.Control(engine => engine.Rekey("b", "net"));
+        var request = Assert.Single(lab.IoB.Udp);
+        lab.IoB.Udp.Clear();
+        lab.A.OnUdp(request.Remote, request.Local, Buffer(request.Data));
+        var answer = Assert.Single(lab.IoA.Udp);
+        lab.IoA.Udp.Clear();
+        Assert.Equal(2, lab.A.Engine.Sas.Single().Children.Count);
+
+        // Meanwhile A's traffic still goes on the old SA, which B can open.
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+        var esp = Assert.Single(lab.IoA.Udp);
+        Assert.Equal(oldOut, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(esp.Data));
+        lab.Pump();
+        Assert.Single(lab.IoB.Tun);
+
+        // The answer arrives; B deletes the old SA; from then on A sends on the new one.
+        lab.B.OnUdp(answer.Remote, answer.Local, Buffer(answer.Data));
+        lab.Pump();
+        var child = Assert.Single(Assert.Single(lab.A.Engine.Sas).Children);
+        Assert.NotEqual(oldOut, child.OutboundSpi);
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+        Assert.Equal(child.OutboundSpi, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(Assert.Single(lab.IoA.Udp).Data));
+        lab.Pump();
+        Assert.Equal(2, lab.IoB.Tun.Count);
+    }
+
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(3, 4)]
+    [InlineData(5, 6)]
+    [InlineData(7, 8)]
+    [InlineData(9, 10)]
+    [InlineData(11, 12)]
+    public void BothRekeyAtOnce_EveryPacketBetweenArrives(int seedA, int seedB)
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB, seedA: seedA, seedB: seedB);
+        lab.A.Start();
+        lab.Pump();
+        // Both requests cross; after each step packets go both ways and every one must arrive.
+        lab.A.Control(engine => engine.Rekey("a", "net"));
+        lab.B.Control(engine => engine.Rekey("b", "net"));
+        var sent = 0;
+        for (var step = 0; step < 12; step++)
+        {
+            Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+            Inject(lab.B, "s2s0", Ping("10.2.0.7", "10.1.0.5"));
+            sent++;
+            // Deliver one datagram each way per step, so that the exchanges interleave with the traffic.
+            var fromA = lab.IoA.Udp.ToList();
+            var fromB = lab.IoB.Udp.ToList();
+            lab.IoA.Udp.Clear();
+            lab.IoB.Udp.Clear();
+            foreach (var (local, remote, data) in fromA)
+                lab.B.OnUdp(remote, local, Buffer(data));
+            foreach (var (local, remote, data) in fromB)
+                lab.A.OnUdp(remote, local, Buffer(data));
+        }
+        lab.Pump();
+        // Whichever side's SA won (the seeds decide the nonces), nothing was lost either way.
+        var winner = Assert.Single(Assert.Single(lab.A.Engine.Sas).Children).UniqueId;
+        Assert.True(sent == lab.IoB.Tun.Count && sent == lab.IoA.Tun.Count, $"A->B {lab.IoB.Tun.Count}, B->A {lab.IoA.Tun.Count} of {sent} (A's child {winner})");
+        Assert.Single(Assert.Single(lab.A.Engine.Sas).Children);
+        Assert.Single(Assert.Single(lab.B.Engine.Sas).Children);
     }
 
     // ---- floods ----

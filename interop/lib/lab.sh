@@ -67,7 +67,7 @@ lab_stop_all() {
     sleep 0.1
   done
   for p in "${LAB_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  for p in "${LAB_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  { for p in "${LAB_PIDS[@]}"; do wait "$p"; done; } 2>/dev/null
   LAB_PIDS=()
 }
 
@@ -77,7 +77,7 @@ lab_stop() { # pid [signal]
   kill -"$sig" "$p" 2>/dev/null
   for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$p" 2>/dev/null
-  wait "$p" 2>/dev/null
+  { wait "$p"; } 2>/dev/null
   for q in "${LAB_PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
   LAB_PIDS=("${keep[@]}")
 }

@@ -1,7 +1,7 @@
 namespace S2SEndpoint.Esp;
 
 // The lifetime of an SA (RFC 4301 4.4.2.1: "a soft lifetime ... and a hard lifetime"): bytes and packets are
-// counted per packet by the path that owns the SA, with one comparison against the next limit that matters; time
+// counted per packet by whichever worker carries it, with one comparison against the next limit that matters; time
 // is checked when the gateway's timer calls PollLifetime. Reaching a soft limit asks IKE to rekey; reaching a hard
 // limit makes the SA drop every further packet as Expired. Each stage is reported once to the ILifetimeObserver.
 public sealed partial class EspSa
@@ -16,6 +16,7 @@ public sealed partial class EspSa
     private ulong _nextPacketLimit;
     private ulong _nextByteLimit;
     private int _stage;
+    private readonly Lock _limitSync = new();
 
     /// <summary>Inner-packet bytes carried so far.</summary>
     public ulong Bytes => Volatile.Read(ref _bytes);
@@ -59,10 +60,17 @@ public sealed partial class EspSa
     /// <summary>Counts one packet carried; the packet that reaches a hard limit is the last one.</summary>
     internal void Account(int innerLength)
     {
-        var packets = ++_packets;
-        var bytes = _bytes += (ulong)innerLength;
-        if (packets >= _nextPacketLimit || bytes >= _nextByteLimit)
-            CrossLimit(packets, bytes);
+        // Workers count concurrently; the limits are read without a lock and crossed under one.
+        var packets = Interlocked.Increment(ref _packets);
+        var bytes = Interlocked.Add(ref _bytes, (ulong)innerLength);
+        if (packets >= Volatile.Read(ref _nextPacketLimit) || bytes >= Volatile.Read(ref _nextByteLimit))
+        {
+            lock (_limitSync)
+            {
+                if (packets >= _nextPacketLimit || bytes >= _nextByteLimit)
+                    CrossLimit(packets, bytes);
+            }
+        }
     }
 
     private void CrossLimit(ulong packets, ulong bytes)

@@ -9,9 +9,10 @@ namespace S2SEndpoint.Esp;
 // disposed and zeroed with the SA), the sequence counter (outbound) or the anti-replay window (inbound), the
 // selectors as integers, the outer header fields, the lifetime counters (EspSa.Lifetime.cs) and the drop counters.
 //
-// Threads: one thread at a time seals with an outbound SA, one opens with an inbound SA (the TUN reader and the
-// socket reader); counters may be read from anywhere. Dispose only once the SA is out of the SaTable and no packet
-// is being processed with it, for example from the data-path thread itself.
+// Threads: any number of data-path workers may seal and open at once. The cipher object and the replay window are
+// not shareable, so each SA serialises the few steps that touch them under its own lock (Sync): two SAs, such as
+// the two directions of one Child SA, never wait for each other. Counters may be read from anywhere. Dispose only
+// once the SA is out of the SaTable and no packet is being processed with it (the gateway waits a grace time).
 
 /// <summary>One ESP SA in one direction: keys, transform, sequence numbers, window, selectors, lifetime and counters.</summary>
 public sealed partial class EspSa : IDisposable
@@ -26,6 +27,9 @@ public sealed partial class EspSa : IDisposable
     private ulong _sequence;
     private ushort _nextIpId;
     private volatile bool _disposed;
+
+    /// <summary>Held while a packet uses the cipher object or the replay window: one packet at a time per SA.</summary>
+    internal readonly Lock Sync = new();
 
     private EspSa(EspSaSettings settings, ChildSuite suite, EspTransform transform, IRandomSource random, TimeProvider time)
     {
@@ -129,9 +133,8 @@ public sealed partial class EspSa : IDisposable
     /// </summary>
     internal bool TryNextSequenceNumber(out ulong sequence)
     {
-        // One thread seals on an SA at a time (its cipher object is not shared), but the sequence number, and
-        // with it the AEAD nonce, stays unique even if that is broken: RFC 4106 3.1, "the same IV value is
-        // used only once for a given key".
+        // Workers take numbers concurrently, outside the SA's lock, so each number, and with it the AEAD nonce,
+        // is handed out once: RFC 4106 3.1, "the same IV value is used only once for a given key".
         ulong current;
         do
         {
@@ -167,7 +170,9 @@ public sealed partial class EspSa : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        _transform.Dispose();
+        // A packet between its lookup and its crypto finishes first; it then sees the SA disposed.
+        lock (Sync)
+            _transform.Dispose();
     }
 
     private static void Validate(EspSaSettings settings)

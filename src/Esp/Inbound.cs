@@ -85,27 +85,23 @@ public static class Inbound
         // 4. RFC 4303 3.4.3: "For each received packet, the receiver MUST verify that the packet contains a Sequence
         // Number that does not duplicate the Sequence Number of any other packets received during the life of this
         // SA. This SHOULD be the first ESP check applied to a packet after it has been matched to an SA".
+        // Steps 4 to 6 use the SA's window and cipher object: one packet at a time per SA.
         var window = sa.Window;
-        if (!window.TryCheck(BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(start + 4)), out var sequence))
-            return DropReason.Replayed;
-
-        // 5. RFC 4303 3.4.3: "if the integrity check fails, the receiver MUST discard the received IP datagram as
-        // invalid".
-        bool authentic;
-        try
+        lock (sa.Sync)
         {
-            authentic = transform.TryOpen(buffer, start, textLength, sequence);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The SA was deleted and disposed between the lookup and here: the packet goes with it.
-            return DropReason.Expired;
-        }
-        if (!authentic)
-            return DropReason.IcvMismatch;
+            if (!window.TryCheck(BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(start + 4)), out var sequence))
+                return DropReason.Replayed;
 
-        // 6. RFC 4303 3.4.3: "The receive window is updated only if the integrity verification succeeds."
-        window.Update(sequence);
+            // 5. RFC 4303 3.4.3: "if the integrity check fails, the receiver MUST discard the received IP datagram
+            // as invalid". An SA deleted and disposed between the lookup and here takes the packet with it.
+            if (sa.IsDisposed)
+                return DropReason.Expired;
+            if (!transform.TryOpen(buffer, start, textLength, sequence))
+                return DropReason.IcvMismatch;
+
+            // 6. RFC 4303 3.4.3: "The receive window is updated only if the integrity verification succeeds."
+            window.Update(sequence);
+        }
 
         // 7. Trailer.
         var nextHeader = buffer[textStart + textLength - 1];

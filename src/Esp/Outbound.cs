@@ -93,17 +93,15 @@ public static class Outbound
         // RFC 4303 2.6: "a value of 4 indicates IPv4, a value of 41 indicates IPv6".
         trailer[padLength + 1] = version == 4 ? IpProtocol.Ipv4 : IpProtocol.Ipv6;
 
-        // 8. ESP header, then IV, encryption and ICV.
+        // 8. ESP header, then IV, encryption and ICV; one packet at a time per SA through its cipher object.
         BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(espStart), sa.Spi);
         BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(espStart + 4), unchecked((uint)sequence));
-        try
-        {
-            transform.Seal(buffer, espStart, textLength, sequence);
-        }
-        catch (ObjectDisposedException)
+        lock (sa.Sync)
         {
             // The SA was replaced and disposed between the lookup and here: the packet goes with it.
-            return DropReason.Expired;
+            if (sa.IsDisposed)
+                return DropReason.Expired;
+            transform.Seal(buffer, espStart, textLength, sequence);
         }
 
         // 9. Outer headers.

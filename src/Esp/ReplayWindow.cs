@@ -8,7 +8,7 @@ namespace S2SEndpoint.Esp;
 // Two steps, because the window may only move after the ICV is verified:
 //   TryCheck (before the ICV): infer the full number, refuse duplicates and numbers left of the window;
 //   Update   (after the ICV):  slide the window if the number is new on the right, mark it received.
-// Owned by the receive path of its SA: one thread at a time.
+// Not thread-safe: its SA calls it under the SA's lock (EspSa.Sync).
 
 /// <summary>An RFC 6479 anti-replay bitmap of configurable size, with RFC 4303 Appendix A ESN inference.</summary>
 public sealed class ReplayWindow

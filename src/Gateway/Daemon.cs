@@ -13,17 +13,17 @@ namespace S2SEndpoint.Gateway;
 
 /// <summary>
 /// `s2s run`: the gateway on a real machine. It opens the tunnel devices (one shared by the policy-based
-/// children, one per route-based child) and routes the remote selectors or the child's routes through
-/// them, binds UDP 500 and 4500, and drives one <see cref="GatewayCore"/> from the socket readers, the
-/// device readers and a timer, one at a time. SIGTERM and SIGINT delete the SAs and remove every device,
-/// route and socket it made.
+/// children, one per route-based child), each with one queue per worker, and routes the remote selectors
+/// or the child's routes through them, binds UDP 500 and 4500, and drives one <see cref="GatewayCore"/>
+/// from the device readers and socket readers (one per worker on each device and on port 4500: the data
+/// path runs on all of them at once) and a timer. SIGTERM and SIGINT delete the SAs and remove every
+/// device, route and socket it made.
 /// </summary>
 internal sealed partial class Daemon : IGatewayIo, IDisposable
 {
     private readonly GatewayConfig _config;
     private readonly ILoggerFactory _logs;
     private readonly ILogger _log;
-    private readonly object _gate = new();
     private readonly Dictionary<string, TunDevice> _devices = new(StringComparer.Ordinal);
     private readonly List<LinkConfigurator> _links = [];
     private readonly List<Thread> _threads = [];
@@ -36,7 +36,11 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         _config = config;
         _logs = logs;
         _log = logs.CreateLogger("gateway");
+        Workers = config.Settings.Workers > 0 ? config.Settings.Workers : Environment.ProcessorCount;
     }
+
+    /// <summary>Data-path workers: readers per device and on port 4500.</summary>
+    public int Workers { get; }
 
     /// <summary>Runs until SIGTERM or SIGINT; returns the exit code.</summary>
     public int Run()
@@ -48,12 +52,17 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             var shared = OpenDevices();
             _core = new GatewayCore(_config, this, TimeProvider.System, SystemRandomSource.Instance, _logs, shared);
             _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses));
-            _udp.Start(OnUdp);
+            _udp.Start(_core.OnUdp, Workers);
             foreach (var (name, device) in _devices)
-                StartThread($"tun {name}", () => ReadDevice(name, device));
-            lock (_gate)
-                _core.Start();
-            Log.Started(_log, _config.Connections.Count, string.Join(", ", _devices.Keys));
+            {
+                for (var queue = 0; queue < device.QueueCount; queue++)
+                {
+                    var q = queue;
+                    StartThread($"tun {name} #{q}", () => ReadDevice(name, device, q));
+                }
+            }
+            _core.Start();
+            Log.Started(_log, _config.Connections.Count, string.Join(", ", _devices.Keys), Workers);
             TimerLoop();
             return 0;
         }
@@ -81,7 +90,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         var shared = _config.Settings.TunName;
         if (policyBased.Count > 0)
         {
-            var device = TunDevice.Open(_config.Settings.TunName);
+            var device = TunDevice.Open(_config.Settings.TunName, Workers);
             shared = device.Name;
             _devices[shared] = device;
             var link = Configure(shared);
@@ -97,7 +106,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         }
         foreach (var r in _config.Routing.Where(r => r.Interface is not null))
         {
-            _devices[r.Interface!] = TunDevice.Open(r.Interface!);
+            _devices[r.Interface!] = TunDevice.Open(r.Interface!, Workers);
             var link = Configure(r.Interface!);
             foreach (var route in r.Routes)
             {
@@ -144,19 +153,13 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         thread.Start();
     }
 
-    private void OnUdp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer)
-    {
-        lock (_gate)
-            _core!.OnUdp(local, remote, buffer);
-    }
-
-    private void ReadDevice(string name, TunDevice device)
+    private void ReadDevice(string name, TunDevice device, int queue)
     {
         var buffer = new PacketBuffer(_config.Settings.Mtu + PacketBuffer.Headroom + PacketBuffer.Tailroom + 64);
         while (!_stop.IsSet)
         {
             var room = buffer.ResetForInnerPacket();
-            var n = device.Read(0, room.Span, 1000);
+            var n = device.Read(queue, room.Span, 1000);
             if (n == 0)
                 return;
             if (n < 0)
@@ -168,8 +171,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                 return;
             }
             buffer.SetLength(n);
-            lock (_gate)
-                _core!.OnTun(name, buffer);
+            _core!.OnTun(name, buffer);
         }
     }
 
@@ -178,11 +180,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         while (!_stop.IsSet)
         {
             DateTimeOffset next;
-            lock (_gate)
-            {
-                _core!.OnTimer();
+            _core!.OnTimer();
+            lock (_core.Sync)
                 next = _core.Engine.NextDeadline;
-            }
             var wait = next - DateTimeOffset.UtcNow;
             _stop.Wait(wait < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
         }
@@ -194,12 +194,11 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         _stop.Set();
         if (_core is not null && _udp is not null)
         {
-            lock (_gate)
+            _core.Control(engine =>
             {
                 foreach (var c in _config.Connections)
-                    _core.Engine.Terminate(c.Name);
-                _core.Flush();
-            }
+                    engine.Terminate(c.Name);
+            });
             Thread.Sleep(200);
         }
         // Device readers first: they would otherwise still send through the sockets being closed.
@@ -241,8 +240,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Information, "s2s running: {Connections} connection(s), devices {Devices}")]
-        public static partial void Started(ILogger logger, int connections, string devices);
+        [LoggerMessage(3001, LogLevel.Information, "s2s running: {Connections} connection(s), devices {Devices}, {Workers} worker(s)")]
+        public static partial void Started(ILogger logger, int connections, string devices, int workers);
 
         [LoggerMessage(3002, LogLevel.Error, "s2s could not start: {Reason}")]
         public static partial void StartFailed(ILogger logger, string reason);

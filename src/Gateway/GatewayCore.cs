@@ -6,6 +6,7 @@ using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Net;
 using S2SEndpoint.Gateway.Policy;
 using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
 
 namespace S2SEndpoint.Gateway;
@@ -17,71 +18,137 @@ namespace S2SEndpoint.Gateway;
 /// <see cref="IGatewayIo"/>. The daemon drives it from its sockets, TUN devices and a timer; tests drive
 /// two of them against each other in memory.
 ///
-/// Outbound: TUN, device or policy lookup, the child's current outbound SA, seal, UDP to the peer's 4500.
-/// Inbound: UDP on 4500, non-ESP marker or keepalive or ESP, open, the child's device.
+/// Two planes, two rules:
+///   data plane (OnTun, ESP in OnUdp): any number of workers at once, no lock, no allocation; it reads
+///     the SA table and the maps below, which the control plane replaces whole (copy on write);
+///   control plane (IKE, timers, commands, SA changes): one thread at a time under <see cref="Sync"/>.
+///
+/// Outbound: TUN, device or policy lookup, the child's current outbound SA (or a trap: hold the packet,
+/// start the SA), seal, UDP to the peer's 4500. Inbound: UDP on 4500, non-ESP marker or keepalive or ESP,
+/// open, the child's device.
 /// </summary>
-public sealed class GatewayCore
+public sealed partial class GatewayCore
 {
-    private readonly GatewayConfig _config;
+    private const int MaxEvents = 200;
+
+    /// <summary>RFC 3948 2.3: a host behind a NAT sends a keepalive when nothing else went out for this long (strongSwan: 20 s).</summary>
+    public static readonly TimeSpan KeepaliveInterval = TimeSpan.FromSeconds(20);
+
+    /// <summary>How often the cookie secret changes (RFC 7296 2.6: "regenerate the secret periodically").</summary>
+    public static readonly TimeSpan CookieSecretLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>Packets held per trapped child while its SA comes up; more are dropped and counted.</summary>
+    public const int MaxHeldPackets = 32;
+
+    private GatewayConfig _config;
     private readonly IGatewayIo _io;
     private readonly TimeProvider _time;
-    private const int MaxEvents = 200;
+    private readonly ILogger _log;
     private readonly Queue<IkeEvent> _events = new();
-    private readonly Dictionary<(string Connection, string Child), string?> _deviceOfChild = [];
-    private readonly Dictionary<uint, string> _deviceOfReqId = [];
-    private readonly Dictionary<string, uint> _reqIdOfDevice = new(StringComparer.Ordinal);
+    private readonly TokenBucket _newSaLimit;
+    private readonly Dictionary<uint, (ulong OutboundPackets, DateTimeOffset LastSent)> _keepalive = [];
+    private DateTimeOffset _cookieRotatedAt;
+
+    // Data-plane maps: replaced whole under Sync, read without a lock.
+    private Dictionary<uint, ChildPath> _paths = [];
+    private Dictionary<string, uint> _reqIdOfDevice = new(StringComparer.Ordinal);
 
     public GatewayCore(GatewayConfig config, IGatewayIo io, TimeProvider time, IRandomSource random, ILoggerFactory? logs = null, string? sharedDevice = null)
     {
         _config = config;
         _io = io;
         _time = time;
+        logs ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+        _log = logs.CreateLogger("gateway");
+        _newSaLimit = new TokenBucket(time, NewSaBurst, NewSaPerSecond);
         SharedDevice = sharedDevice ?? config.Settings.TunName;
         Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow);
         Kernel.Changed += OnChildSaChanged;
-        Engine = new IkeEngine(config.Connections, Kernel, time, random, (logs ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("ike"));
-        foreach (var r in config.Routing)
-            _deviceOfChild[(r.Connection, r.Child)] = r.Interface;
+        Kernel.EndpointsChanged += OnEndpointsChanged;
+        Engine = new IkeEngine(config.Connections, Kernel, time, random, logs.CreateLogger("ike"));
+        _cookieRotatedAt = time.GetUtcNow();
+        lock (Sync)
+            SetUpTraps(config);
     }
+
+    /// <summary>The control lock: the engine, SA changes, timers and commands run under it, one at a time.</summary>
+    public object Sync { get; } = new();
 
     public IkeEngine Engine { get; }
     public EspKernel Kernel { get; }
     public SecurityPolicyDatabase Policies { get; } = new();
     public GatewayCounters Counters { get; } = new();
+    public GatewayConfig Config => _config;
 
-    /// <summary>The most recent SA events, oldest first.</summary>
+    /// <summary>The most recent SA events, oldest first; read under <see cref="Sync"/>.</summary>
     public IReadOnlyCollection<IkeEvent> RecentEvents => _events;
 
     /// <summary>The tunnel device of policy-based children.</summary>
     public string SharedDevice { get; }
 
+    /// <summary>New IKE SA requests (IKE_SA_INIT with no responder SPI) taken per second, after a burst.</summary>
+    public const int NewSaPerSecond = 200;
+    public const int NewSaBurst = 100;
+
+    /// <summary>
+    /// Where one child's packets go: its device, and the UDP endpoints of its current SA (set at install,
+    /// moved by a NAT's new mapping). Trapped children have one before any SA exists.
+    /// </summary>
+    private sealed class ChildPath(uint reqId, string connection, string child, string device)
+    {
+        public uint ReqId { get; } = reqId;
+        public string Connection { get; } = connection;
+        public string Child { get; } = child;
+        public string Device { get; } = device;
+        public volatile IPEndPoint? Local;
+        public volatile IPEndPoint? Remote;
+
+        /// <summary>Set for start_action trap: packets waiting for the SA, and when it was last asked for.</summary>
+        public Queue<byte[]>? Held;
+        public long TriggeredAt;
+    }
+
     /// <summary>Brings up the children whose start_action is start.</summary>
     public void Start()
     {
-        foreach (var c in _config.Connections)
+        lock (Sync)
         {
-            foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
-                Engine.Initiate(c.Name, child.Name);
+            foreach (var c in _config.Connections)
+            {
+                foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
+                    Engine.Initiate(c.Name, child.Name);
+            }
+            Flush();
         }
-        Flush();
     }
 
-    /// <summary>One UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>, in <paramref name="buffer"/>'s window.</summary>
+    /// <summary>Runs <paramref name="command"/> on the engine under the control lock, then sends what it queued.</summary>
+    public void Control(Action<IkeEngine> command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        lock (Sync)
+        {
+            command(Engine);
+            Flush();
+        }
+    }
+
+    // ---- inbound ----
+
+    /// <summary>One UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>, in <paramref name="buffer"/>'s window. Any thread.</summary>
     public void OnUdp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer)
     {
         var payload = buffer.Data;
         if (local.Port != UdpEncapsulation.Port)
         {
-            Engine.Receive(new Datagram(local, remote, payload.ToArray()));
-            Flush();
+            ReceiveIke(local, remote, payload);
             return;
         }
         switch (UdpEncapsulation.Classify(payload))
         {
             case UdpPayloadKind.Ike:
                 // RFC 3948 2.2: the non-ESP marker says an IKE message follows.
-                Engine.Receive(new Datagram(local, remote, payload[UdpEncapsulation.NonEspMarkerSize..].ToArray()));
-                Flush();
+                ReceiveIke(local, remote, payload[UdpEncapsulation.NonEspMarkerSize..]);
                 return;
             case UdpPayloadKind.NatKeepalive:
                 Counters.CountKeepalive();
@@ -95,6 +162,27 @@ public sealed class GatewayCore
         }
     }
 
+    private void ReceiveIke(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> message)
+    {
+        // A flood of new IKE SA requests is thinned before it reaches the control lock, so that it cannot
+        // starve rekeys and liveness checks of established SAs (their messages carry a responder SPI).
+        if (IsNewSaRequest(message) && !_newSaLimit.TryTake())
+        {
+            Counters.CountNewSaRateLimited();
+            return;
+        }
+        var datagram = new Datagram(local, remote, message.ToArray());
+        lock (Sync)
+        {
+            Engine.Receive(datagram);
+            Flush();
+        }
+    }
+
+    /// <summary>IKE_SA_INIT with a zero responder SPI (RFC 7296 3.1): somebody asks for a new IKE SA.</summary>
+    private static bool IsNewSaRequest(ReadOnlySpan<byte> message) =>
+        message.Length >= IkeHeader.Size && message[18] == (byte)ExchangeType.IkeSaInit && BinaryPrimitives.ReadUInt64BigEndian(message[8..]) == 0;
+
     private void ReceiveEsp(PacketBuffer buffer)
     {
         if (Inbound.Open(Kernel.Table, buffer, out var sa) != DropReason.None || sa is null)
@@ -102,26 +190,36 @@ public sealed class GatewayCore
             Counters.CountOpenFailed();
             return;
         }
-        if (Kernel.TryGetByInboundSpi(sa.Spi, out var installed))
-            installed.TouchInbound(_time.GetTimestamp());
-        if (_deviceOfReqId.TryGetValue(sa.ReqId, out var device))
-            _io.WriteTun(device, buffer.Data);
+        if (Volatile.Read(ref _paths).TryGetValue(sa.ReqId, out var path))
+            _io.WriteTun(path.Device, buffer.Data);
     }
 
-    /// <summary>One inner packet read from tunnel device <paramref name="device"/>, in <paramref name="buffer"/>'s window.</summary>
+    // ---- outbound ----
+
+    /// <summary>One inner packet read from tunnel device <paramref name="device"/>, in <paramref name="buffer"/>'s window. Any thread.</summary>
     public void OnTun(string device, PacketBuffer buffer)
     {
-        if (!_reqIdOfDevice.TryGetValue(device, out var reqId) && !LookupPolicy(buffer.Data, out reqId))
+        if (!Volatile.Read(ref _reqIdOfDevice).TryGetValue(device, out var reqId) && !LookupPolicy(buffer.Data, out reqId))
         {
             Counters.CountNoPolicy();
             return;
         }
+        var paths = Volatile.Read(ref _paths);
         if (!Kernel.Table.TryGetOutbound(reqId, out var sa))
         {
-            Counters.CountNoSa();
+            if (paths.TryGetValue(reqId, out var trapped) && trapped.Held is not null)
+                Hold(trapped, buffer.Data);
+            else
+                Counters.CountNoSa();
             return;
         }
-        if (!sa.IsUdpEncapsulated)
+        if (paths.TryGetValue(reqId, out var path))
+            Send(sa, path, buffer);
+    }
+
+    private void Send(EspSa sa, ChildPath path, PacketBuffer buffer)
+    {
+        if (!sa.IsUdpEncapsulated || path.Local is not { } local || path.Remote is not { } remote)
         {
             Counters.CountNotEncapsulated();
             return;
@@ -131,8 +229,7 @@ public sealed class GatewayCore
             Counters.CountSealFailed();
             return;
         }
-        var settings = sa.Settings;
-        _io.SendUdp(new IPEndPoint(settings.LocalAddress, settings.LocalPort), new IPEndPoint(settings.RemoteAddress, settings.RemotePort), buffer.Data);
+        _io.SendUdp(local, remote, buffer.Data);
     }
 
     private bool LookupPolicy(ReadOnlySpan<byte> packet, out uint reqId)
@@ -165,51 +262,255 @@ public sealed class GatewayCore
         return (BinaryPrimitives.ReadUInt16BigEndian(packet[offset..]), BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 2)..]));
     }
 
-    /// <summary>Runs what is due in the engine; the daemon calls it when <see cref="IkeEngine.NextDeadline"/> passes.</summary>
-    public void OnTimer()
+    // ---- start_action trap ----
+
+    /// <summary>Trap policies (policy-based) and trap devices (route-based) for the children that ask for them.</summary>
+    private void SetUpTraps(GatewayConfig config, HashSet<string>? only = null)
     {
-        Engine.OnTimer();
-        Kernel.Sweep();
-        Flush();
+        foreach (var c in config.Connections.Where(c => only is null || only.Contains(c.Name)))
+        {
+            foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Trap))
+            {
+                var peer = c.RemoteAddresses.First(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any));
+                var reqId = Kernel.ReqIdOf(c.Name, child.Name, peer);
+                var iface = Interface(c.Name, child.Name);
+                var path = new ChildPath(reqId, c.Name, child.Name, iface ?? SharedDevice) { Held = new Queue<byte[]>() };
+                Volatile.Write(ref _paths, new Dictionary<uint, ChildPath>(Volatile.Read(ref _paths)) { [reqId] = path });
+                if (iface is not null)
+                    Volatile.Write(ref _reqIdOfDevice, new Dictionary<string, uint>(Volatile.Read(ref _reqIdOfDevice), StringComparer.Ordinal) { [iface] = reqId });
+                else
+                    Policies.AddTrap(reqId, child.LocalTs, child.RemoteTs);
+            }
+        }
     }
 
-    /// <summary>Sends what the engine queued, with the non-ESP marker on port 4500, and logs its events.</summary>
-    public void Flush()
+    /// <summary>
+    /// A packet for a trapped child without an SA: kept (a copy; this is not the steady state) and the
+    /// SA asked for, at most once a second while it comes up.
+    /// </summary>
+    private void Hold(ChildPath path, ReadOnlySpan<byte> packet)
     {
-        foreach (var d in Engine.TakeOutgoing())
+        var copy = packet.ToArray();
+        var trigger = false;
+        lock (path)
         {
-            if (d.Local.Port == UdpEncapsulation.Port)
+            if (path.Held!.Count >= MaxHeldPackets)
             {
-                var framed = new byte[UdpEncapsulation.NonEspMarkerSize + d.Data.Length];
-                d.Data.CopyTo(framed, UdpEncapsulation.NonEspMarkerSize);
-                _io.SendUdp(d.Local, d.Remote, framed);
+                Counters.CountHeldDropped();
+                return;
             }
-            else
+            path.Held.Enqueue(copy);
+            Counters.CountHeld();
+            var now = _time.GetTimestamp();
+            if (path.TriggeredAt == 0 || _time.GetElapsedTime(path.TriggeredAt, now) >= TimeSpan.FromSeconds(1))
             {
-                _io.SendUdp(d.Local, d.Remote, d.Data);
+                path.TriggeredAt = now;
+                trigger = true;
             }
         }
-        // The engine logs SA lifecycle itself; the last events are kept for status.
-        foreach (var e in Engine.TakeEvents())
+        if (!trigger)
+            return;
+        lock (Sync)
         {
-            _events.Enqueue(e);
-            if (_events.Count > MaxEvents)
-                _events.Dequeue();
+            // Already up by the time the lock was ours: the install has sent what was held.
+            if (Kernel.Table.TryGetOutbound(path.ReqId, out _))
+                return;
+            Log.Trapped(_log, path.Connection, path.Child);
+            Engine.Initiate(path.Connection, path.Child);
+            Flush();
         }
     }
+
+    /// <summary>Sends what a trapped child held, through its new SA. Under Sync.</summary>
+    private void ReleaseHeld(string connection, string child, EspSa sa, ChildPath path)
+    {
+        foreach (var trapped in Volatile.Read(ref _paths).Values.Where(p => p.Held is not null && p.Connection == connection && p.Child == child))
+        {
+            byte[][] held;
+            lock (trapped)
+            {
+                held = [.. trapped.Held!];
+                trapped.Held!.Clear();
+                trapped.TriggeredAt = 0;
+            }
+            foreach (var packet in held)
+            {
+                var buffer = new PacketBuffer(packet.Length + PacketBuffer.Headroom + PacketBuffer.Tailroom);
+                packet.CopyTo(buffer.ResetForInnerPacket().Span);
+                buffer.SetLength(packet.Length);
+                Send(sa, path, buffer);
+            }
+        }
+    }
+
+    /// <summary>Removes a connection's trap policies and trap devices (a reload). Under Sync.</summary>
+    private void RemoveTraps(string connection)
+    {
+        var traps = Volatile.Read(ref _paths).Values.Where(p => p.Held is not null && p.Connection == connection).ToList();
+        if (traps.Count == 0)
+            return;
+        foreach (var trap in traps)
+            Policies.RemoveTrap(trap.ReqId);
+        Volatile.Write(ref _paths, Volatile.Read(ref _paths).Where(p => !traps.Contains(p.Value)).ToDictionary());
+        Volatile.Write(ref _reqIdOfDevice, Volatile.Read(ref _reqIdOfDevice)
+            .Where(d => !traps.Exists(t => t.ReqId == d.Value)).ToDictionary(StringComparer.Ordinal));
+    }
+
+    // ---- control plane ----
+
+    /// <summary>
+    /// Applies a changed configuration: removed and changed connections are terminated, added and changed
+    /// ones take their new settings and start as their start_action says; the others keep their SAs.
+    /// Gateway-wide settings in <see cref="ConfigDiff.NeedRestart"/> are not applied. Tunnel devices are
+    /// the daemon's: it opens new ones before and closes old ones after.
+    /// </summary>
+    public void Reload(GatewayConfig next, ConfigDiff diff)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(diff);
+        lock (Sync)
+        {
+            foreach (var name in diff.Removed.Concat(diff.Changed))
+            {
+                Engine.Terminate(name);
+                RemoveTraps(name);
+            }
+            foreach (var name in diff.Removed)
+                Engine.RemoveConnection(name);
+            var fresh = new HashSet<string>(diff.Added.Concat(diff.Changed), StringComparer.Ordinal);
+            foreach (var c in next.Connections.Where(c => fresh.Contains(c.Name)))
+                Engine.SetConnection(c);
+            _config = next;
+            SetUpTraps(next, fresh);
+            foreach (var c in next.Connections.Where(c => fresh.Contains(c.Name)))
+            {
+                foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
+                    Engine.Initiate(c.Name, child.Name);
+            }
+            Flush();
+        }
+    }
+
+    /// <summary>Runs what is due; the daemon calls it when <see cref="IkeEngine.NextDeadline"/> passes, and at least once a second.</summary>
+    public void OnTimer()
+    {
+        lock (Sync)
+        {
+            var now = _time.GetUtcNow();
+            Kernel.PollUsage();
+            Engine.OnTimer();
+            Kernel.Sweep();
+            SendKeepalives(now);
+            if (now - _cookieRotatedAt >= CookieSecretLifetime)
+            {
+                Engine.RotateCookieSecret();
+                _cookieRotatedAt = now;
+            }
+            Flush();
+        }
+    }
+
+    /// <summary>
+    /// RFC 3948 2.3: behind a NAT, a one-octet 0xFF keepalive to the peer's 4500 keeps the NAT's mapping
+    /// when neither ESP nor IKE went out for <see cref="KeepaliveInterval"/>.
+    /// </summary>
+    private void SendKeepalives(DateTimeOffset now)
+    {
+        var live = new HashSet<uint>();
+        foreach (var sa in Engine.Sas)
+        {
+            if (sa.State != IkeSaState.Established || !sa.LocalBehindNat)
+                continue;
+            live.Add(sa.Id);
+            ulong sent = 0;
+            foreach (var child in sa.Children)
+                sent += Kernel.QueryUsage(child.InboundSpi).OutboundPackets;
+            if (!_keepalive.TryGetValue(sa.Id, out var last) || last.OutboundPackets != sent)
+            {
+                _keepalive[sa.Id] = (sent, now);
+                continue;
+            }
+            if (now - last.LastSent < KeepaliveInterval)
+                continue;
+            _io.SendUdp(sa.LocalEndpoint, sa.RemoteEndpoint, UdpEncapsulation.NatKeepalive);
+            Counters.CountKeepaliveSent();
+            _keepalive[sa.Id] = (sent, now);
+        }
+        foreach (var gone in _keepalive.Keys.Where(k => !live.Contains(k)).ToList())
+            _keepalive.Remove(gone);
+    }
+
+    /// <summary>Sends what the engine queued, with the non-ESP marker on port 4500, and keeps its events. Under Sync.</summary>
+    public void Flush()
+    {
+        lock (Sync)
+        {
+            foreach (var d in Engine.TakeOutgoing())
+            {
+                if (d.Local.Port == UdpEncapsulation.Port)
+                {
+                    var framed = new byte[UdpEncapsulation.NonEspMarkerSize + d.Data.Length];
+                    d.Data.CopyTo(framed, UdpEncapsulation.NonEspMarkerSize);
+                    _io.SendUdp(d.Local, d.Remote, framed);
+                }
+                else
+                {
+                    _io.SendUdp(d.Local, d.Remote, d.Data);
+                }
+            }
+            // The engine logs SA lifecycle itself; the last events are kept for status.
+            foreach (var e in Engine.TakeEvents())
+            {
+                _events.Enqueue(e);
+                if (_events.Count > MaxEvents)
+                    _events.Dequeue();
+            }
+        }
+    }
+
+    private string? Interface(string connection, string child) =>
+        _config.Routing.FirstOrDefault(r => r.Connection == connection && r.Child == child)?.Interface;
 
     private void OnChildSaChanged(EspKernel.Installed installed, bool added)
     {
+        var install = installed.Install;
         if (!added)
         {
-            Policies.Remove(installed.Install.InboundSpi);
+            Policies.Remove(install.InboundSpi);
             return;
         }
-        var iface = _deviceOfChild.GetValueOrDefault((installed.Install.Connection, installed.Install.Child));
-        _deviceOfReqId[installed.ReqId] = iface ?? SharedDevice;
+        var iface = Interface(install.Connection, install.Child);
+        var paths = Volatile.Read(ref _paths);
+        if (!paths.TryGetValue(installed.ReqId, out var path))
+        {
+            path = new ChildPath(installed.ReqId, install.Connection, install.Child, iface ?? SharedDevice);
+            paths = new Dictionary<uint, ChildPath>(paths) { [installed.ReqId] = path };
+        }
+        path.Local = install.LocalEndpoint;
+        path.Remote = install.RemoteEndpoint;
+        Volatile.Write(ref _paths, paths);
         if (iface is not null)
-            _reqIdOfDevice[iface] = installed.ReqId;
+            Volatile.Write(ref _reqIdOfDevice, new Dictionary<string, uint>(Volatile.Read(ref _reqIdOfDevice), StringComparer.Ordinal) { [iface] = installed.ReqId });
         else
-            Policies.Add(installed.ReqId, installed.Install.InboundSpi, installed.Install.LocalTs, installed.Install.RemoteTs);
+            Policies.Add(installed.ReqId, install.InboundSpi, install.LocalTs, install.RemoteTs);
+        ReleaseHeld(install.Connection, install.Child, installed.Outbound, path);
+    }
+
+    private void OnEndpointsChanged(EspKernel.Installed installed)
+    {
+        if (!Volatile.Read(ref _paths).TryGetValue(installed.ReqId, out var path))
+            return;
+        Log.PeerMoved(_log, installed.Install.Connection, installed.Install.Child, installed.Remote.ToString());
+        path.Local = installed.Local;
+        path.Remote = installed.Remote;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3101, LogLevel.Information, "{Connection}/{Child}: a packet matched the trap; bringing the Child SA up")]
+        public static partial void Trapped(ILogger logger, string connection, string child);
+
+        [LoggerMessage(3102, LogLevel.Information, "{Connection}/{Child}: the peer is now at {Remote}; ESP follows")]
+        public static partial void PeerMoved(ILogger logger, string connection, string child, string remote);
     }
 }

@@ -10,6 +10,10 @@ public sealed class GatewayCounters
     private long _keepalives;
     private long _sealFailed;
     private long _openFailed;
+    private long _newSaRateLimited;
+    private long _held;
+    private long _heldDropped;
+    private long _keepalivesSent;
 
     /// <summary>Outbound packets that matched no policy: dropped, never sent in clear.</summary>
     public long NoPolicy => Volatile.Read(ref _noPolicy);
@@ -24,6 +28,19 @@ public sealed class GatewayCounters
     /// <summary>Inbound packets the ESP path refused (reasons are counted on the SA or the table).</summary>
     public long OpenFailed => Volatile.Read(ref _openFailed);
 
+    /// <summary>New IKE SA requests dropped by the rate limit before the control lock.</summary>
+    public long NewSaRateLimited => Volatile.Read(ref _newSaRateLimited);
+    /// <summary>Packets held for a trapped child while its SA came up.</summary>
+    public long Held => Volatile.Read(ref _held);
+    /// <summary>Packets for a trapped child beyond what it may hold.</summary>
+    public long HeldDropped => Volatile.Read(ref _heldDropped);
+    /// <summary>NAT keepalives sent (RFC 3948 2.3).</summary>
+    public long KeepalivesSent => Volatile.Read(ref _keepalivesSent);
+
+    internal void CountNewSaRateLimited() => Interlocked.Increment(ref _newSaRateLimited);
+    internal void CountHeld() => Interlocked.Increment(ref _held);
+    internal void CountHeldDropped() => Interlocked.Increment(ref _heldDropped);
+    internal void CountKeepaliveSent() => Interlocked.Increment(ref _keepalivesSent);
     internal void CountNoPolicy() => Interlocked.Increment(ref _noPolicy);
     internal void CountNoSa() => Interlocked.Increment(ref _noSa);
     internal void CountNotEncapsulated() => Interlocked.Increment(ref _notEncapsulated);

@@ -282,6 +282,9 @@ public static class ConfigLoader
                 if (ReadChild(name, c.Name, c.Value, $"{path}.children.{c.Name}", routing, p) is { } child)
                 {
                     children.Add(child.Config);
+                    // A trapped packet starts an IKE SA, which needs somewhere to go.
+                    if (child.Config.StartAction == StartAction.Trap && !remote.Any(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any)))
+                        p.Add($"{path}.children.{c.Name}.start_action", "'trap' needs an address in remote_addrs to initiate to; valid without one: none");
                     if (child.DpdAction == DpdAction.Restart)
                         dpdAction = DpdAction.Restart;
                 }
@@ -402,12 +405,11 @@ public static class ConfigLoader
         {
             "none" => StartAction.None,
             "start" => StartAction.Start,
+            "trap" => StartAction.Trap,
             _ => null,
         };
-        if (start == "trap")
-            p.Add($"{path}.start_action", "'trap' is not supported yet; valid: none, start");
-        else if (startAction is null)
-            p.Add($"{path}.start_action", $"'{start}' is not valid; valid: none, start");
+        if (startAction is null)
+            p.Add($"{path}.start_action", $"'{start}' is not valid; valid: none, start, trap");
         var dpd = Text(e, "dpd_action", path, p) ?? "clear";
         DpdAction? dpdAction = dpd switch
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using S2SEndpoint.Esp;
@@ -6,20 +7,35 @@ namespace S2SEndpoint.Gateway.Net;
 
 /// <summary>
 /// The gateway's UDP sockets: IKE on port 500, and IKE behind the non-ESP marker and ESP in UDP on 4500
-/// (RFC 3948), one socket per local address and port, each read by its own thread into a pooled buffer.
+/// (RFC 3948), one socket per local address and port. Port 4500 carries the traffic, so several workers
+/// read it at once (the kernel hands each datagram to one of them); port 500 has one reader.
+///
+/// Nothing is allocated per datagram once the peers are known: receiving fills a reused SocketAddress
+/// and maps it to its IPEndPoint through a per-reader cache; sending looks up the peer's serialized
+/// address in a shared cache.
 /// </summary>
 public sealed class UdpTransport : IDisposable
 {
-    private readonly List<(IPEndPoint Local, Socket Socket)> _sockets = [];
+    /// <summary>Socket buffers sized for bursts at line rate (the kernel may cap them at net.core.rmem_max).</summary>
+    private const int SocketBufferSize = 4 << 20;
+
+    /// <summary>Cached peer addresses per reader and for sending; past this many (a spoofing flood) a cache starts over.</summary>
+    private const int MaxCachedPeers = 4096;
+
+    private readonly (IPEndPoint Local, Socket Socket)[] _sockets;
     private readonly List<Thread> _readers = [];
+    private readonly ConcurrentDictionary<IPEndPoint, SocketAddress> _sendAddresses = new();
+    private readonly int _natPort;
     private volatile bool _stopping;
 
     /// <summary>Binds port 500 and 4500 on each address (an empty list binds the IPv4 wildcard).</summary>
     public UdpTransport(IEnumerable<IPAddress> addresses, int ikePort = 500, int natPort = UdpEncapsulation.Port)
     {
+        _natPort = natPort;
         var list = addresses.Distinct().ToList();
         if (list.Count == 0)
             list.Add(IPAddress.Any);
+        var sockets = new List<(IPEndPoint, Socket)>();
         try
         {
             foreach (var address in list)
@@ -27,40 +43,52 @@ public sealed class UdpTransport : IDisposable
                 foreach (var port in new[] { ikePort, natPort })
                 {
                     var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+                    sockets.Add((new IPEndPoint(address, port), socket));
+                    socket.ReceiveBufferSize = SocketBufferSize;
+                    socket.SendBufferSize = SocketBufferSize;
                     socket.Bind(new IPEndPoint(address, port));
-                    _sockets.Add((new IPEndPoint(address, port), socket));
                 }
             }
         }
         catch
         {
-            Dispose();
+            foreach (var (_, socket) in sockets)
+                socket.Dispose();
             throw;
         }
+        _sockets = [.. sockets];
     }
 
-    /// <summary>Starts one reader thread per socket; <paramref name="received"/> gets (local, remote, buffer).</summary>
-    public void Start(Action<IPEndPoint, IPEndPoint, PacketBuffer> received)
+    /// <summary>
+    /// Starts the readers: <paramref name="workers"/> on each port-4500 socket, one on each other;
+    /// <paramref name="received"/> gets (local, remote, buffer) on the reader's thread.
+    /// </summary>
+    public void Start(Action<IPEndPoint, IPEndPoint, PacketBuffer> received, int workers = 1)
     {
         foreach (var (local, socket) in _sockets)
         {
-            var thread = new Thread(() => ReadLoop(local, socket, received)) { IsBackground = true, Name = $"udp {local}" };
-            _readers.Add(thread);
-            thread.Start();
+            var readers = local.Port == _natPort ? Math.Max(1, workers) : 1;
+            for (var i = 0; i < readers; i++)
+            {
+                var thread = new Thread(() => ReadLoop(local, socket, received)) { IsBackground = true, Name = $"udp {local} #{i}" };
+                _readers.Add(thread);
+                thread.Start();
+            }
         }
     }
 
     private void ReadLoop(IPEndPoint local, Socket socket, Action<IPEndPoint, IPEndPoint, PacketBuffer> received)
     {
         var buffer = new PacketBuffer(65536 + PacketBuffer.Headroom + PacketBuffer.Tailroom);
-        EndPoint from = new IPEndPoint(local.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
+        var from = new SocketAddress(local.AddressFamily);
+        var peers = new Dictionary<SocketAddress, IPEndPoint>();
         while (!_stopping)
         {
             int length;
             try
             {
                 var memory = buffer.ResetForDatagram();
-                length = socket.ReceiveFrom(memory.Span, SocketFlags.None, ref from);
+                length = socket.ReceiveFrom(memory.Span, SocketFlags.None, from);
             }
             catch (SocketException) when (!_stopping)
             {
@@ -71,22 +99,42 @@ public sealed class UdpTransport : IDisposable
                 return;
             }
             buffer.SetLength(length);
-            received(local, (IPEndPoint)from, buffer);
+            received(local, PeerOf(from, local, peers), buffer);
         }
     }
 
-    /// <summary>Sends from the socket bound to <paramref name="local"/> (or its port's wildcard socket).</summary>
+    /// <summary>The IPEndPoint of a received address: from the reader's cache, or made once (and the key copied, as <paramref name="from"/> is reused).</summary>
+    private static IPEndPoint PeerOf(SocketAddress from, IPEndPoint local, Dictionary<SocketAddress, IPEndPoint> peers)
+    {
+        if (peers.TryGetValue(from, out var peer))
+            return peer;
+        if (peers.Count >= MaxCachedPeers)
+            peers.Clear();
+        peer = (IPEndPoint)local.Create(from);
+        var key = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(key.Buffer.Span);
+        peers[key] = peer;
+        return peer;
+    }
+
+    /// <summary>Sends from the socket bound to <paramref name="local"/> (or its port's wildcard socket). Any thread.</summary>
     public void Send(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload)
     {
         if (_stopping)
             return;
-        foreach (var (endpoint, socket) in _sockets.ToArray())
+        foreach (var (endpoint, socket) in _sockets)
         {
             if (endpoint.Port == local.Port && (endpoint.Address.Equals(local.Address) || endpoint.Address.Equals(IPAddress.Any) || local.Address.Equals(IPAddress.Any)))
             {
+                if (!_sendAddresses.TryGetValue(remote, out var address))
+                {
+                    if (_sendAddresses.Count >= MaxCachedPeers)
+                        _sendAddresses.Clear();
+                    address = _sendAddresses.GetOrAdd(remote, remote.Serialize());
+                }
                 try
                 {
-                    socket.SendTo(payload, SocketFlags.None, remote);
+                    socket.SendTo(payload, SocketFlags.None, address);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {
@@ -105,6 +153,5 @@ public sealed class UdpTransport : IDisposable
             socket.Dispose();
         foreach (var t in _readers)
             t.Join(TimeSpan.FromSeconds(2));
-        _sockets.Clear();
     }
 }

@@ -25,7 +25,7 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
     /// </summary>
     public static readonly TimeSpan RetireGrace = TimeSpan.FromSeconds(2);
 
-    /// <summary>What the gateway keeps per installed Child SA beside the ESP SAs.</summary>
+    /// <summary>What the gateway keeps per installed Child SA beside the ESP SAs. Changed under the control lock only.</summary>
     public sealed class Installed(ChildSaInstall install, uint reqId, EspSa inbound, EspSa outbound)
     {
         public ChildSaInstall Install { get; } = install;
@@ -33,19 +33,23 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         public EspSa Inbound { get; } = inbound;
         public EspSa Outbound { get; } = outbound;
 
-        private long _lastInbound;
+        /// <summary>Where the SA's ESP goes now: the install's endpoints until a NAT's new mapping moves them.</summary>
+        public IPEndPoint Local { get; internal set; } = install.LocalEndpoint;
+        public IPEndPoint Remote { get; internal set; } = install.RemoteEndpoint;
 
-        /// <summary>The clock's timestamp when a packet last opened on this SA; zero before the first.</summary>
-        public long LastInboundTimestamp => Volatile.Read(ref _lastInbound);
+        /// <summary>When inbound packets were last seen arriving (by the poll that saw the count change); null before.</summary>
+        public DateTimeOffset? LastInbound { get; internal set; }
 
-        /// <summary>Called by the receive path for each packet that opened on this SA.</summary>
-        public void TouchInbound(long timestamp) => Volatile.Write(ref _lastInbound, timestamp);
+        internal ulong PolledInboundPackets { get; set; }
     }
 
     public SaTable Table => table;
 
     /// <summary>Raised after a Child SA is installed or removed, so that policies and routes can follow.</summary>
     public event Action<Installed, bool>? Changed;
+
+    /// <summary>Raised when a Child SA's ESP moves to new endpoints (a NAT's new mapping).</summary>
+    public event Action<Installed>? EndpointsChanged;
 
     public IReadOnlyCollection<Installed> All => _byInboundSpi.Values;
 
@@ -149,10 +153,38 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
     {
         if (!_byInboundSpi.TryGetValue(inboundSpi, out var i))
             return default;
-        var stamp = i.LastInboundTimestamp;
-        DateTimeOffset? last = stamp == 0 ? null : time.GetUtcNow() - time.GetElapsedTime(stamp);
-        return new ChildSaUsage(i.Inbound.Bytes, i.Inbound.Packets, i.Outbound.Bytes, i.Outbound.Packets, last);
+        Poll(i, time.GetUtcNow());
+        return new ChildSaUsage(i.Inbound.Bytes, i.Inbound.Packets, i.Outbound.Bytes, i.Outbound.Packets, i.LastInbound);
     }
 
-    public bool TryGetByInboundSpi(uint spi, out Installed installed) => _byInboundSpi.TryGetValue(spi, out installed!);
+    /// <summary>
+    /// Notes which SAs received since the last poll. The data path keeps only counters (no clock reads per
+    /// packet); the gateway's timer polls at least once a second, which is what liveness needs.
+    /// </summary>
+    public void PollUsage()
+    {
+        var now = time.GetUtcNow();
+        foreach (var i in _byInboundSpi.Values)
+            Poll(i, now);
+    }
+
+    private static void Poll(Installed i, DateTimeOffset now)
+    {
+        var packets = i.Inbound.Packets;
+        if (packets == i.PolledInboundPackets)
+            return;
+        i.PolledInboundPackets = packets;
+        i.LastInbound = now;
+    }
+
+    public void UpdateEndpoints(uint inboundSpi, IPEndPoint local, IPEndPoint remote)
+    {
+        if (!_byInboundSpi.TryGetValue(inboundSpi, out var i) || (i.Local.Equals(local) && i.Remote.Equals(remote)))
+            return;
+        i.Local = local;
+        i.Remote = remote;
+        EndpointsChanged?.Invoke(i);
+    }
+
+    public bool TryGetByInboundSpi(uint spi, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Installed? installed) => _byInboundSpi.TryGetValue(spi, out installed);
 }

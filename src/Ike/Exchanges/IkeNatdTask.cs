@@ -52,7 +52,8 @@ internal sealed class IkeNatdTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         // RFC 7296 2.23: a source hash that matches none of the received ones means the peer is behind a NAT;
         // a destination hash that does not match our address means we are.
         Sa.RemoteBehindNat = !sources.Exists(s => s.Data.AsSpan().SequenceEqual(peerAsSeen));
-        Sa.LocalBehindNat = !destination!.Data.AsSpan().SequenceEqual(usAsSeen) || Sa.Config.ForceEncapsulation;
+        Sa.LocalBehindNat = !destination!.Data.AsSpan().SequenceEqual(usAsSeen);
+        Sa.NatFaked = Sa.Config.ForceEncapsulation && !Sa.LocalBehindNat && !Sa.RemoteBehindNat;
         if (!IsInitiator)
             return TaskOutcome.NeedMore;
         Report();
@@ -65,7 +66,8 @@ internal sealed class IkeNatdTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
     {
         if (!Sa.NatDetected)
             return;
-        var where = Sa.LocalBehindNat && Sa.RemoteBehindNat ? "both sides behind NAT" : Sa.LocalBehindNat ? "local host behind NAT" : "remote host behind NAT";
+        var where = Sa.LocalBehindNat && Sa.RemoteBehindNat ? "both sides behind NAT" : Sa.LocalBehindNat ? "local host behind NAT"
+            : Sa.RemoteBehindNat ? "remote host behind NAT" : "no NAT; faking one to enforce UDP encapsulation";
         Sa.Engine.Log.NatDetected(Sa.Config.Name, Sa.Id, where);
     }
 }

@@ -51,4 +51,12 @@ public interface IChildSaKernel
     void Remove(uint inboundSpi, uint outboundSpi);
 
     ChildSaUsage QueryUsage(uint inboundSpi);
+
+    /// <summary>
+    /// The peer (or this host) is now reached at other addresses or ports, as an authenticated IKE message
+    /// showed (RFC 7296 2.23, a NAT's new mapping): the Child SA's ESP follows.
+    /// </summary>
+    void UpdateEndpoints(uint inboundSpi, IPEndPoint local, IPEndPoint remote)
+    {
+    }
 }

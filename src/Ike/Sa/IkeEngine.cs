@@ -131,6 +131,19 @@ public sealed class IkeEngine
         return sa;
     }
 
+    /// <summary>
+    /// Adds a connection, or replaces its configuration (a reload). SAs made from the old configuration
+    /// keep it until they go; new SAs, rekeys included, take the new one.
+    /// </summary>
+    public void SetConnection(IkeSaConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _connections[config.Name] = config;
+    }
+
+    /// <summary>Forgets a connection (a reload that removed it); terminate its SAs first.</summary>
+    public void RemoveConnection(string name) => _connections.Remove(name);
+
     /// <summary>Deletes the connection's IKE SAs, and with them their Child SAs.</summary>
     public void Terminate(string connection)
     {
@@ -521,6 +534,7 @@ public sealed class IkeEngine
             LastInbound = Now,
             LocalBehindNat = old.LocalBehindNat,
             RemoteBehindNat = old.RemoteBehindNat,
+            NatFaked = old.NatFaked,
             RemoteId = old.RemoteId,
             PeerSupportsFragmentation = old.PeerSupportsFragmentation,
         };

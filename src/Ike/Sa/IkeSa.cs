@@ -42,7 +42,12 @@ public sealed partial class IkeSa
     /// <summary>NAT detection results (RFC 7296 2.23): this host, or the peer, is behind a NAT.</summary>
     public bool LocalBehindNat { get; internal set; }
     public bool RemoteBehindNat { get; internal set; }
-    public bool NatDetected => LocalBehindNat || RemoteBehindNat;
+    /// <summary>
+    /// No NAT was seen but one was faked (forced encapsulation, as strongSwan's COND_NAT_FAKE) so that ESP
+    /// travels in UDP: encapsulated, but no keepalives and no reason to stop following the peer's address.
+    /// </summary>
+    public bool NatFaked { get; internal set; }
+    public bool NatDetected => LocalBehindNat || RemoteBehindNat || NatFaked;
 
     public IkeSuite? Suite { get; internal set; }
     public Proposal? Proposal { get; internal set; }

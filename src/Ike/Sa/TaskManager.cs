@@ -155,10 +155,13 @@ internal sealed class TaskManager(IkeSa sa)
             // An authenticated request shows where the peer is now: its move to port 4500 in IKE_AUTH, and
             // later a NAT's new mapping. RFC 7296 2.23: "A host behind a NAT SHOULD NOT do this type of
             // dynamic address update", so after IKE_AUTH only a host not behind a NAT follows the peer.
-            if (MessageRules.IsProtected(header.Exchange) && (header.Exchange == ExchangeType.IkeAuth || !sa.LocalBehindNat))
+            if (MessageRules.IsProtected(header.Exchange) && (header.Exchange == ExchangeType.IkeAuth || !sa.LocalBehindNat) &&
+                (!sa.LocalEndpoint.Equals(datagram.Local) || !sa.RemoteEndpoint.Equals(datagram.Remote)))
             {
                 sa.LocalEndpoint = datagram.Local;
                 sa.RemoteEndpoint = datagram.Remote;
+                foreach (var child in sa.Children)
+                    sa.Engine.Kernel.UpdateEndpoints(child.InboundSpi, datagram.Local, datagram.Remote);
             }
             Guarded(datagram, () => ProcessRequest(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote), datagram));
         }

@@ -74,7 +74,7 @@ public sealed class ConfigLoaderTests
         { """{ "local": { "auth": "pubkey", "id": "moon" } }""", "connections.c.local.auth: 'pubkey' is not supported; valid: psk" },
         { """{ "local": { "auth": "psk", "id": "%any" } }""", "connections.c.local.id: missing" },
         { """{ "children": { "net": { "mode": "transport" } } }""", "connections.c.children.net.mode: 'transport' is not supported; valid: tunnel" },
-        { """{ "children": { "net": { "start_action": "always" } } }""", "connections.c.children.net.start_action: 'always' is not valid; valid: none, start" },
+        { """{ "children": { "net": { "start_action": "always" } } }""", "connections.c.children.net.start_action: 'always' is not valid; valid: none, start, trap" },
         { """{ "children": { "net": { "dpd_action": "hold" } } }""", "connections.c.children.net.dpd_action: 'hold' is not valid; valid: clear, restart, none" },
         { """{ "children": { "net": { "interface": "a-very-long-interface-name" } } }""", "connections.c.children.net.interface: 'a-very-long-interface-name' must be 1 to 15 characters" },
         { """{ "children": { "net": { "rekey_bytes": "lots" } } }""", "connections.c.children.net.rekey_bytes: 'lots' is not a count" },
@@ -83,7 +83,7 @@ public sealed class ConfigLoaderTests
         { """{ "encap": "maybe" }""", "connections.c.encap: 'maybe' is not valid; valid: yes, no" },
         { """{ "encap": "no" }""", "connections.c.encap: 'no' is not supported: a user-mode gateway sends ESP in UDP" },
         { """{ "local_port": 4501 }""", "connections.c.local_port: '4501' is not supported yet; valid: 500" },
-        { """{ "children": { "net": { "start_action": "trap" } } }""", "connections.c.children.net.start_action: 'trap' is not supported yet; valid: none, start" },
+        { """{ "remote_addrs": "%any", "children": { "net": { "start_action": "trap" } } }""", "connections.c.children.net.start_action: 'trap' needs an address in remote_addrs to initiate to; valid without one: none" },
         { """{ "children": { "net": { "remote_ts": "0.0.0.0/0" } } }""", "connections.c.children.net.remote_ts: a default route (0.0.0.0/0 or ::/0) through the shared device" },
     };
 

@@ -95,7 +95,7 @@ public sealed class InProcessGatewayTests
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), Checksum(packet.AsSpan(0, 20)));
         packet[20] = 8;
         for (var i = 28; i < packet.Length; i++)
-            packet[i] = (byte)i;
+            packet[i] = unchecked((byte)i);
         return packet;
     }
 

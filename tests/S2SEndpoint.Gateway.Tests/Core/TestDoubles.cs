@@ -11,6 +11,11 @@ internal sealed class Clock : TimeProvider
     public DateTimeOffset Now { get; set; } = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
     public override DateTimeOffset GetUtcNow() => Now;
+
+    // Timestamps (elapsed-time measurements) follow the same clock.
+    public override long GetTimestamp() => Now.UtcTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 }
 
 /// <summary>Deterministic randomness for in-memory gateways.</summary>

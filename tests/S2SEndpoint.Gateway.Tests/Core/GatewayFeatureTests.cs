@@ -1,0 +1,377 @@
+using System.Collections.Concurrent;
+using System.Net;
+using S2SEndpoint.Esp;
+using S2SEndpoint.Gateway.Net;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Gateway.Tests.Core;
+
+/// <summary>
+/// What the gateway core does beyond carrying packets, with two cores in memory: start_action trap holds
+/// the first packets and brings the SA up; behind a NAT it sends keepalives, and the peer's ESP follows a
+/// NAT's new mapping; a flood of new IKE SA requests is thinned before the control lock; workers on
+/// several threads carry packets at once; and the data path allocates nothing per packet.
+/// </summary>
+public sealed class GatewayFeatureTests
+{
+    private static readonly IPAddress AddressA = IPAddress.Parse("192.0.2.1");
+    private static readonly IPAddress AddressB = IPAddress.Parse("192.0.2.2");
+    private static readonly IPAddress NatAddress = IPAddress.Parse("203.0.113.9");
+
+    /// <summary>
+    /// A in front, B behind; optionally A behind a NAT that maps A's port P to <see cref="NatAddress"/>
+    /// port P + <see cref="NatPortOffset"/>, as a masquerading router would.
+    /// </summary>
+    private sealed class Lab
+    {
+        public Lab(string childA, string childB, bool natInFront = false)
+        {
+            NatInFront = natInFront;
+            SwitchA = new SwitchIo { Target = IoA };
+            SwitchB = new SwitchIo { Target = IoB };
+            A = new GatewayCore(TestConfig.Load(Config("a", "192.0.2.1", "192.0.2.2", "moon", "sun", childA)), SwitchA, Clock, new SeededRandom(1));
+            B = new GatewayCore(TestConfig.Load(Config("b", "192.0.2.2", "%any", "sun", "moon", childB)), SwitchB, Clock, new SeededRandom(2));
+        }
+
+        public SwitchIo SwitchA { get; }
+        public SwitchIo SwitchB { get; }
+
+        public Clock Clock { get; } = new();
+        public FakeIo IoA { get; } = new();
+        public FakeIo IoB { get; } = new();
+        public GatewayCore A { get; }
+        public GatewayCore B { get; }
+        public bool NatInFront { get; }
+        public int NatPortOffset { get; set; } = 40000;
+
+        /// <summary>Delivers UDP both ways until quiet, through the NAT if there is one.</summary>
+        public void Pump()
+        {
+            for (var round = 0; round < 50; round++)
+            {
+                var moved = false;
+                foreach (var (local, remote, data) in Take(IoA))
+                {
+                    var source = NatInFront ? new IPEndPoint(NatAddress, local.Port + NatPortOffset) : local;
+                    B.OnUdp(remote, source, Buffer(data));
+                    moved = true;
+                }
+                foreach (var (local, remote, data) in Take(IoB))
+                {
+                    var destination = NatInFront && remote.Address.Equals(NatAddress) ? new IPEndPoint(AddressA, remote.Port - NatPortOffset) : remote;
+                    if (NatInFront && remote.Address.Equals(NatAddress) && remote.Port - NatPortOffset is not (500 or 4500))
+                        continue; // a stale mapping: the NAT drops it
+                    A.OnUdp(destination, local, Buffer(data));
+                    moved = true;
+                }
+                if (!moved)
+                    return;
+            }
+            throw new InvalidOperationException("the gateways kept talking");
+        }
+
+        private static List<(IPEndPoint, IPEndPoint, byte[])> Take(FakeIo io)
+        {
+            var list = io.Udp.ToList();
+            io.Udp.Clear();
+            return list;
+        }
+    }
+
+    private static PacketBuffer Buffer(byte[] data)
+    {
+        var buffer = new PacketBuffer(2048);
+        buffer.Load(data, 0);
+        return buffer;
+    }
+
+    private static void Inject(GatewayCore gateway, string device, byte[] packet)
+    {
+        var buffer = new PacketBuffer(2048);
+        buffer.Load(packet);
+        gateway.OnTun(device, buffer);
+    }
+
+    private static string Config(string name, string local, string remote, string localId, string remoteId, string child) => $$"""
+        {
+          "gateway": { "tun_name": "s2s0" },
+          "connections": {
+            "{{name}}": {
+              "local_addrs": "{{local}}", "remote_addrs": "{{remote}}",
+              "proposals": "aes256gcm16-prfsha384-ecp384",
+              "local": { "auth": "psk", "id": "{{localId}}" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
+              "children": { {{child}} }
+            }
+          },
+          "secrets": { "ike-{{name}}": { "id": "{{remoteId}}", "secret": "feature-psk" } }
+        }
+        """;
+
+    private const string PolicyChildA = """ "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "START" } """;
+    private const string PolicyChildB = """ "net": { "local_ts": "10.2.0.0/24", "remote_ts": "10.1.0.0/24", "esp_proposals": "aes256gcm16" } """;
+
+    private static byte[] Ping(string source, string destination, int payload = 56) => InProcessGatewayTests.Ping(source, destination, payload);
+
+    // ---- start_action trap ----
+
+    [Fact]
+    public void Trap_FirstPacketsAreHeld_TheSaComesUp_ThenTheyAreDelivered()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "trap", StringComparison.Ordinal), PolicyChildB);
+        lab.A.Start();
+        Assert.Empty(lab.IoA.Udp);
+
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7", 10));
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7", 20));
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.9.0.1"));
+        // Only the IKE_SA_INIT request left: nothing in clear, the packet outside the trap counted.
+        var init = Assert.Single(lab.IoA.Udp);
+        Assert.Equal(500, init.Remote.Port);
+        Assert.Equal(2, lab.A.Counters.Held);
+        Assert.Equal(1, lab.A.Counters.NoPolicy);
+
+        lab.Pump();
+        Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
+        Assert.Equal([20 + 8 + 10, 20 + 8 + 20], lab.IoB.Tun.Select(t => t.Packet.Length));
+
+        // Once up, packets go straight through.
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+        lab.Pump();
+        Assert.Equal(3, lab.IoB.Tun.Count);
+        Assert.Equal(2, lab.A.Counters.Held);
+    }
+
+    [Fact]
+    public void Trap_RouteBased_DeviceTrafficBringsTheTunnelUp()
+    {
+        const string vtiA = """ "vti": { "interface": "vti-b", "routes": "10.2.0.0/16", "esp_proposals": "chacha20poly1305", "start_action": "trap" } """;
+        const string vtiB = """ "vti": { "interface": "vti-a", "esp_proposals": "chacha20poly1305" } """;
+        var lab = new Lab(vtiA, vtiB);
+        Inject(lab.A, "vti-b", Ping("10.1.0.5", "10.2.3.4"));
+        lab.Pump();
+        var (device, _) = Assert.Single(lab.IoB.Tun);
+        Assert.Equal("vti-a", device);
+    }
+
+    [Fact]
+    public void Trap_HoldsABoundedNumber_TheRestIsCountedAndDropped()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "trap", StringComparison.Ordinal), PolicyChildB);
+        for (var i = 0; i < GatewayCore.MaxHeldPackets + 8; i++)
+            Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+        // One IKE_SA_INIT for all of them: the trap asks at most once a second.
+        Assert.Single(lab.IoA.Udp);
+        Assert.Equal(GatewayCore.MaxHeldPackets, lab.A.Counters.Held);
+        Assert.Equal(8, lab.A.Counters.HeldDropped);
+        lab.Pump();
+        Assert.Equal(GatewayCore.MaxHeldPackets, lab.IoB.Tun.Count);
+    }
+
+    // ---- NAT ----
+
+    [Fact]
+    public void BehindNat_IdleFor20Seconds_SendsKeepalives_ThePeerCountsThem()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB, natInFront: true);
+        lab.A.Start();
+        lab.Pump();
+        var sa = Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
+        Assert.True(sa.LocalBehindNat);
+        Assert.True(Assert.Single(lab.B.Engine.Sas).RemoteBehindNat);
+
+        lab.A.OnTimer();
+        lab.B.OnTimer();
+        lab.Clock.Now += TimeSpan.FromSeconds(10);
+        lab.A.OnTimer();
+        Assert.Empty(lab.IoA.Udp);
+        lab.Clock.Now += TimeSpan.FromSeconds(11);
+        lab.A.OnTimer();
+        var keepalive = Assert.Single(lab.IoA.Udp);
+        Assert.Equal([0xFF], keepalive.Data);
+        Assert.Equal(4500, keepalive.Remote.Port);
+        lab.Pump();
+        Assert.Equal(1, lab.B.Counters.Keepalives);
+        // B is not behind a NAT: it sends none.
+        lab.B.OnTimer();
+        Assert.Empty(lab.IoB.Udp);
+        Assert.Equal(0, lab.B.Counters.KeepalivesSent);
+    }
+
+    [Fact]
+    public void BehindNat_TrafficFlowing_NoKeepalives()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB, natInFront: true);
+        lab.A.Start();
+        lab.Pump();
+        for (var second = 0; second < 60; second += 5)
+        {
+            lab.Clock.Now += TimeSpan.FromSeconds(5);
+            Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+            lab.A.OnTimer();
+            lab.Pump();
+        }
+        Assert.Equal(0, lab.A.Counters.KeepalivesSent);
+    }
+
+    [Fact]
+    public void NatRemaps_ThePeersEspFollowsItsNextIkeMessage()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB, natInFront: true);
+        lab.A.Start();
+        lab.Pump();
+        Inject(lab.B, "s2s0", Ping("10.2.0.7", "10.1.0.5"));
+        Assert.Equal(4500 + 40000, Assert.Single(lab.IoB.Udp).Remote.Port);
+        lab.Pump();
+        Assert.Single(lab.IoA.Tun);
+
+        // The NAT forgets A's mapping and makes a new one; A's next IKE message (a liveness check) shows it.
+        lab.NatPortOffset = 50000;
+        lab.A.Control(engine => engine.CheckLiveness("a"));
+        lab.Pump();
+        Inject(lab.B, "s2s0", Ping("10.2.0.7", "10.1.0.5"));
+        Assert.Equal(4500 + 50000, Assert.Single(lab.IoB.Udp).Remote.Port);
+        lab.Pump();
+        Assert.Equal(2, lab.IoA.Tun.Count);
+    }
+
+    // ---- floods ----
+
+    [Fact]
+    public void SpoofedIkeSaInitFlood_ThinnedBeforeTheLock_EstablishedTunnelUnharmed()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB);
+        lab.A.Start();
+        lab.Pump();
+        var request = new byte[300];
+        request[17] = 0x20; // version 2.0
+        request[18] = 34;   // IKE_SA_INIT
+        request[19] = 0x08; // initiator
+        for (var i = 0; i < 1000; i++)
+        {
+            request[0] = unchecked((byte)i);
+            request[1] = unchecked((byte)(i >> 8));
+            lab.B.OnUdp(new IPEndPoint(AddressB, 500), new IPEndPoint(IPAddress.Parse($"198.51.100.{i % 250 + 1}"), 500), Buffer(request));
+        }
+        // The clock stands still: the burst (less the token A's own request took) passes, the rest is counted.
+        Assert.Equal(1000 - (GatewayCore.NewSaBurst - 1), lab.B.Counters.NewSaRateLimited);
+        lab.IoB.Udp.Clear();
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
+        lab.Pump();
+        Assert.Single(lab.IoB.Tun);
+    }
+
+    // ---- workers ----
+
+    /// <summary>Fake I/O safe for several threads: datagrams in a queue, device packets counted.</summary>
+    private sealed class ConcurrentIo : IGatewayIo
+    {
+        public ConcurrentQueue<byte[]> Udp { get; } = new();
+        public long TunPackets;
+
+        public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => Udp.Enqueue(payload.ToArray());
+
+        public void WriteTun(string device, ReadOnlySpan<byte> packet) => Interlocked.Increment(ref TunPackets);
+    }
+
+    [Fact]
+    public async Task FourWorkers_OneTunnel_EveryPacketArrivesOnce()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB);
+        lab.A.Start();
+        lab.Pump();
+        // Same SAs, new I/O: A's sealed packets collected from four threads, then opened by B on four threads.
+        var ioA = new ConcurrentIo();
+        var ioB = new ConcurrentIo();
+        lab.SwitchA.Target = ioA;
+        lab.SwitchB.Target = ioB;
+        var (a, b) = (lab.A, lab.B);
+        const int workers = 4, perWorker = 2500;
+        var packet = Ping("10.1.0.5", "10.2.0.7", 1000);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < perWorker; i++)
+                Inject(a, "s2s0", packet);
+        })));
+        Assert.Equal(workers * perWorker, ioA.Udp.Count);
+        // In sequence order (a sealing worker may be preempted between taking its number and queueing its packet),
+        // in rounds shorter than the replay window: workers that race ahead by more than the window would
+        // (rightly) see the stragglers as replays.
+        var sealedPackets = ioA.Udp.OrderBy(d => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(4))).ToArray();
+        const int round = 500;
+        for (var start = 0; start < sealedPackets.Length; start += round)
+        {
+            var first = start;
+            await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(() =>
+            {
+                for (var i = first + w; i < Math.Min(first + round, sealedPackets.Length); i += workers)
+                    b.OnUdp(new IPEndPoint(AddressB, 4500), new IPEndPoint(AddressA, 4500), Buffer(sealedPackets[i]));
+            })));
+        }
+        Assert.Equal(workers * perWorker, Interlocked.Read(ref ioB.TunPackets));
+        Assert.Equal(0, b.Counters.OpenFailed);
+    }
+
+    /// <summary>I/O whose target a test may swap once the tunnel is up.</summary>
+    private sealed class SwitchIo : IGatewayIo
+    {
+        public required IGatewayIo Target { get; set; }
+
+        public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => Target.SendUdp(local, remote, payload);
+
+        public void WriteTun(string device, ReadOnlySpan<byte> packet) => Target.WriteTun(device, packet);
+    }
+
+    // ---- allocation ----
+
+    /// <summary>Fake I/O that copies into one preallocated buffer: whatever allocates is the gateway.</summary>
+    private sealed class SinkIo : IGatewayIo
+    {
+        public byte[] Last { get; } = new byte[4096];
+        public int LastLength;
+
+        public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload)
+        {
+            payload.CopyTo(Last);
+            LastLength = payload.Length;
+        }
+
+        public void WriteTun(string device, ReadOnlySpan<byte> packet) => LastLength = packet.Length;
+    }
+
+    [Fact]
+    public void DataPath_OnTunAndEspOnUdp_AllocateNothingPerPacket()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB);
+        lab.A.Start();
+        lab.Pump();
+        var sinkA = new SinkIo();
+        var sinkB = new SinkIo();
+        lab.SwitchA.Target = sinkA;
+        lab.SwitchB.Target = sinkB;
+        var (a, b) = (lab.A, lab.B);
+        var packet = Ping("10.1.0.5", "10.2.0.7", 1300);
+        var tunBuffer = new PacketBuffer(4096);
+        var udpBuffer = new PacketBuffer(4096);
+        var local = new IPEndPoint(AddressB, 4500);
+        var remote = new IPEndPoint(AddressA, 4500);
+
+        void RoundTrips(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                tunBuffer.Load(packet);
+                a.OnTun("s2s0", tunBuffer);
+                var room = udpBuffer.ResetForDatagram().Span;
+                sinkA.Last.AsSpan(0, sinkA.LastLength).CopyTo(room);
+                udpBuffer.SetLength(sinkA.LastLength);
+                b.OnUdp(local, remote, udpBuffer);
+            }
+        }
+
+        RoundTrips(200);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        RoundTrips(2000);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(packet.Length, sinkB.LastLength);
+    }
+}

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using S2SEndpoint.Esp;
 using S2SEndpoint.Gateway.Config;
+using S2SEndpoint.Gateway.Control;
 using S2SEndpoint.Gateway.Net;
 using S2SEndpoint.Gateway.Tun;
 using S2SEndpoint.Ike.Crypto;
@@ -14,28 +15,47 @@ namespace S2SEndpoint.Gateway;
 /// <summary>
 /// `s2s run`: the gateway on a real machine. It opens the tunnel devices (one shared by the policy-based
 /// children, one per route-based child), each with one queue per worker, and routes the remote selectors
-/// or the child's routes through them, binds UDP 500 and 4500, and drives one <see cref="GatewayCore"/>
-/// from the device readers and socket readers (one per worker on each device and on port 4500: the data
-/// path runs on all of them at once) and a timer. SIGTERM and SIGINT delete the SAs and remove every
-/// device, route and socket it made.
+/// or the child's routes through them, binds UDP 500 and 4500, listens on the control socket, and drives
+/// one <see cref="GatewayCore"/> from the device readers and socket readers (one per worker on each device
+/// and on port 4500: the data path runs on all of them at once) and a timer. `s2s reload` re-reads the
+/// file and opens or closes devices as the tunnels that changed need. SIGTERM and SIGINT delete the SAs
+/// and remove every device, route, socket and file it made.
 /// </summary>
 internal sealed partial class Daemon : IGatewayIo, IDisposable
 {
-    private readonly GatewayConfig _config;
+    private readonly string? _configPath;
+    private readonly string? _controlOverride;
     private readonly ILoggerFactory _logs;
     private readonly ILogger _log;
-    private readonly Dictionary<string, TunDevice> _devices = new(StringComparer.Ordinal);
-    private readonly List<LinkConfigurator> _links = [];
-    private readonly List<Thread> _threads = [];
+    private readonly ILogger _tunLog;
+    private readonly ILogger _configLog;
     private readonly ManualResetEventSlim _stop = new();
+    private readonly Lock _reloadLock = new();
+    private GatewayConfig _config;
+    private Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
     private UdpTransport? _udp;
     private GatewayCore? _core;
+    private ControlServer? _control;
 
-    public Daemon(GatewayConfig config, ILoggerFactory logs)
+    /// <summary>An open tunnel device: its queues' readers, its link settings and the routes through it.</summary>
+    private sealed class Device(TunDevice tun, LinkConfigurator link)
     {
+        public TunDevice Tun { get; } = tun;
+        public LinkConfigurator Link { get; } = link;
+        public List<Thread> Readers { get; } = [];
+        public HashSet<IPNetwork> Routes { get; } = [];
+    }
+
+    /// <param name="controlOverride">`--control PATH`, which beats the file's gateway.control_socket, also on reload.</param>
+    public Daemon(GatewayConfig config, ILoggerFactory logs, string? configPath = null, string? controlOverride = null)
+    {
+        _controlOverride = controlOverride;
         _config = config;
+        _configPath = configPath;
         _logs = logs;
         _log = logs.CreateLogger("gateway");
+        _tunLog = logs.CreateLogger("tun");
+        _configLog = logs.CreateLogger("config");
         Workers = config.Settings.Workers > 0 ? config.Settings.Workers : Environment.ProcessorCount;
     }
 
@@ -49,24 +69,19 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         try
         {
-            var shared = OpenDevices();
+            var shared = ResolveSharedDevice(_config);
             _core = new GatewayCore(_config, this, TimeProvider.System, SystemRandomSource.Instance, _logs, shared);
+            _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this), _logs.CreateLogger("control"));
+            _control.Start();
+            SyncDevices(_config);
             _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses));
             _udp.Start(_core.OnUdp, Workers);
-            foreach (var (name, device) in _devices)
-            {
-                for (var queue = 0; queue < device.QueueCount; queue++)
-                {
-                    var q = queue;
-                    StartThread($"tun {name} #{q}", () => ReadDevice(name, device, q));
-                }
-            }
             _core.Start();
-            Log.Started(_log, _config.Connections.Count, string.Join(", ", _devices.Keys), Workers);
+            Log.Started(_log, _config.Connections.Count, string.Join(", ", _devices.Keys), Workers, _config.Settings.ControlSocket);
             TimerLoop();
             return 0;
         }
-        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException or ArgumentException or PlatformNotSupportedException)
         {
             Log.StartFailed(_log, e.Message);
             return 1;
@@ -83,47 +98,123 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         _stop.Set();
     }
 
-    /// <summary>Opens and configures the devices; returns the shared device's name.</summary>
-    private string OpenDevices()
+    // ---- devices ----
+
+    /// <summary>
+    /// The shared device's name: opened now when the configuration has policy-based children, so that a
+    /// "%d" pattern is resolved before the core is made; else the configured name.
+    /// </summary>
+    private string ResolveSharedDevice(GatewayConfig config)
     {
-        var policyBased = _config.Routing.Where(r => r.Interface is null).ToList();
-        var shared = _config.Settings.TunName;
-        if (policyBased.Count > 0)
-        {
-            var device = TunDevice.Open(_config.Settings.TunName, Workers);
-            shared = device.Name;
-            _devices[shared] = device;
-            var link = Configure(shared);
-            foreach (var r in policyBased)
-            {
-                var child = _config.Connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child);
-                foreach (var ts in child.RemoteTs)
-                {
-                    if (ToNetwork(ts) is { } network)
-                        link.AddRoute(network);
-                }
-            }
-        }
-        foreach (var r in _config.Routing.Where(r => r.Interface is not null))
-        {
-            _devices[r.Interface!] = TunDevice.Open(r.Interface!, Workers);
-            var link = Configure(r.Interface!);
-            foreach (var route in r.Routes)
-            {
-                if (ToNetwork(route) is { } network)
-                    link.AddRoute(network);
-            }
-        }
-        return shared;
+        if (!config.Routing.Any(r => r.Interface is null))
+            return config.Settings.TunName;
+        return OpenDevice(config.Settings.TunName);
     }
 
-    private LinkConfigurator Configure(string name)
+    private string OpenDevice(string name)
     {
-        var link = new LinkConfigurator(name);
-        _links.Add(link);
-        link.SetMtu(_config.Settings.Mtu);
-        link.BringUp();
-        return link;
+        var tun = TunDevice.Open(name, Workers);
+        LinkConfigurator? link = null;
+        try
+        {
+            link = new LinkConfigurator(tun.Name);
+            link.SetMtu(_config.Settings.Mtu);
+            link.BringUp();
+        }
+        catch
+        {
+            link?.Dispose();
+            tun.Dispose();
+            throw;
+        }
+        var device = new Device(tun, link);
+        Volatile.Write(ref _devices, new Dictionary<string, Device>(_devices, StringComparer.Ordinal) { [tun.Name] = device });
+        Log.DeviceOpened(_tunLog, tun.Name, tun.QueueCount);
+        return tun.Name;
+    }
+
+    /// <summary>
+    /// Makes the devices and their routes what <paramref name="config"/> asks for: devices of new route-based
+    /// children opened and started, routes added and removed. Devices no longer wanted are returned, still
+    /// open, for the caller to close once the SAs that used them are gone.
+    /// </summary>
+    private List<string> SyncDevices(GatewayConfig config)
+    {
+        var wanted = new Dictionary<string, HashSet<IPNetwork>>(StringComparer.Ordinal);
+        var shared = _core!.SharedDevice;
+        foreach (var r in config.Routing)
+        {
+            var name = r.Interface ?? shared;
+            if (!wanted.TryGetValue(name, out var routes))
+                wanted[name] = routes = [];
+            // A route-based child routes what its routes say; a policy-based one routes its remote selectors.
+            var prefixes = r.Interface is not null ? r.Routes
+                : config.Connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs;
+            foreach (var ts in prefixes)
+            {
+                if (ToNetwork(ts) is { } network)
+                    routes.Add(network);
+            }
+        }
+        foreach (var name in wanted.Keys.Where(n => !_devices.ContainsKey(n)).ToList())
+        {
+            OpenDevice(name);
+            StartReaders(name);
+        }
+        foreach (var (name, device) in _devices)
+        {
+            if (device.Readers.Count == 0 && wanted.ContainsKey(name))
+                StartReaders(name);
+            var routes = wanted.GetValueOrDefault(name) ?? [];
+            foreach (var route in routes.Where(r => !device.Routes.Contains(r)).ToList())
+            {
+                device.Link.AddRoute(route);
+                device.Routes.Add(route);
+            }
+            foreach (var route in device.Routes.Where(r => !routes.Contains(r)).ToList())
+            {
+                TryCleanUp(() => device.Link.RemoveRoute(route));
+                device.Routes.Remove(route);
+            }
+        }
+        return [.. _devices.Keys.Where(n => !wanted.ContainsKey(n))];
+    }
+
+    private void StartReaders(string name)
+    {
+        var device = _devices[name];
+        for (var queue = 0; queue < device.Tun.QueueCount; queue++)
+        {
+            var q = queue;
+            var thread = new Thread(() => ReadDevice(name, device.Tun, q)) { IsBackground = true, Name = $"tun {name} #{q}" };
+            device.Readers.Add(thread);
+            thread.Start();
+        }
+    }
+
+    private void CloseDevice(string name)
+    {
+        if (!_devices.TryGetValue(name, out var device))
+            return;
+        Volatile.Write(ref _devices, _devices.Where(d => d.Key != name).ToDictionary(StringComparer.Ordinal));
+        device.Tun.Shutdown();
+        foreach (var t in device.Readers)
+            t.Join(TimeSpan.FromSeconds(2));
+        TryCleanUp(device.Link.Dispose);
+        device.Tun.Dispose();
+        Log.DeviceClosed(_tunLog, name);
+    }
+
+    private void TryCleanUp(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (InvalidOperationException e)
+        {
+            Log.CleanupFailed(_log, e.Message);
+        }
     }
 
     /// <summary>A selector that is exactly a CIDR prefix, as a network for a route.</summary>
@@ -146,12 +237,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         return new IPNetwork(ts.StartAddress, prefix);
     }
 
-    private void StartThread(string name, ThreadStart body)
-    {
-        var thread = new Thread(body) { IsBackground = true, Name = name };
-        _threads.Add(thread);
-        thread.Start();
-    }
+    // ---- data path ----
 
     private void ReadDevice(string name, TunDevice device, int queue)
     {
@@ -167,13 +253,23 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                 // A timeout, a signal or an oversized packet: read on. Anything else (the device is gone) ends the reader.
                 if (n is -Libc.EAgain or -Libc.EIntr or -Libc.EMsgSize)
                     continue;
-                Log.DeviceFailed(_log, name, -n);
+                Log.DeviceFailed(_tunLog, name, -n);
                 return;
             }
             buffer.SetLength(n);
             _core!.OnTun(name, buffer);
         }
     }
+
+    public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => _udp?.Send(local, remote, payload);
+
+    public void WriteTun(string device, ReadOnlySpan<byte> packet)
+    {
+        if (Volatile.Read(ref _devices).TryGetValue(device, out var d))
+            d.Tun.Write(packet);
+    }
+
+    // ---- control ----
 
     private void TimerLoop()
     {
@@ -188,7 +284,95 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         }
     }
 
-    /// <summary>Deletes the SAs (one try, short), then closes sockets and devices and removes routes.</summary>
+    /// <summary>
+    /// `s2s reload`: re-reads the file; a configuration that fails its check changes nothing. Devices for new
+    /// tunnels open before the core reloads, devices of removed tunnels close after their SAs are deleted.
+    /// </summary>
+    private string Reload()
+    {
+        if (_configPath is null)
+            throw new ControlException("this daemon was not started from a file; nothing to reload");
+        GatewayConfig next;
+        try
+        {
+            next = ConfigLoader.Load(_configPath);
+        }
+        catch (ConfigException e)
+        {
+            throw new ControlException($"{_configPath}: not reloaded: {string.Join("; ", e.Problems)}");
+        }
+        if (_controlOverride is not null)
+            next = next with { Settings = next.Settings with { ControlSocket = _controlOverride } };
+        lock (_reloadLock)
+        {
+            var diff = ConfigDiff.Between(_config, next);
+            // What only a restart can change keeps its running value (the diff reports it).
+            next = next with { Settings = _config.Settings };
+            var bound = _config.Connections.SelectMany(c => c.LocalAddresses).ToHashSet();
+            var unbound = next.Connections.SelectMany(c => c.LocalAddresses).Where(a => !bound.Contains(a) && !bound.Contains(IPAddress.Any)).Distinct().ToList();
+            if (bound.Count > 0 && unbound.Count > 0)
+                throw new ControlException($"{_configPath}: not reloaded: local_addrs {string.Join(", ", unbound)} are not bound; restart s2s to use them");
+            if (next.Routing.Any(r => r.Interface is null) && !_devices.ContainsKey(_core!.SharedDevice))
+                throw new ControlException($"{_configPath}: not reloaded: policy-based children need the shared device {_config.Settings.TunName}, which this run did not open; restart s2s");
+            List<string> unwanted;
+            try
+            {
+                unwanted = SyncDevices(next);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+            {
+                throw new ControlException($"{_configPath}: not reloaded: {e.Message}");
+            }
+            _core!.Reload(next, diff);
+            _config = next;
+            // A route-based device goes with its tunnel (its SAs were deleted just now); the shared one stays.
+            foreach (var name in unwanted.Where(n => n != _core.SharedDevice))
+                CloseDevice(name);
+            var summary = Summary(diff);
+            Log.Reloaded(_configLog, _configPath, summary);
+            return summary;
+        }
+    }
+
+    private static string Summary(ConfigDiff diff)
+    {
+        if (diff.IsEmpty)
+            return "reloaded: nothing changed";
+        var parts = new List<string>();
+        if (diff.Added.Count > 0)
+            parts.Add($"added {string.Join(", ", diff.Added)}");
+        if (diff.Removed.Count > 0)
+            parts.Add($"removed {string.Join(", ", diff.Removed)}");
+        if (diff.Changed.Count > 0)
+            parts.Add($"changed {string.Join(", ", diff.Changed)}");
+        if (diff.NeedRestart.Count > 0)
+            parts.Add($"not applied until a restart: {string.Join(", ", diff.NeedRestart)}");
+        return $"reloaded: {string.Join("; ", parts)}";
+    }
+
+    /// <summary>The control socket's commands: the core's, plus reload and the worker count in status.</summary>
+    private sealed class DaemonControl(Daemon daemon) : IControlHandler
+    {
+        private CoreControlHandler Core => new(daemon._core!, daemon.Reload);
+
+        public System.Text.Json.Nodes.JsonObject Status()
+        {
+            var status = Core.Status();
+            if (status["gateway"] is System.Text.Json.Nodes.JsonObject gateway)
+                gateway["workers"] = daemon.Workers;
+            return status;
+        }
+
+        public string Initiate(string connection, string? child) => Core.Initiate(connection, child);
+
+        public string Terminate(string connection, string? child) => Core.Terminate(connection, child);
+
+        public string Rekey(string connection, string? child) => Core.Rekey(connection, child);
+
+        public string Reload() => Core.Reload();
+    }
+
+    /// <summary>Deletes the SAs (one try, short), then closes the control socket, sockets and devices and removes routes.</summary>
     private void Shutdown()
     {
         _stop.Set();
@@ -196,52 +380,35 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         {
             _core.Control(engine =>
             {
-                foreach (var c in _config.Connections)
+                foreach (var c in engine.Connections.ToList())
                     engine.Terminate(c.Name);
             });
             Thread.Sleep(200);
         }
+        _control?.Dispose();
+        _control = null;
         // Device readers first: they would otherwise still send through the sockets being closed.
         foreach (var device in _devices.Values)
-            device.Shutdown();
-        foreach (var t in _threads)
+            device.Tun.Shutdown();
+        foreach (var t in _devices.Values.SelectMany(d => d.Readers))
             t.Join(TimeSpan.FromSeconds(2));
         _udp?.Dispose();
-        foreach (var link in _links)
-        {
-            try
-            {
-                link.Dispose();
-            }
-            catch (InvalidOperationException e)
-            {
-                Log.CleanupFailed(_log, e.Message);
-            }
-        }
-        foreach (var device in _devices.Values)
-            device.Dispose();
-        _devices.Clear();
+        foreach (var name in _devices.Keys.ToList())
+            CloseDevice(name);
         Log.Stopped(_log);
-    }
-
-    public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => _udp?.Send(local, remote, payload);
-
-    public void WriteTun(string device, ReadOnlySpan<byte> packet)
-    {
-        if (_devices.TryGetValue(device, out var d))
-            d.Write(packet);
     }
 
     public void Dispose()
     {
         _stop.Dispose();
         _udp?.Dispose();
+        _control?.Dispose();
     }
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Information, "s2s running: {Connections} connection(s), devices {Devices}, {Workers} worker(s)")]
-        public static partial void Started(ILogger logger, int connections, string devices, int workers);
+        [LoggerMessage(3001, LogLevel.Information, "s2s running: {Connections} connection(s), devices {Devices}, {Workers} worker(s), control socket {Control}")]
+        public static partial void Started(ILogger logger, int connections, string devices, int workers, string control);
 
         [LoggerMessage(3002, LogLevel.Error, "s2s could not start: {Reason}")]
         public static partial void StartFailed(ILogger logger, string reason);
@@ -249,10 +416,19 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         [LoggerMessage(3003, LogLevel.Warning, "clean-up: {Reason}")]
         public static partial void CleanupFailed(ILogger logger, string reason);
 
+        [LoggerMessage(3004, LogLevel.Information, "s2s stopped; devices, routes, sockets and the control socket removed")]
+        public static partial void Stopped(ILogger logger);
+
         [LoggerMessage(3005, LogLevel.Error, "tunnel device {Device} failed (errno {Errno}); its reader stops")]
         public static partial void DeviceFailed(ILogger logger, string device, int errno);
 
-        [LoggerMessage(3004, LogLevel.Information, "s2s stopped; devices, routes and sockets removed")]
-        public static partial void Stopped(ILogger logger);
+        [LoggerMessage(3006, LogLevel.Information, "tunnel device {Device} up with {Queues} queue(s)")]
+        public static partial void DeviceOpened(ILogger logger, string device, int queues);
+
+        [LoggerMessage(3007, LogLevel.Information, "tunnel device {Device} removed")]
+        public static partial void DeviceClosed(ILogger logger, string device);
+
+        [LoggerMessage(3008, LogLevel.Information, "{Path} {Summary}")]
+        public static partial void Reloaded(ILogger logger, string path, string summary);
     }
 }

@@ -41,6 +41,23 @@ public sealed class GatewayCounters
     internal void CountHeld() => Interlocked.Increment(ref _held);
     internal void CountHeldDropped() => Interlocked.Increment(ref _heldDropped);
     internal void CountKeepaliveSent() => Interlocked.Increment(ref _keepalivesSent);
+    /// <summary>The drop counters that are not zero, by reason as `s2s status` names them (keepalives are not drops).</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> NonzeroDrops()
+    {
+        var all = new KeyValuePair<string, long>[]
+        {
+            new("no_policy", NoPolicy),
+            new("no_sa", NoSa),
+            new("not_encapsulated", NotEncapsulated),
+            new("malformed_udp", MalformedUdp),
+            new("seal_failed", SealFailed),
+            new("open_failed", OpenFailed),
+            new("new_sa_rate_limited", NewSaRateLimited),
+            new("trap_queue_full", HeldDropped),
+        };
+        return [.. all.Where(c => c.Value != 0)];
+    }
+
     internal void CountNoPolicy() => Interlocked.Increment(ref _noPolicy);
     internal void CountNoSa() => Interlocked.Increment(ref _noSa);
     internal void CountNotEncapsulated() => Interlocked.Increment(ref _notEncapsulated);

@@ -1,36 +1,160 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Reflection;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using S2SEndpoint.Gateway.Config;
+using S2SEndpoint.Gateway.Control;
 
 namespace S2SEndpoint.Gateway;
 
 /// <summary>
-/// The s2s program. So far it checks configurations (`s2s check --config FILE`); the daemon and the
-/// control commands (run, status, initiate, terminate, rekey, reload) come with the gateway issue.
+/// The s2s program: `run` (the daemon), `check` (a configuration), and the control commands `status`,
+/// `initiate`, `terminate`, `rekey` and `reload`, which reach a running daemon over its control socket
+/// (the configuration's gateway.control_socket, /run/s2s/s2s.sock unless set; `--control PATH` for several
+/// daemons on one machine). Exit codes: 0 done, 1 failed (the problem on stderr, one line each), 2 usage.
 /// </summary>
 internal static class Program
 {
-    private static int Main(string[] args)
+    private const int Failed = 1;
+    private const int Usage = 2;
+
+    /// <summary>`s2s status --json`: indented, and with quotes and non-ASCII as they are (it goes to a terminal, not a web page).</summary>
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static int Main(string[] args) => Execute(args, Console.Out, Console.Error);
+
+    /// <summary>Parses <paramref name="args"/> and runs the command, writing to the given streams.</summary>
+    internal static int Execute(string[] args, TextWriter output, TextWriter error)
     {
-        var version = Assembly.GetExecutingAssembly().GetName().Version;
-        switch (args)
+        var result = Commands(output, error).Parse(args);
+        if (result.Action is ParseErrorAction)
         {
-            case ["--version" or "version"]:
-                Console.WriteLine($"s2s {version}");
-                return 0;
-            case ["check", "--config", var path]:
-                return Check(path, Console.Out, Console.Error);
-            case ["run", "--config", var path]:
-                return Run(path);
-            default:
-                Console.Error.WriteLine("usage: s2s run --config FILE | s2s check --config FILE | s2s --version");
-                Console.Error.WriteLine("(the control commands status, initiate, terminate, rekey and reload are not built yet)");
-                return 2;
+            foreach (var e in result.Errors)
+                error.WriteLine($"s2s: {e.Message}");
+            error.WriteLine("Run 's2s --help' for usage.");
+            return Usage;
+        }
+        return result.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private static RootCommand Commands(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("s2s: a user-mode IPsec gateway (IKEv2 and ESP over a TUN device).");
+        foreach (var v in root.Options.OfType<VersionOption>())
+            v.Action = new PrintVersion(output);
+
+        var run = new Command("run", "Run the gateway until SIGTERM or SIGINT.");
+        var runConfig = ConfigOption();
+        var runControl = new Option<string>("--control")
+        {
+            Description = "The control socket to listen on (default: the configuration's gateway.control_socket).",
+            HelpName = "PATH",
+        };
+        run.Options.Add(runConfig);
+        run.Options.Add(runControl);
+        run.SetAction(r => Run(r.GetRequiredValue(runConfig), r.GetValue(runControl)));
+        root.Subcommands.Add(run);
+
+        var check = new Command("check", "Check a configuration: one line per problem, exit 1 if there is any.");
+        var checkConfig = ConfigOption();
+        check.Options.Add(checkConfig);
+        check.SetAction(r => Check(r.GetRequiredValue(checkConfig), output, error));
+        root.Subcommands.Add(check);
+
+        var status = new Command("status", "Show connections, IKE and Child SAs, traffic counters and drops.");
+        var json = new Option<bool>("--json") { Description = "Print the status document as JSON." };
+        var statusControl = ControlOption();
+        status.Options.Add(json);
+        status.Options.Add(statusControl);
+        status.SetAction(r => Ask(r.GetRequiredValue(statusControl), new JsonObject { ["command"] = "status" }, output, error,
+            answer => answer is not JsonObject document ? null : r.GetValue(json) ? document.ToJsonString(Indented) : StatusReport.Render(document).TrimEnd('\n')));
+        root.Subcommands.Add(status);
+
+        root.Subcommands.Add(TargetCommand("initiate", "Bring up a connection's children, or one child.", output, error));
+        root.Subcommands.Add(TargetCommand("terminate", "Delete a connection's IKE SAs, or one child's Child SAs.", output, error));
+        root.Subcommands.Add(TargetCommand("rekey", "Rekey a connection's IKE SA, or one child's Child SAs.", output, error));
+
+        var reload = new Command("reload", "Re-read the configuration file; unchanged tunnels stay up.");
+        var reloadControl = ControlOption();
+        reload.Options.Add(reloadControl);
+        reload.SetAction(r => Ask(r.GetRequiredValue(reloadControl), new JsonObject { ["command"] = "reload" }, output, error, answer => answer?.ToString()));
+        root.Subcommands.Add(reload);
+        return root;
+    }
+
+    private static Option<string> ConfigOption() => new("--config")
+    {
+        Description = "The configuration file (JSON shaped like swanctl.conf).",
+        HelpName = "FILE",
+        Required = true,
+    };
+
+    private static Option<string> ControlOption() => new("--control")
+    {
+        Description = "The daemon's control socket.",
+        HelpName = "PATH",
+        DefaultValueFactory = _ => new GatewaySettings().ControlSocket,
+    };
+
+    /// <summary>initiate, terminate or rekey CONN[/CHILD]: the request carries the connection and, if given, the child.</summary>
+    private static Command TargetCommand(string name, string description, TextWriter output, TextWriter error)
+    {
+        var command = new Command(name, description);
+        var target = new Argument<string>("CONN[/CHILD]") { Description = "A connection, or one of its children." };
+        target.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 1 && !TrySplitTarget(r.Tokens[0].Value, out _, out _))
+                r.AddError($"'{r.Tokens[0].Value}' is not CONN or CONN/CHILD (a connection name, optionally '/' and one of its children)");
+        });
+        var control = ControlOption();
+        command.Arguments.Add(target);
+        command.Options.Add(control);
+        command.SetAction(r =>
+        {
+            TrySplitTarget(r.GetRequiredValue(target), out var connection, out var child);
+            var request = new JsonObject { ["command"] = name, ["connection"] = connection };
+            if (child is not null)
+                request["child"] = child;
+            return Ask(r.GetRequiredValue(control), request, output, error, answer => answer?.ToString());
+        });
+        return command;
+    }
+
+    /// <summary>"moon" is the connection moon; "moon/net" its child net. Neither part may be empty.</summary>
+    internal static bool TrySplitTarget(string text, out string connection, out string? child)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        connection = slash < 0 ? text : text[..slash];
+        child = slash < 0 ? null : text[(slash + 1)..];
+        return connection.Length > 0 && child is not { Length: 0 };
+    }
+
+    /// <summary>Sends one request to the daemon and prints its answer as <paramref name="render"/> makes it.</summary>
+    private static int Ask(string control, JsonObject request, TextWriter output, TextWriter error, Func<JsonNode?, string?> render)
+    {
+        try
+        {
+            var text = render(ControlClient.Send(control, request));
+            if (text is null)
+            {
+                error.WriteLine($"the s2s daemon on {control} gave an answer that is not understood");
+                return Failed;
+            }
+            output.WriteLine(text);
+            return 0;
+        }
+        catch (ControlException e)
+        {
+            error.WriteLine(e.Message);
+            return Failed;
         }
     }
 
-    /// <summary>Runs the gateway until SIGTERM or SIGINT.</summary>
-    private static int Run(string path)
+    /// <summary>Runs the gateway until SIGTERM or SIGINT; <paramref name="controlPath"/> overrides gateway.control_socket.</summary>
+    private static int Run(string path, string? controlPath)
     {
         GatewayConfig config;
         try
@@ -41,8 +165,10 @@ internal static class Program
         {
             foreach (var line in e.Problems)
                 Console.Error.WriteLine(line);
-            return 1;
+            return Failed;
         }
+        if (controlPath is not null)
+            config = config with { Settings = config.Settings with { ControlSocket = controlPath } };
         using var logs = Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
         {
             builder.SetMinimumLevel(config.Settings.LogLevel);
@@ -54,7 +180,7 @@ internal static class Program
                 o.TimestampFormat = "HH:mm:ss.fff ";
             });
         });
-        using var daemon = new Daemon(config, logs);
+        using var daemon = new Daemon(config, logs, path, controlPath);
         return daemon.Run();
     }
 
@@ -72,7 +198,17 @@ internal static class Program
         {
             foreach (var line in e.Problems)
                 error.WriteLine(line);
-            return 1;
+            return Failed;
+        }
+    }
+
+    /// <summary>`s2s --version` as before System.CommandLine: "s2s 1.0.0.0".</summary>
+    private sealed class PrintVersion(TextWriter output) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            output.WriteLine($"s2s {Assembly.GetExecutingAssembly().GetName().Version}");
+            return 0;
         }
     }
 }

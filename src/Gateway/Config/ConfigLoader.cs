@@ -137,7 +137,7 @@ public static class ConfigLoader
         if (e.TryGetProperty("log_levels", out var levels) && IsObject(levels, $"{Path}.log_levels", p))
         {
             var map = new Dictionary<string, LogLevel>(StringComparer.Ordinal);
-            string[] subsystems = ["ike", "esp", "tun", "net", "config", "control"];
+            string[] subsystems = ["gateway", "ike", "tun", "config", "control"];
             foreach (var l in levels.EnumerateObject())
             {
                 var path = $"{Path}.log_levels.{l.Name}";

@@ -20,7 +20,7 @@ public sealed record GatewaySettings
     /// <summary>Worker threads for the data path; zero means one per core.</summary>
     public int Workers { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
-    /// <summary>Levels per subsystem (ike, esp, tun, net, config, control).</summary>
+    /// <summary>Levels per subsystem (gateway, ike, tun, config, control): the logger categories.</summary>
     public IReadOnlyDictionary<string, LogLevel> LogLevels { get; init; } = new Dictionary<string, LogLevel>();
 }
 

@@ -14,7 +14,7 @@ namespace S2SEndpoint.Gateway.Tests.Core;
 /// </summary>
 public sealed class InProcessGatewayTests
 {
-    private sealed class Pair
+    internal sealed class Pair
     {
         public Pair(string configA, string configB)
         {
@@ -78,7 +78,7 @@ public sealed class InProcessGatewayTests
         }
         """.Replace("START", start, StringComparison.Ordinal);
 
-    private static Pair PolicyBased() => new(
+    internal static Pair PolicyBased() => new(
         Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", """ "net": { "local_ts": "10.1.0.0/24,10.3.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "START" } """, "start"),
         Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", """ "net": { "local_ts": "10.2.0.0/24", "remote_ts": "10.1.0.0/24,10.3.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "START" } """, "none"));
 

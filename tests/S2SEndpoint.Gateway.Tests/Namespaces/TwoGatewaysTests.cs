@@ -65,6 +65,33 @@ public sealed class TwoGatewaysTests
         return file;
     }
 
+    /// <summary>Runs an `s2s` client command on the host (the control socket is a file: no namespace needed).</summary>
+    private static (int ExitCode, string Output) S2sCommand(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(S2s);
+        foreach (var a in arguments)
+            start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(20)))
+        {
+            process.Kill();
+            return (-1, "s2s client timed out");
+        }
+        return (process.ExitCode, output.Result + error.Result);
+    }
+
+    /// <summary>The first Child SA in `s2s status --json`.</summary>
+    private static System.Text.Json.Nodes.JsonObject ChildStatus(string control)
+    {
+        var (exit, output) = S2sCommand("status", "--json", "--control", control);
+        Assert.True(exit == 0, output);
+        var status = System.Text.Json.Nodes.JsonNode.Parse(output)!;
+        return status["connections"]![0]!["ike_sas"]![0]!["children"]![0]!.AsObject();
+    }
+
     private static (string A, string B) PolicyBased() => (
         Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", """ "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "start" } """),
         Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", """ "net": { "local_ts": "10.2.0.0/24", "remote_ts": "10.1.0.0/24", "esp_proposals": "aes256gcm16" } """));
@@ -86,8 +113,11 @@ public sealed class TwoGatewaysTests
         var fileB = Write(configs.B);
         try
         {
-            using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB);
-            using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA);
+            // Each daemon its own control socket: two on one machine.
+            var controlA = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "a.sock");
+            var controlB = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "b.sock");
+            using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB, "--control", controlB);
+            using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA, "--control", controlA);
             // Ping until the tunnel is up (bounded: 20 tries of one echo each).
             var ok = false;
             var last = "";
@@ -107,6 +137,32 @@ public sealed class TwoGatewaysTests
             using (var stray = lab.A.Start("ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.9.0.1"))
                 Assert.NotEqual(0, stray.Finish(TimeSpan.FromSeconds(5)).ExitCode);
 
+            // s2s status --json over the control socket: the SAs with their counters.
+            var child = ChildStatus(controlA);
+            Assert.Equal("INSTALLED", child["state"]!.GetValue<string>());
+            Assert.True(child["packets_out"]!.GetValue<long>() > 0 && child["packets_in"]!.GetValue<long>() > 0, child.ToJsonString());
+            Assert.True(child["bytes_out"]!.GetValue<long>() > 0 && child["bytes_in"]!.GetValue<long>() > 0, child.ToJsonString());
+            var spi = child["spi_in"]!.GetValue<string>();
+
+            // s2s rekey CONN/CHILD: a new Child SA takes over and traffic still passes.
+            var (rekeyExit, rekeyOutput) = S2sCommand("rekey", "moon/" + child["name"]!.GetValue<string>(), "--control", controlA);
+            Assert.True(rekeyExit == 0, rekeyOutput);
+            var rekeyed = false;
+            for (var i = 0; i < 40 && !rekeyed; i++)
+            {
+                Thread.Sleep(100);
+                rekeyed = ChildStatus(controlA)["spi_in"]!.GetValue<string>() != spi;
+            }
+            Assert.True(rekeyed, "the Child SA was not rekeyed");
+            using (var again = lab.A.Start("ping", "-c", "1", "-W", "2", "-I", "10.1.0.1", "10.2.0.1"))
+                Assert.Equal(0, again.Finish(TimeSpan.FromSeconds(5)).ExitCode);
+
+            // s2s reload with the same file changes nothing; the text status names the connection.
+            var (reloadExit, reloadOutput) = S2sCommand("reload", "--control", controlA);
+            Assert.True(reloadExit == 0, reloadOutput);
+            Assert.Contains("nothing changed", reloadOutput, StringComparison.Ordinal);
+            Assert.Contains("moon", S2sCommand("status", "--control", controlA).Output, StringComparison.Ordinal);
+
             var (exitA, logA) = a.Terminate(TimeSpan.FromSeconds(10));
             var (exitB, logB) = b.Terminate(TimeSpan.FromSeconds(10));
             Assert.True(exitA == 0, $"gateway A exited {exitA}: {logA}");
@@ -116,6 +172,7 @@ public sealed class TwoGatewaysTests
             Assert.Contains("IKE SA closed", logB, StringComparison.Ordinal);
             Assert.DoesNotContain(device, lab.A.Ip("link", "show"), StringComparison.Ordinal);
             Assert.DoesNotContain(device, lab.B.Ip("link", "show"), StringComparison.Ordinal);
+            Assert.False(File.Exists(controlA), "the control socket was left behind");
             // No key or secret in what either daemon printed.
             Assert.DoesNotContain("namespace-test-psk", logA + logB, StringComparison.Ordinal);
         }

@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Gateway.Control;
+
+/// <summary>
+/// The control commands carried out on a <see cref="GatewayCore"/>, each under its control lock
+/// (<see cref="GatewayCore.Sync"/>). Commands only queue work in the engine (the exchanges run as the
+/// daemon pumps the core), so each answer says what was started; `s2s status` shows how it went.
+/// </summary>
+/// <param name="core">The gateway.</param>
+/// <param name="reload">The daemon's reload, called without the lock held; null when the daemon has none.</param>
+public sealed class CoreControlHandler(GatewayCore core, Func<string>? reload = null) : IControlHandler
+{
+    public JsonObject Status()
+    {
+        lock (core.Sync)
+            return StatusReport.Build(core);
+    }
+
+    public string Initiate(string connection, string? child)
+    {
+        lock (core.Sync)
+        {
+            Check(connection, child);
+            try
+            {
+                core.Engine.Initiate(connection, child);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                throw new ControlException(e.Message);
+            }
+            core.Flush();
+            return $"{Target(connection, child)}: initiating";
+        }
+    }
+
+    public string Terminate(string connection, string? child)
+    {
+        lock (core.Sync)
+        {
+            Check(connection, child);
+            int count;
+            if (child is null)
+            {
+                count = Sas(connection).Count(s => s.State != IkeSaState.Destroyed);
+                if (count == 0)
+                    throw new ControlException($"{connection}: no IKE SA to terminate");
+                core.Engine.Terminate(connection);
+            }
+            else
+            {
+                count = Installed(connection, child);
+                if (count == 0)
+                    throw new ControlException($"{connection}/{child}: no installed Child SA to terminate");
+                core.Engine.TerminateChild(connection, child);
+            }
+            core.Flush();
+            return $"{Target(connection, child)}: terminating {count} {(child is null ? "IKE" : "Child")} SA(s)";
+        }
+    }
+
+    public string Rekey(string connection, string? child)
+    {
+        lock (core.Sync)
+        {
+            Check(connection, child);
+            int count;
+            if (child is null)
+            {
+                count = Sas(connection).Count(s => s.State == IkeSaState.Established);
+                if (count == 0)
+                    throw new ControlException($"{connection}: no established IKE SA to rekey");
+                core.Engine.RekeyIke(connection);
+            }
+            else
+            {
+                count = Installed(connection, child);
+                if (count == 0)
+                    throw new ControlException($"{connection}/{child}: no installed Child SA to rekey");
+                core.Engine.Rekey(connection, child);
+            }
+            core.Flush();
+            return $"{Target(connection, child)}: rekeying {count} {(child is null ? "IKE" : "Child")} SA(s)";
+        }
+    }
+
+    public string Reload() =>
+        reload is null ? throw new ControlException("this daemon cannot reload its configuration") : reload();
+
+    /// <summary>Refuses names the configuration does not have, naming the ones it does.</summary>
+    private void Check(string connection, string? child)
+    {
+        var config = core.Engine.Connections.FirstOrDefault(c => c.Name == connection)
+            ?? throw new ControlException($"no connection '{connection}'; known: {string.Join(", ", core.Engine.Connections.Select(c => c.Name))}");
+        if (child is not null && !config.Children.Any(c => c.Name == child))
+            throw new ControlException($"connection '{connection}' has no child '{child}'; it has: {string.Join(", ", config.Children.Select(c => c.Name))}");
+    }
+
+    private IEnumerable<IkeSa> Sas(string connection) => core.Engine.Sas.Where(s => s.Config.Name == connection);
+
+    /// <summary>The child's installed Child SAs on the connection's established IKE SAs (what the engine acts on).</summary>
+    private int Installed(string connection, string child) =>
+        Sas(connection).Where(s => s.State == IkeSaState.Established)
+            .Sum(s => s.Children.Count(c => c.Config.Name == child && c.State == ChildSaState.Installed));
+
+    private static string Target(string connection, string? child) => child is null ? connection : $"{connection}/{child}";
+}

@@ -1,0 +1,83 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using S2SEndpoint.Gateway.Control;
+
+namespace S2SEndpoint.Gateway.Tests.Control;
+
+/// <summary>A daemon stand-in: records what it was asked and answers with fixed text.</summary>
+internal sealed class FakeHandler : IControlHandler
+{
+    public List<(string Command, string? Connection, string? Child)> Calls { get; } = [];
+
+    /// <summary>Thrown by the next command when set (a ControlException, or a bug).</summary>
+    public Exception? Throw { get; set; }
+
+    public JsonObject Document { get; set; } = new() { ["connections"] = new JsonArray() };
+
+    public JsonObject Status()
+    {
+        Record("status", null, null);
+        return (JsonObject)Document.DeepClone();
+    }
+
+    public string Initiate(string connection, string? child) => Record("initiate", connection, child);
+
+    public string Terminate(string connection, string? child) => Record("terminate", connection, child);
+
+    public string Rekey(string connection, string? child) => Record("rekey", connection, child);
+
+    public string Reload() => Record("reload", null, null);
+
+    private string Record(string command, string? connection, string? child)
+    {
+        lock (Calls)
+            Calls.Add((command, connection, child));
+        if (Throw is { } e)
+            throw e;
+        return $"{command} {connection}/{child}: done";
+    }
+}
+
+/// <summary>A fresh directory under /tmp for a socket (short: sun_path holds 107 bytes), removed afterwards.</summary>
+internal sealed class SocketDirectory : IDisposable
+{
+    public SocketDirectory() => Directory.CreateDirectory(Root);
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "s2s-test-" + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>The socket path, one level down so that the server makes the directory itself.</summary>
+    public string Socket => Path.Combine(Root, "run", "s2s.sock");
+
+    public ControlServer Start(IControlHandler handler)
+    {
+        var server = new ControlServer(Socket, handler, NullLogger.Instance);
+        server.Start();
+        return server;
+    }
+
+    /// <summary>Sends raw bytes and reads the raw answer line, as a client that does not follow the protocol.</summary>
+    public string Raw(byte[] request)
+    {
+        using var socket = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(Socket));
+        socket.ReceiveTimeout = 10_000;
+        try
+        {
+            socket.Send(request);
+        }
+        catch (SocketException)
+        {
+            // The server may close before taking everything (an oversized request); its answer is still there.
+        }
+        var answer = new MemoryStream();
+        var buffer = new byte[4096];
+        int n;
+        while ((n = socket.Receive(buffer)) > 0)
+            answer.Write(buffer, 0, n);
+        return Encoding.UTF8.GetString(answer.ToArray());
+    }
+
+    public void Dispose() => Directory.Delete(Root, true);
+}

@@ -1,0 +1,131 @@
+using S2SEndpoint.Gateway.Config;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Gateway.Tests.Core;
+
+/// <summary>
+/// `s2s reload`: the difference between two configurations, and a core applying it: an unchanged tunnel
+/// keeps its SAs (same SPIs), a changed one is brought up again with its new settings, a removed one is
+/// deleted, an added one starts.
+/// </summary>
+public sealed class ReloadTests
+{
+    private static string Connection(string name, string remote, string remoteId, string remoteTs, string esp = "aes256gcm16", string start = "start") => $$"""
+        "{{name}}": {
+          "local_addrs": "192.0.2.1", "remote_addrs": "{{remote}}", "proposals": "aes256gcm16-prfsha384-ecp384",
+          "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
+          "children": { "net": { "local_ts": "10.1.0.0/24", "remote_ts": "{{remoteTs}}", "esp_proposals": "{{esp}}", "start_action": "{{start}}" } }
+        }
+        """;
+
+    private static GatewayConfig Config(string gateway, params string[] connections) => TestConfig.Load($$"""
+        {
+          "gateway": { {{gateway}} },
+          "connections": { {{string.Join(",", connections)}} },
+          "secrets": { "ike-all": { "secret": "reload-psk" } }
+        }
+        """);
+
+
+    [Fact]
+    public void Diff_NamesAddedRemovedChangedAndRestartOnlySettings()
+    {
+        var old = Config("\"mtu\": 1400", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"), Connection("b", "192.0.2.3", "venus", "10.3.0.0/24"), Connection("c", "192.0.2.4", "mars", "10.4.0.0/24"));
+        var next = Config("\"mtu\": 1300", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"), Connection("b", "192.0.2.3", "venus", "10.3.0.0/16"), Connection("d", "192.0.2.5", "pluto", "10.5.0.0/24"));
+        var diff = ConfigDiff.Between(old, next);
+        Assert.Equal(["d"], diff.Added);
+        Assert.Equal(["c"], diff.Removed);
+        Assert.Equal(["b"], diff.Changed);
+        Assert.Equal(["gateway.mtu"], diff.NeedRestart);
+        Assert.True(ConfigDiff.Between(old, Config("\"mtu\": 1400", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"), Connection("b", "192.0.2.3", "venus", "10.3.0.0/24"), Connection("c", "192.0.2.4", "mars", "10.4.0.0/24"))).IsEmpty);
+    }
+
+    [Fact]
+    public void Diff_ASecretChange_IsAChange()
+    {
+        var old = Config("", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"));
+        var next = TestConfig.Load($$"""
+            { "connections": { {{Connection("a", "192.0.2.2", "sun", "10.2.0.0/24")}} }, "secrets": { "ike-all": { "secret": "another-psk" } } }
+            """);
+        Assert.Equal(["a"], ConfigDiff.Between(old, next).Changed);
+    }
+
+    [Fact]
+    public void Reload_UnchangedKeepsItsSas_ChangedComesBackNew_RemovedGoes_AddedStarts()
+    {
+        var clock = new Clock();
+        var io = new FakeIo();
+        var peers = new Dictionary<string, (GatewayCore Core, FakeIo Io)>();
+        GatewayCore MakePeer(string name, string address, string id, string localTs)
+        {
+            var peerIo = new FakeIo();
+            var core = new GatewayCore(TestConfig.Load($$"""
+                {
+                  "connections": { "{{name}}": {
+                      "local_addrs": "{{address}}", "remote_addrs": "192.0.2.1", "proposals": "aes256gcm16-prfsha384-ecp384",
+                      "local": { "auth": "psk", "id": "{{id}}" }, "remote": { "auth": "psk", "id": "moon" },
+                      "children": { "net": { "local_ts": "{{localTs}}", "remote_ts": "10.1.0.0/24", "esp_proposals": "aes256gcm16,chacha20poly1305" } } } },
+                  "secrets": { "ike-all": { "secret": "reload-psk" } }
+                }
+                """), peerIo, clock, new SeededRandom(address.GetHashCode(StringComparison.Ordinal)));
+            peers[address] = (core, peerIo);
+            return core;
+        }
+        MakePeer("sun", "192.0.2.2", "sun", "10.2.0.0/24");
+        MakePeer("venus", "192.0.2.3", "venus", "10.3.0.0/24");
+        MakePeer("pluto", "192.0.2.5", "pluto", "10.5.0.0/24");
+        var old = Config("", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"), Connection("b", "192.0.2.3", "venus", "10.3.0.0/24"));
+        var gateway = new GatewayCore(old, io, clock, new SeededRandom(1));
+        void Pump()
+        {
+            for (var round = 0; round < 50; round++)
+            {
+                var moved = false;
+                foreach (var (local, remote, data) in io.Udp.ToList())
+                {
+                    var buffer = new Esp.PacketBuffer(2048);
+                    buffer.Load(data, 0);
+                    peers[remote.Address.ToString()].Core.OnUdp(remote, local, buffer);
+                    moved = true;
+                }
+                io.Udp.Clear();
+                foreach (var (_, (_, peerIo)) in peers)
+                {
+                    foreach (var (local, remote, data) in peerIo.Udp.ToList())
+                    {
+                        var buffer = new Esp.PacketBuffer(2048);
+                        buffer.Load(data, 0);
+                        gateway.OnUdp(remote, local, buffer);
+                        moved = true;
+                    }
+                    peerIo.Udp.Clear();
+                }
+                if (!moved)
+                    return;
+            }
+        }
+        gateway.Start();
+        Pump();
+        uint Spi(string connection) => gateway.Engine.Sas.Single(s => s.Config.Name == connection && s.State == IkeSaState.Established).Children.Single().InboundSpi;
+        var spiA = Spi("a");
+        var spiB = Spi("b");
+
+        // b now offers chacha20poly1305 only; a stays; c... d is added.
+        var next = Config("", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"), Connection("b", "192.0.2.3", "venus", "10.3.0.0/24", esp: "chacha20poly1305"), Connection("d", "192.0.2.5", "pluto", "10.5.0.0/24"));
+        gateway.Reload(next, ConfigDiff.Between(old, next));
+        Pump();
+
+        Assert.Equal(spiA, Spi("a"));
+        Assert.NotEqual(spiB, Spi("b"));
+        Assert.Equal("chacha20poly1305", Ike.Crypto.ProposalKeywords.Format(gateway.Engine.Sas.Single(s => s.Config.Name == "b" && s.State == IkeSaState.Established).Children.Single().Proposal));
+        Assert.Single(gateway.Engine.Sas, s => s.Config.Name == "d" && s.State == IkeSaState.Established);
+
+        // Then b goes away altogether.
+        var last = Config("", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"), Connection("d", "192.0.2.5", "pluto", "10.5.0.0/24"));
+        gateway.Reload(last, ConfigDiff.Between(next, last));
+        Pump();
+        Assert.DoesNotContain(gateway.Engine.Sas, s => s.Config.Name == "b" && s.State != IkeSaState.Destroyed);
+        Assert.DoesNotContain(gateway.Engine.Connections, c => c.Name == "b");
+        Assert.Equal(spiA, Spi("a"));
+    }
+}

@@ -272,12 +272,22 @@ scenario_6() {
   for mode in s2s-starts strongswan-starts both-collide; do
     wanted 6 "6-rekey-under-traffic-$mode" || continue
     begin "6-rekey-under-traffic-$mode"
+    local topo=none
     case $mode in
-      s2s-starts)   role=initiator; S_CHILD_REKEY=6s S_IKE_REKEY=15s S_RAND=1s ;;
-      strongswan-starts) role=responder; C_CHILD_REKEY=6s C_IKE_REKEY=15s C_RAND=1s ;;
-      both-collide) role=initiator; S_CHILD_REKEY=8s S_IKE_REKEY=20s S_RAND=0s C_CHILD_REKEY=8s C_IKE_REKEY=20s C_RAND=0s ;;
+      # Over an internet where IKE takes 1.5 s each way, so that a gateway using a new SA before its peer
+      # has installed it loses traffic visibly, as it would over a real WAN.
+      s2s-starts)   role=initiator topo=delay-ike; S_CHILD_REKEY=8s S_IKE_REKEY=20s S_RAND=1s ;;
+      strongswan-starts) role=responder topo=delay-ike; C_CHILD_REKEY=8s C_IKE_REKEY=20s C_RAND=1s ;;
+      # IKE takes 1.5 s each way (ESP does not), no randomness, s2s one second earlier than strongSwan: s2s
+      # starts each rekey half a second after strongSwan, before strongSwan's request reaches it, so the
+      # two requests cross (RFC 7296 2.8).
+      both-collide) role=initiator topo=delay-ike; S_CHILD_REKEY=9s S_IKE_REKEY=23s S_RAND=0s C_CHILD_REKEY=10s C_IKE_REKEY=24s C_RAND=0s ;;
     esac
-    if up "$role"; then
+    # Hard lifetimes well past the rekey times: swanctl's default (rekey + 10 %) with whole-second timers
+    # lets a Child SA expire before its rekey when rand_time is 0, which is not what this scenario tests.
+    [ -n "${S_CHILD_REKEY:-}" ] && S_CHILD_LIFE=30s S_IKE_LIFE=60s
+    [ -n "${C_CHILD_REKEY:-}" ] && C_CHILD_LIFE=30s C_EXTRA_CONN="over_time = 40s"
+    if up "$role" "$topo"; then
       # 100 per second for a minute. (iputils' -i 0.01 paces at about 60 per second on this kernel; 0.0099 does not.)
       ip netns exec "$HA" ping -n -D -O -i 0.0099 -c 6000 -W 2 10.2.0.10 >"$D/ping.out" 2>&1
       local sent recv
@@ -291,9 +301,12 @@ scenario_6() {
         fail "$((${sent:-0} - ${recv:-0})) of ${sent:-0} pings lost ($(lost_pings "$D/ping.out")); $REKEYS"
       [ $((child - 1)) -ge 5 ] || fail "only $REKEYS in a minute"
       [ "$ike" -ge 2 ] || fail "only $REKEYS in a minute"
-      [ "$mode" = both-collide ] && COLLIDE=$(grep -ciE "collision|lower nonce|lowest nonce|crossing" "$D/s2s.log")
+      if [ "$mode" = both-collide ]; then
+        COLLIDE=$(grep -ciE "collision" "$D/charon.log")
+        [ "$COLLIDE" -ge 1 ] || fail "strongSwan logged no rekey collision; $REKEYS"
+      fi
     fi
-    end "6000 pings at 100/s, none lost, $REKEYS${COLLIDE:+, $COLLIDE collision lines}"
+    end "6000 pings at 100/s, none lost, $REKEYS${COLLIDE:+, $COLLIDE collision lines in charon.log}"
     COLLIDE=""
   done
 }

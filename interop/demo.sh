@@ -61,7 +61,7 @@ if ! ip netns exec "$GA" dotnet "$S2S_DLL" status --control "$D/s2s.ctl" >"$D/st
   mv "$D/status.alt" "$D/status.out"
 fi
 swanctl_ "$D" --list-sas >"$D/sas.out" 2>&1
-pr -m -t -w 170 "$D/status.out" "$D/sas.out"
+paste <(expand "$D/status.out") <(expand "$D/sas.out") | awk -F '\t' '{ printf "%-86.86s | %s\n", $1, $2 }'
 
 bold "ping hostB (10.2.0.10) from hostA (10.1.0.10) through the tunnel"
 ip netns exec "$HA" ping -n -c 5 -i 0.3 10.2.0.10

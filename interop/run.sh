@@ -82,6 +82,8 @@ charon_initiate() {
 }
 
 sas() { swanctl_ "$D" --list-sas 2>&1; }
+# grep over strongSwan's SAs (not in a pipe: with pipefail, grep -q closing early would fail the pipe).
+sas_grep() { local out; out=$(sas); grep "$@" <<<"$out"; }
 
 # strongSwan's name of a proposal written with swanctl keywords, as --list-sas prints it.
 swan_name() { # proposal ike|esp
@@ -159,7 +161,7 @@ scenario_2() {
     if up "$role" && check_proposals aes256-sha256-modp1024 aes256gcm16; then
       grep -q "IKE SA established .*(aes256-sha256-modp1024)" "$D/s2s.log" || fail "s2s's log does not show IKE aes256-sha256-modp1024"
       grep -q "CHILD_SA net{[0-9]*} established (aes256gcm16)" "$D/s2s.log" || fail "s2s's log does not show ESP aes256gcm16"
-      sas | grep -qE "net: .*ESP:AES_GCM_16-256$" || fail "PFS was negotiated"
+      sas_grep -qE "net: .*ESP:AES_GCM_16-256$" || fail "PFS was negotiated"
       ping_all 3 || fail "pings lost"
     fi
     end "s2s chose IKE aes256-sha256-modp1024 and ESP aes256gcm16 without PFS from Azure's offers"
@@ -180,7 +182,7 @@ scenario_3() {
       swanctl_ "$D" --rekey --child net >/dev/null 2>&1 || fail "swanctl --rekey --child net failed"
       wait_log "$D/s2s.log" "CHILD_SA net{3} established (aes256gcm16-modp2048)" 10 || fail "s2s logged no PFS rekey started by strongSwan"
       sleep 0.5
-      sas | grep -qE "net: .*INSTALLED.*ESP:AES_GCM_16-256/MODP_2048$" || fail "strongSwan's rekeyed Child SA has no MODP_2048: $(sas | grep -o 'ESP:.*' | head -1)"
+      sas_grep -qE "net: .*INSTALLED.*ESP:AES_GCM_16-256/MODP_2048$" || fail "strongSwan's rekeyed Child SA has no MODP_2048: $(sas_grep -o 'ESP:.*' | head -1)"
       grep -q "CHILD_SA_NOT_FOUND\|NO_PROPOSAL" "$D/charon.log" && fail "charon logged an error during the rekeys"
       ping_all 3 || fail "pings lost after the rekeys"
     fi
@@ -230,9 +232,9 @@ scenario_4() {
     S_LTS="10.1.0.0/24,10.3.0.0/24" S_RTS="10.2.0.0/16,10.4.0.0/16"
     C_LTS="10.2.0.0/24,10.4.0.0/24" C_RTS="10.1.0.0/24,10.3.0.0/24"
     if up "$role"; then
-      sas | grep -q "local  10.2.0.0/24 10.4.0.0/24" || fail "strongSwan's local selectors are not 10.2.0.0/24 10.4.0.0/24"
-      sas | grep -q "remote 10.1.0.0/24 10.3.0.0/24" || fail "strongSwan's remote selectors are not 10.1.0.0/24 10.3.0.0/24"
-      grep "CHILD_SA net" "$D/s2s.log" | grep -q "10.2.0.0..10.2.0.255.*10.4.0.0..10.4.0.255\|10.2.0.0/24.*10.4.0.0/24" ||
+      sas_grep -q "local  10.2.0.0/24 10.4.0.0/24" || fail "strongSwan's local selectors are not 10.2.0.0/24 10.4.0.0/24"
+      sas_grep -q "remote 10.1.0.0/24 10.3.0.0/24" || fail "strongSwan's remote selectors are not 10.1.0.0/24 10.3.0.0/24"
+      grep -q "10.2.0.0..10.2.0.255.*10.4.0.0..10.4.0.255\|10.2.0.0/24.*10.4.0.0/24" <<<"$(grep "CHILD_SA net" "$D/s2s.log")" ||
         fail "s2s's Child SA is not narrowed to 10.2.0.0/24 and 10.4.0.0/24: $(grep 'CHILD_SA net' "$D/s2s.log" | tail -1)"
       for src in 10.1.0.10 10.3.0.10; do
         for dst in 10.2.0.10 10.4.0.10; do
@@ -254,10 +256,10 @@ scenario_5() {
     # kernel-libipsec routes 0.0.0.0/0 through ipsec0 (table 220, the peer excepted); gwB's own LANs stay in main.
     AFTER_LAB='ip -n "$GB" rule add to 10.2.0.0/24 lookup main priority 100 && ip -n "$GB" rule add to 10.4.0.0/24 lookup main priority 101'
     if up "$role"; then
-      ip -n "$GA" route show | grep -q "10.2.0.0/24 dev vti0" || fail "no route 10.2.0.0/24 dev vti0 on s2s's side"
+      grep -q "10.2.0.0/24 dev vti0" <<<"$(ip -n "$GA" route show)" || fail "no route 10.2.0.0/24 dev vti0 on s2s's side"
       grep -q "CHILD_SA net{1} established .*0.0.0.0..255.255.255.255 === 0.0.0.0..255.255.255.255" "$D/s2s.log" ||
         grep -q "CHILD_SA net{1} established .*0.0.0.0/0 === 0.0.0.0/0" "$D/s2s.log" || fail "s2s's Child SA selectors are not 0.0.0.0/0"
-      sas | grep -q "local  0.0.0.0/0" || fail "strongSwan's selectors are not 0.0.0.0/0"
+      sas_grep -q "local  0.0.0.0/0" || fail "strongSwan's selectors are not 0.0.0.0/0"
       ping_all 3 || fail "pings lost"
       wait_ping 5 10.3.0.10 10.4.0.10 || fail "no ping 10.3.0.10 -> 10.4.0.10 (second route)"
     fi
@@ -373,9 +375,9 @@ scenario_8() {
       LAB_PIDS+=("$tcpd")
       grep -qE "NAT detected: ($NAT_SEEN)" "$D/s2s.log" || fail "s2s did not detect the NAT ($NAT_SEEN): $(grep -m1 'NAT detected' "$D/s2s.log")"
       NAT_LINE=$(grep -m1 -oE "NAT detected: [^;]*" "$D/s2s.log")
-      sas | grep -q "TUNNEL-in-UDP" || fail "strongSwan has no UDP-encapsulated Child SA"
+      sas_grep -q "TUNNEL-in-UDP" || fail "strongSwan has no UDP-encapsulated Child SA"
       if [ "$side" = s2s-behind-nat ]; then
-        sas | grep -q "remote 'moon.s2s.test' @ 192.0.2.254\[" || fail "strongSwan does not see s2s at the NAT's address 192.0.2.254"
+        sas_grep -q "remote 'moon.s2s.test' @ 192.0.2.254\[" || fail "strongSwan does not see s2s at the NAT's address 192.0.2.254"
       else
         grep -q "established with 192.0.2.254:" "$D/s2s.log" || fail "s2s does not see strongSwan at the NAT's address 192.0.2.254"
       fi
@@ -405,7 +407,7 @@ scenario_9() {
         fail "s2s logged no line naming AUTHENTICATION_FAILED; its warnings: $(grep -E 'warn|fail' "$D/s2s.log" | cut -c1-200 | tr '\n' '|')"
       fi
       sleep 1
-      sas | grep -q ESTABLISHED && fail "strongSwan has an established SA"
+      sas_grep -q ESTABLISHED && fail "strongSwan has an established SA"
       grep -q "CHILD_SA net{[0-9]*} established" "$D/s2s.log" && fail "s2s established a Child SA"
       [ "$role" = responder ] && { grep -q "received AUTHENTICATION_FAILED" "$D/charon.log" || fail "strongSwan did not receive AUTHENTICATION_FAILED from s2s"; }
     fi
@@ -427,7 +429,7 @@ scenario_9() {
       else
         fail "s2s logged no line naming NO_PROPOSAL_CHOSEN; its warnings: $(grep -E 'warn|fail' "$D/s2s.log" | cut -c1-200 | tr '\n' '|')"
       fi
-      sas | grep -q ESTABLISHED && fail "strongSwan has an established SA"
+      sas_grep -q ESTABLISHED && fail "strongSwan has an established SA"
       [ "$role" = responder ] && { grep -q "received NO_PROPOSAL_CHOSEN" "$D/charon.log" || fail "strongSwan did not receive NO_PROPOSAL_CHOSEN from s2s"; }
     fi
     end "no SA; s2s: ${LINE:-}"

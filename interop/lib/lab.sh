@@ -26,7 +26,7 @@ LAB_WORK=""
 lab_install() {
   local missing=() p
   for p in "${LAB_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *"install ok installed"* ]] || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" -eq 0 ] || return 0
@@ -75,6 +75,8 @@ lab_stop_all() {
 # Stops one process the lab started and forgets it.
 lab_stop() { # pid [signal]
   local p=$1 sig=${2:-TERM} keep=() q
+  # A job killed by a signal is reported by bash ("Killed"); a disowned one is not.
+  [ "$sig" = KILL ] && disown "$p" 2>/dev/null
   kill -"$sig" "$p" 2>/dev/null
   for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$p" 2>/dev/null

@@ -114,7 +114,8 @@ for project in tests/*/*.Tests.csproj; do
   run_dotnet_suite "$project"
 done
 
-# s2s against real strongSwan 5.9.8 in network namespaces (root; skips with a reason otherwise, fails under CI).
-run_script_suite interop/strongswan-smoke.sh
+# The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, ten scenarios in both roles
+# (root; skips with a reason otherwise, fails under CI). About 10 minutes.
+run_script_suite interop/run.sh
 
 finish

@@ -1,0 +1,350 @@
+# interop/lib/lab.sh - the namespace lab shared by interop/run.sh, interop/demo.sh and bench/tunnel.sh.
+# Source it; it defines functions and variables only, starts nothing.
+#
+#   hostA (10.1.0.10, 10.3.0.10)                                              hostB (10.2.0.10, 10.4.0.10)
+#     | lan0                                                                          | lan0
+#   gwA  10.1.0.1 10.3.0.1 | wan0 192.0.2.1 ==== "internet" ==== 192.0.2.2 wan0 | gwB 10.2.0.1 10.4.0.1
+#
+# lab_up nat-a puts gwA behind a NAT namespace (gwA 172.16.1.1 -> nat 172.16.1.254 | 192.0.2.254,
+# nftables masquerade); lab_up nat-b does the same for gwB (172.16.2.2); lab_up delay-ike routes the
+# internet through a namespace that holds IKE datagrams back (ikedelay.py) so that rekeys collide. Each namespace name ends in a
+# random hex tag. charon (strongSwan 5.9.8 with kernel-libipsec: ESP in user space over TUN ipsec0, ESP
+# in UDP 4500 only) runs in its own mount namespace with a private /run (its pid file path is compiled
+# in) and its own vici socket; s2s runs with `dotnet s2s.dll run`. lab_cleanup (install it in a trap)
+# stops every process the lab started, by PID, and deletes every namespace it made.
+
+LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+S2S_DLL=${S2S_DLL:-$LAB_ROOT/src/Gateway/bin/Release/net10.0/s2s.dll}
+CHARON=${CHARON:-/usr/lib/ipsec/charon}
+LAB_PACKAGES=(iproute2 iputils-ping tcpdump nftables iperf3 strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins)
+LAB_PIDS=()
+LAB_NSS=()
+LAB_TAG=""
+LAB_WORK=""
+
+# Installs missing packages with apt when root (./test.sh does it too); quiet. Returns 1 if that failed.
+lab_install() {
+  local missing=() p
+  for p in "${LAB_PACKAGES[@]}"; do
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *"install ok installed"* ]] || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || return 0
+  local policy=/usr/sbin/policy-rc.d created=0 rc=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; created=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || rc=$?
+  [ $created -eq 1 ] && rm -f "$policy"
+  return $rc
+}
+
+# Prints what is missing to run the lab (empty when nothing is).
+lab_missing() {
+  local missing="" tool
+  [ "$(id -u)" -eq 0 ] || missing="not root"
+  for tool in ip ping swanctl dotnet unshare nft iperf3 tcpdump; do
+    command -v "$tool" >/dev/null 2>&1 || missing="${missing:+$missing, }no $tool"
+  done
+  [ -x "$CHARON" ] || missing="${missing:+$missing, }no $CHARON"
+  [ -f "$S2S_DLL" ] || missing="${missing:+$missing, }no $S2S_DLL (build first)"
+  printf '%s' "$missing"
+}
+
+# Creates the work directory and the tag; call once per script.
+lab_init() { # work-dir-prefix
+  LAB_TAG=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+  LAB_WORK=$(mktemp -d "/tmp/${1:-s2s-lab}.XXXXXX")
+}
+
+# Stops the processes the lab started (TERM, then KILL after 3 s), by PID.
+lab_stop_all() {
+  local p alive
+  [ ${#LAB_PIDS[@]} -eq 0 ] && return 0
+  for p in "${LAB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for _ in $(seq 30); do
+    alive=0
+    for p in "${LAB_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive -eq 0 ] && break
+    sleep 0.1
+  done
+  for p in "${LAB_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  { for p in "${LAB_PIDS[@]}"; do wait "$p"; done; } 2>/dev/null
+  LAB_PIDS=()
+}
+
+# Stops one process the lab started and forgets it.
+lab_stop() { # pid [signal]
+  local p=$1 sig=${2:-TERM} keep=() q
+  # A job killed by a signal is reported by bash ("Killed"); a disowned one is not.
+  [ "$sig" = KILL ] && disown "$p" 2>/dev/null
+  kill -"$sig" "$p" 2>/dev/null
+  for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$p" 2>/dev/null
+  { wait "$p"; } 2>/dev/null
+  for q in "${LAB_PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
+  LAB_PIDS=("${keep[@]}")
+}
+
+lab_down() {
+  local n
+  lab_stop_all
+  for n in "${LAB_NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
+  LAB_NSS=()
+}
+
+# For the EXIT trap: everything down, the work directory removed (kept with KEEP_WORK=1).
+lab_cleanup() {
+  lab_down
+  if [ -n "$LAB_WORK" ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$LAB_WORK"; fi
+}
+
+# Namespace names of this run.
+lab_names() {
+  HA=s2s-ha-$LAB_TAG GA=s2s-ga-$LAB_TAG GB=s2s-gb-$LAB_TAG HB=s2s-hb-$LAB_TAG NAT=s2s-nat-$LAB_TAG
+}
+
+lab_ns() { ip netns add "$1" && LAB_NSS+=("$1") && ip -n "$1" link set lo up; }
+lab_router() { # ns
+  ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+}
+
+# Builds the lab. Sets GWA_ADDR/GWB_ADDR (each gateway's own WAN address) and GWA_SEEN/GWB_SEEN (the
+# address the other gateway sends to: the NAT's outside address for the gateway behind it).
+lab_up() { # none | nat-a | nat-b
+  local nat=${1:-none}
+  lab_names
+  lab_ns "$HA" && lab_ns "$GA" && lab_ns "$GB" && lab_ns "$HB" || return 1
+  lab_router "$GA" && lab_router "$GB" || return 1
+  # LANs
+  ip -n "$HA" link add lan0 type veth peer name lan0 netns "$GA" &&
+  ip -n "$HA" addr add 10.1.0.10/24 dev lan0 && ip -n "$HA" addr add 10.3.0.10/24 dev lan0 &&
+  ip -n "$GA" addr add 10.1.0.1/24 dev lan0 && ip -n "$GA" addr add 10.3.0.1/24 dev lan0 &&
+  ip -n "$HA" link set lan0 up && ip -n "$GA" link set lan0 up &&
+  ip -n "$HA" route add default via 10.1.0.1 &&
+  ip -n "$HB" link add lan0 type veth peer name lan0 netns "$GB" &&
+  ip -n "$HB" addr add 10.2.0.10/24 dev lan0 && ip -n "$HB" addr add 10.4.0.10/24 dev lan0 &&
+  ip -n "$GB" addr add 10.2.0.1/24 dev lan0 && ip -n "$GB" addr add 10.4.0.1/24 dev lan0 &&
+  ip -n "$HB" link set lan0 up && ip -n "$GB" link set lan0 up &&
+  ip -n "$HB" route add default via 10.2.0.1 || return 1
+  # The internet link, directly or through the NAT namespace.
+  case $nat in
+    none)
+      GWA_ADDR=192.0.2.1 GWB_ADDR=192.0.2.2 GWA_SEEN=192.0.2.1 GWB_SEEN=192.0.2.2
+      ip -n "$GA" link add wan0 type veth peer name wan0 netns "$GB" &&
+      ip -n "$GA" addr add 192.0.2.1/24 dev wan0 && ip -n "$GB" addr add 192.0.2.2/24 dev wan0 &&
+      ip -n "$GA" link set wan0 up && ip -n "$GB" link set wan0 up || return 1 ;;
+    nat-a|nat-b)
+      local inner outer in_addr gw_in
+      lab_ns "$NAT" && lab_router "$NAT" || return 1
+      if [ "$nat" = nat-a ]; then
+        inner=$GA outer=$GB in_addr=172.16.1.1 gw_in=172.16.1.254
+        GWA_ADDR=172.16.1.1 GWB_ADDR=192.0.2.2 GWA_SEEN=192.0.2.254 GWB_SEEN=192.0.2.2
+      else
+        inner=$GB outer=$GA in_addr=172.16.2.2 gw_in=172.16.2.254
+        GWA_ADDR=192.0.2.1 GWB_ADDR=172.16.2.2 GWA_SEEN=192.0.2.1 GWB_SEEN=192.0.2.254
+      fi
+      ip -n "$inner" link add wan0 type veth peer name in0 netns "$NAT" &&
+      ip -n "$outer" link add wan0 type veth peer name out0 netns "$NAT" &&
+      ip -n "$inner" addr add "$in_addr/24" dev wan0 && ip -n "$NAT" addr add "$gw_in/24" dev in0 &&
+      ip -n "$NAT" addr add 192.0.2.254/24 dev out0 &&
+      ip -n "$outer" addr add "$( [ "$nat" = nat-a ] && echo 192.0.2.2 || echo 192.0.2.1)/24" dev wan0 &&
+      ip -n "$inner" link set wan0 up && ip -n "$outer" link set wan0 up &&
+      ip -n "$NAT" link set in0 up && ip -n "$NAT" link set out0 up &&
+      ip -n "$inner" route add default via "$gw_in" &&
+      ip netns exec "$NAT" nft -f - <<'EOF' || return 1
+table ip nat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "out0" masquerade
+  }
+}
+EOF
+      ;;
+    delay-ike)
+      # A routed internet (gwA 192.0.2.1 - 192.0.2.254 | 198.51.100.254 - 198.51.100.2 gwB) whose router
+      # holds IKE back for IKE_DELAY seconds (ikedelay.py), so that rekey requests cross.
+      GWA_ADDR=192.0.2.1 GWB_ADDR=198.51.100.2 GWA_SEEN=192.0.2.1 GWB_SEEN=198.51.100.2
+      lab_ns "$NAT" && lab_router "$NAT" || return 1
+      ip -n "$GA" link add wan0 type veth peer name a0 netns "$NAT" &&
+      ip -n "$GB" link add wan0 type veth peer name b0 netns "$NAT" &&
+      ip -n "$GA" addr add 192.0.2.1/24 dev wan0 && ip -n "$NAT" addr add 192.0.2.254/24 dev a0 &&
+      ip -n "$GB" addr add 198.51.100.2/24 dev wan0 && ip -n "$NAT" addr add 198.51.100.254/24 dev b0 &&
+      ip -n "$GA" link set wan0 up && ip -n "$GB" link set wan0 up && ip -n "$NAT" link set a0 up && ip -n "$NAT" link set b0 up &&
+      ip -n "$GA" route add default via 192.0.2.254 && ip -n "$GB" route add default via 198.51.100.254 || return 1
+      ip netns exec "$NAT" python3 "$LAB_ROOT/interop/lib/ikedelay.py" dly0 "${IKE_DELAY:-1.5}" >"$LAB_WORK/ikedelay.out" 2>&1 &
+      LAB_PIDS+=($!)
+      for _ in $(seq 50); do ip -n "$NAT" link show dly0 >/dev/null 2>&1 && break; sleep 0.1; done
+      ip -n "$NAT" link set dly0 up && ip -n "$NAT" route add default dev dly0 table 100 &&
+      ip -n "$NAT" rule add iif a0 lookup 100 pref 100 && ip -n "$NAT" rule add iif b0 lookup 100 pref 101 || return 1 ;;
+    *) echo "lab_up: unknown topology '$nat'" >&2; return 1 ;;
+  esac
+}
+
+# ---- configurations ----
+# Writers read their settings from variables (unset ones take the defaults shown); lab_reset_vars
+# clears them. S_* describe the s2s side, C_* the charon side, each from its own point of view.
+lab_reset_vars() {
+  unset S_LOCAL S_REMOTE S_ID S_PEER_ID S_PSK S_PROPOSALS S_ESP S_LTS S_RTS S_START S_IKE_REKEY S_IKE_LIFE \
+    S_CHILD_REKEY S_CHILD_LIFE S_RAND S_DPD_DELAY S_DPD_TIMEOUT S_DPD_ACTION S_IFACE S_ROUTES S_LOG S_EXTRA_CONN S_EXTRA_GW \
+    C_LOCAL C_REMOTE C_ID C_PEER_ID C_PSK C_PROPOSALS C_ESP C_LTS C_RTS C_START C_IKE_REKEY C_CHILD_REKEY C_CHILD_LIFE \
+    C_RAND C_DPD_DELAY C_EXTRA_CHARON C_EXTRA_CONN
+}
+
+json_list() { # "a,b c" -> ["a","b","c"]
+  local out="" x
+  for x in ${1//,/ }; do out="${out:+$out, }\"$x\""; done
+  printf '[%s]' "$out"
+}
+
+# s2s's JSON configuration: one connection "gw" with one child "net".
+write_s2s_conf() { # file
+  local f=$1 iface="" dpd=""
+  [ -n "${S_IFACE:-}" ] && iface="\"interface\": \"$S_IFACE\", \"routes\": $(json_list "${S_ROUTES:-10.2.0.0/24}"),"
+  [ -n "${S_DPD_DELAY:-}" ] && dpd="\"dpd_delay\": \"$S_DPD_DELAY\", \"dpd_timeout\": \"${S_DPD_TIMEOUT:-10s}\","
+  local ts=""
+  [ -z "${S_IFACE:-}" ] || [ -n "${S_LTS:-}" ] && ts="\"local_ts\": $(json_list "${S_LTS:-10.1.0.0/24}"), \"remote_ts\": $(json_list "${S_RTS:-10.2.0.0/24}"),"
+  cat >"$f" <<EOF
+{
+  "gateway": { "tun_name": "s2s0", "log_level": "${S_LOG:-info}", "control_socket": "$(dirname "$f")/s2s.ctl" ${S_EXTRA_GW:-} },
+  "connections": {
+    "gw": {
+      "local_addrs": "${S_LOCAL:-$GWA_ADDR}", "remote_addrs": "${S_REMOTE:-$GWB_SEEN}",
+      "proposals": $(json_list "${S_PROPOSALS:-aes256gcm16-prfsha384-ecp384}"),
+      "rekey_time": "${S_IKE_REKEY:-4h}", ${S_IKE_LIFE:+\"life_time\": \"$S_IKE_LIFE\",} ${S_RAND:+\"rand_time\": \"$S_RAND\",}
+      $dpd ${S_EXTRA_CONN:-}
+      "local": { "auth": "psk", "id": "${S_ID:-moon.s2s.test}" },
+      "remote": { "auth": "psk", "id": "${S_PEER_ID:-sun.s2s.test}" },
+      "children": {
+        "net": {
+          $iface $ts
+          "esp_proposals": $(json_list "${S_ESP:-aes256gcm16}"),
+          "rekey_time": "${S_CHILD_REKEY:-1h}", ${S_CHILD_LIFE:+\"life_time\": \"$S_CHILD_LIFE\",} ${S_RAND:+\"rand_time\": \"$S_RAND\",}
+          "start_action": "${S_START:-none}", "dpd_action": "${S_DPD_ACTION:-restart}"
+        }
+      }
+    }
+  },
+  "secrets": { "ike-gw": { "id": "${S_PEER_ID:-sun.s2s.test}", "secret": "${S_PSK:-interop-test-psk}" } }
+}
+EOF
+}
+
+# charon's strongswan.conf (explicit plugin list: kernel-libipsec before kernel-netlink) and swanctl.conf.
+write_charon_conf() { # dir
+  local d=$1
+  cat >"$d/strongswan.conf" <<EOF
+charon {
+  load = random nonce aes sha1 sha2 hmac gcm chapoly curve25519 openssl pem pkcs1 x509 pubkey gmp kdf kernel-libipsec kernel-netlink socket-default vici updown
+  install_virtual_ip = no
+  ${C_EXTRA_CHARON:-}
+  plugins { vici { socket = unix://$d/charon.vici } }
+  filelog { f { path = $d/charon.log
+      time_format = %H:%M:%S
+      default = 1
+      ike = 2
+      cfg = 2 } }
+  syslog { daemon { default = -1 } }
+}
+EOF
+  cat >"$d/swanctl.conf" <<EOF
+connections { gw { version = 2
+    local_addrs = ${C_LOCAL:-$GWB_ADDR}
+    remote_addrs = ${C_REMOTE:-$GWA_SEEN}
+    encap = yes
+    proposals = ${C_PROPOSALS:-aes256gcm16-prfsha384-ecp384}
+    rekey_time = ${C_IKE_REKEY:-4h}
+    ${C_RAND:+rand_time = $C_RAND}
+    ${C_DPD_DELAY:+dpd_delay = $C_DPD_DELAY}
+    ${C_EXTRA_CONN:-}
+    local { auth = psk
+      id = ${C_ID:-sun.s2s.test} }
+    remote { auth = psk
+      id = ${C_PEER_ID:-moon.s2s.test} }
+    children { net { local_ts = ${C_LTS:-10.2.0.0/24}
+        remote_ts = ${C_RTS:-10.1.0.0/24}
+        esp_proposals = ${C_ESP:-aes256gcm16}
+        rekey_time = ${C_CHILD_REKEY:-1h}
+        ${C_CHILD_LIFE:+life_time = $C_CHILD_LIFE}
+        ${C_RAND:+rand_time = $C_RAND}
+        start_action = ${C_START:-none} } } } }
+secrets { ike-gw { id = ${C_PEER_ID:-moon.s2s.test}
+    secret = "${C_PSK:-interop-test-psk}" } }
+EOF
+}
+
+# ---- daemons ----
+
+# Starts charon in namespace ns, in its own mount namespace with a private /run; loads swanctl.conf.
+# Sets CHARON_PID. Returns 1 (reason on stderr) when it does not come up.
+charon_start() { # ns dir
+  local ns=$1 d=$2
+  rm -f "$d/charon.vici"
+  ip netns exec "$ns" unshare --mount --propagation private -- \
+    sh -c 'mount -t tmpfs -o size=8m s2s-lab-run /run && exec env STRONGSWAN_CONF="$1" "$2"' sh "$d/strongswan.conf" "$CHARON" \
+    >>"$d/charon.out" 2>&1 &
+  CHARON_PID=$!
+  LAB_PIDS+=("$CHARON_PID")
+  for _ in $(seq 50); do [ -S "$d/charon.vici" ] && break; sleep 0.1; done
+  [ -S "$d/charon.vici" ] || { echo "charon did not open its vici socket" >&2; return 1; }
+  swanctl_ "$d" --load-all --file "$d/swanctl.conf" >"$d/load.out" 2>&1 ||
+    { echo "swanctl --load-all failed: $(tail -1 "$d/load.out")" >&2; return 1; }
+}
+
+swanctl_() { local d=$1; shift; swanctl "$@" --uri "unix://$d/charon.vici"; }
+
+# Starts s2s in namespace ns; waits for "s2s running". Sets S2S_PID.
+s2s_start() { # ns config log
+  local ns=$1 conf=$2 log=$3
+  ip netns exec "$ns" dotnet "$S2S_DLL" run --config "$conf" >>"$log" 2>&1 &
+  S2S_PID=$!
+  LAB_PIDS+=("$S2S_PID")
+  for _ in $(seq 100); do
+    grep -q "s2s running" "$log" 2>/dev/null && return 0
+    kill -0 "$S2S_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "s2s did not start: $(tail -3 "$log" | tr '\n' ' ')" >&2
+  return 1
+}
+
+# ---- traffic ----
+
+# Waits until one ping from hostA reaches hostB (or another pair); returns 1 after the timeout.
+wait_ping() { # seconds [src dst]
+  local end=$((SECONDS + $1)) src=${2:-10.1.0.10} dst=${3:-10.2.0.10}
+  while [ $SECONDS -lt $end ]; do
+    ip netns exec "$HA" ping -n -c 1 -W 1 -I "$src" "$dst" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# n pings from hostA to hostB; returns 1 unless all came back.
+ping_all() { # count [src dst] [out]
+  local n=$1 src=${2:-10.1.0.10} dst=${3:-10.2.0.10} out=${4:-/dev/null}
+  ip netns exec "$HA" ping -n -c "$n" -i 0.2 -W 1 -I "$src" "$dst" >"$out" 2>&1 || return 1
+  grep -q " 0% packet loss" "$out" 2>/dev/null || [ "$out" = /dev/null ]
+}
+
+# iperf3 TCP hostA -> hostB for the given seconds; prints the receiver's Mbit/s (empty on failure).
+iperf_mbps() { # seconds [out]
+  local t=$1 out=${2:-/dev/null} pid
+  ip netns exec "$HB" iperf3 -s -1 -B 10.2.0.10 >/dev/null 2>&1 &
+  pid=$!
+  LAB_PIDS+=("$pid")
+  sleep 0.5
+  ip netns exec "$HA" timeout $((t + 15)) iperf3 -c 10.2.0.10 -B 10.1.0.10 -t "$t" -J >"$out" 2>&1
+  lab_stop "$pid"
+  python3 - "$out" <<'PY' 2>/dev/null
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(f"{d['end']['sum_received']['bits_per_second'] / 1e6:.0f}")
+PY
+}
+
+# Median and average RTT in ms of pings hostA -> hostB: "median avg".
+ping_rtt() { # count
+  ip netns exec "$HA" ping -n -c "$1" -i 0.2 -W 1 -I 10.1.0.10 10.2.0.10 2>/dev/null |
+    sed -nE 's/.*time=([0-9.]+) ms.*/\1/p' | sort -n |
+    awk '{ a[NR] = $1; s += $1 } END { if (NR == 0) exit 1; m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f %.3f\n", m, s / NR }'
+}

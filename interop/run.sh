@@ -283,7 +283,7 @@ scenario_6() {
       # IKE takes 1.5 s each way (ESP does not), no randomness, s2s one second earlier than strongSwan: s2s
       # starts each rekey half a second after strongSwan, before strongSwan's request reaches it, so the
       # two requests cross (RFC 7296 2.8).
-      both-collide) role=initiator topo=delay-ike; S_CHILD_REKEY=9s S_IKE_REKEY=23s S_RAND=0s C_CHILD_REKEY=10s C_IKE_REKEY=24s C_RAND=0s ;;
+      both-collide) role=initiator topo=delay-ike; S_CHILD_REKEY=9s S_IKE_REKEY=17s S_RAND=0s C_CHILD_REKEY=10s C_IKE_REKEY=18s C_RAND=0s ;;
     esac
     # Hard lifetimes well past the rekey times: swanctl's default (rekey + 10 %) with whole-second timers
     # lets a Child SA expire before its rekey when rand_time is 0, which is not what this scenario tests.

@@ -240,6 +240,7 @@ charon {
   plugins { vici { socket = unix://$d/charon.vici } }
   filelog { f { path = $d/charon.log
       time_format = %H:%M:%S
+      flush_line = yes
       default = 1
       ike = 2
       cfg = 2 } }

@@ -129,11 +129,23 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         Sweep();
     }
 
-    public void Remove(uint inboundSpi, uint outboundSpi)
+    /// <summary>How long the inbound side of a Child SA replaced by a rekey keeps opening packets (strongSwan's delete_rekeyed_delay).</summary>
+    public static readonly TimeSpan SupersededInboundLinger = TimeSpan.FromSeconds(5);
+
+    private readonly List<(uint Spi, EspSa Sa, long RemoveAt)> _lingering = [];
+
+    public void Remove(uint inboundSpi, uint outboundSpi) => Remove(inboundSpi, outboundSpi, linger: false);
+
+    public void RemoveSuperseded(uint inboundSpi, uint outboundSpi) => Remove(inboundSpi, outboundSpi, linger: true);
+
+    private void Remove(uint inboundSpi, uint outboundSpi, bool linger)
     {
         if (!_byInboundSpi.Remove(inboundSpi, out var installed))
             return;
-        table.RemoveInbound(inboundSpi);
+        if (linger)
+            _lingering.Add((inboundSpi, installed.Inbound, time.GetTimestamp()));
+        else
+            table.RemoveInbound(inboundSpi);
         // A rekey may already have put a newer SA in this child's outbound slot: only this SA's own goes, and
         // if another SA of the child is still installed (the survivor of a rekey collision), it takes the slot.
         if (table.TryGetOutbound(installed.ReqId, out var current) && current.Spi == outboundSpi)
@@ -145,7 +157,8 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
                 table.RemoveOutbound(installed.ReqId);
         }
         var now = time.GetTimestamp();
-        _retired.Add((installed.Inbound, now));
+        if (!linger)
+            _retired.Add((installed.Inbound, now));
         _retired.Add((installed.Outbound, now));
         Changed?.Invoke(installed, false);
         Sweep();
@@ -154,6 +167,15 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
     /// <summary>Disposes (and so zeroes the keys of) removed SAs whose grace time has passed.</summary>
     public void Sweep()
     {
+        for (var i = _lingering.Count - 1; i >= 0; i--)
+        {
+            var (spi, sa, since) = _lingering[i];
+            if (time.GetElapsedTime(since) < SupersededInboundLinger)
+                continue;
+            table.RemoveInbound(spi);
+            _retired.Add((sa, time.GetTimestamp()));
+            _lingering.RemoveAt(i);
+        }
         for (var i = _retired.Count - 1; i >= 0; i--)
         {
             if (time.GetElapsedTime(_retired[i].RetiredAt) < RetireGrace)
@@ -193,7 +215,7 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 
     public void ActivateOutbound(uint inboundSpi)
     {
-        if (!_byInboundSpi.TryGetValue(inboundSpi, out var i) || i.OutboundActive)
+        if (!_byInboundSpi.TryGetValue(inboundSpi, out var i))
             return;
         i.OutboundActive = true;
         table.SetOutbound(i.Outbound);

@@ -169,15 +169,14 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var old = _rekeyOf!;
         if (_collision is { } other && CollisionRule.OursIsRedundant(_nonceI, _nonceR, other.Ni, other.Nr))
         {
-            // The peer's SA won: the peer made it and has it up both ways, so our traffic moves to it now
-            // (as strongSwan's loser does), away from ours, which goes, and the old one, which the peer deletes.
+            // The peer's SA won. Ours goes, and our traffic goes back to the old SA, which the peer still
+            // accepts (it keeps a deleted SA's inbound side a few seconds); when the peer's delete of the old
+            // SA arrives, the peer's SA, which it has up by then, takes over.
             old.State = ChildSaState.Rekeyed;
-            if (other.Child.OutboundPending && Sa.Children.Contains(other.Child))
-            {
-                other.Child.OutboundPending = false;
-                other.Child.Replaces = null;
-                Sa.Engine.Kernel.ActivateOutbound(other.Child.InboundSpi);
-            }
+            old.Superseded = true;
+            _created!.Superseded = true;
+            if (Sa.Children.Contains(old))
+                Sa.Engine.Kernel.ActivateOutbound(old.InboundSpi);
             Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, _created!));
             return;
         }
@@ -186,10 +185,12 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         {
             loser.Child.OutboundPending = false;
             loser.Child.Replaces = null;
+            loser.Child.Superseded = true;
         }
         if (Sa.Children.Contains(old))
         {
             old.State = ChildSaState.Rekeyed;
+            old.Superseded = true;
             Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, old));
         }
     }
@@ -321,6 +322,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
                 mine.Collide(_created!, _nonceI, _nonceR);
             else
                 _rekeyOf.State = ChildSaState.Rekeyed;
+            _rekeyOf.Superseded = true;
         }
         return TaskOutcome.Success;
     }
@@ -383,7 +385,10 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         // If the peer's crossing rekey of the same SA went through, that new SA replaces the old one, and
         // the peer deletes the old one; otherwise the old SA simply stays.
         if (IsInitiator && _rekeyOf?.State == ChildSaState.Rekeying)
+        {
             _rekeyOf.State = _collision is not null ? ChildSaState.Rekeyed : ChildSaState.Installed;
+            _rekeyOf.Superseded = _collision is not null;
+        }
         Clear();
     }
 

@@ -56,6 +56,13 @@ public sealed class ChildSa
     /// </summary>
     public bool OutboundPending { get; internal set; }
 
+    /// <summary>
+    /// Replaced by a rekey, or the redundant SA of a rekey collision: when it goes, its inbound SA lingers
+    /// briefly in the data plane (as strongSwan's delete_rekeyed_delay) for the packets the peer sent on it
+    /// before it learnt of the delete.
+    /// </summary>
+    public bool Superseded { get; internal set; }
+
     /// <summary>The SA this one rekeyed, while <see cref="OutboundPending"/>.</summary>
     internal ChildSa? Replaces { get; set; }
 

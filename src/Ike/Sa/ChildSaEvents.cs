@@ -66,8 +66,17 @@ public interface IChildSaKernel
     {
     }
 
-    /// <summary>Moves outbound traffic to a Child SA installed with <see cref="ChildSaInstall.OutboundDeferred"/>.</summary>
+    /// <summary>
+    /// Moves the child's outbound traffic to this Child SA: one installed with
+    /// <see cref="ChildSaInstall.OutboundDeferred"/>, or back to an older one after a lost rekey collision.
+    /// </summary>
     void ActivateOutbound(uint inboundSpi)
     {
     }
+
+    /// <summary>
+    /// Removes a Child SA a rekey replaced: its outbound side at once, its inbound side after a few seconds,
+    /// for the packets the peer sent before it learnt of the delete.
+    /// </summary>
+    void RemoveSuperseded(uint inboundSpi, uint outboundSpi) => Remove(inboundSpi, outboundSpi);
 }

@@ -456,7 +456,10 @@ public sealed class IkeEngine
             next.Replaces = null;
             Kernel.ActivateOutbound(next.InboundSpi);
         }
-        Kernel.Remove(child.InboundSpi, child.OutboundSpi);
+        if (child.Superseded)
+            Kernel.RemoveSuperseded(child.InboundSpi, child.OutboundSpi);
+        else
+            Kernel.Remove(child.InboundSpi, child.OutboundSpi);
         Log.ChildSaClosed(sa.Config.Name, sa.Id, child.Config.Name, child.UniqueId, child.InboundSpi, child.OutboundSpi, reason);
         Emit(new ChildSaClosed(sa.Config.Name, sa.Id, child.Config.Name, child.UniqueId, child.InboundSpi, child.OutboundSpi, reason));
     }

@@ -34,12 +34,18 @@ public sealed class AllocationTests
         var outbound = pair.Outbound;
 
         RoundTrips(outbound, table, buffer, inner, framing, WarmUp);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        RoundTrips(outbound, table, buffer, inner, framing, Measured);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Up to three measured rounds: the runtime may allocate once on this thread while it recompiles a hot
+        // method (tiering), which is not per packet; a per-packet allocation shows in every round.
+        var rounds = new List<long>();
+        for (var round = 0; round < 3 && (rounds.Count == 0 || rounds[^1] != 0); round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            RoundTrips(outbound, table, buffer, inner, framing, Measured);
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.Equal(0, allocated);
-        Assert.Equal((ulong)(WarmUp + Measured), pair.Inbound.Packets);
+        Assert.True(rounds[^1] == 0, $"allocated {string.Join(", ", rounds)} bytes in rounds of {Measured} round trips");
+        Assert.Equal((ulong)(WarmUp + rounds.Count * Measured), pair.Inbound.Packets);
     }
 
     private static void RoundTrips(EspSa outbound, SaTable table, PacketBuffer buffer, byte[] inner, Framing framing, int count)

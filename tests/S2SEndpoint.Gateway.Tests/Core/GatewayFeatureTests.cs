@@ -558,9 +558,15 @@ public sealed class GatewayFeatureTests
         }
 
         RoundTrips(200);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        RoundTrips(2000);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Up to three rounds: a one-off runtime allocation (tiering) is not per packet; a per-packet one shows in each.
+        var rounds = new List<long>();
+        for (var round = 0; round < 3 && (rounds.Count == 0 || rounds[^1] != 0); round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            RoundTrips(2000);
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.True(rounds[^1] == 0, $"allocated {string.Join(", ", rounds)} bytes in rounds of 2000 round trips");
         Assert.Equal(packet.Length, sinkB.LastLength);
     }
 }

@@ -24,7 +24,10 @@ lab_install || die "apt-get install of strongSwan and the lab's tools failed"
 # Build when the program is missing or older than any source file.
 if [ ! -f "$S2S_DLL" ] || [ -n "$(find "$LAB_ROOT/src" \( -name '*.cs' -o -name '*.csproj' \) -newer "$S2S_DLL" -print -quit)" ]; then
   bold "building s2s (dotnet build -c Release)"
-  (cd "$LAB_ROOT" && dotnet build -c Release S2SEndpoint.sln --nologo -v quiet -clp:ErrorsOnly) || die "the build failed"
+  # As the user who ran sudo, when there is one, so that bin/ and obj/ stay theirs.
+  as_user=()
+  [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && as_user=(sudo -u "$SUDO_USER" --preserve-env=PATH,DOTNET_ROOT)
+  (cd "$LAB_ROOT" && "${as_user[@]}" dotnet build -c Release S2SEndpoint.sln --nologo -v quiet -clp:ErrorsOnly) || die "the build failed"
 fi
 missing=$(lab_missing)
 [ -z "$missing" ] || die "missing: $missing"

@@ -31,7 +31,7 @@ finish() {
 
 # A case: a directory for its files, fresh settings, a timer.
 begin() { # name
-  CASE=$1 WHY="" CASE_T0=$SECONDS CASE_N=$((CASE_N + 1))
+  CASE=$1 WHY="" CASE_T0=$SECONDS CASE_N=$((CASE_N + 1)) REKEYS="" COLLIDE="" MISMATCH_LINE=""
   # Short: the vici socket's path must fit in a sockaddr_un.
   D=$LAB_WORK/$CASE_N-${CASE:0:40}
   mkdir -p "$D"
@@ -291,7 +291,10 @@ scenario_6() {
     [ -n "${C_CHILD_REKEY:-}" ] && C_CHILD_LIFE=30s C_EXTRA_CONN="over_time = 40s"
     if up "$role" "$topo"; then
       # 100 per second for a minute. (iputils' -i 0.01 paces at about 60 per second on this kernel; 0.0099 does not.)
-      ip netns exec "$HA" ping -n -D -O -i 0.0099 -c 6000 -W 2 10.2.0.10 >"$D/ping.out" 2>&1
+      # In the background and waited for, so that Ctrl-C or SIGTERM cleans up at once, not a minute later.
+      ip netns exec "$HA" ping -n -D -O -i 0.0099 -c 6000 -W 2 10.2.0.10 >"$D/ping.out" 2>&1 &
+      LAB_PIDS+=("$!")
+      wait "$!"
       local sent recv
       sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$D/ping.out")
       recv=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$D/ping.out")

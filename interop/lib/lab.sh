@@ -285,7 +285,8 @@ charon_start() { # ns dir
     >>"$d/charon.out" 2>&1 &
   CHARON_PID=$!
   LAB_PIDS+=("$CHARON_PID")
-  for _ in $(seq 50); do [ -S "$d/charon.vici" ] && break; sleep 0.1; done
+  # Generous on a loaded 2-core machine: 15 s.
+  for _ in $(seq 150); do [ -S "$d/charon.vici" ] && break; sleep 0.1; done
   [ -S "$d/charon.vici" ] || { echo "charon did not open its vici socket" >&2; return 1; }
   swanctl_ "$d" --load-all --file "$d/swanctl.conf" >"$d/load.out" 2>&1 ||
     { echo "swanctl --load-all failed: $(tail -1 "$d/load.out")" >&2; return 1; }
@@ -299,7 +300,8 @@ s2s_start() { # ns config log
   ip netns exec "$ns" dotnet "$S2S_DLL" run --config "$conf" >>"$log" 2>&1 &
   S2S_PID=$!
   LAB_PIDS+=("$S2S_PID")
-  for _ in $(seq 100); do
+  # Up to 30 s: a cold .NET start on a loaded 2-core machine can take several.
+  for _ in $(seq 300); do
     grep -q "s2s running" "$log" 2>/dev/null && return 0
     kill -0 "$S2S_PID" 2>/dev/null || break
     sleep 0.1
@@ -333,7 +335,11 @@ iperf_mbps() { # seconds [out]
   ip netns exec "$HB" iperf3 -s -1 -B 10.2.0.10 >/dev/null 2>&1 &
   pid=$!
   LAB_PIDS+=("$pid")
-  sleep 0.5
+  # Until the server listens (up to 5 s), not a fixed pause.
+  for _ in $(seq 50); do
+    ip netns exec "$HB" ss -Hltn 'sport = :5201' 2>/dev/null | grep -q . && break
+    sleep 0.1
+  done
   ip netns exec "$HA" timeout $((t + 15)) iperf3 -c 10.2.0.10 -B 10.1.0.10 -t "$t" -J >"$out" 2>&1
   lab_stop "$pid"
   python3 - "$out" <<'PY' 2>/dev/null
@@ -345,7 +351,8 @@ PY
 
 # Median and average RTT in ms of pings hostA -> hostB: "median avg".
 ping_rtt() { # count
-  ip netns exec "$HA" ping -n -c "$1" -i 0.2 -W 1 -I 10.1.0.10 10.2.0.10 2>/dev/null |
+  # A lost ping makes ping exit non-zero: the replies that came are what counts (none: failure, below).
+  { ip netns exec "$HA" ping -n -c "$1" -i 0.2 -W 1 -I 10.1.0.10 10.2.0.10 2>/dev/null || true; } |
     sed -nE 's/.*time=([0-9.]+) ms.*/\1/p' | sort -n |
     awk '{ a[NR] = $1; s += $1 } END { if (NR == 0) exit 1; m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f %.3f\n", m, s / NR }'
 }

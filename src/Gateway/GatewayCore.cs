@@ -72,6 +72,7 @@ public sealed partial class GatewayCore
         Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow, IsHub);
         Kernel.Changed += OnChildSaChanged;
         Kernel.EndpointsChanged += OnEndpointsChanged;
+        Kernel.OutboundChosen += OnOutboundChosen;
         Engine = new IkeEngine(config.Connections, Kernel, time, random, logs.CreateLogger("ike"));
         _cookieRotatedAt = time.GetUtcNow();
         lock (Sync)
@@ -612,9 +613,6 @@ public sealed partial class GatewayCore
         if (!added)
         {
             Policies.Remove(install.InboundSpi);
-            // The survivor of a rekey collision takes the outbound slot back: its endpoints with it.
-            if (paths.TryGetValue(installed.ReqId, out var kept) && Kernel.All.LastOrDefault(i => i.ReqId == installed.ReqId && i.OutboundActive) is { } survivor)
-                kept.Endpoints = new Endpoints(survivor.Local, survivor.Remote);
             return;
         }
         var iface = Interface(install.Connection, install.Child);
@@ -632,6 +630,13 @@ public sealed partial class GatewayCore
             Policies.Add(installed.ReqId, install.InboundSpi, install.LocalTs, install.RemoteTs);
         if (path.Held is not null && Kernel.Table.TryGetOutbound(installed.ReqId, out var current))
             ReleaseHeld(path, current, path);
+    }
+
+    /// <summary>Another SA of the child carries its traffic now (a rekey's responder switching, a collision's survivor): its endpoints with it.</summary>
+    private void OnOutboundChosen(EspKernel.Installed installed)
+    {
+        if (Volatile.Read(ref _paths).TryGetValue(installed.ReqId, out var path))
+            path.Endpoints = new Endpoints(installed.Local, installed.Remote);
     }
 
     private void OnEndpointsChanged(EspKernel.Installed installed)

@@ -46,14 +46,25 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 
         internal ulong PolledInboundPackets { get; set; }
 
-        /// <summary>Whether the outbound SA may carry the child's traffic (false while a rekey's responder waits for the old SA to go).</summary>
+        /// <summary>
+        /// Whether this SA's outbound side is the one chosen for the child's traffic (false while a rekey's
+        /// responder waits for the old SA to go, and once a later SA was chosen).
+        /// </summary>
         public bool OutboundActive { get; internal set; }
+
+        /// <summary>The order of installs, for picking the newest SA when the current one goes.</summary>
+        internal long Order { get; init; }
     }
 
     public SaTable Table => table;
 
     /// <summary>Raised after a Child SA is installed or removed, so that policies and routes can follow.</summary>
     public event Action<Installed, bool>? Changed;
+
+    /// <summary>Raised when a Child SA's outbound side takes over its child's traffic.</summary>
+    public event Action<Installed>? OutboundChosen;
+
+    private long _installs;
 
     /// <summary>Raised when a Child SA's ESP moves to new endpoints (a NAT's new mapping).</summary>
     public event Action<Installed>? EndpointsChanged;
@@ -114,17 +125,14 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         };
         var inbound = EspSa.Create(Settings(SaDirection.Inbound, childSa.InboundSpi), childSa.Suite, childSa.InboundEncryptionKey, childSa.InboundIntegrityKey, random, time);
         var outbound = EspSa.Create(Settings(SaDirection.Outbound, childSa.OutboundSpi), childSa.Suite, childSa.OutboundEncryptionKey, childSa.OutboundIntegrityKey, random, time);
-        var installed = new Installed(childSa, reqId, inbound, outbound);
+        var installed = new Installed(childSa, reqId, inbound, outbound) { Order = ++_installs };
         _byInboundSpi[childSa.InboundSpi] = installed;
         // Make before break: the new inbound SA is ready before the new outbound SA carries traffic.
         table.AddInbound(inbound);
         // The replaced outbound SA stays reachable through its own Installed entry until the engine removes it.
         // The responder of a rekey keeps sending on the old SA until the engine activates the new one.
         if (!childSa.OutboundDeferred)
-        {
-            installed.OutboundActive = true;
-            table.SetOutbound(outbound);
-        }
+            Choose(installed);
         Changed?.Invoke(installed, true);
         Sweep();
     }
@@ -150,9 +158,10 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         // if another SA of the child is still installed (the survivor of a rekey collision), it takes the slot.
         if (table.TryGetOutbound(installed.ReqId, out var current) && current.Spi == outboundSpi)
         {
-            var survivor = _byInboundSpi.Values.LastOrDefault(i => i.ReqId == installed.ReqId && i.OutboundActive);
+            // Never one a rekey's responder still holds back (the peer may not have it yet): the newest of the rest.
+            var survivor = _byInboundSpi.Values.Where(i => i.ReqId == installed.ReqId && !i.Install.OutboundDeferred).MaxBy(i => i.Order);
             if (survivor is not null)
-                table.SetOutbound(survivor.Outbound);
+                Choose(survivor);
             else
                 table.RemoveOutbound(installed.ReqId);
         }
@@ -215,10 +224,18 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 
     public void ActivateOutbound(uint inboundSpi)
     {
-        if (!_byInboundSpi.TryGetValue(inboundSpi, out var i))
-            return;
-        i.OutboundActive = true;
-        table.SetOutbound(i.Outbound);
+        if (_byInboundSpi.TryGetValue(inboundSpi, out var i))
+            Choose(i);
+    }
+
+    /// <summary>Makes <paramref name="chosen"/> carry its child's outbound traffic, and the only one marked so.</summary>
+    private void Choose(Installed chosen)
+    {
+        foreach (var other in _byInboundSpi.Values.Where(o => o.ReqId == chosen.ReqId))
+            other.OutboundActive = false;
+        chosen.OutboundActive = true;
+        table.SetOutbound(chosen.Outbound);
+        OutboundChosen?.Invoke(chosen);
     }
 
     public void UpdateEndpoints(uint inboundSpi, IPEndPoint local, IPEndPoint remote)

@@ -129,23 +129,23 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var localTs = _rekeyOf?.LocalTs ?? Config.LocalTs;
         var remoteTs = _rekeyOf?.RemoteTs ?? Config.RemoteTs;
         if (ProposalSelection.MatchChoice(offered, chosen) is null || !ChildSuite.TryFromProposal(chosen, out var suite, out var why) || chosen.Spi.Length != 4)
-            return Fail(NotifyType.NoProposalChosen, false, $"peer chose ESP {ProposalKeywords.Format(chosen)} for {Config.Name}, which was not offered");
+            return FailInstalledByPeer(NotifyType.NoProposalChosen, false, $"peer chose ESP {ProposalKeywords.Format(chosen)} for {Config.Name}, which was not offered");
         // RFC 7296 2.9: the responder may narrow, never widen.
         if (!TrafficSelectorNarrowing.IsSubset(tsi.Selectors, localTs) || !TrafficSelectorNarrowing.IsSubset(tsr.Selectors, remoteTs))
-            return Fail(NotifyType.TsUnacceptable, false, $"peer's selectors {Join(tsi.Selectors)} === {Join(tsr.Selectors)} are not within ours");
+            return FailInstalledByPeer(NotifyType.TsUnacceptable, false, $"peer's selectors {Join(tsi.Selectors)} === {Join(tsr.Selectors)} are not within ours");
         if (!inAuth)
         {
             var nonce = response.Find<NoncePayload>();
             if (nonce is null)
-                return Fail(NotifyType.InvalidSyntax, false, "CREATE_CHILD_SA response without a nonce");
+                return FailInstalledByPeer(NotifyType.InvalidSyntax, false, "CREATE_CHILD_SA response without a nonce");
             _nonceR = nonce.Data;
             if (suite.KeyExchange != KeyExchangeMethod.None)
             {
                 var ke = response.Find<KeyExchangePayload>();
                 if (ke is null || _keyExchange is null || ke.Group != (ushort)suite.KeyExchange || _keyExchange.Method != suite.KeyExchange)
-                    return Fail(NotifyType.InvalidKePayload, false, $"PFS group mismatch for {Config.Name}: chose {suite.KeyExchange}");
+                    return FailInstalledByPeer(NotifyType.InvalidKePayload, false, $"PFS group mismatch for {Config.Name}: chose {suite.KeyExchange}");
                 if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out why))
-                    return Fail(NotifyType.InvalidSyntax, false, why);
+                    return FailInstalledByPeer(NotifyType.InvalidSyntax, false, why);
             }
         }
         _chosen = chosen;
@@ -176,7 +176,16 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             old.Superseded = true;
             _created!.Superseded = true;
             if (Sa.Children.Contains(old))
+            {
                 Sa.Engine.Kernel.ActivateOutbound(old.InboundSpi);
+            }
+            else if (Sa.Children.Contains(other.Child))
+            {
+                // The peer already deleted the old SA (its delete overtook our response): its SA now.
+                other.Child.OutboundPending = false;
+                other.Child.Replaces = null;
+                Sa.Engine.Kernel.ActivateOutbound(other.Child.InboundSpi);
+            }
             Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, _created!));
             return;
         }
@@ -364,6 +373,17 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             Sa.Engine.Failed(Sa, notify, false, detail);
         Clear();
         return TaskOutcome.NeedMore;
+    }
+
+    /// <summary>
+    /// Fails on a response that carried an SA: the peer has installed its side, so it is told to delete it
+    /// (else, for a rekey, it would keep waiting for the old SA to go, and for a new child hold an SA nobody uses).
+    /// </summary>
+    private TaskOutcome FailInstalledByPeer(NotifyType notify, bool received, string detail)
+    {
+        if (_localSpi != 0)
+            Sa.Tasks.Queue(ChildDeleteTask.ForOrphan(Sa, _localSpi));
+        return Fail(notify, received, detail);
     }
 
     private TaskOutcome Fail(NotifyType notify, bool received, string detail)

@@ -10,6 +10,18 @@ namespace S2SEndpoint.Ike.Exchanges;
 internal sealed class ChildDeleteTask(IkeSa sa, bool initiator, ChildSa? child) : IkeTask(sa, initiator)
 {
     private readonly List<ChildSa> _deleting = child is null ? [] : [child];
+    private readonly List<uint> _orphans = [];
+
+    /// <summary>
+    /// Deletes a Child SA the peer installed but this side never did (our CREATE_CHILD_SA failed on the
+    /// peer's response): the request names our inbound SPI of it, which is all the peer needs.
+    /// </summary>
+    public static ChildDeleteTask ForOrphan(IkeSa sa, uint inboundSpi)
+    {
+        var task = new ChildDeleteTask(sa, true, null);
+        task._orphans.Add(inboundSpi);
+        return task;
+    }
 
     public override TaskType Type => TaskType.ChildDelete;
 
@@ -21,11 +33,11 @@ internal sealed class ChildDeleteTask(IkeSa sa, bool initiator, ChildSa? child) 
         if (IsInitiator)
         {
             _deleting.RemoveAll(c => !Sa.Children.Contains(c));
-            if (_deleting.Count == 0)
+            if (_deleting.Count == 0 && _orphans.Count == 0)
                 return TaskOutcome.Failed;
             foreach (var c in _deleting)
                 c.State = ChildSaState.Deleting;
-            message.Add(new DeletePayload(ProtocolId.Esp, [.. _deleting.Select(c => c.InboundSpi)]));
+            message.Add(new DeletePayload(ProtocolId.Esp, [.. _deleting.Select(c => c.InboundSpi), .. _orphans]));
             return TaskOutcome.NeedMore;
         }
         // RFC 7296 1.4.1: the response carries Delete payloads for the paired SAs, except for SAs this side

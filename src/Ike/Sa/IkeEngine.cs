@@ -456,6 +456,14 @@ public sealed class IkeEngine
             next.Replaces = null;
             Kernel.ActivateOutbound(next.InboundSpi);
         }
+        // A rekey's new SA that goes before the old one (the initiator refused our response and deleted it):
+        // the old SA is the child's again, and is rekeyed anew after a short delay.
+        if (child.OutboundPending && child.Replaces is { } previous && sa.Children.Contains(previous) && previous.State == ChildSaState.Rekeyed)
+        {
+            previous.State = ChildSaState.Installed;
+            previous.Superseded = false;
+            previous.RekeyAt = Now + TimeSpan.FromSeconds(5) + SaTimers.Jitter(sa, TimeSpan.FromSeconds(10));
+        }
         if (child.Superseded)
             Kernel.RemoveSuperseded(child.InboundSpi, child.OutboundSpi);
         else

@@ -31,7 +31,22 @@ internal sealed class FakeKernel(uint firstSpi) : IChildSaKernel
 
     public void Install(ChildSaInstall childSa) => Installed.Add(childSa);
 
-    public void Remove(uint inboundSpi, uint outboundSpi) => Removed.Add(inboundSpi);
+    public void Remove(uint inboundSpi, uint outboundSpi)
+    {
+        Removed.Add(inboundSpi);
+        Calls.Add($"remove {inboundSpi}");
+    }
+
+    public void RemoveSuperseded(uint inboundSpi, uint outboundSpi)
+    {
+        Removed.Add(inboundSpi);
+        Calls.Add($"remove-superseded {inboundSpi}");
+    }
+
+    public void ActivateOutbound(uint inboundSpi) => Calls.Add($"activate {inboundSpi}");
+
+    /// <summary>Removes and activations in order, as "remove 7", "remove-superseded 7", "activate 9".</summary>
+    public List<string> Calls { get; } = [];
 
     public ChildSaUsage QueryUsage(uint inboundSpi) => Usage.GetValueOrDefault(inboundSpi);
 }

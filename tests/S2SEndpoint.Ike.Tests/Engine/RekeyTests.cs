@@ -134,4 +134,65 @@ public sealed class RekeyTests
         h.Pump();
         Assert.Contains(h.A.EventsOf<NegotiationFailed>(), e => e.Notify == NotifyType.ChildSaNotFound);
     }
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Rekey_TheResponderSendsOnTheNewSaOnlyOnceTheOldOneIsDeleted(bool fromInitiator)
+    {
+        var h = WithEsp("aes256gcm16");
+        h.Establish();
+        var (initiator, responder) = fromInitiator ? (h.A, h.B) : (h.B, h.A);
+        var old = Assert.Single(responder.Kernel.Active);
+        if (fromInitiator)
+            h.A.Engine.Rekey("moon");
+        else
+            h.B.Engine.Rekey("sun");
+        h.Pump();
+
+        // The initiator's new SA carries traffic at once; the responder's waits, then takes over just before
+        // the old one goes (so that no packet finds neither), and the old one's inbound side lingers.
+        var initiatorNew = Assert.Single(initiator.Kernel.Active);
+        Assert.False(initiatorNew.OutboundDeferred);
+        var responderNew = Assert.Single(responder.Kernel.Active);
+        Assert.True(responderNew.OutboundDeferred);
+        Assert.Equal([$"activate {responderNew.InboundSpi}", $"remove-superseded {old.InboundSpi}"], responder.Kernel.Calls);
+        Assert.Equal([$"remove-superseded {initiator.Kernel.Installed[0].InboundSpi}"], initiator.Kernel.Calls);
+    }
+
+    public static TheoryData<CollisionOrder> CollisionOrders =>
+        [CollisionOrder.Simultaneous, CollisionOrder.InitiatorRequestLate, CollisionOrder.ResponderRequestLate, CollisionOrder.ResponseLate];
+
+    [Theory]
+    [MemberData(nameof(CollisionOrders))]
+    public void Rekey_Collision_TheLoserGoesBackToTheOldSaThenToTheWinners(CollisionOrder order)
+    {
+        foreach (var seed in Enumerable.Range(0, 6))
+        {
+            var h = WithEsp("aes256gcm16", seed: seed);
+            h.Establish();
+            var oldA = h.A.Kernel.Installed[0].InboundSpi;
+            var oldB = h.B.Kernel.Installed[0].InboundSpi;
+            var held = h.HoldCrossing(order);
+            h.A.Engine.Rekey("moon");
+            h.B.Engine.Rekey("sun");
+            h.Pump();
+            h.ReleaseHeld(held);
+            h.Run(TimeSpan.FromSeconds(30));
+            h.AssertEstablished();
+            foreach (var (side, old) in new[] { (h.A, oldA), (h.B, oldB) })
+            {
+                // Whatever the order: the survivor is the last SA chosen to carry traffic (installed at once, or
+                // activated), the old SA is removed as superseded, and the redundant one too.
+                var survivor = Assert.Single(side.Kernel.Active);
+                var lastChosen = side.Kernel.Calls.LastOrDefault(c => c.StartsWith("activate", StringComparison.Ordinal));
+                Assert.True(!survivor.OutboundDeferred || lastChosen == $"activate {survivor.InboundSpi}",
+                    $"seed {seed}: {side.Name} ends on {survivor.InboundSpi} without choosing it: {string.Join(", ", side.Kernel.Calls)}");
+                Assert.Contains($"remove-superseded {old}", side.Kernel.Calls);
+                // Removed outright, without the inbound linger, only an SA this side never sent on: the peer's
+                // redundant one, deleted by the peer before this side's own exchange had finished.
+                var deferred = side.Kernel.Installed.Where(i => i.OutboundDeferred).Select(i => $"remove {i.InboundSpi}").ToHashSet();
+                Assert.All(side.Kernel.Calls.Where(c => c.StartsWith("remove ", StringComparison.Ordinal)), c => Assert.Contains(c, deferred));
+            }
+        }
+    }
 }

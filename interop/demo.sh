@@ -73,7 +73,6 @@ bold "where to look next"
 cat <<EOF
   README.md, "Running a gateway" and "Configuration": how s2s is run and configured
   interop/README.md: this lab, the interop suite (sudo interop/run.sh) and its scenarios
-  (the files below go with the lab at the end; keep them with KEEP_WORK=1 sudo -E ./interop/demo.sh)
   s2s's log:             $D/s2s.log
   strongSwan's log:      $D/charon.log
   configurations:        $D/s2s.json, $D/swanctl.conf, $D/strongswan.conf

@@ -92,20 +92,8 @@ public sealed class GatewayFeatureTests
         gateway.OnTun(device, buffer);
     }
 
-    private static string Config(string name, string local, string remote, string localId, string remoteId, string child) => $$"""
-        {
-          "gateway": { "tun_name": "s2s0" },
-          "connections": {
-            "{{name}}": {
-              "local_addrs": "{{local}}", "remote_addrs": "{{remote}}",
-              "proposals": "aes256gcm16-prfsha384-ecp384",
-              "local": { "auth": "psk", "id": "{{localId}}" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
-              "children": { {{child}} }
-            }
-          },
-          "secrets": { "ike-{{name}}": { "id": "{{remoteId}}", "secret": "feature-psk" } }
-        }
-        """;
+    private static string Config(string name, string local, string remote, string localId, string remoteId, string child) =>
+        InProcessGatewayTests.Config(name, local, remote, localId, remoteId, child, start: "START");
 
     private const string PolicyChildA = """ "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "START" } """;
     private const string PolicyChildB = """ "net": { "local_ts": "10.2.0.0/24", "remote_ts": "10.1.0.0/24", "esp_proposals": "aes256gcm16" } """;

@@ -63,7 +63,8 @@ public sealed class InProcessGatewayTests
         }
     }
 
-    private static string Config(string name, string local, string remote, string localId, string remoteId, string child, string start) => $$"""
+    /// <summary>One connection with one child; "START" in the child's text becomes <paramref name="start"/>.</summary>
+    internal static string Config(string name, string local, string remote, string localId, string remoteId, string child, string start) => $$"""
         {
           "gateway": { "tun_name": "s2s0" },
           "connections": {

@@ -9,8 +9,9 @@ namespace S2SEndpoint.Gateway.Policy;
 /// <summary>
 /// The IKE engine's view of the data plane (<see cref="IChildSaKernel"/>), on the ESP library: SPIs are
 /// allocated here, a Child SA becomes an inbound and an outbound <see cref="EspSa"/> in the
-/// <see cref="SaTable"/>, and a rekeyed Child SA takes over its child's outbound traffic in one step
-/// while the old inbound SA stays until the engine removes it.
+/// <see cref="SaTable"/>, and one SA per child (under its stable request ID) carries the child's outbound
+/// traffic: a new SA takes over in one step when it is installed, or, for the responder of a rekey, when
+/// the engine activates it. A superseded SA's inbound side lingers a few seconds after its removal.
 /// </summary>
 /// <param name="perPeer">
 /// Whether a connection's children get a request ID per peer address: a hub whose remote_addrs allow any
@@ -22,6 +23,8 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
     private readonly Dictionary<(string Connection, string Child, IPAddress Peer), uint> _reqIds = [];
     private readonly Dictionary<uint, Installed> _byInboundSpi = [];
     private readonly List<(EspSa Sa, long RetiredAt)> _retired = [];
+    private readonly List<(uint Spi, EspSa Sa, long RemovedAt)> _lingering = [];
+    private long _installs;
 
     /// <summary>
     /// How long a removed SA stays undisposed: a packet that looked it up just before it left the table
@@ -54,6 +57,9 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 
         /// <summary>The order of installs, for picking the newest SA when the current one goes.</summary>
         internal long Order { get; init; }
+
+        /// <summary>Whether it ever carried the child's traffic (so that the peer has it up).</summary>
+        internal bool EverChosen { get; set; }
     }
 
     public SaTable Table => table;
@@ -63,8 +69,6 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 
     /// <summary>Raised when a Child SA's outbound side takes over its child's traffic.</summary>
     public event Action<Installed>? OutboundChosen;
-
-    private long _installs;
 
     /// <summary>Raised when a Child SA's ESP moves to new endpoints (a NAT's new mapping).</summary>
     public event Action<Installed>? EndpointsChanged;
@@ -140,8 +144,6 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
     /// <summary>How long the inbound side of a Child SA replaced by a rekey keeps opening packets (strongSwan's delete_rekeyed_delay).</summary>
     public static readonly TimeSpan SupersededInboundLinger = TimeSpan.FromSeconds(5);
 
-    private readonly List<(uint Spi, EspSa Sa, long RemoveAt)> _lingering = [];
-
     public void Remove(uint inboundSpi, uint outboundSpi) => Remove(inboundSpi, outboundSpi, linger: false);
 
     public void RemoveSuperseded(uint inboundSpi, uint outboundSpi) => Remove(inboundSpi, outboundSpi, linger: true);
@@ -159,7 +161,7 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         if (table.TryGetOutbound(installed.ReqId, out var current) && current.Spi == outboundSpi)
         {
             // Never one a rekey's responder still holds back (the peer may not have it yet): the newest of the rest.
-            var survivor = _byInboundSpi.Values.Where(i => i.ReqId == installed.ReqId && !i.Install.OutboundDeferred).MaxBy(i => i.Order);
+            var survivor = _byInboundSpi.Values.Where(i => i.ReqId == installed.ReqId && (!i.Install.OutboundDeferred || i.EverChosen)).MaxBy(i => i.Order);
             if (survivor is not null)
                 Choose(survivor);
             else
@@ -234,6 +236,7 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         foreach (var other in _byInboundSpi.Values.Where(o => o.ReqId == chosen.ReqId))
             other.OutboundActive = false;
         chosen.OutboundActive = true;
+        chosen.EverChosen = true;
         table.SetOutbound(chosen.Outbound);
         OutboundChosen?.Invoke(chosen);
     }

@@ -195,4 +195,27 @@ public sealed class RekeyTests
             }
         }
     }
+    [Fact]
+    public void Rekey_ResponderSideNewSaDeletedBeforeTheOldOne_TheOldOneIsTheChildsAgainAndIsRekeyedLater()
+    {
+        var h = WithEsp("aes256gcm16");
+        h.Establish();
+        var old = Assert.Single(h.B.Established!.Children);
+        // A's rekey request reaches B, B's answer is lost; A then gives up on it and (as strongSwan does when
+        // it refuses an answer) deletes the SA B made. Here B's engine is told that delete directly.
+        h.Network = (from, d) => from == h.B ? [] : [d];
+        h.A.Engine.Rekey("moon");
+        h.Pump();
+        var pending = Assert.Single(h.B.Established!.Children, c => c != old);
+        Assert.True(pending.OutboundPending);
+        Assert.Equal(ChildSaState.Rekeyed, old.State);
+
+        h.B.Engine.RemoveChild(h.B.Established!, pending, "deleted by the peer");
+
+        // The old SA carries the child again (it never stopped sending), and is rekeyed again in 5 to 15 s.
+        Assert.Equal(ChildSaState.Installed, old.State);
+        Assert.False(old.Superseded);
+        Assert.InRange(old.RekeyAt, h.Clock.Now + TimeSpan.FromSeconds(5), h.Clock.Now + TimeSpan.FromSeconds(15));
+        Assert.Equal([$"remove {pending.InboundSpi}"], h.B.Kernel.Calls);
+    }
 }

@@ -71,7 +71,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         {
             var shared = ResolveSharedDevice(_config);
             _core = new GatewayCore(_config, this, TimeProvider.System, SystemRandomSource.Instance, _logs, shared);
-            _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this), _logs.CreateLogger("control"));
+            _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this, _core), _logs.CreateLogger("control"));
             _control.Start();
             SyncDevices(_config);
             _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses), workers: Workers);
@@ -353,25 +353,25 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     }
 
     /// <summary>The control socket's commands: the core's, plus reload and the worker count in status.</summary>
-    private sealed class DaemonControl(Daemon daemon) : IControlHandler
+    private sealed class DaemonControl(Daemon daemon, GatewayCore core) : IControlHandler
     {
-        private CoreControlHandler Core => new(daemon._core!, daemon.Reload);
+        private readonly CoreControlHandler _commands = new(core, daemon.Reload);
 
         public System.Text.Json.Nodes.JsonObject Status()
         {
-            var status = Core.Status();
+            var status = _commands.Status();
             if (status["gateway"] is System.Text.Json.Nodes.JsonObject gateway)
                 gateway["workers"] = daemon.Workers;
             return status;
         }
 
-        public string Initiate(string connection, string? child) => Core.Initiate(connection, child);
+        public string Initiate(string connection, string? child) => _commands.Initiate(connection, child);
 
-        public string Terminate(string connection, string? child) => Core.Terminate(connection, child);
+        public string Terminate(string connection, string? child) => _commands.Terminate(connection, child);
 
-        public string Rekey(string connection, string? child) => Core.Rekey(connection, child);
+        public string Rekey(string connection, string? child) => _commands.Rekey(connection, child);
 
-        public string Reload() => Core.Reload();
+        public string Reload() => _commands.Reload();
     }
 
     /// <summary>Deletes the SAs (one try, short), then closes the control socket, sockets and devices and removes routes.</summary>

@@ -31,7 +31,6 @@ public sealed class CoreControlHandler(GatewayCore core, Func<string>? reload = 
             {
                 throw new ControlException(e.Message);
             }
-            core.Flush();
             return $"{Target(connection, child)}: initiating";
         }
     }
@@ -56,7 +55,6 @@ public sealed class CoreControlHandler(GatewayCore core, Func<string>? reload = 
                     throw new ControlException($"{connection}/{child}: no installed Child SA to terminate");
                 core.Terminate(connection, child);
             }
-            core.Flush();
             return $"{Target(connection, child)}: terminating {count} {(child is null ? "IKE" : "Child")} SA(s)";
         }
     }

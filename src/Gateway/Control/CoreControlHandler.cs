@@ -43,10 +43,11 @@ public sealed class CoreControlHandler(GatewayCore core, Func<string>? reload = 
             int count;
             if (child is null)
             {
+                // Also with no IKE SA up: a connection that keeps retrying (start_action start) is held down.
                 count = Sas(connection).Count(s => s.State != IkeSaState.Destroyed);
-                if (count == 0)
-                    throw new ControlException($"{connection}: no IKE SA to terminate");
                 core.Terminate(connection);
+                if (count == 0)
+                    return $"{connection}: no IKE SA was up; held down until `s2s initiate {connection}`";
             }
             else
             {

@@ -391,6 +391,23 @@ public sealed class GatewayFeatureTests
         Assert.True(sent == lab.IoB.Tun.Count && sent == lab.IoA.Tun.Count, $"A->B {lab.IoB.Tun.Count}, B->A {lab.IoA.Tun.Count} of {sent}");
     }
 
+    [Fact]
+    public void Start_TerminateBetweenAttempts_HoldsTheConnectionDown()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB);
+        lab.A.Start();
+        // The peer is silent: the first attempt gives up, and there is no IKE SA while the next one waits.
+        for (var i = 0; i < 300 && lab.A.Engine.Sas.Count > 0; i++)
+            Silence(lab, TimeSpan.FromSeconds(1));
+        Assert.Empty(lab.A.Engine.Sas);
+        var answer = new S2SEndpoint.Gateway.Control.CoreControlHandler(lab.A).Terminate("a", null);
+        Assert.Equal("a: no IKE SA was up; held down until `s2s initiate a`", answer);
+        // No further attempt, however long.
+        Silence(lab, TimeSpan.FromMinutes(5));
+        Assert.Empty(lab.A.Engine.Sas);
+        Assert.Single(lab.A.RecentEvents.OfType<IkeSaClosed>());
+    }
+
     // ---- floods ----
 
     [Fact]

@@ -9,33 +9,19 @@ ROOT=$PWD
 RESULTS="$ROOT/artifacts/test-results"
 CONFIG=Release
 
-# Packages the interop and namespace suites use (strongSwan 5.9.8 from Debian, capture and traffic tools).
-APT_PACKAGES=(iproute2 iputils-ping tcpdump nftables iperf3 strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins)
+# The Debian packages the suites use: one list and one installer, shared with the lab and the demo.
+# shellcheck source=interop/lib/packages.sh
+. "$ROOT/interop/lib/packages.sh"
 
 log() { printf 'test.sh: %s\n' "$*"; }
 
 install_packages() {
-  local missing=() p
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
+  s2s_install_packages && return 0
   if [ "$(id -u)" -ne 0 ]; then
-    log "not root: cannot install ${missing[*]}; suites that need them skip and say why"
+    log "suites that need these packages skip and say why"
     return 0
   fi
-  log "installing ${missing[*]}"
-  # Keep package scripts from starting daemons (charon) on this machine: tests start their own.
-  local policy=/usr/sbin/policy-rc.d created=0
-  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; created=1; fi
-  local rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || rc=$?
-  [ $created -eq 1 ] && rm -f "$policy"
-  if [ $rc -ne 0 ]; then
-    log "apt-get install failed ($rc)"
-    [ "${CI:-}" = true ] && return 1
-  fi
+  [ "${CI:-}" = true ] && return 1
   return 0
 }
 

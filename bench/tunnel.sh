@@ -18,7 +18,7 @@ T=${SECONDS_PER_RUN:-10}
 
 die() { echo "tunnel.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run it as root: it creates network namespaces"
-lab_install || die "apt-get install failed"
+lab_install || die "the install of the lab's packages failed (above)"
 missing=$(lab_missing)
 [ -z "$missing" ] || die "missing: $missing"
 

@@ -19,7 +19,7 @@ bold() { if [ -t 1 ]; then printf '\n\033[1m== %s\033[0m\n' "$*"; else printf '\
 die() { echo "demo: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "run it as root (sudo ./interop/demo.sh): it creates network namespaces and TUN devices"
-lab_install || die "apt-get install of strongSwan and the lab's tools failed"
+lab_install || die "the install of strongSwan and the lab's tools failed (above)"
 
 # Build when the program is missing or older than any source file.
 if [ ! -f "$S2S_DLL" ] || [ -n "$(find "$LAB_ROOT/src" \( -name '*.cs' -o -name '*.csproj' \) -newer "$S2S_DLL" -print -quit)" ]; then
@@ -48,7 +48,7 @@ echo "s2s configuration ($D/s2s.json):"
 sed 's/"secret": "[^"]*"/"secret": "(hidden)"/; s/^/  /' "$D/s2s.json"
 
 bold "starting strongSwan in $GB and s2s in $GA"
-charon_start "$GB" "$D" || die "charon did not start; see $D/charon.log"
+charon_start "$GB" "$D" || die "strongSwan is not usable here (the line above); see $D/charon.log"
 s2s_start "$GA" "$D/s2s.json" "$D/s2s.log" || die "s2s did not start; see $D/s2s.log"
 wait_ping 20 || { tail -n 20 "$D/s2s.log"; die "no tunnel within 20 s"; }
 grep -E "IKE SA established|CHILD_SA .* established" "$D/s2s.log" | sed 's/^/  s2s: /'

@@ -51,18 +51,14 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-PACKAGES=(strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins tcpdump)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ -n "${NO_INSTALL:-}" ]; then
-    echo "capture.sh: missing packages: ${missing[*]}" >&2
-    exit 1
-  fi
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+# The lab's package list and installer, and its check of charon's plugins.
+# shellcheck source=../lib/lab.sh
+. "$REPO_ROOT/interop/lib/lab.sh"
+if [ -n "${NO_INSTALL:-}" ]; then
+  missing=$(s2s_packages_missing | tr '\n' ' ')
+  [ -z "$missing" ] || { echo "capture.sh: missing packages: $missing" >&2; exit 1; }
+else
+  s2s_install_packages || exit 1
 fi
 SWAN_VERSION=$(dpkg-query -W -f='${Version}' strongswan-charon)
 
@@ -259,7 +255,11 @@ start_charon() { # ns dir
     sh "$dir/strongswan.conf" >"$dir/charon.stdout" 2>&1
   local i
   for i in $(seq 1 100); do
-    [ -S "$dir/charon.vici" ] && return 0
+    if [ -S "$dir/charon.vici" ] && grep -q 'loaded plugins: ' "$dir/charon.log" 2>/dev/null; then
+      # Golden data from a charon without its openssl or gcm plugin would record other algorithms.
+      charon_plugins_check "$dir" || return 1
+      return 0
+    fi
     kill -0 "${PIDS[-1]}" 2>/dev/null || { cat "$dir/charon.stdout" >&2; return 1; }
     sleep 0.1
   done

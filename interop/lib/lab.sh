@@ -16,27 +16,15 @@
 LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 S2S_DLL=${S2S_DLL:-$LAB_ROOT/src/Gateway/bin/Release/net10.0/s2s.dll}
 CHARON=${CHARON:-/usr/lib/ipsec/charon}
-LAB_PACKAGES=(iproute2 iputils-ping tcpdump nftables iperf3 strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins)
 LAB_PIDS=()
 LAB_NSS=()
 LAB_TAG=""
 LAB_WORK=""
+# shellcheck source=packages.sh
+. "$LAB_ROOT/interop/lib/packages.sh"
 
-# Installs missing packages with apt when root (./test.sh does it too); quiet. Returns 1 if that failed.
-lab_install() {
-  local missing=() p
-  for p in "${LAB_PACKAGES[@]}"; do
-    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *"install ok installed"* ]] || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || return 0
-  local policy=/usr/sbin/policy-rc.d created=0 rc=0
-  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; created=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || rc=$?
-  [ $created -eq 1 ] && rm -f "$policy"
-  return $rc
-}
+# Installs the missing packages of the one list (interop/lib/packages.sh) when root. Returns 1 if that failed.
+lab_install() { s2s_install_packages; }
 
 # Prints what is missing to run the lab (empty when nothing is).
 lab_missing() {
@@ -229,12 +217,14 @@ write_s2s_conf() { # file
 EOF
 }
 
-# charon's strongswan.conf (explicit plugin list: kernel-libipsec before kernel-netlink) and swanctl.conf.
+# charon's strongswan.conf and swanctl.conf. An explicit plugin list: openssl before the software crypto
+# plugins, so that charon encrypts with OpenSSL's AES-NI code (its best configuration), kernel-libipsec before
+# kernel-netlink. charon_start checks that every one of them loaded.
 write_charon_conf() { # dir
   local d=$1
   cat >"$d/strongswan.conf" <<EOF
 charon {
-  load = random nonce aes sha1 sha2 hmac gcm chapoly curve25519 openssl pem pkcs1 x509 pubkey gmp kdf kernel-libipsec kernel-netlink socket-default vici updown
+  load = random nonce openssl aes sha1 sha2 hmac gcm chapoly curve25519 pem pkcs1 x509 pubkey gmp kdf kernel-libipsec kernel-netlink socket-default vici updown
   install_virtual_ip = no
   ${C_EXTRA_CHARON:-}
   plugins { vici { socket = unix://$d/charon.vici } }
@@ -275,8 +265,9 @@ EOF
 
 # ---- daemons ----
 
-# Starts charon in namespace ns, in its own mount namespace with a private /run; loads swanctl.conf.
-# Sets CHARON_PID. Returns 1 (reason on stderr) when it does not come up.
+# Starts charon in namespace ns, in its own mount namespace with a private /run; checks that it loaded every
+# plugin of its load list (charon_plugins_check) and loads swanctl.conf. Sets CHARON_PID. Returns 1 (one line
+# on stderr) when it does not come up, 2 when it came up without a plugin it was asked to load.
 charon_start() { # ns dir
   local ns=$1 d=$2
   rm -f "$d/charon.vici"
@@ -285,11 +276,49 @@ charon_start() { # ns dir
     >>"$d/charon.out" 2>&1 &
   CHARON_PID=$!
   LAB_PIDS+=("$CHARON_PID")
-  # Generous on a loaded 2-core machine: 15 s.
-  for _ in $(seq 150); do [ -S "$d/charon.vici" ] && break; sleep 0.1; done
+  # Generous on a loaded 2-core machine: 15 s. charon logs its plugins before it serves vici.
+  for _ in $(seq 150); do [ -S "$d/charon.vici" ] && grep -q 'loaded plugins: ' "$d/charon.log" 2>/dev/null && break; sleep 0.1; done
+  charon_plugins_check "$d" || return 2
   [ -S "$d/charon.vici" ] || { echo "charon did not open its vici socket" >&2; return 1; }
   swanctl_ "$d" --load-all --file "$d/swanctl.conf" >"$d/load.out" 2>&1 ||
     { echo "swanctl --load-all failed: $(tail -1 "$d/load.out")" >&2; return 1; }
+}
+
+# Compares the load list of dir/strongswan.conf with the plugins charon's log says it loaded. Prints one line
+# naming each missing plugin with charon's reason, and returns 1, when any is missing: a charon without its
+# openssl or gcm plugin negotiates other algorithms (or none), so nothing may run on with it.
+charon_plugins_check() { # dir
+  local d=$1 want got p missing=() why=""
+  want=$(sed -nE 's/^[[:space:]]*load = //p' "$d/strongswan.conf" | head -n 1)
+  got=$(sed -nE 's/.*loaded plugins: //p' "$d/charon.log" 2>/dev/null | tail -n 1)
+  if [ -z "$got" ]; then
+    echo "charon logged no 'loaded plugins' line in $d/charon.log: $(tail -n 2 "$d/charon.out" 2>/dev/null | tr '\n' ' ')" >&2
+    return 1
+  fi
+  for p in $want; do
+    [[ " $got " == *" $p "* ]] && continue
+    missing+=("$p")
+    why="$why${why:+; }$(grep -m 1 -oE "plugin '$p': failed to load - .*" "$d/charon.log" || echo "plugin '$p': not loaded")"
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "charon did not load plugin(s) ${missing[*]} of its load list ($why); is libstrongswan-standard-plugins installed? (interop/lib/packages.sh)" >&2
+  return 1
+}
+
+# Starts one charon with the lab's strongswan.conf in a namespace of its own and checks its plugins, then
+# stops it: the run stops with that line before any scenario when this charon is weaker than asked.
+lab_check_charon() {
+  local ns=s2s-chk-$LAB_TAG d=$LAB_WORK/charon-check rc=0 GWA_SEEN=192.0.2.1 GWB_ADDR=192.0.2.2
+  mkdir -p "$d"
+  lab_ns "$ns" || { echo "could not create namespace $ns" >&2; return 1; }
+  write_charon_conf "$d"
+  charon_start "$ns" "$d" || rc=$?
+  lab_stop "$CHARON_PID"
+  ip netns del "$ns" 2>/dev/null
+  local keep=() n
+  for n in "${LAB_NSS[@]}"; do [ "$n" = "$ns" ] || keep+=("$n"); done
+  LAB_NSS=("${keep[@]}")
+  return $rc
 }
 
 swanctl_() { local d=$1; shift; swanctl "$@" --uri "unix://$d/charon.vici"; }

@@ -188,6 +188,18 @@ public sealed partial class GatewayCore
     /// <summary>One UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>, in <paramref name="buffer"/>'s window. Any thread.</summary>
     public void OnUdp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer)
     {
+        try
+        {
+            Receive(local, remote, buffer);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Survive("udp", e);
+        }
+    }
+
+    private void Receive(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer)
+    {
         var payload = buffer.Data;
         if (local.Port != UdpEncapsulation.Port)
         {
@@ -268,6 +280,18 @@ public sealed partial class GatewayCore
 
     /// <summary>One inner packet read from tunnel device <paramref name="device"/>, in <paramref name="buffer"/>'s window. Any thread.</summary>
     public void OnTun(string device, PacketBuffer buffer)
+    {
+        try
+        {
+            FromTun(device, buffer);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Survive("tun", e);
+        }
+    }
+
+    private void FromTun(string device, PacketBuffer buffer)
     {
         if (!Volatile.Read(ref _reqIdOfDevice).TryGetValue(device, out var reqId) && !LookupPolicy(buffer.Data, out reqId))
         {
@@ -489,6 +513,18 @@ public sealed partial class GatewayCore
     /// <summary>Runs what is due; the daemon calls it when <see cref="IkeEngine.NextDeadline"/> passes, and at least once a second.</summary>
     public void OnTimer()
     {
+        try
+        {
+            RunTimers();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Survive("timer", e);
+        }
+    }
+
+    private void RunTimers()
+    {
         lock (Sync)
         {
             var now = _time.GetUtcNow();
@@ -603,6 +639,21 @@ public sealed partial class GatewayCore
         }
     }
 
+    /// <summary>
+    /// What a reader or the timer threw, which no packet or peer should be able to cause: counted, logged the first
+    /// time for each place and kind, and the loop goes on (a dead reader would silently stop a tunnel).
+    /// </summary>
+    private void Survive(string loop, Exception e)
+    {
+        Counters.CountInternalError();
+        var site = $"{loop}: {e.GetType().Name} at {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name}";
+        if (_faultsSeen.Count < MaxFaultKinds && _faultsSeen.TryAdd(site, 0))
+            Log.LoopFault(_log, loop, S2SEndpoint.Ike.Messages.SafeText.Clean(e.Message), site, e);
+    }
+
+    private const int MaxFaultKinds = 64;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _faultsSeen = new(StringComparer.Ordinal);
+
     private string? Interface(string connection, string child) =>
         _config.Routing.FirstOrDefault(r => r.Connection == connection && r.Child == child)?.Interface;
 
@@ -657,6 +708,9 @@ public sealed partial class GatewayCore
 
         [LoggerMessage(3104, LogLevel.Warning, "{Connection}/{Child}: a trapped packet could not start the Child SA: {Reason}")]
         public static partial void TrapFailed(ILogger logger, string connection, string child, string reason);
+
+        [LoggerMessage(3105, LogLevel.Error, "the {Loop} loop survived an internal error: {Error} ({Site}); counted as internal_error, logged once")]
+        public static partial void LoopFault(ILogger logger, string loop, string error, string site, Exception exception);
 
         [LoggerMessage(3103, LogLevel.Information, "{Connection}: no IKE SA; trying again (start_action start keeps it up; waited {Seconds}s)")]
         public static partial void Retrying(ILogger logger, string connection, double seconds);

@@ -15,6 +15,7 @@ public sealed class GatewayCounters
     private long _held;
     private long _heldDropped;
     private long _keepalivesSent;
+    private long _internalErrors;
 
     /// <summary>Outbound packets that matched no policy: dropped, never sent in clear.</summary>
     public long NoPolicy => Volatile.Read(ref _noPolicy);
@@ -41,6 +42,10 @@ public sealed class GatewayCounters
     /// <summary>IKE messages for no IKE SA of ours that are not new IKE SA requests, dropped before the control lock.</summary>
     public long UnknownIkeSpi => Volatile.Read(ref _unknownIkeSpi);
 
+    /// <summary>Exceptions a reader or the timer survived (each kind logged once).</summary>
+    public long InternalErrors => Volatile.Read(ref _internalErrors);
+
+    internal void CountInternalError() => Interlocked.Increment(ref _internalErrors);
     internal void CountUnknownIkeSpi() => Interlocked.Increment(ref _unknownIkeSpi);
     internal void CountNewSaRateLimited() => Interlocked.Increment(ref _newSaRateLimited);
     internal void CountHeld() => Interlocked.Increment(ref _held);
@@ -60,6 +65,7 @@ public sealed class GatewayCounters
             new("new_sa_rate_limited", NewSaRateLimited),
             new("unknown_ike_spi", UnknownIkeSpi),
             new("trap_queue_full", HeldDropped),
+            new("internal_error", InternalErrors),
         };
         return [.. all.Where(c => c.Value != 0)];
     }

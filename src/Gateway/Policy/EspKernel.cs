@@ -19,7 +19,6 @@ namespace S2SEndpoint.Gateway.Policy;
 /// </param>
 public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow, Func<string, bool>? perPeer = null) : IChildSaKernel
 {
-    private const uint FirstValidSpi = 256;
     private readonly Dictionary<(string Connection, string Child, IPAddress Peer), uint> _reqIds = [];
     private readonly Dictionary<uint, Installed> _byInboundSpi = [];
     private readonly List<(EspSa Sa, long RetiredAt)> _retired = [];
@@ -99,13 +98,16 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
             random.Fill(b);
             var spi = BinaryPrimitives.ReadUInt32BigEndian(b);
             // RFC 4303 2.1: SPIs 1 to 255 are reserved; 0 is for local use.
-            if (spi >= FirstValidSpi && !_byInboundSpi.ContainsKey(spi) && !table.TryGetInbound(spi, out _))
+            if (spi >= ChildSa.FirstValidSpi && !_byInboundSpi.ContainsKey(spi) && !table.TryGetInbound(spi, out _))
                 return spi;
         }
     }
 
     public void Install(ChildSaInstall childSa)
     {
+        ArgumentNullException.ThrowIfNull(childSa);
+        if (childSa.InboundSpi < ChildSa.FirstValidSpi || childSa.OutboundSpi < ChildSa.FirstValidSpi)
+            throw new ArgumentException($"SPIs {childSa.InboundSpi:x8}/{childSa.OutboundSpi:x8}: values below {ChildSa.FirstValidSpi} are reserved (RFC 4303 2.1)", nameof(childSa));
         var reqId = ReqIdOf(childSa.Connection, childSa.Child, childSa.RemoteEndpoint.Address);
         var lifetime = new SaLifetime
         {
@@ -127,8 +129,25 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
             Lifetime = lifetime,
             ReplayWindowSize = replayWindow,
         };
-        var inbound = EspSa.Create(Settings(SaDirection.Inbound, childSa.InboundSpi), childSa.Suite, childSa.InboundEncryptionKey, childSa.InboundIntegrityKey, random, time);
-        var outbound = EspSa.Create(Settings(SaDirection.Outbound, childSa.OutboundSpi), childSa.Suite, childSa.OutboundEncryptionKey, childSa.OutboundIntegrityKey, random, time);
+        EspSa inbound, outbound;
+        try
+        {
+            inbound = EspSa.Create(Settings(SaDirection.Inbound, childSa.InboundSpi), childSa.Suite, childSa.InboundEncryptionKey, childSa.InboundIntegrityKey, random, time);
+            try
+            {
+                outbound = EspSa.Create(Settings(SaDirection.Outbound, childSa.OutboundSpi), childSa.Suite, childSa.OutboundEncryptionKey, childSa.OutboundIntegrityKey, random, time);
+            }
+            catch
+            {
+                inbound.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            // The ESP SAs hold their own key schedules now (or none was made): the engine's copies go.
+            childSa.ZeroKeys();
+        }
         var installed = new Installed(childSa, reqId, inbound, outbound) { Order = ++_installs };
         _byInboundSpi[childSa.InboundSpi] = installed;
         // Make before break: the new inbound SA is ready before the new outbound SA carries traffic.

@@ -63,14 +63,17 @@ public static class ProposalKeywords
         return [.. list];
     }
 
-    /// <summary>strongSwan derives an IKE PRF from each integrity algorithm when none is written.</summary>
-    private static PrfAlgorithm PrfFor(IntegrityAlgorithm integrity) => integrity switch
+    /// <summary>
+    /// strongSwan derives an IKE PRF from each integrity algorithm when none is written; null for integrity
+    /// algorithms without a keyword here (a peer's offer may name any transform ID).
+    /// </summary>
+    private static PrfAlgorithm? PrfFor(IntegrityAlgorithm integrity) => integrity switch
     {
         IntegrityAlgorithm.HmacSha1_96 => PrfAlgorithm.HmacSha1,
         IntegrityAlgorithm.HmacSha2_256_128 => PrfAlgorithm.HmacSha2_256,
         IntegrityAlgorithm.HmacSha2_384_192 => PrfAlgorithm.HmacSha2_384,
         IntegrityAlgorithm.HmacSha2_512_256 => PrfAlgorithm.HmacSha2_512,
-        _ => throw new ArgumentOutOfRangeException(nameof(integrity)),
+        _ => null,
     };
 
     /// <summary>The keywords valid for a protocol, canonical spellings, in a stable order.</summary>
@@ -148,7 +151,7 @@ public static class ProposalKeywords
             {
                 if (aead.Count > 0)
                     return Fail($"IKE proposal '{text}' uses an AEAD cipher and so needs a PRF (such as prfsha256)", out error);
-                prf = [.. integrity.Select(i => new Transform(TransformType.Prf, (ushort)PrfFor((IntegrityAlgorithm)i.Id))).Distinct()];
+                prf = [.. integrity.Select(i => new Transform(TransformType.Prf, (ushort)PrfFor((IntegrityAlgorithm)i.Id)!.Value)).Distinct()];
             }
             if (ke.Count == 0)
                 return Fail($"IKE proposal '{text}' needs a key exchange method (such as modp2048, ecp256 or x25519)", out error);
@@ -182,8 +185,8 @@ public static class ProposalKeywords
         var words = new List<string>();
         var integrity = proposal.OfType(TransformType.Integrity).ToList();
         var prfs = proposal.OfType(TransformType.Prf).ToList();
-        var impliedPrfs = integrity.Where(i => Enum.IsDefined((IntegrityAlgorithm)i.Id) && (IntegrityAlgorithm)i.Id != IntegrityAlgorithm.None)
-            .Select(i => new Transform(TransformType.Prf, (ushort)PrfFor((IntegrityAlgorithm)i.Id))).Distinct().ToList();
+        var impliedPrfs = integrity.Select(i => PrfFor((IntegrityAlgorithm)i.Id)).OfType<PrfAlgorithm>()
+            .Select(p => new Transform(TransformType.Prf, (ushort)p)).Distinct().ToList();
         var omitPrf = integrity.Count > 0 && prfs.SequenceEqual(impliedPrfs);
         var esn = proposal.OfType(TransformType.SequenceNumbers).ToList();
         var omitEsn = esn.Count == 1 && esn[0].Id == (ushort)SequenceNumbers.NoEsn;

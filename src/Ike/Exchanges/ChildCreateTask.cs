@@ -130,6 +130,8 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var remoteTs = _rekeyOf?.RemoteTs ?? Config.RemoteTs;
         if (ProposalSelection.MatchChoice(offered, chosen) is null || !ChildSuite.TryFromProposal(chosen, out var suite, out var why) || chosen.Spi.Length != 4)
             return FailInstalledByPeer(NotifyType.NoProposalChosen, false, $"peer chose ESP {ProposalKeywords.Format(chosen)} for {Config.Name}, which was not offered");
+        if (!ChildSa.IsValidSpi(chosen.Spi))
+            return FailInstalledByPeer(NotifyType.NoProposalChosen, false, $"peer chose the reserved ESP SPI {Convert.ToHexStringLower(chosen.Spi)} for {Config.Name} (RFC 4303 2.1)");
         // RFC 7296 2.9: the responder may narrow, never widen.
         if (!TrafficSelectorNarrowing.IsSubset(tsi.Selectors, localTs) || !TrafficSelectorNarrowing.IsSubset(tsr.Selectors, remoteTs))
             return FailInstalledByPeer(NotifyType.TsUnacceptable, false, $"peer's selectors {Join(tsi.Selectors)} === {Join(tsr.Selectors)} are not within ours");
@@ -274,6 +276,8 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
 
         var configured = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
         var offered = sa.Proposals.Where(p => p.Spi.Length == 4).ToList();
+        if (offered.Find(p => !ChildSa.IsValidSpi(p.Spi)) is { } reserved)
+            return Refuse(NotifyType.NoProposalChosen, $"peer offered the reserved ESP SPI {Convert.ToHexStringLower(reserved.Spi)} for {Config.Name} (RFC 4303 2.1)");
         _chosen = ProposalSelection.Select(configured, offered, []);
         if (_chosen is null || !ChildSuite.TryFromProposal(_chosen, out var suite, out _))
         {

@@ -133,7 +133,10 @@ public sealed class Identity : IEquatable<Identity>
         return false;
     }
 
-    public override string ToString()
+    /// <summary>The identity as strongSwan prints it; what a peer sent is escaped and cut (<see cref="SafeText"/>).</summary>
+    public override string ToString() => SafeText.Clean(Text());
+
+    private string Text()
     {
         switch (Type)
         {

@@ -18,6 +18,17 @@ public enum ChildSaState
 /// </summary>
 public sealed class ChildSa
 {
+    /// <summary>
+    /// RFC 4303 2.1: "The SPI value of zero (0) is reserved for local, implementation-specific use and MUST NOT
+    /// be sent on the wire"; "The set of SPI values in the range 1 through 255 are reserved by the Internet
+    /// Assigned Numbers Authority (IANA) for future use". Neither side's SPI may be below this.
+    /// </summary>
+    public const uint FirstValidSpi = 256;
+
+    /// <summary>Whether a 4-octet ESP SPI as a proposal carries it is one a Child SA may use.</summary>
+    internal static bool IsValidSpi(ReadOnlySpan<byte> spi) =>
+        spi.Length == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(spi) >= FirstValidSpi;
+
     internal ChildSa(ChildSaConfig config, uint uniqueId, uint inboundSpi, uint outboundSpi, ChildSuite suite, Proposal proposal,
         IReadOnlyList<TrafficSelector> localTs, IReadOnlyList<TrafficSelector> remoteTs, DateTimeOffset established)
     {

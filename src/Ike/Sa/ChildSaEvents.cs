@@ -33,6 +33,19 @@ public sealed record ChildSaInstall(
     /// </summary>
     public bool OutboundDeferred { get; init; }
 
+    /// <summary>
+    /// Zeroes the four key copies: the kernel calls it once it has made its own SAs from them, so that no key
+    /// outlives its use in this record (RFC 4301 leaves key handling to the implementation; strongSwan wipes its
+    /// chunks the same way).
+    /// </summary>
+    public void ZeroKeys()
+    {
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(InboundEncryptionKey);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(InboundIntegrityKey);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(OutboundEncryptionKey);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(OutboundIntegrityKey);
+    }
+
     /// <summary>Keys stay out of logs: the record prints its identity only.</summary>
     public override string ToString() => $"{Connection}/{Child}{{{UniqueId}}} in {InboundSpi:x8} out {OutboundSpi:x8}";
 }

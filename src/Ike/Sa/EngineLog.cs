@@ -48,6 +48,13 @@ internal sealed partial class EngineLog(ILogger logger)
     [LoggerMessage(1014, LogLevel.Debug, "dropped IKE datagram from {Remote}: {Reason}")]
     public partial void Dropped(string remote, string reason);
 
+    [LoggerMessage(1016, LogLevel.Error, "{Name}[{Id}] internal error while {During}: {Error} (at {Site}); this IKE SA is closed, the others go on")]
+    public partial void InternalError(string name, uint id, string during, string error, string site);
+
+    /// <summary>The whole exception, for a bug report: Debug only, as its text is not cut.</summary>
+    [LoggerMessage(1017, LogLevel.Debug, "{Name}[{Id}] internal error in full")]
+    public partial void InternalErrorDetail(string name, uint id, Exception exception);
+
     [LoggerMessage(1015, LogLevel.Debug, "{Name}[{Id}] NAT detected: {Detail}; UDP encapsulation on port 4500")]
     public partial void NatDetected(string name, uint id, string detail);
 }

@@ -22,6 +22,7 @@ public sealed class IkeEngine
     private readonly List<Datagram> _outgoing = [];
     private readonly List<IkeEvent> _events = [];
     private readonly CookieJar _cookies;
+    private readonly SourceRateLimiter _peerLines;
     private readonly TimeProvider _time;
     private uint _nextSaId;
     private uint _nextChildId;
@@ -35,7 +36,12 @@ public sealed class IkeEngine
         Options = options ?? new IkeEngineOptions();
         Log = new EngineLog(logger ?? NullLogger.Instance);
         _cookies = new CookieJar(random);
+        _peerLines = new SourceRateLimiter(time, PeerLogBurst, PeerLogPerSecond);
     }
+
+    /// <summary>Warning lines one peer address can cause: a burst, then one every two seconds.</summary>
+    public const int PeerLogBurst = 10;
+    public const double PeerLogPerSecond = 0.5;
 
     internal IChildSaKernel Kernel { get; }
     internal IRandomSource Random { get; }
@@ -346,8 +352,16 @@ public sealed class IkeEngine
             if (sa.State == IkeSaState.Destroyed)
                 continue;
             sa.Tasks.OnTimer(now);
-            if (sa.State != IkeSaState.Destroyed)
+            if (sa.State == IkeSaState.Destroyed)
+                continue;
+            try
+            {
                 sa.Timers.Run(sa, now);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Fault(sa, e, "running its timers");
+            }
         }
     }
 
@@ -374,7 +388,7 @@ public sealed class IkeEngine
         // Drops are what a flood of forged datagrams produces: their log line is only built when wanted.
         if (!Log.DebugEnabled)
             return;
-        var reason = detail ?? counter;
+        var reason = SafeText.Clean(detail ?? counter);
         Log.Dropped(datagram.Remote.ToString(), sa is null ? reason : $"{sa}: {reason}");
     }
 
@@ -485,9 +499,49 @@ public sealed class IkeEngine
 
     internal void Failed(IkeSa sa, NotifyType notify, bool received, string detail)
     {
-        // One line that names the notify (what strongSwan's log and the RFC call it) and says what differed.
-        Log.NegotiationFailed(sa.Config.Name, sa.Id, notify == NotifyType.None ? detail : $"{notify.ToRfcName()}{(received ? " from the peer" : "")}: {detail}");
-        Emit(new NegotiationFailed(sa.Config.Name, sa.Id, notify, received, detail));
+        // One line that names the notify (what strongSwan's log and the RFC call it) and says what differed. A
+        // peer's offer can be as long as a datagram and as frequent as it likes: the line is escaped and cut, and
+        // each source gets a few lines, then one now and then that says how many were left out.
+        if (_peerLines.TryTake(sa.RemoteEndpoint.Address, out var suppressed))
+        {
+            var text = notify == NotifyType.None ? detail : $"{notify.ToRfcName()}{(received ? " from the peer" : "")}: {detail}";
+            Log.NegotiationFailed(sa.Config.Name, sa.Id, SafeText.Clean(text) + Suppressed(suppressed));
+        }
+        else
+        {
+            Count("log line suppressed");
+        }
+        Emit(new NegotiationFailed(sa.Config.Name, sa.Id, notify, received, SafeText.Clean(detail)));
+    }
+
+    private static string Suppressed(long count) =>
+        count == 0 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({count} similar line(s) from this peer suppressed)");
+
+    /// <summary>
+    /// A bug met on odd input or state (an exception out of a task or a timer): that one IKE SA is closed, the
+    /// fault counted and logged (as Failed lines are, per source); the engine and every other SA live on.
+    /// </summary>
+    internal void Fault(IkeSa sa, Exception e, string during)
+    {
+        Count("internal error");
+        if (_peerLines.TryTake(sa.RemoteEndpoint.Address, out var suppressed))
+        {
+            Log.InternalError(sa.Config.Name, sa.Id, during, SafeText.Clean($"{e.GetType().Name}: {e.Message}") + Suppressed(suppressed),
+                $"{e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name}");
+            Log.InternalErrorDetail(sa.Config.Name, sa.Id, e);
+        }
+        try
+        {
+            Destroy(sa, $"internal error while {during}");
+        }
+        catch (Exception again) when (again is not OutOfMemoryException)
+        {
+            // Even its clean-up failed: the SA leaves the table regardless, so that nothing reaches it again.
+            sa.State = IkeSaState.Destroyed;
+            _sas.Remove(sa.LocalSpi);
+            sa.DisposeKeys();
+            Count("internal error");
+        }
     }
 
     /// <summary>Removes the SA, its Child SAs from the data plane, and its keys.</summary>

@@ -62,6 +62,11 @@ internal sealed class TaskManager(IkeSa sa)
     {
         if (_active.Count > 0 || _queued.Count == 0 || sa.State == IkeSaState.Destroyed)
             return;
+        Guarded("starting an exchange", StartNext);
+    }
+
+    private void StartNext()
+    {
         if (sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
         {
             // A new SA runs init, NAT detection, auth and the first child together; other children follow
@@ -130,7 +135,7 @@ internal sealed class TaskManager(IkeSa sa)
             if (!TryOpen(message, datagram, out var payloads))
                 return;
             FollowPeer(header, datagram);
-            Guarded(datagram, () => ProcessResponse(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote)));
+            Guarded(message, datagram, () => ProcessResponse(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote)));
         }
         else
         {
@@ -157,7 +162,7 @@ internal sealed class TaskManager(IkeSa sa)
             if (!TryOpen(message, datagram, out var payloads))
                 return;
             FollowPeer(header, datagram);
-            Guarded(datagram, () => ProcessRequest(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote), datagram));
+            Guarded(message, datagram, () => ProcessRequest(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote), datagram));
         }
     }
 
@@ -180,20 +185,49 @@ internal sealed class TaskManager(IkeSa sa)
     }
 
     /// <summary>
-    /// The one place where a task's unexpected failure on peer input is caught (STYLE.md): the message is
-    /// dropped and counted, the SA and the process live on. These exception types are bugs in the face of
-    /// odd but authenticated input, not conditions the tasks report themselves.
+    /// The one place where what a task throws is caught (STYLE.md). An <see cref="IkeProtocolException"/> is the
+    /// peer's violation: a request is answered with its notify (the responder tasks of that request are dropped, so
+    /// nothing of it stays half done), a response fails the exchange and with it the SA. Anything else is a bug met
+    /// on odd input: that one IKE SA is closed, counted and logged; the engine and every other SA live on.
     /// </summary>
-    private void Guarded(Datagram datagram, Action process)
+    private void Guarded(IkeMessage message, Datagram datagram, Action process)
     {
         try
         {
             process();
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException or
-            FormatException or NotSupportedException or KeyNotFoundException or System.Security.Cryptography.CryptographicException)
+        catch (IkeProtocolException e)
         {
-            sa.Engine.Drop(sa, datagram, "internal error", $"{e.GetType().Name} while processing: {e.Message}");
+            sa.Engine.Drop(sa, datagram, "protocol violation", e.Message);
+            if (message.Header.IsResponse)
+            {
+                sa.Engine.Failed(sa, e.Notify, false, e.Message);
+                sa.Engine.Destroy(sa, $"{e.Notify.ToRfcName()}: {e.Message}");
+                return;
+            }
+            foreach (var task in _passive)
+                task.Abort();
+            _passive.Clear();
+            var response = new OutgoingMessage(message.Header.Exchange, isResponse: true);
+            response.AddNotify(e.Notify, []);
+            SendResponse(response, message.Header.MessageId, datagram.Data);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            sa.Engine.Fault(sa, e, $"processing {message.Header.Exchange} {(message.Header.IsResponse ? "response" : "request")} {message.Header.MessageId}");
+        }
+    }
+
+    /// <summary>Runs our own side of the machinery (a request to build, a timer) under the same rule: a bug closes this SA only.</summary>
+    private void Guarded(string during, Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            sa.Engine.Fault(sa, e, during);
         }
     }
 
@@ -436,6 +470,11 @@ internal sealed class TaskManager(IkeSa sa)
     {
         if (now < _retransmitAt || _outstanding.Count == 0)
             return;
+        Guarded("retransmitting", () => Retransmit(now));
+    }
+
+    private void Retransmit(DateTimeOffset now)
+    {
         var options = sa.Engine.Options;
         if (_retransmits >= options.RetransmitTries)
         {

@@ -161,4 +161,36 @@ public sealed class ProposalKeywordsTests
         Assert.Null(EncryptionTransform.Find((ushort)EncryptionAlgorithm.ChaCha20Poly1305, 256));
         Assert.NotNull(EncryptionTransform.Find((ushort)EncryptionAlgorithm.AesGcm16, 192));
     }
+
+    /// <summary>A peer's offer may name any transform: formatting it for a log line or NO_PROPOSAL_CHOSEN never throws.</summary>
+    [Fact]
+    public void Format_AnyTransformIdOfAnyType_NeverThrows()
+    {
+        foreach (var type in new[] { TransformType.Encryption, TransformType.Prf, TransformType.Integrity, TransformType.KeyExchange, TransformType.SequenceNumbers, (TransformType)6, (TransformType)255 })
+        {
+            for (var id = 0; id <= ushort.MaxValue; id += id < 300 ? 1 : 997)
+            {
+                foreach (var keyLength in new ushort?[] { null, 128 })
+                {
+                    foreach (var protocol in new[] { ProtocolId.Ike, ProtocolId.Esp })
+                    {
+                        Assert.NotNull(ProposalKeywords.Format(new Proposal(1, protocol, [], [new Transform(type, (ushort)id, keyLength)])));
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData((ushort)1, "integrity1")]
+    [InlineData((ushort)5, "integrity5")]
+    public void Format_IntegrityWithoutAKeyword_WritesItsNumber(ushort id, string expected)
+    {
+        var proposal = new Proposal(1, ProtocolId.Ike, [], [
+            new Transform(TransformType.Encryption, (ushort)EncryptionAlgorithm.AesCbc, 128),
+            new Transform(TransformType.Integrity, id),
+            new Transform(TransformType.Prf, (ushort)PrfAlgorithm.HmacSha1),
+            new Transform(TransformType.KeyExchange, (ushort)KeyExchangeMethod.Modp1024)]);
+        Assert.Equal($"aes128-{expected}-prfsha1-modp1024", ProposalKeywords.Format(proposal));
+    }
 }

@@ -27,9 +27,27 @@ internal sealed class FakeKernel(uint firstSpi) : IChildSaKernel
 
     public IEnumerable<ChildSaInstall> Active => Installed.Where(i => !Removed.Contains(i.InboundSpi));
 
-    public uint AllocateSpi() => _next++;
+    public uint AllocateSpi() => FailAllocateSpi ? throw new InvalidOperationException("no SPI") : _next++;
 
-    public void Install(ChildSaInstall childSa) => Installed.Add(childSa);
+    /// <summary>When set, AllocateSpi throws (a fault inside a task that a timer started).</summary>
+    public bool FailAllocateSpi { get; set; }
+
+    /// <summary>The next SPI handed out (a test may make it a reserved one).</summary>
+    public uint NextSpi
+    {
+        get => _next;
+        set => _next = value;
+    }
+
+    /// <summary>When set, Install throws what it returns (a fault inside a task), or installs when it returns null.</summary>
+    public Func<ChildSaInstall, Exception?>? FailInstall { get; set; }
+
+    public void Install(ChildSaInstall childSa)
+    {
+        if (FailInstall?.Invoke(childSa) is { } e)
+            throw e;
+        Installed.Add(childSa);
+    }
 
     public void Remove(uint inboundSpi, uint outboundSpi)
     {

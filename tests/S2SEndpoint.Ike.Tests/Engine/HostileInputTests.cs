@@ -1,0 +1,156 @@
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Exchanges;
+using S2SEndpoint.Ike.Messages;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Ike.Tests.Engine;
+
+/// <summary>
+/// What a peer sends never stalls an exchange, never kills the engine and never leaves an SA half done: offers of
+/// any transform are answered, reserved SPIs are refused, and what a task throws is mapped in one place.
+/// </summary>
+public sealed class HostileInputTests
+{
+    /// <summary>A's proposals with every integrity transform replaced by <paramref name="integrity"/> (an ID without a keyword here).</summary>
+    private static IReadOnlyList<Proposal> WithIntegrity(IReadOnlyList<Proposal> proposals, ushort integrity) =>
+        [.. proposals.Select(p => new Proposal(p.Number, p.Protocol, p.Spi,
+            [.. p.Transforms.Select(t => t.Type == TransformType.Integrity ? new Transform(TransformType.Integrity, integrity) : t)]))];
+
+    [Theory]
+    [InlineData((ushort)1)] // HMAC-MD5-96
+    [InlineData((ushort)5)] // AES-XCBC-96
+    public void InitRequest_OfferingIntegrityWithoutKeyword_IsAnsweredWithNoProposalChosen(ushort integrity)
+    {
+        var h = new EngineHarness(a => a with { Proposals = WithIntegrity(EngineHarness.Config("x", EngineHarness.AddressA, EngineHarness.AddressB, "a", "b", "10.1.0.0/24", "10.2.0.0/24", ike: "aes128-sha1-prfsha1-modp2048").Proposals, integrity) });
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+
+        var failed = Assert.Single(h.A.EventsOf<NegotiationFailed>());
+        Assert.Equal(NotifyType.NoProposalChosen, failed.Notify);
+        Assert.True(failed.ReceivedFromPeer);
+        Assert.Empty(h.B.Engine.Sas);
+    }
+
+    [Fact]
+    public void CreateChildSa_OfferingIntegrityWithoutKeyword_IsAnsweredAndTheNextExchangeRuns()
+    {
+        var odd = EngineHarness.Esp("aes128-sha1");
+        var h = new EngineHarness(a => a with
+        {
+            Children = [.. a.Children, a.Children[0] with { Name = "odd", EspProposals = WithIntegrity(odd, 5) }],
+        });
+        // Establish brings up both children: "odd" in its own CREATE_CHILD_SA, refused.
+        h.Establish();
+        var b = h.B.Established!;
+        var expected = b.Tasks.ExpectedRequestId;
+        Assert.Equal(NotifyType.NoProposalChosen, Assert.Single(h.A.EventsOf<NegotiationFailed>()).Notify);
+
+        h.A.Engine.Initiate("moon", "odd");
+        h.Pump();
+
+        Assert.Equal(2, h.A.EventsOf<NegotiationFailed>().Count(f => f.Notify == NotifyType.NoProposalChosen && f.ReceivedFromPeer));
+        Assert.Equal(expected + 1, b.Tasks.ExpectedRequestId);
+        h.A.Engine.CheckLiveness("moon");
+        h.Pump();
+        Assert.Equal(expected + 2, b.Tasks.ExpectedRequestId);
+        h.AssertEstablished();
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(1u)]
+    [InlineData(255u)]
+    public void IkeAuth_InitiatorOffersReservedEspSpi_ResponderRefusesTheChildAndInstallsNothing(uint spi)
+    {
+        var h = new EngineHarness();
+        h.A.Kernel.NextSpi = spi;
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+
+        Assert.Empty(h.B.Kernel.Installed);
+        Assert.Empty(h.A.Kernel.Installed);
+        var failed = Assert.Single(h.A.EventsOf<NegotiationFailed>());
+        Assert.Equal(NotifyType.NoProposalChosen, failed.Notify);
+        Assert.Contains("reserved", Assert.Single(h.B.EventsOf<NegotiationFailed>()).Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(200u)]
+    public void CreateChildSa_ResponderChoosesReservedEspSpi_InitiatorInstallsNothingAndDeletesThePeers(uint spi)
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var installedA = h.A.Kernel.Installed.Count;
+        h.B.Kernel.NextSpi = spi;
+
+        h.A.Engine.Rekey("moon");
+        h.Pump();
+
+        Assert.Equal(installedA, h.A.Kernel.Installed.Count);
+        Assert.Contains(h.A.EventsOf<NegotiationFailed>(), f => f.Detail.Contains("reserved", StringComparison.Ordinal));
+        // The peer's SA with the reserved SPI was deleted on request; the old pair carries on.
+        Assert.Single(h.B.Kernel.Active);
+        Assert.Single(h.A.Kernel.Active);
+        Assert.NotNull(h.A.Established);
+    }
+
+    [Fact]
+    public void TaskThrowingProtocolException_OnARequest_IsAnsweredWithItsNotifyAndTheSaLivesOn()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        h.B.Kernel.FailInstall = _ => new IkeProtocolException(NotifyType.TsUnacceptable, "selectors out of bounds");
+
+        h.A.Engine.Rekey("moon");
+        h.Pump();
+
+        var failed = Assert.Single(h.A.EventsOf<NegotiationFailed>());
+        Assert.Equal(NotifyType.TsUnacceptable, failed.Notify);
+        Assert.True(failed.ReceivedFromPeer);
+        h.B.Kernel.FailInstall = null;
+        h.A.Engine.Rekey("moon");
+        h.Pump();
+        h.AssertEstablished();
+    }
+
+    [Fact]
+    public void TaskThrowingAnythingElse_ClosesThatIkeSaOnly_AndTheEngineGoesOn()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var b = h.B.Established!;
+        h.B.Kernel.FailInstall = _ => new InvalidOperationException("a bug met on odd input");
+
+        h.A.Engine.Rekey("moon");
+        h.Pump();
+
+        Assert.Equal(IkeSaState.Destroyed, b.State);
+        Assert.Empty(h.B.Engine.Sas);
+        Assert.Equal(1, h.B.Engine.Drops["internal error"]);
+        Assert.Contains(h.B.EventsOf<IkeSaClosed>(), c => c.Reason.Contains("internal error", StringComparison.Ordinal));
+        // The engine is whole: a new IKE SA comes up.
+        h.B.Kernel.FailInstall = null;
+        h.A.Engine.Terminate("moon");
+        h.Run(TimeSpan.FromMinutes(2));
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        Assert.NotNull(h.B.Established);
+    }
+
+    [Fact]
+    public void TaskThrowingFromATimer_ClosesThatIkeSaOnly_AndOnTimerReturns()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var a = h.A.Established!;
+        var child = Assert.Single(a.Children);
+        h.A.Kernel.FailAllocateSpi = true;
+
+        // The Child SA's rekey is due: the timer queues it, and building its request hits the fault.
+        h.Advance(child.RekeyAt - h.Clock.Now);
+
+        Assert.Equal(IkeSaState.Destroyed, a.State);
+        Assert.Equal(1, h.A.Engine.Drops["internal error"]);
+    }
+}

@@ -7,7 +7,8 @@ namespace S2SEndpoint.Ike.Messages;
 /// Text a peer chose (identities, proposal offers, notify data, anything read off the wire) made fit for a log
 /// line or a status report: control characters (CR, LF, ESC, the C1 range, DEL) and Unicode's line and paragraph
 /// separators and bidirectional overrides become \xNN or \uNNNN, so a peer can neither forge a log line nor hide
-/// one, and a long text is cut to a length with a note of what was left out.
+/// one, and a long text is cut to a length with a note of what was left out. A backslash stays as it is, so that
+/// cleaning twice (an identity inside a failure line) changes nothing more.
 /// </summary>
 public static class SafeText
 {
@@ -37,7 +38,7 @@ public static class SafeText
 
     private static bool IsUnsafe(char c) =>
         c < 0x20 || (c >= 0x7f && c <= 0x9f) || c is '\u2028' or '\u2029' || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069') ||
-        char.IsSurrogate(c) || c == '\\';
+        char.IsSurrogate(c);
 
     private static string Escape(string text)
     {
@@ -45,9 +46,7 @@ public static class SafeText
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c == '\\')
-                b.Append(@"\\");
-            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
                 b.Append(c).Append(text[++i]);
             else if (c <= 0xff && IsUnsafe(c))
                 b.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");

@@ -510,6 +510,7 @@ public sealed class IkeEngine
         else
         {
             Count("log line suppressed");
+            sa.LogSuppressed = true;
         }
         Emit(new NegotiationFailed(sa.Config.Name, sa.Id, notify, received, SafeText.Clean(detail)));
     }
@@ -559,7 +560,9 @@ public sealed class IkeEngine
         var halfOpenResponder = !wasEstablished && !sa.IsOriginalInitiator && sa.CloseReason is null;
         if (!halfOpenResponder || sa.Tasks.ExpectedRequestId > 1)
         {
-            Log.IkeSaClosed(sa.Config.Name, sa.Id, reason);
+            // The close of an SA that never came up follows its failure line: left out where that was.
+            if (wasEstablished || !sa.LogSuppressed)
+                Log.IkeSaClosed(sa.Config.Name, sa.Id, SafeText.Clean(reason));
             Emit(new IkeSaClosed(sa.Config.Name, sa.Id, reason));
         }
     }

@@ -85,6 +85,9 @@ public sealed partial class IkeSa
     /// <summary>A fatal error a responder task wants sent as the only payload of its response.</summary>
     internal (NotifyType Type, byte[] Data)? FatalNotify { get; set; }
 
+    /// <summary>A failure line of this SA was left out by the per-source log limit; so is its closing line if it never came up.</summary>
+    internal bool LogSuppressed { get; set; }
+
     /// <summary>Why the SA went, for the closing event and log.</summary>
     internal string? CloseReason { get; set; }
 

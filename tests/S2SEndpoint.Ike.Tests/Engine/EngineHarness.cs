@@ -13,6 +13,11 @@ internal sealed class FakeClock : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => Now;
 
+    // Timestamps (rate limits, elapsed times) follow the same clock.
+    public override long GetTimestamp() => Now.UtcTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
     public void Advance(TimeSpan by) => Now += by;
 }
 
@@ -72,12 +77,12 @@ internal sealed class FakeKernel(uint firstSpi) : IChildSaKernel
 /// <summary>One side of a test: an engine with its clock, kernel and collected events.</summary>
 internal sealed class Side
 {
-    public Side(string name, IPAddress address, IkeSaConfig config, FakeClock clock, int seed, uint firstSpi, IkeEngineOptions? options)
+    public Side(string name, IPAddress address, IkeSaConfig config, FakeClock clock, int seed, uint firstSpi, IkeEngineOptions? options, Microsoft.Extensions.Logging.ILogger? log = null)
     {
         Name = name;
         Address = address;
         Kernel = new FakeKernel(firstSpi);
-        Engine = new IkeEngine([config], Kernel, clock, new SeededRandom(seed), null, options);
+        Engine = new IkeEngine([config], Kernel, clock, new SeededRandom(seed), log, options);
     }
 
     public string Name { get; }
@@ -102,10 +107,10 @@ internal sealed class EngineHarness
     public const string Psk = "s2s-test-psk";
 
     public EngineHarness(Func<IkeSaConfig, IkeSaConfig>? configureA = null, Func<IkeSaConfig, IkeSaConfig>? configureB = null,
-        IkeEngineOptions? optionsA = null, IkeEngineOptions? optionsB = null, int seed = 0)
+        IkeEngineOptions? optionsA = null, IkeEngineOptions? optionsB = null, int seed = 0, Microsoft.Extensions.Logging.ILogger? logB = null)
     {
         A = new Side("A", AddressA, (configureA ?? (c => c))(Config("moon", AddressA, AddressB, "moon.s2s.test", "sun.s2s.test", "10.1.0.0/24", "10.2.0.0/24")), Clock, 1 + (2 * seed), 0xc1000001, optionsA);
-        B = new Side("B", AddressB, (configureB ?? (c => c))(Config("sun", AddressB, AddressA, "sun.s2s.test", "moon.s2s.test", "10.2.0.0/24", "10.1.0.0/24")), Clock, 2 + (2 * seed), 0xc2000001, optionsB);
+        B = new Side("B", AddressB, (configureB ?? (c => c))(Config("sun", AddressB, AddressA, "sun.s2s.test", "moon.s2s.test", "10.2.0.0/24", "10.1.0.0/24")), Clock, 2 + (2 * seed), 0xc2000001, optionsB, logB);
     }
 
     public FakeClock Clock { get; } = new();

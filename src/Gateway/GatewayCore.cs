@@ -45,7 +45,9 @@ public sealed partial class GatewayCore
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly Queue<IkeEvent> _events = new();
-    private readonly TokenBucket _newSaLimit;
+    private readonly SourceRateLimiter _newSaLimit;
+    /// <summary>The remote addresses some connection accepts; null when one accepts any. Replaced whole on reload.</summary>
+    private volatile HashSet<IPAddress>? _acceptedPeers;
     private readonly Dictionary<uint, (ulong OutboundPackets, DateTimeOffset LastSent)> _keepalive = [];
     private DateTimeOffset _cookieRotatedAt;
     private readonly Dictionary<string, (DateTimeOffset NextTry, TimeSpan Backoff)> _retry = new(StringComparer.Ordinal);
@@ -67,7 +69,8 @@ public sealed partial class GatewayCore
         _time = time;
         logs ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
         _log = logs.CreateLogger("gateway");
-        _newSaLimit = new TokenBucket(time, NewSaBurst, NewSaPerSecond);
+        _newSaLimit = new SourceRateLimiter(time, NewSaBurst, NewSaPerSecond);
+        _acceptedPeers = AcceptedPeers(config);
         SharedDevice = sharedDevice ?? config.Settings.TunName;
         Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow, IsHub);
         Kernel.Changed += OnChildSaChanged;
@@ -94,9 +97,14 @@ public sealed partial class GatewayCore
     /// <summary>The tunnel device of policy-based children.</summary>
     public string SharedDevice { get; }
 
-    /// <summary>New IKE SA requests (IKE_SA_INIT with no responder SPI) taken per second, after a burst.</summary>
-    public const int NewSaPerSecond = 200;
-    public const int NewSaBurst = 100;
+    /// <summary>
+    /// New IKE SA requests (IKE_SA_INIT with no responder SPI) taken from one source (an IPv4 address, an IPv6 /64)
+    /// per second, after a burst: enough for a peer's request, its cookie and INVALID_KE_PAYLOAD retries and a few
+    /// peers behind one NAT; a flood from one source goes no further, and a flood from many cannot use up a
+    /// budget that a real peer needs.
+    /// </summary>
+    public const int NewSaPerSecond = 5;
+    public const int NewSaBurst = 10;
 
     /// <summary>
     /// Where one child's packets go: its device, and the UDP endpoints of its current SA (set at install,
@@ -120,6 +128,13 @@ public sealed partial class GatewayCore
 
     /// <summary>How long a held packet stays worth sending; older ones are dropped (counted) when the SA comes.</summary>
     public static readonly TimeSpan HeldPacketLifetime = TimeSpan.FromSeconds(30);
+
+    private static HashSet<IPAddress>? AcceptedPeers(GatewayConfig config)
+    {
+        if (config.Connections.Any(c => c.RemoteAddresses.Count == 0 || c.RemoteAddresses.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any))))
+            return null;
+        return [.. config.Connections.SelectMany(c => c.RemoteAddresses)];
+    }
 
     /// <summary>A hub: a connection whose remote_addrs let any peer in, so that each peer's children get their own request IDs.</summary>
     private bool IsHub(string connection) =>
@@ -227,9 +242,10 @@ public sealed partial class GatewayCore
     private void ReceiveIke(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> message)
     {
         // Before the control lock: a message for one of our IKE SAs (one of its SPIs is ours) goes on; a
-        // request for a new IKE SA goes on while the rate limit allows; anything else (a spoofed or stale
-        // SPI) is dropped here. A flood therefore cannot starve the rekeys and liveness checks of
-        // established SAs, nor cost more than a lookup.
+        // request for a new IKE SA goes on when a connection accepts its source and that source's rate limit
+        // allows; anything else (a spoofed or stale SPI) is dropped here. A flood therefore cannot starve the
+        // rekeys and liveness checks of established SAs, nor cost more than a lookup. Behind the lock the engine
+        // asks for cookies under load and keeps at most a few half-open SAs per source.
         if (message.Length < IkeHeader.Size)
         {
             Counters.CountMalformedUdp();
@@ -243,7 +259,13 @@ public sealed partial class GatewayCore
                 Counters.CountUnknownIkeSpi();
                 return;
             }
-            if (!_newSaLimit.TryTake())
+            // No connection takes this peer: nothing of its request may count against those that do.
+            if (_acceptedPeers is { } accepted && !accepted.Contains(remote.Address))
+            {
+                Counters.CountUnknownPeer();
+                return;
+            }
+            if (!_newSaLimit.TryTake(remote.Address))
             {
                 Counters.CountNewSaRateLimited();
                 return;
@@ -500,6 +522,7 @@ public sealed partial class GatewayCore
             foreach (var c in next.Connections.Where(c => fresh.Contains(c.Name)))
                 Engine.SetConnection(c);
             _config = next;
+            _acceptedPeers = AcceptedPeers(next);
             SetUpTraps(next, fresh);
             foreach (var c in next.Connections.Where(c => fresh.Contains(c.Name)))
             {

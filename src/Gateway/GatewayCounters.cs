@@ -16,6 +16,7 @@ public sealed class GatewayCounters
     private long _heldDropped;
     private long _keepalivesSent;
     private long _internalErrors;
+    private long _unknownPeer;
 
     /// <summary>Outbound packets that matched no policy: dropped, never sent in clear.</summary>
     public long NoPolicy => Volatile.Read(ref _noPolicy);
@@ -30,7 +31,7 @@ public sealed class GatewayCounters
     /// <summary>Inbound packets the ESP path refused (reasons are counted on the SA or the table).</summary>
     public long OpenFailed => Volatile.Read(ref _openFailed);
 
-    /// <summary>New IKE SA requests dropped by the rate limit before the control lock.</summary>
+    /// <summary>New IKE SA requests dropped by their source's rate limit before the control lock.</summary>
     public long NewSaRateLimited => Volatile.Read(ref _newSaRateLimited);
     /// <summary>Packets held for a trapped child while its SA came up.</summary>
     public long Held => Volatile.Read(ref _held);
@@ -45,6 +46,10 @@ public sealed class GatewayCounters
     /// <summary>Exceptions a reader or the timer survived (each kind logged once).</summary>
     public long InternalErrors => Volatile.Read(ref _internalErrors);
 
+    /// <summary>New IKE SA requests from an address no connection's remote_addrs accepts, dropped before the rate limit and the lock.</summary>
+    public long UnknownPeer => Volatile.Read(ref _unknownPeer);
+
+    internal void CountUnknownPeer() => Interlocked.Increment(ref _unknownPeer);
     internal void CountInternalError() => Interlocked.Increment(ref _internalErrors);
     internal void CountUnknownIkeSpi() => Interlocked.Increment(ref _unknownIkeSpi);
     internal void CountNewSaRateLimited() => Interlocked.Increment(ref _newSaRateLimited);
@@ -64,6 +69,7 @@ public sealed class GatewayCounters
             new("open_failed", OpenFailed),
             new("new_sa_rate_limited", NewSaRateLimited),
             new("unknown_ike_spi", UnknownIkeSpi),
+            new("unknown_peer", UnknownPeer),
             new("trap_queue_full", HeldDropped),
             new("internal_error", InternalErrors),
         };

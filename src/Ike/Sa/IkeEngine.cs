@@ -24,6 +24,7 @@ public sealed class IkeEngine
     private readonly CookieJar _cookies;
     private readonly SourceRateLimiter _peerLines;
     private readonly TimeProvider _time;
+    private long _reassemblyBytes;
     private uint _nextSaId;
     private uint _nextChildId;
 
@@ -56,7 +57,23 @@ public sealed class IkeEngine
 
     public IReadOnlyCollection<IkeSaConfig> Connections => _connections.Values;
 
-    public int HalfOpenCount => _sas.Values.Count(s => !s.IsOriginalInitiator && s.State is IkeSaState.Connecting or IkeSaState.Authenticating);
+    /// <summary>Fragment octets held now by SAs not yet authenticated (at most <see cref="IkeEngineOptions.UnauthenticatedReassemblyLimit"/>).</summary>
+    public long UnauthenticatedReassemblyBytes => _reassemblyBytes;
+
+    internal bool TryChargeReassembly(int octets)
+    {
+        if (_reassemblyBytes + octets > Options.UnauthenticatedReassemblyLimit)
+            return false;
+        _reassemblyBytes += octets;
+        return true;
+    }
+
+    internal void ReleaseReassembly(int octets) => _reassemblyBytes -= octets;
+
+    public int HalfOpenCount => _sas.Values.Count(IsHalfOpenResponder);
+
+    /// <summary>An SA a peer asked for with IKE_SA_INIT that has not completed IKE_AUTH: state an unauthenticated peer made us keep.</summary>
+    private static bool IsHalfOpenResponder(IkeSa s) => !s.IsOriginalInitiator && s.State is IkeSaState.Connecting or IkeSaState.Authenticating;
 
     public List<Datagram> TakeOutgoing()
     {
@@ -274,19 +291,57 @@ public sealed class IkeEngine
                 return;
             }
         }
+        // A half-open SA keeps the request until IKE_AUTH: its size bounds what each one holds.
+        if (datagram.Data.Length > Options.MaxInitRequest)
+        {
+            Drop(null, datagram, "IKE_SA_INIT request too large", $"IKE_SA_INIT request of {datagram.Data.Length} octets, more than {Options.MaxInitRequest}");
+            return;
+        }
         var config = FindConfig(datagram);
         if (config is null)
         {
             Drop(null, datagram, "no matching connection", $"no connection accepts {datagram.Remote.Address} on {datagram.Local.Address}");
             return;
         }
-        var halfOpen = HalfOpenCount;
+        var source = SourceRateLimiter.KeyOf(datagram.Remote.Address);
+        var halfOpen = 0;
+        var fromSource = 0;
+        IkeSa? oldestUnproved = null;
+        foreach (var s in _sas.Values)
+        {
+            if (!IsHalfOpenResponder(s))
+                continue;
+            halfOpen++;
+            if (s.Source != source)
+                continue;
+            fromSource++;
+            if (!s.AddressProved && (oldestUnproved is null || s.Created < oldestUnproved.Created))
+                oldestUnproved = s;
+        }
         if (halfOpen >= Options.HalfOpenLimit)
         {
             Drop(null, datagram, "half-open limit", $"{halfOpen} half-open IKE SAs: the limit");
             return;
         }
-        if (halfOpen >= Options.CookieThreshold && !HasValidCookie(message, datagram))
+        var proved = HasValidCookie(message, datagram);
+        if (fromSource >= Options.HalfOpenPerSource)
+        {
+            // The source has all the half-open SAs it may have. It must prove its address with a cookie first;
+            // then it replaces the oldest of its SAs made without that proof, so that somebody spoofing a real
+            // peer's address cannot keep the peer out, while a source that answers cookies stays at the limit.
+            if (!proved)
+            {
+                SendCookie(message, datagram);
+                return;
+            }
+            if (oldestUnproved is null)
+            {
+                Drop(null, datagram, "half-open limit per source", $"{fromSource} half-open IKE SAs from {datagram.Remote.Address}: the limit");
+                return;
+            }
+            Destroy(oldestUnproved, "replaced by a request from the same source that answered a cookie");
+        }
+        else if (halfOpen >= Options.CookieThreshold && !proved)
         {
             SendCookie(message, datagram);
             return;
@@ -296,6 +351,8 @@ public sealed class IkeEngine
             InitiatorSpi = header.InitiatorSpi,
             Created = Now,
             LastInbound = Now,
+            Source = source,
+            AddressProved = proved,
         };
         _sas.Add(sa.LocalSpi, sa);
         sa.Tasks.Receive(message, datagram);
@@ -489,6 +546,7 @@ public sealed class IkeEngine
     internal void Established(IkeSa sa)
     {
         sa.State = IkeSaState.Established;
+        sa.Tasks.SettleCharge();
         sa.EstablishedAt = Now;
         SaTimers.ScheduleIke(sa, Now);
         var proposal = ProposalKeywords.Format(sa.Proposal!);

@@ -18,6 +18,21 @@ public sealed record IkeEngineOptions
     /// <summary>Half-open SAs beyond which new IKE_SA_INIT requests are dropped outright.</summary>
     public int HalfOpenLimit { get; init; } = 1000;
 
+    /// <summary>Half-open SAs one source (an IPv4 address, an IPv6 /64) may have; more requests from it are dropped (strongSwan's block_threshold).</summary>
+    public int HalfOpenPerSource { get; init; } = 5;
+
+    /// <summary>The largest IKE_SA_INIT request taken, in octets (strongSwan's max_packet, 10000): a half-open SA keeps it for IKE_AUTH.</summary>
+    public int MaxInitRequest { get; init; } = 10_000;
+
+    /// <summary>The most octets one fragmented message may reassemble to (RFC 7383 leaves it open; a certificate chain fits).</summary>
+    public int MaxFragmentedMessage { get; init; } = 32 * 1024;
+
+    /// <summary>
+    /// The most fragment octets all SAs not yet authenticated may hold together (RFC 7383 2.6 warns that unauthenticated
+    /// fragments cost memory): beyond it their fragments are dropped until some are joined or their SAs go.
+    /// </summary>
+    public long UnauthenticatedReassemblyLimit { get; init; } = 8 * 1024 * 1024;
+
     /// <summary>How long a half-open SA may wait for its IKE_AUTH.</summary>
     public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

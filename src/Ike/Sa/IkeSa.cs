@@ -85,6 +85,12 @@ public sealed partial class IkeSa
     /// <summary>A fatal error a responder task wants sent as the only payload of its response.</summary>
     internal (NotifyType Type, byte[] Data)? FatalNotify { get; set; }
 
+    /// <summary>The peer's source key (an IPv4 address, an IPv6 /64) for the half-open limits per source.</summary>
+    internal UInt128 Source { get; init; }
+
+    /// <summary>The peer answered a cookie (RFC 7296 2.6) before this SA was made: its address is its own.</summary>
+    internal bool AddressProved { get; init; }
+
     /// <summary>A failure line of this SA was left out by the per-source log limit; so is its closing line if it never came up.</summary>
     internal bool LogSuppressed { get; set; }
 

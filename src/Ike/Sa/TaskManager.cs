@@ -28,6 +28,8 @@ internal sealed class TaskManager(IkeSa sa)
     private readonly List<byte[]> _lastRequestDatagrams = [];
     private FragmentBuffer? _requestFragments;
     private FragmentBuffer? _responseFragments;
+    /// <summary>The fragment octets this SA holds on the engine's budget for SAs not yet authenticated.</summary>
+    private int _charged;
 
     public bool HasActiveExchange => _active.Count > 0;
     public uint NextRequestId => _nextRequestId;
@@ -257,25 +259,21 @@ internal sealed class TaskManager(IkeSa sa)
             var last = message.Payloads.Count > 0 ? message.Payloads[^1] : null;
             if (last is EncryptedFragmentPayload fragment)
             {
+                // RFC 7383 2.5: fragmentation is used "only if it was negotiated", i.e. both sides announced
+                // IKEV2_FRAGMENTATION_SUPPORTED; otherwise a fragment is nothing we asked for and holds nothing.
+                if (!sa.Config.Fragmentation || !sa.PeerSupportsFragmentation)
+                {
+                    sa.Engine.Drop(sa, datagram, "fragment without fragmentation negotiated");
+                    return false;
+                }
                 if (!SkProtection.TryOpenFragment(message, sa.InboundCipher, out var content, out error))
                 {
                     sa.Engine.Drop(sa, datagram, error.CounterKey, error.ToString());
                     return false;
                 }
                 sa.LastInbound = sa.Engine.Now;
-                // Requests and responses reassemble apart, so that crossing fragmented exchanges do not mix.
-                ref var buffer = ref message.Header.IsResponse ? ref _responseFragments : ref _requestFragments;
-                buffer ??= new FragmentBuffer();
-                if (!buffer.TryAdd(message.Header.MessageId, fragment, content, out var whole, out var first))
+                if (!TryReassemble(message, datagram, fragment, content, out payloads))
                     return false;
-                buffer = null;
-                var list = new List<IkePayload>();
-                if (!PayloadChain.TryRead(first, whole, 0, list, out error))
-                {
-                    RejectProtected(message, datagram, error);
-                    return false;
-                }
-                payloads = list;
             }
             else if (last is EncryptedPayload && message.Payloads.Count == 1)
             {
@@ -303,6 +301,66 @@ internal sealed class TaskManager(IkeSa sa)
             return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Keeps a verified fragment until its message is whole (RFC 7383 2.6). Requests and responses reassemble
+    /// apart, so that crossing fragmented exchanges do not mix; the message-ID checks before decryption admit only
+    /// the request expected next and the response to our outstanding request. One message holds at most
+    /// <see cref="IkeEngineOptions.MaxFragmentedMessage"/> octets, and all SAs not yet authenticated together at
+    /// most <see cref="IkeEngineOptions.UnauthenticatedReassemblyLimit"/>: a fragment beyond either is dropped.
+    /// </summary>
+    private bool TryReassemble(IkeMessage message, Datagram datagram, EncryptedFragmentPayload fragment, byte[] content, out IReadOnlyList<IkePayload> payloads)
+    {
+        payloads = [];
+        var header = message.Header;
+        ref var buffer = ref header.IsResponse ? ref _responseFragments : ref _requestFragments;
+        buffer ??= new FragmentBuffer(sa.Engine.Options.MaxFragmentedMessage);
+        var growth = buffer.HeldAfter(header.MessageId, fragment, content.Length) - buffer.Held;
+        if (growth > 0 && !IsAuthenticated)
+        {
+            if (!sa.Engine.TryChargeReassembly(growth))
+            {
+                sa.Engine.Drop(sa, datagram, "reassembly memory full", $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: the SAs not yet authenticated hold all the fragment octets allowed");
+                return false;
+            }
+            _charged += growth;
+        }
+        var result = buffer.TryAdd(header.MessageId, fragment, content, out var whole, out var first);
+        if (result == FragmentBuffer.Result.Complete)
+            buffer = null;
+        SettleCharge();
+        if (result == FragmentBuffer.Result.TooLarge)
+        {
+            sa.Engine.Drop(sa, datagram, "fragmented message too large", $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: more than {FragmentBuffer.MaxFragments} fragments or {sa.Engine.Options.MaxFragmentedMessage} octets");
+            return false;
+        }
+        if (result == FragmentBuffer.Result.Incomplete)
+            return false;
+        var list = new List<IkePayload>();
+        if (!PayloadChain.TryRead(first, whole, 0, list, out var error))
+        {
+            RejectProtected(message, datagram, error);
+            return false;
+        }
+        payloads = list;
+        return true;
+    }
+
+    /// <summary>Whether the peer has proved itself (IKE_AUTH done): until then what it makes us hold is on the engine's budget.</summary>
+    private bool IsAuthenticated => sa.State is not (IkeSaState.Connecting or IkeSaState.Authenticating);
+
+    /// <summary>
+    /// Gives back to the engine's budget what this SA no longer holds on it: fragments dropped or joined, or all of
+    /// it once the SA is authenticated or gone.
+    /// </summary>
+    internal void SettleCharge()
+    {
+        var held = IsAuthenticated || sa.State == IkeSaState.Destroyed ? 0 : (_requestFragments?.Held ?? 0) + (_responseFragments?.Held ?? 0);
+        if (held >= _charged)
+            return;
+        sa.Engine.ReleaseReassembly(_charged - held);
+        _charged = held;
     }
 
     /// <summary>
@@ -498,6 +556,9 @@ internal sealed class TaskManager(IkeSa sa)
         _passive.Clear();
         _outstanding = [];
         _retransmitAt = DateTimeOffset.MaxValue;
+        _requestFragments = null;
+        _responseFragments = null;
+        SettleCharge();
     }
 
     /// <summary>Moves the queued tasks to another SA (after an IKE SA rekey, or a failover).</summary>

@@ -153,4 +153,55 @@ public sealed class HostileInputTests
         Assert.Equal(IkeSaState.Destroyed, a.State);
         Assert.Equal(1, h.A.Engine.Drops["internal error"]);
     }
+
+    // ---- half-open SAs per source ----
+
+    private static readonly System.Net.IPEndPoint B500 = new(EngineHarness.AddressB, 500);
+
+    /// <summary>An IKE_SA_INIT request as <paramref name="from"/> would send it, and the engine that sent it (it answers cookies).</summary>
+    private static (IkeEngine Engine, Datagram Request) Initiator(FakeClock clock, System.Net.IPAddress from, int seed)
+    {
+        var config = EngineHarness.Config("x", from, EngineHarness.AddressB, "x.s2s.test", "sun.s2s.test", "10.9.0.0/24", "10.2.0.0/24");
+        var engine = new IkeEngine([config], new FakeKernel(0x10000), clock, new Support.SeededRandom(seed));
+        engine.Initiate("x");
+        var request = Assert.Single(engine.TakeOutgoing());
+        return (engine, new Datagram(B500, new System.Net.IPEndPoint(from, 500), request.Data));
+    }
+
+    [Fact]
+    public void SpooferFillsAPeersHalfOpenSlots_ThePeerAnswersACookieAndReplacesThem()
+    {
+        var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 1000 });
+        for (var i = 0; i < h.B.Engine.Options.HalfOpenPerSource; i++)
+            h.B.Engine.Receive(Initiator(h.Clock, EngineHarness.AddressA, 50 + i).Request);
+        h.B.Engine.TakeOutgoing();
+        Assert.Equal(h.B.Engine.Options.HalfOpenPerSource, h.B.Engine.HalfOpenCount);
+
+        h.Establish();
+
+        Assert.Equal(1, h.B.Engine.Drops["cookie requested"]);
+        Assert.Equal(h.B.Engine.Options.HalfOpenPerSource - 1, h.B.Engine.HalfOpenCount);
+    }
+
+    [Fact]
+    public void SourceAnsweringCookies_StaysAtItsHalfOpenLimit_OtherSourcesAreServed()
+    {
+        var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 0 });
+        var attacker = System.Net.IPAddress.Parse("198.51.100.7");
+        for (var i = 0; i < 20; i++)
+        {
+            var (engine, request) = Initiator(h.Clock, attacker, 100 + i);
+            h.B.Engine.Receive(request);
+            // The cookie goes back and the attacker asks again with it.
+            foreach (var answer in h.B.Engine.TakeOutgoing())
+                engine.Receive(new Datagram(request.Remote, B500, answer.Data));
+            foreach (var again in engine.TakeOutgoing())
+                h.B.Engine.Receive(new Datagram(B500, request.Remote, again.Data));
+            h.B.Engine.TakeOutgoing();
+        }
+
+        Assert.Equal(h.B.Engine.Options.HalfOpenPerSource, h.B.Engine.HalfOpenCount);
+        Assert.Equal(20 - h.B.Engine.Options.HalfOpenPerSource, h.B.Engine.Drops["half-open limit per source"]);
+        h.Establish();
+    }
 }

@@ -75,21 +75,17 @@ public interface IChildSaKernel
     /// The peer (or this host) is now reached at other addresses or ports, as an authenticated IKE message
     /// showed (RFC 7296 2.23, a NAT's new mapping): the Child SA's ESP follows.
     /// </summary>
-    void UpdateEndpoints(uint inboundSpi, IPEndPoint local, IPEndPoint remote)
-    {
-    }
+    void UpdateEndpoints(uint inboundSpi, IPEndPoint local, IPEndPoint remote);
 
     /// <summary>
     /// Moves the child's outbound traffic to this Child SA: one installed with
     /// <see cref="ChildSaInstall.OutboundDeferred"/>, or back to an older one after a lost rekey collision.
     /// </summary>
-    void ActivateOutbound(uint inboundSpi)
-    {
-    }
+    void ActivateOutbound(uint inboundSpi);
 
     /// <summary>
     /// Removes a Child SA a rekey replaced: its outbound side at once, its inbound side after a few seconds,
     /// for the packets the peer sent before it learnt of the delete.
     /// </summary>
-    void RemoveSuperseded(uint inboundSpi, uint outboundSpi) => Remove(inboundSpi, outboundSpi);
+    void RemoveSuperseded(uint inboundSpi, uint outboundSpi);
 }

@@ -236,6 +236,26 @@ public sealed class GatewayFeatureTests
     }
 
     [Fact]
+    public void ReplayedIkeRequest_FromAnotherPort_EspStaysOnTheMapping()
+    {
+        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB, natInFront: true);
+        lab.A.Start();
+        lab.Pump();
+        lab.A.Control(engine => engine.CheckLiveness("a"));
+        var (_, to, captured) = Assert.Single(lab.IoA.Udp);
+        lab.Pump();
+
+        // Somebody on the path sends the same request again from another port, and then an older one.
+        lab.B.OnUdp(to, new IPEndPoint(NatAddress, 61000), Buffer(captured));
+        lab.IoB.Udp.Clear();
+        Inject(lab.B, "s2s0", Ping("10.2.0.7", "10.1.0.5"));
+
+        Assert.Equal(4500 + 40000, Assert.Single(lab.IoB.Udp).Remote.Port);
+        lab.Pump();
+        Assert.Single(lab.IoA.Tun);
+    }
+
+    [Fact]
     public void NatRemaps_ThePeersEspFollowsItsNextIkeMessage()
     {
         var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB, natInFront: true);

@@ -68,6 +68,8 @@ internal sealed class FakeKernel(uint firstSpi) : IChildSaKernel
 
     public void ActivateOutbound(uint inboundSpi) => Calls.Add($"activate {inboundSpi}");
 
+    public void UpdateEndpoints(uint inboundSpi, IPEndPoint local, IPEndPoint remote) => Calls.Add($"endpoints {inboundSpi} {local} {remote}");
+
     /// <summary>Removes and activations in order, as "remove 7", "remove-superseded 7", "activate 9".</summary>
     public List<string> Calls { get; } = [];
 

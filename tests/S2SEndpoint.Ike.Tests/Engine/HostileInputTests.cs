@@ -204,4 +204,105 @@ public sealed class HostileInputTests
         Assert.Equal(20 - h.B.Engine.Options.HalfOpenPerSource, h.B.Engine.Drops["half-open limit per source"]);
         h.Establish();
     }
+
+    // ---- following the peer (RFC 7296 2.23) ----
+
+    private static readonly System.Net.IPEndPoint Elsewhere = new(System.Net.IPAddress.Parse("198.51.100.9"), 4500);
+
+    [Fact]
+    public void ReplayedRequest_FromAnotherAddress_IsAnsweredButEspStaysWhereItWas()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var b = h.B.Established!;
+        var where = b.RemoteEndpoint;
+        h.A.Engine.CheckLiveness("moon");
+        h.Pump();
+        var captured = h.Wire.Last(w => w.From == h.A && !EstablishmentTests.Parse(w.Datagram.Data).Header.IsResponse).Datagram;
+        h.B.Kernel.Calls.Clear();
+
+        h.B.Engine.Receive(new Datagram(captured.Remote, Elsewhere, captured.Data));
+
+        // The cached response goes back to where the copy came from, and nothing else moves.
+        Assert.Single(h.B.Engine.TakeOutgoing(), d => d.Remote.Equals(Elsewhere));
+        Assert.DoesNotContain(h.B.Kernel.Calls, c => c.StartsWith("endpoints", StringComparison.Ordinal));
+        Assert.Equal(where, b.RemoteEndpoint);
+    }
+
+    [Fact]
+    public void ReplayedOlderRequest_FromAnotherAddress_MovesNothing()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var b = h.B.Established!;
+        var where = b.RemoteEndpoint;
+        h.A.Engine.CheckLiveness("moon");
+        h.Pump();
+        var captured = h.Wire.Last(w => w.From == h.A && !EstablishmentTests.Parse(w.Datagram.Data).Header.IsResponse).Datagram;
+        h.A.Engine.CheckLiveness("moon");
+        h.Pump();
+        h.B.Kernel.Calls.Clear();
+
+        h.B.Engine.Receive(new Datagram(captured.Remote, Elsewhere, captured.Data));
+
+        Assert.Empty(h.B.Engine.TakeOutgoing());
+        Assert.DoesNotContain(h.B.Kernel.Calls, c => c.StartsWith("endpoints", StringComparison.Ordinal));
+        Assert.Equal(where, b.RemoteEndpoint);
+    }
+
+    [Fact]
+    public void FreshAuthenticatedRequest_FromAnotherAddress_MovesEsp()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var b = h.B.Established!;
+        h.B.Kernel.Calls.Clear();
+        h.Network = (from, d) => from == h.A ? [new Datagram(Elsewhere, d.Remote, d.Data)] : [];
+
+        h.A.Engine.CheckLiveness("moon");
+        h.Pump();
+
+        Assert.Contains(h.B.Kernel.Calls, c => c.StartsWith("endpoints", StringComparison.Ordinal) && c.EndsWith(Elsewhere.ToString(), StringComparison.Ordinal));
+        Assert.Equal(Elsewhere, b.RemoteEndpoint);
+    }
+
+    // ---- hubs (remote_addrs %any) ----
+
+    /// <summary>Brings a spoke engine's connection up against the hub, datagrams both ways until quiet.</summary>
+    private static IkeSa ConnectSpoke(EngineHarness h, string id, System.Net.IPAddress address, int seed)
+    {
+        var config = EngineHarness.Config("spoke", address, EngineHarness.AddressB, id, "sun.s2s.test", "10.9.0.0/24", "10.2.0.0/24");
+        var spoke = new IkeEngine([config], new FakeKernel(0x20000), h.Clock, new Support.SeededRandom(seed));
+        spoke.Initiate("spoke");
+        for (var round = 0; round < 20; round++)
+        {
+            var toHub = spoke.TakeOutgoing();
+            foreach (var d in toHub)
+                h.B.Engine.Receive(new Datagram(d.Remote, d.Local, d.Data));
+            var toSpoke = h.B.Engine.TakeOutgoing();
+            foreach (var d in toSpoke)
+                spoke.Receive(new Datagram(d.Remote, d.Local, d.Data));
+            if (toHub.Count == 0 && toSpoke.Count == 0)
+                break;
+        }
+        return Assert.Single(spoke.Sas, s => s.State == IkeSaState.Established);
+    }
+
+    [Fact]
+    public void InitialContact_AtAHub_ReplacesOnlyTheSasOfTheSameAuthenticatedIdentity()
+    {
+        var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [], RemoteId = null, Children = [b.Children[0] with { RemoteTs = [EngineHarness.Prefix("10.0.0.0/8")] }] });
+        var one = System.Net.IPAddress.Parse("198.51.100.1");
+        var two = System.Net.IPAddress.Parse("198.51.100.2");
+        ConnectSpoke(h, "spoke1.s2s.test", one, 31);
+        ConnectSpoke(h, "spoke2.s2s.test", two, 32);
+        Assert.Equal(2, h.B.Engine.Sas.Count(s => s.State == IkeSaState.Established));
+
+        // Spoke 1 restarts (new SPIs, INITIAL_CONTACT); spoke 2's SA is another identity's and stays.
+        ConnectSpoke(h, "spoke1.s2s.test", one, 33);
+
+        var ids = h.B.Engine.Sas.Where(s => s.State == IkeSaState.Established).Select(s => s.RemoteId!.ToString()).Order().ToList();
+        Assert.Equal(["spoke1.s2s.test", "spoke2.s2s.test"], ids);
+        Assert.Single(h.B.EventsOf<IkeSaClosed>().Concat(h.B.Engine.TakeEvents().OfType<IkeSaClosed>()), c => c.Reason.Contains("INITIAL_CONTACT", StringComparison.Ordinal));
+    }
 }

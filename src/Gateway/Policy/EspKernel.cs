@@ -220,7 +220,10 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         if (!_byInboundSpi.TryGetValue(inboundSpi, out var i))
             return default;
         Poll(i, time.GetUtcNow());
-        return new ChildSaUsage(i.Inbound.Bytes, i.Inbound.Packets, i.Outbound.Bytes, i.Outbound.Packets, i.LastInbound);
+        // The outbound SA's own lifetime stage: its sequence numbers near their end (soft) or spent (hard).
+        var stage = i.Outbound.Stage;
+        return new ChildSaUsage(i.Inbound.Bytes, i.Inbound.Packets, i.Outbound.Bytes, i.Outbound.Packets, i.LastInbound,
+            RekeyNeeded: stage >= LifetimeStage.SoftExpired, Exhausted: stage == LifetimeStage.HardExpired);
     }
 
     /// <summary>

@@ -50,8 +50,14 @@ public sealed record ChildSaInstall(
     public override string ToString() => $"{Connection}/{Child}{{{UniqueId}}} in {InboundSpi:x8} out {OutboundSpi:x8}";
 }
 
-/// <summary>Traffic counters the data plane keeps for one Child SA, read by the engine for limits and liveness.</summary>
-public readonly record struct ChildSaUsage(ulong InboundBytes, ulong InboundPackets, ulong OutboundBytes, ulong OutboundPackets, DateTimeOffset? LastInbound);
+/// <summary>
+/// Traffic counters the data plane keeps for one Child SA, read by the engine for limits and liveness, and the data
+/// plane's own limits: its outbound sequence numbers (RFC 4303 3.3.3: "the sender's counter and the receiver's
+/// counter MUST NOT be allowed to cycle"; 2^32 without ESN, 2^64 with it) are near their end
+/// (<paramref name="RekeyNeeded"/>) or spent, so that the SA sends no more (<paramref name="Exhausted"/>).
+/// </summary>
+public readonly record struct ChildSaUsage(ulong InboundBytes, ulong InboundPackets, ulong OutboundBytes, ulong OutboundPackets, DateTimeOffset? LastInbound,
+    bool RekeyNeeded = false, bool Exhausted = false);
 
 /// <summary>
 /// The data plane as the IKE engine sees it, as strongSwan's charon sees its kernel interface:

@@ -26,11 +26,10 @@ internal sealed class SaTimers
         if (sa.State == IkeSaState.Established)
             next = Min(next, sa.RekeyAt);
         foreach (var c in sa.Children)
-        {
             next = Min(next, c.State == ChildSaState.Installed ? Min(c.RekeyAt, c.ExpireAt) : c.ExpireAt);
-            if (HasVolumeLimits(c.Config))
-                next = Min(next, _usageCheck);
-        }
+        // Every Child SA has limits in the data plane (its sequence numbers) beside any configured ones.
+        if (sa.Children.Count > 0)
+            next = Min(next, _usageCheck);
         if (sa.Config.DpdDelay > TimeSpan.Zero)
         {
             next = DpdStarted is { } started
@@ -102,29 +101,28 @@ internal sealed class SaTimers
         sa.Tasks.Initiate();
     }
 
-    private static bool HasVolumeLimits(ChildSaConfig c) => (c.RekeyBytes | c.LifeBytes | c.RekeyPackets | c.LifePackets) != 0;
-
     /// <summary>
-    /// Soft limits (rekey_bytes, rekey_packets) start a rekey; hard limits (life_bytes, life_packets) close
-    /// the Child SA, as RFC 4301 4.4.2.1 has for SA lifetimes in bytes.
+    /// Soft limits (rekey_bytes, rekey_packets, and the data plane's sequence numbers near their end) start a
+    /// rekey; hard limits (life_bytes, life_packets, sequence numbers spent) close the Child SA, as RFC 4301
+    /// 4.4.2.1 has for SA lifetimes in bytes and RFC 4303 3.3.3 for a counter that would cycle.
     /// </summary>
     private static void CheckVolume(IkeSa sa)
     {
         foreach (var child in sa.Children.ToList())
         {
             var c = child.Config;
-            if (!HasVolumeLimits(c) || child.State is ChildSaState.Deleting)
+            if (child.State is ChildSaState.Deleting)
                 continue;
             var usage = sa.Engine.Kernel.QueryUsage(child.InboundSpi);
             var bytes = Math.Max(usage.InboundBytes, usage.OutboundBytes);
             var packets = Math.Max(usage.InboundPackets, usage.OutboundPackets);
-            if ((c.LifeBytes > 0 && bytes >= c.LifeBytes) || (c.LifePackets > 0 && packets >= c.LifePackets))
+            if (usage.Exhausted || (c.LifeBytes > 0 && bytes >= c.LifeBytes) || (c.LifePackets > 0 && packets >= c.LifePackets))
             {
                 child.State = ChildSaState.Deleting;
                 sa.Tasks.Queue(new ChildDeleteTask(sa, true, child));
             }
             else if (child.State == ChildSaState.Installed &&
-                ((c.RekeyBytes > 0 && bytes >= c.RekeyBytes) || (c.RekeyPackets > 0 && packets >= c.RekeyPackets)))
+                (usage.RekeyNeeded || (c.RekeyBytes > 0 && bytes >= c.RekeyBytes) || (c.RekeyPackets > 0 && packets >= c.RekeyPackets)))
             {
                 child.RekeyAt = sa.Engine.Now;
             }

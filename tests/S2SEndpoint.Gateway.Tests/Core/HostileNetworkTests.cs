@@ -249,4 +249,29 @@ public sealed class HostileNetworkTests
         Assert.Equal(0, lost);
         Assert.True(lab.B.Counters.NewSaRateLimited > 40 - GatewayCore.NewSaBurst);
     }
+
+    // ---- sequence numbers (RFC 4303 3.3.3) ----
+
+    [Fact]
+    public void OutboundSequenceNearItsEnd_TheChildIsRekeyedBeforeItRunsOut_AndPacketsGoOn()
+    {
+        var p = InProcessGatewayTests.PolicyBased();
+        p.A.Start();
+        p.Pump();
+        var first = Assert.Single(p.A.Kernel.All);
+        first.Outbound.SetLastSequenceNumber(first.Outbound.SequenceSoftLimit - 1);
+
+        InProcessGatewayTests.Pair.Inject(p.A, "s2s0", InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7"));
+        p.Pump();
+        Assert.Equal(S2SEndpoint.Esp.LifetimeStage.SoftExpired, first.Outbound.Stage);
+        p.Clock.Now += TimeSpan.FromSeconds(6);
+        p.A.OnTimer();
+        p.Pump();
+
+        var now = Assert.Single(p.A.Kernel.All, i => i.OutboundActive);
+        Assert.NotEqual(first.Install.InboundSpi, now.Install.InboundSpi);
+        InProcessGatewayTests.Pair.Inject(p.A, "s2s0", InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7"));
+        p.Pump();
+        Assert.Equal(2, p.IoB.Tun.Count);
+    }
 }

@@ -47,4 +47,40 @@ public sealed class VolumeLimitTests
         h.Run(TimeSpan.FromSeconds(30));
         Assert.Empty(h.Wire);
     }
+
+    // RFC 4303 3.3.3: a sequence number never cycles. The data plane says when its outbound counter nears its end
+    // (2^32 without ESN, 2^64 with) and when it is spent; no byte or packet limit need be configured for that.
+
+    [Theory]
+    [InlineData("aes256gcm16")]
+    [InlineData("aes256gcm16-esn")]
+    public void SequenceNumbersNearTheirEnd_ChildIsRekeyed(string esp)
+    {
+        var h = new EngineHarness(a => a with { Children = [a.Children[0] with { EspProposals = EngineHarness.Esp(esp) }] },
+            b => b with { Children = [b.Children[0] with { EspProposals = EngineHarness.Esp(esp) }] });
+        h.Establish();
+        var first = h.A.Kernel.Installed[0];
+        h.A.Kernel.Usage[first.InboundSpi] = new ChildSaUsage(0, 0, 1_000_000, 4_026_531_840, null, RekeyNeeded: true);
+
+        h.Run(TimeSpan.FromSeconds(6));
+
+        var current = Assert.Single(h.A.Kernel.Active);
+        Assert.NotEqual(first.InboundSpi, current.InboundSpi);
+        h.AssertEstablished();
+    }
+
+    [Fact]
+    public void SequenceNumbersSpent_ChildIsClosed()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var first = h.A.Kernel.Installed[0];
+        h.A.Kernel.Usage[first.InboundSpi] = new ChildSaUsage(0, 0, 1, uint.MaxValue, null, RekeyNeeded: true, Exhausted: true);
+
+        h.Run(TimeSpan.FromSeconds(6));
+
+        Assert.Empty(h.A.Kernel.Active);
+        Assert.Empty(h.B.Kernel.Active);
+        Assert.NotNull(h.A.Established);
+    }
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using S2SEndpoint.Gateway.Tun;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
@@ -19,7 +20,10 @@ namespace S2SEndpoint.Gateway.Config;
 /// </summary>
 public static class ConfigLoader
 {
-    private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
+
+    /// <summary>Only to say where a key stands twice: the strict parser's exception names neither line nor path.</summary>
+    private static readonly JsonDocumentOptions DuplicatesAllowed = JsonOptions with { AllowDuplicateProperties = true };
 
     private static readonly string[] TopKeys = ["gateway", "connections", "secrets"];
     private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "replay_window", "workers", "log_level", "log_levels"];
@@ -69,7 +73,10 @@ public static class ConfigLoader
         }
         catch (JsonException e)
         {
-            p.Add($"line {(e.LineNumber ?? 0) + 1}", $"not valid JSON ({e.Message.Split(" Path:", 2)[0]})");
+            // A key twice in one object (two connections of one name) would leave one of them silently
+            // unused, or stop `s2s run` with "An item with the same key has already been added".
+            if (!ReportDuplicateKeys(json, p))
+                p.Add($"line {(e.LineNumber ?? 0) + 1}", $"not valid JSON ({e.Message.Split(" Path:", 2)[0]})");
             return false;
         }
         using (document)
@@ -103,6 +110,46 @@ public static class ConfigLoader
         }
     }
 
+    /// <summary>Whether <paramref name="json"/> parses once duplicate keys are allowed; if so, each duplicate is reported.</summary>
+    private static bool ReportDuplicateKeys(string json, ConfigProblems p)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DuplicatesAllowed);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        using (document)
+            Duplicates(document.RootElement, "", p);
+        return true;
+    }
+
+    private static void Duplicates(JsonElement e, string path, ConfigProblems p)
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in e.EnumerateArray())
+                Duplicates(item, $"{path}[{i++}]", p);
+            return;
+        }
+        if (e.ValueKind != JsonValueKind.Object)
+            return;
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var property in e.EnumerateObject())
+        {
+            var key = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+            seen[property.Name] = seen.GetValueOrDefault(property.Name) + 1;
+            if (seen[property.Name] == 2)
+                p.Add(key, "is written more than once in its object; each key may appear once (give a second connection, child or secret its own name)");
+            else if (seen[property.Name] == 1)
+                Duplicates(property.Value, key, p);
+        }
+    }
+
     // ---- sections ----
 
     private static GatewaySettings ReadGateway(JsonElement e, ConfigProblems p)
@@ -114,7 +161,7 @@ public static class ConfigLoader
         var settings = new GatewaySettings();
         if (Text(e, "tun_name", Path, p) is { } tun)
         {
-            if (InterfaceNameProblem(tun) is { } why)
+            if (InterfaceName.Problem(tun, allowPattern: true) is { } why)
                 p.Add($"{Path}.tun_name", $"'{tun}' {why}");
             else
                 settings = settings with { TunName = tun };
@@ -282,9 +329,9 @@ public static class ConfigLoader
                 if (ReadChild(name, c.Name, c.Value, $"{path}.children.{c.Name}", routing, p) is { } child)
                 {
                     children.Add(child.Config);
-                    // A trapped packet starts an IKE SA, which needs somewhere to go.
-                    if (child.Config.StartAction == StartAction.Trap && !remote.Any(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any)))
-                        p.Add($"{path}.children.{c.Name}.start_action", "'trap' needs an address in remote_addrs to initiate to; valid without one: none");
+                    // Starting, or a trapped packet, initiates an IKE SA, which needs somewhere to go.
+                    if (child.Config.StartAction is StartAction.Start or StartAction.Trap && !remote.Any(IsSpecific))
+                        p.Add($"{path}.children.{c.Name}.start_action", $"'{(child.Config.StartAction == StartAction.Start ? "start" : "trap")}' needs an address in remote_addrs to initiate to; valid without one: none");
                     if (child.DpdAction == DpdAction.Restart)
                         dpdAction = DpdAction.Restart;
                 }
@@ -314,6 +361,7 @@ public static class ConfigLoader
         var remotePort = Number(e, "remote_port", path, 1, 65535, p) ?? 500;
         var lifeTime = Time(e, "life_time", path, p) ?? TimeSpan.Zero;
         var randTime = Time(e, "rand_time", path, p) ?? rekey / 10;
+        CheckRandTime(randTime, rekey, path, p);
         var dpdTimeout = Time(e, "dpd_timeout", path, p) ?? TimeSpan.Zero;
         // ESP leaves a user-mode gateway in UDP (RFC 3948): without a NAT a faked one asks the peer for
         // encapsulation, as strongSwan's kernel-libipsec does. "encap": "no" is for peers that detect a NAT anyway.
@@ -389,7 +437,7 @@ public static class ConfigLoader
         var before = p.Lines.Count;
         CheckKeys(e, path, ChildKeys, p);
         var iface = Text(e, "interface", path, p);
-        if (iface is not null && InterfaceNameProblem(iface) is { } why)
+        if (iface is not null && InterfaceName.Problem(iface, allowPattern: false) is { } why)
             p.Add($"{path}.interface", $"'{iface}' {why}");
         // A route-based child's selectors default to everything: the routing table picks the tunnel.
         IReadOnlyList<TrafficSelector> any = iface is null ? [] : [Prefix("0.0.0.0/0"), Prefix("::/0")];
@@ -445,11 +493,26 @@ public static class ConfigLoader
         };
         if (config.LifeTime > TimeSpan.Zero && config.LifeTime <= config.RekeyTime)
             p.Add($"{path}.life_time", $"'{config.LifeTime.TotalSeconds}s' must be longer than rekey_time ({config.RekeyTime.TotalSeconds}s)");
+        CheckRandTime(config.RandTime, config.RekeyTime, path, p);
         if (p.Lines.Count > before)
             return null;
         routing.Add(new ChildRouting(connection, name, iface, routes, dpdAction ?? DpdAction.Clear));
         return new ChildRead(config, dpdAction ?? DpdAction.Clear);
     }
+
+    /// <summary>
+    /// A random part of rand_time is taken off rekey_time (as swanctl does, so that the peers do not rekey at
+    /// once): rand_time must be shorter, or the rekey would fall due at once, again and again. rekey_time 0 turns
+    /// rekeying off, and rand_time with it.
+    /// </summary>
+    private static void CheckRandTime(TimeSpan rand, TimeSpan rekey, string path, ConfigProblems p)
+    {
+        if (rekey > TimeSpan.Zero && rand >= rekey)
+            p.Add($"{path}.rand_time", $"'{rand.TotalSeconds}s' must be shorter than rekey_time ({rekey.TotalSeconds}s), from which a random part of it is taken; valid: 0s to {rekey.TotalSeconds - 1}s");
+    }
+
+    /// <summary>An address to initiate to, not a wildcard (0.0.0.0 or ::).</summary>
+    private static bool IsSpecific(IPAddress address) => !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any);
 
     private static void CheckInterfaces(List<ChildRouting> routing, ConfigProblems p)
     {
@@ -632,10 +695,4 @@ public static class ConfigLoader
         selector = TrafficSelector.FromPrefix(address, length);
         return true;
     }
-
-    /// <summary>Linux interface names: 1 to 15 characters, no '/', no whitespace, not "." or "..".</summary>
-    internal static string? InterfaceNameProblem(string name) =>
-        name.Length is 0 or > 15 ? "must be 1 to 15 characters (a Linux interface name)"
-        : name.Any(c => c == '/' || char.IsWhiteSpace(c)) || name is "." or ".." ? "is not a valid interface name (no '/', no spaces)"
-        : null;
 }

@@ -38,6 +38,31 @@ public sealed class CheckCommandTests
     }
 
     [Fact]
+    public void Check_TwoConnectionsOfOneName_RefusedAsRunWould()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """
+                {
+                  "connections": {
+                    "c": { "remote_addrs": "192.0.2.2", "local": { "id": "moon" }, "children": { "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24" } } },
+                    "c": { "remote_addrs": "192.0.2.3", "local": { "id": "moon" }, "children": { "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.3.0.0/24" } } }
+                  },
+                  "secrets": { "ike-c": { "secret": "a-pre-shared-key-of-some-length" } }
+                }
+                """);
+            var error = new StringWriter();
+            Assert.Equal(1, Program.Check(file, new StringWriter(), error));
+            Assert.StartsWith("connections.c: is written more than once", error.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Check_MissingFile_SaysSo()
     {
         var error = new StringWriter();

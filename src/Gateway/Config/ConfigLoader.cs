@@ -44,7 +44,7 @@ public static class ConfigLoader
     public const string DefaultIkeProposals = "aes256gcm16-prfsha384-ecp384,aes256-sha256-modp2048";
     public const string DefaultEspProposals = "aes256gcm16,aes256-sha256";
 
-    /// <summary>Loads a file; every problem is in the <see cref="ConfigException"/>.</summary>
+    /// <summary>Loads a file; every problem is in the <see cref="ConfigException"/>, the warnings in the result.</summary>
     public static GatewayConfig Load(string path)
     {
         string text;
@@ -56,16 +56,23 @@ public static class ConfigLoader
         {
             throw new ConfigException([$"{path}: cannot be read ({e.Message})"]);
         }
-        return TryParse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", out var config, out var problems)
-            ? config : throw new ConfigException(problems);
+        var p = new ConfigProblems();
+        return Parse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", path, p, out var config)
+            ? config : throw new ConfigException(p.Lines, p.Warnings);
     }
 
     /// <summary>Parses and checks configuration text; <paramref name="baseDirectory"/> resolves secret files.</summary>
     public static bool TryParse(string json, string baseDirectory, out GatewayConfig config, out IReadOnlyList<string> problems)
     {
-        config = null!;
         var p = new ConfigProblems();
         problems = p.Lines;
+        return Parse(json, baseDirectory, null, p, out config);
+    }
+
+    /// <param name="path">The file the text came from, whose mode is checked when it holds a secret; null for text.</param>
+    private static bool Parse(string json, string baseDirectory, string? path, ConfigProblems p, out GatewayConfig config)
+    {
+        config = null!;
         JsonDocument document;
         try
         {
@@ -90,6 +97,8 @@ public static class ConfigLoader
             CheckKeys(root, "", TopKeys, p);
             var settings = root.TryGetProperty("gateway", out var g) ? ReadGateway(g, p) : new GatewaySettings();
             var secrets = root.TryGetProperty("secrets", out var s) ? ReadSecrets(s, baseDirectory, p) : [];
+            if (path is not null && secrets.Any(x => x.File is null))
+                CheckSecretFileMode(path, path, "this file holds pre-shared keys", p);
             var connections = new List<IkeSaConfig>();
             var routing = new List<ChildRouting>();
             if (!root.TryGetProperty("connections", out var conns) || conns.ValueKind != JsonValueKind.Object || !conns.EnumerateObject().Any())
@@ -105,7 +114,7 @@ public static class ConfigLoader
             CheckInterfaces(routing, p);
             if (p.Any)
                 return false;
-            config = new GatewayConfig(settings, connections, routing);
+            config = new GatewayConfig(settings, connections, routing) { Warnings = p.Warnings };
             return true;
         }
     }
@@ -217,7 +226,14 @@ public static class ConfigLoader
         return level;
     }
 
-    private sealed record Secret(string Name, IReadOnlyList<Identity> Ids, byte[] Value);
+    /// <param name="File">The file it was read from, or null when the configuration holds it.</param>
+    private sealed record Secret(string Name, IReadOnlyList<Identity> Ids, byte[] Value, string? File);
+
+    /// <summary>
+    /// RFC 7296 2.15: "The pre-shared key needs to contain as much unpredictability as the strongest key being
+    /// negotiated", and PSK authentication does not prevent off-line dictionary attacks: a short key is a guess away.
+    /// </summary>
+    public const int ShortPreSharedKey = 20;
 
     private static List<Secret> ReadSecrets(JsonElement e, string baseDirectory, ConfigProblems p)
     {
@@ -250,9 +266,10 @@ public static class ConfigLoader
                 p.Add(path, "needs exactly one of secret or file");
                 continue;
             }
+            string? full = null;
             if (file is not null)
             {
-                var full = Path.IsPathFullyQualified(file) ? file : Path.Combine(baseDirectory, file);
+                full = Path.IsPathFullyQualified(file) ? file : Path.Combine(baseDirectory, file);
                 try
                 {
                     secretText = File.ReadAllText(full).TrimEnd('\r', '\n');
@@ -262,13 +279,52 @@ public static class ConfigLoader
                     p.Add($"{path}.file", $"'{file}' cannot be read ({ex.Message})");
                     continue;
                 }
+                CheckSecretFileMode($"{path}.file", full, $"'{full}' holds a pre-shared key", p);
             }
-            if (ParseSecret(secretText!, out var value, out var error))
-                list.Add(new Secret(s.Name, ids, value));
-            else
-                p.Add($"{path}.{(file is null ? "secret" : "file")}", error);
+            var key = $"{path}.{(file is null ? "secret" : "file")}";
+            if (!ParseSecret(secretText!, out var value, out var error))
+            {
+                p.Add(key, error);
+                continue;
+            }
+            list.Add(new Secret(s.Name, ids, value, full));
+            // Written as text, the characters count; as 0x hex or 0s base64, the bytes they stand for.
+            var encoded = secretText!.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || secretText.StartsWith("0s", StringComparison.Ordinal);
+            var length = encoded ? value.Length : secretText.Length;
+            if (length < ShortPreSharedKey)
+                p.Warn(key, $"the pre-shared key has {length} {(encoded ? "bytes" : "characters")}; one shorter than {ShortPreSharedKey} can be found by an offline dictionary attack (RFC 7296 2.15): use {ShortPreSharedKey} or more random characters, e.g. from 'openssl rand -base64 24'");
         }
         return list;
+    }
+
+    /// <summary>
+    /// As wg-quick warns of a world-accessible configuration: a file holding a secret that its group or others
+    /// may read or write gets one line naming it, its mode and the fix.
+    /// </summary>
+    /// <param name="what">The start of the sentence: "'FILE' holds a pre-shared key".</param>
+    private static void CheckSecretFileMode(string key, string file, string what, ConfigProblems p)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        UnixFileMode mode;
+        try
+        {
+            mode = File.GetUnixFileMode(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+        const UnixFileMode GroupAccess = UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
+        const UnixFileMode OtherAccess = UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        if ((mode & (GroupAccess | OtherAccess)) == 0)
+            return;
+        var who = (mode & GroupAccess) == 0 ? "others" : (mode & OtherAccess) == 0 ? "its group" : "its group and others";
+        var reads = (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0;
+        var writes = (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
+        var access = reads && writes ? "read and write" : reads ? "read" : "write";
+        var octal = Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
+        p.Warn(key, $"{what} and has mode {octal}: {who} can {access} it; chmod 600 {file}");
     }
 
     /// <summary>swanctl's secret forms: plain text, 0x followed by hex, 0s followed by base64.</summary>

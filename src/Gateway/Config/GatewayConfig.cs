@@ -7,7 +7,11 @@ namespace S2SEndpoint.Gateway.Config;
 /// A loaded and checked configuration: gateway-wide settings, the connections as the IKE engine takes
 /// them, and per child what only the gateway needs (its own tunnel interface and routes).
 /// </summary>
-public sealed record GatewayConfig(GatewaySettings Settings, IReadOnlyList<IkeSaConfig> Connections, IReadOnlyList<ChildRouting> Routing);
+public sealed record GatewayConfig(GatewaySettings Settings, IReadOnlyList<IkeSaConfig> Connections, IReadOnlyList<ChildRouting> Routing)
+{
+    /// <summary>What loads but should be fixed (see <see cref="ConfigProblems.Warnings"/>); `s2s check` and `s2s run` print them.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Gateway-wide settings (the "gateway" section).</summary>
 public sealed record GatewaySettings

@@ -41,8 +41,8 @@ public sealed class ConfigLoaderTests
         var east = config.Connections[0].Children[0];
         Assert.Equal(["0.0.0.0..255.255.255.255", ":: ..ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".Replace(" ", "", StringComparison.Ordinal)], east.LocalTs.Select(t => t.ToString()));
         Assert.Equal(2, config.Routing[1].Routes.Count);
-        Assert.Equal(Convert.FromHexString("3a9f1c2b44d6e8f00112233445566778"), config.Connections[0].PreSharedKey);
-        Assert.Equal("west-pre-shared-key"u8.ToArray(), config.Connections[1].PreSharedKey);
+        Assert.Equal(Convert.FromHexString("3a9f1c2b44d6e8f00112233445566778c4e1d07a9b3f5e2d6a8c0b1f7e9d2c4a"), config.Connections[0].PreSharedKey);
+        Assert.Equal("Wq3n8ZtL0vR5yKc2HfJ7pXb4sMd9"u8.ToArray(), config.Connections[1].PreSharedKey);
         Assert.Equal(2048, config.Settings.ReplayWindow);
     }
 
@@ -102,7 +102,7 @@ public sealed class ConfigLoaderTests
               "children": { "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24" } }
             }
           },
-          "secrets": { "ike-c": { "id": "sun", "secret": "psk" } }
+          "secrets": { "ike-c": { "id": "sun", "secret": "a-pre-shared-key-of-26-chars" } }
         }
         """;
 
@@ -120,6 +120,28 @@ public sealed class ConfigLoaderTests
     {
         Assert.True(ConfigLoader.TryParse(Valid, ".", out var config, out var problems), string.Join('\n', problems));
         Assert.Single(config.Connections);
+        Assert.Empty(config.Warnings);
+    }
+
+    [Theory]
+    [InlineData("short-psk", "secrets.ike-c.secret: the pre-shared key has 9 characters; one shorter than 20 can be found by an offline dictionary attack (RFC 7296 2.15)")]
+    [InlineData("nineteen-characters", "secrets.ike-c.secret: the pre-shared key has 19 characters")]
+    [InlineData("0x3a9f1c2b44d6e8f00112233445566778", "secrets.ike-c.secret: the pre-shared key has 16 bytes")]
+    [InlineData("0sc2hvcnQtYnV0LWJhc2U2NA==", "secrets.ike-c.secret: the pre-shared key has 16 bytes")]
+    [InlineData("twenty-characters-ok", null)]
+    [InlineData("0x3a9f1c2b44d6e8f00112233445566778c4e1d07a", null)]
+    public void TryParse_ShortPreSharedKey_WarnsNamingTheKeyNeverTheSecret(string secret, string? expected)
+    {
+        var json = Valid.Replace("a-pre-shared-key-of-26-chars", secret, StringComparison.Ordinal);
+        Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
+        if (expected is null)
+        {
+            Assert.Empty(config.Warnings);
+            return;
+        }
+        var warning = Assert.Single(config.Warnings);
+        Assert.StartsWith(expected, warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, warning, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -408,7 +408,11 @@ public static class ConfigLoader
             if (secret is null)
                 p.Add($"{path}.local.auth", $"'psk' needs a pre-shared key: add secrets.ike-{name} {{ \"id\": \"{remoteId?.ToString() ?? localId.ToString()}\", \"secret\": \"...\" }}");
             else
+            {
                 psk = secret.Value;
+                if (remote.Count == 0 || !remote.All(IsSpecific))
+                    CheckHub(path, localId, remoteId, secret, p);
+            }
         }
         var localPort = Number(e, "local_port", path, 1, 65535, p) ?? 500;
         // The gateway binds UDP 500 and 4500; other local ports are not supported yet.
@@ -447,6 +451,28 @@ public static class ConfigLoader
             Fragmentation = fragmentation != "no",
             Children = children,
         };
+    }
+
+    /// <summary>
+    /// A connection that answers any address (remote_addrs empty or a wildcard: a hub for spokes) gets its one
+    /// pre-shared key for every peer that reaches it. Unless both the peer's identity and a secret bound to that
+    /// identity alone are set, every spoke that holds the key can authenticate as any other: warn.
+    /// </summary>
+    private static void CheckHub(string path, Identity localId, Identity? remoteId, Secret secret, ConfigProblems p)
+    {
+        const string Advice = "give each spoke its own identity and a secret that names it alone (secrets.ike-SPOKE { \"id\": \"SPOKE-ID\", \"secret\": \"...\" }); see the README on hubs";
+        if (remoteId is null)
+        {
+            p.Warn($"{path}.remote.id", $"not set, and remote_addrs accepts any address: every peer holding secrets.{secret.Name} is accepted under whatever identity it claims, so one spoke can pose as another; {Advice}");
+            return;
+        }
+        var others = secret.Ids.Where(id => !id.Equals(remoteId) && !id.Equals(localId)).ToList();
+        var why = secret.Ids.Count == 0 ? "names no identity"
+            : !secret.Ids.Contains(remoteId) ? $"is found by our identity {localId}, not the peer's"
+            : others.Count > 0 ? $"also names {string.Join(", ", others)}"
+            : null;
+        if (why is not null)
+            p.Warn(path, $"remote_addrs accepts any address, and secrets.{secret.Name} {why}: every peer holding it can authenticate as {remoteId}; {Advice}");
     }
 
     private sealed record AuthSection(Identity Id);

@@ -144,6 +144,51 @@ public sealed class ConfigLoaderTests
         Assert.DoesNotContain(secret, warning, StringComparison.Ordinal);
     }
 
+    /// <summary>A connection "hub" as a hub writes it: its remote_addrs, its remote id (null: none), and the secrets section.</summary>
+    private static string Hub(string remoteAddrs, string? remoteId, string secrets) => $$"""
+        {
+          "connections": {
+            "hub": {
+              "remote_addrs": "{{remoteAddrs}}",
+              "local": { "auth": "psk", "id": "hub.example" },
+              {{(remoteId is null ? "" : $"\"remote\": {{ \"auth\": \"psk\", \"id\": \"{remoteId}\" }},")}}
+              "children": { "net": { "local_ts": "10.0.0.0/16", "remote_ts": "10.128.0.0/9" } }
+            }
+          },
+          "secrets": { {{secrets}} }
+        }
+        """;
+
+    private const string Key = "\"secret\": \"a-pre-shared-key-of-26-chars\"";
+
+    public static TheoryData<string, string?, string, string?> Hubs => new()
+    {
+        // remote_addrs, remote id, secrets, the warning (null: none)
+        { "%any", null, $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set, and remote_addrs accepts any address: every peer holding secrets.ike-hub is accepted under whatever identity it claims" },
+        { "", null, $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set, and remote_addrs accepts any address" },
+        { "0.0.0.0", null, $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set" },
+        { "192.0.2.2, ::", null, $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set" },
+        { "%any", "%any", $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set" },
+        { "%any", "spoke1", $"\"ike-hub\": {{ {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-hub names no identity: every peer holding it can authenticate as spoke1" },
+        { "%any", "spoke1", $"\"ike-spokes\": {{ \"id\": \"spoke1, spoke2\", {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-spokes also names spoke2: every peer holding it can authenticate as spoke1" },
+        { "%any", "spoke1", $"\"ike-ours\": {{ \"id\": \"hub.example\", {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-ours is found by our identity hub.example, not the peer's" },
+        { "%any", "spoke1", $"\"ike-spoke1\": {{ \"id\": \"spoke1\", {Key} }}", null },
+        { "%any", "spoke1", $"\"ike-spoke1\": {{ \"id\": \"spoke1, hub.example\", {Key} }}", null },
+        { "192.0.2.2", null, $"\"ike-hub\": {{ {Key} }}", null },
+        { "192.0.2.2", "spoke1", $"\"ike-spokes\": {{ \"id\": \"spoke1, spoke2\", {Key} }}", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Hubs))]
+    public void TryParse_AnyAddressConnection_WarnsWhenOneSecretServesEveryPeer(string remoteAddrs, string? remoteId, string secrets, string? expected)
+    {
+        Assert.True(ConfigLoader.TryParse(Hub(remoteAddrs, remoteId, secrets), ".", out var config, out var problems), string.Join('\n', problems));
+        if (expected is null)
+            Assert.Empty(config.Warnings);
+        else
+            Assert.StartsWith(expected, Assert.Single(config.Warnings), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("{", "line 1: not valid JSON")]
     [InlineData("[]", "(top): the configuration must be a JSON object")]

@@ -26,7 +26,7 @@ public static class ConfigLoader
     private static readonly JsonDocumentOptions DuplicatesAllowed = JsonOptions with { AllowDuplicateProperties = true };
 
     private static readonly string[] TopKeys = ["gateway", "connections", "secrets"];
-    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "replay_window", "workers", "log_level", "log_levels"];
+    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels"];
     private static readonly string[] ConnectionKeys =
     [
         "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "life_time", "rand_time",
@@ -187,6 +187,13 @@ public static class ConfigLoader
                 p.Add($"{Path}.control_socket", $"'{socket}' is not an absolute path");
             else
                 settings = settings with { ControlSocket = socket };
+        }
+        if (Text(e, "control_group", Path, p) is { } group)
+        {
+            if (ControlGroup.Resolve(group, out var why) is { } resolved)
+                settings = settings with { ControlGroup = resolved };
+            else
+                p.Add($"{Path}.control_group", $"'{group}' {why}");
         }
         if (Text(e, "log_level", Path, p) is { } level)
             settings = settings with { LogLevel = ParseLevel(level, $"{Path}.log_level", p) ?? settings.LogLevel };

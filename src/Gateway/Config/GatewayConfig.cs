@@ -20,6 +20,8 @@ public sealed record GatewaySettings
     public string TunName { get; init; } = "s2s%d";
     public int Mtu { get; init; } = 1400;
     public string ControlSocket { get; init; } = "/run/s2s/s2s.sock";
+    /// <summary>The group that may use the control socket besides root (gateway.control_group); null: root alone.</summary>
+    public ControlGroup? ControlGroup { get; init; }
     public int ReplayWindow { get; init; } = 1024;
     /// <summary>Worker threads for the data path; zero means one per core.</summary>
     public int Workers { get; init; }

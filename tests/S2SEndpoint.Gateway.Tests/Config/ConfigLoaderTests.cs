@@ -198,6 +198,9 @@ public sealed class ConfigLoaderTests
     [InlineData("""{ "gateway": { "mtu": 100 }, "connections": {} }""", "gateway.mtu: '100' is not a whole number from 576 to 65535")]
     [InlineData("""{ "gateway": { "log_level": "loud" }, "connections": {} }""", "gateway.log_level: 'loud' is not a log level")]
     [InlineData("""{ "gateway": { "control_socket": "s2s.sock" }, "connections": {} }""", "gateway.control_socket: 's2s.sock' is not an absolute path")]
+    [InlineData("""{ "gateway": { "control_group": "s2s-no-such-group" }, "connections": {} }""", "gateway.control_group: 's2s-no-such-group' is not a group on this machine (see getent group); valid: a group name such as adm, or a numeric gid")]
+    [InlineData("""{ "gateway": { "control_group": "-1" }, "connections": {} }""", "gateway.control_group: '-1' is not a group on this machine")]
+    [InlineData("""{ "gateway": { "control_group": "4294967295" }, "connections": {} }""", "gateway.control_group: '4294967295' is not a group on this machine")]
     [InlineData("""{ "gateway": { "tun_name": "s2s%d%d" }, "connections": {} }""", "gateway.tun_name: 's2s%d%d' is not a valid interface name: '%' may only stand once, as \"%d\"")]
     [InlineData("""{ "gateway": { "tun_name": "s2s:0" }, "connections": {} }""", "gateway.tun_name: 's2s:0' is not a valid interface name: it contains ':'")]
     [InlineData("""{ "secrets": { "eap-x": {} }, "connections": {} }""", "secrets.eap-x: only ike secrets")]
@@ -242,6 +245,29 @@ public sealed class ConfigLoaderTests
         var checkAccepts = ConfigLoader.TryParse(root.ToJsonString(), ".", out _, out var problems);
         var runAccepts = Record.Exception(() => S2SEndpoint.Gateway.Tun.InterfaceName.Validate(name, "name", allowPattern: shared)) is null;
         Assert.True(checkAccepts == runAccepts, $"check {(checkAccepts ? "accepts" : "refuses")} '{name}', run {(runAccepts ? "accepts" : "refuses")} it: {string.Join('\n', problems)}");
+    }
+
+    [Theory]
+    [InlineData("root", 0u)]
+    [InlineData("0", 0u)]
+    [InlineData("65534", 65534u)]
+    [InlineData("123456", 123456u)]
+    public void TryParse_ControlGroup_NameOrNumberResolvedToItsGid(string text, uint gid)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Valid)!;
+        json["gateway"] = new System.Text.Json.Nodes.JsonObject { ["control_group"] = text };
+        Assert.True(ConfigLoader.TryParse(json.ToJsonString(), ".", out var config, out var problems), string.Join('\n', problems));
+        Assert.Equal(new ControlGroup(text, gid), config.Settings.ControlGroup);
+    }
+
+    [Fact]
+    public void Diff_ControlGroupChanged_NeedsRestart()
+    {
+        Assert.True(ConfigLoader.TryParse(Valid, ".", out var old, out _));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Valid)!;
+        json["gateway"] = new System.Text.Json.Nodes.JsonObject { ["control_group"] = "root" };
+        Assert.True(ConfigLoader.TryParse(json.ToJsonString(), ".", out var next, out _));
+        Assert.Equal(["gateway.control_group"], ConfigDiff.Between(old, next).NeedRestart);
     }
 
     [Fact]

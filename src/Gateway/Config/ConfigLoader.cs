@@ -153,7 +153,9 @@ public static class ConfigLoader
             var key = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
             seen[property.Name] = seen.GetValueOrDefault(property.Name) + 1;
             if (seen[property.Name] == 2)
-                p.Add(key, "is written more than once in its object; each key may appear once (give a second connection, child or secret its own name)");
+                p.Add(key, path is "connections" or "secrets" || path.EndsWith(".children", StringComparison.Ordinal)
+                    ? "is written more than once in its object; each name may appear once: give the second its own name"
+                    : "is written more than once in its object; each key may appear once: keep one");
             else if (seen[property.Name] == 1)
                 Duplicates(property.Value, key, p);
         }

@@ -283,13 +283,13 @@ public sealed class ConfigLoaderTests
             }
             """;
         Assert.False(ConfigLoader.TryParse(json, ".", out _, out var problems));
-        Assert.Equal(["connections.c: is written more than once in its object; each key may appear once (give a second connection, child or secret its own name)"], problems);
+        Assert.Equal(["connections.c: is written more than once in its object; each name may appear once: give the second its own name"], problems);
     }
 
     [Theory]
-    [InlineData("""{ "connections": { "c": { "rekey_time": "1h", "rekey_time": "2h" } } }""", "connections.c.rekey_time: is written more than once")]
-    [InlineData("""{ "connections": { "c": { "children": { "net": {}, "net": {} } } } }""", "connections.c.children.net: is written more than once")]
-    [InlineData("""{ "secrets": { "ike-a": { "secret": "x" }, "ike-a": { "secret": "y" } } }""", "secrets.ike-a: is written more than once")]
+    [InlineData("""{ "connections": { "c": { "rekey_time": "1h", "rekey_time": "2h" } } }""", "connections.c.rekey_time: is written more than once in its object; each key may appear once: keep one")]
+    [InlineData("""{ "connections": { "c": { "children": { "net": {}, "net": {} } } } }""", "connections.c.children.net: is written more than once in its object; each name may appear once")]
+    [InlineData("""{ "secrets": { "ike-a": { "secret": "x" }, "ike-a": { "secret": "y" } } }""", "secrets.ike-a: is written more than once in its object; each name may appear once")]
     [InlineData("""{ "gateway": { "mtu": 1400, "mtu": 1500 } }""", "gateway.mtu: is written more than once")]
     public void TryParse_DuplicateKey_RefusedNamingItsPath(string json, string expected)
     {

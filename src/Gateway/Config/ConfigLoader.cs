@@ -477,7 +477,8 @@ public static class ConfigLoader
         }
         var others = secret.Ids.Where(id => !id.Equals(remoteId) && !id.Equals(localId)).ToList();
         var why = secret.Ids.Count == 0 ? "names no identity"
-            : !secret.Ids.Contains(remoteId) ? $"is found by our identity {localId}, not the peer's"
+            : !secret.Ids.Contains(remoteId) && secret.Ids.Contains(localId) ? $"is found by our identity {localId}, not the peer's"
+            : !secret.Ids.Contains(remoteId) ? $"names {string.Join(", ", secret.Ids)}, not the peer"
             : others.Count > 0 ? $"also names {string.Join(", ", others)}"
             : null;
         if (why is not null)

@@ -172,6 +172,7 @@ public sealed class ConfigLoaderTests
         { "%any", "spoke1", $"\"ike-hub\": {{ {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-hub names no identity: every peer holding it can authenticate as spoke1" },
         { "%any", "spoke1", $"\"ike-spokes\": {{ \"id\": \"spoke1, spoke2\", {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-spokes also names spoke2: every peer holding it can authenticate as spoke1" },
         { "%any", "spoke1", $"\"ike-ours\": {{ \"id\": \"hub.example\", {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-ours is found by our identity hub.example, not the peer's" },
+        { "%any", "spoke1", $"\"ike-hub\": {{ \"id\": \"spoke2\", {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-hub names spoke2, not the peer: every peer holding it can authenticate as spoke1" },
         { "%any", "spoke1", $"\"ike-spoke1\": {{ \"id\": \"spoke1\", {Key} }}", null },
         { "%any", "spoke1", $"\"ike-spoke1\": {{ \"id\": \"spoke1, hub.example\", {Key} }}", null },
         { "192.0.2.2", null, $"\"ike-hub\": {{ {Key} }}", null },

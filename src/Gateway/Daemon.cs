@@ -71,7 +71,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         {
             var shared = ResolveSharedDevice(_config);
             _core = new GatewayCore(_config, this, TimeProvider.System, SystemRandomSource.Instance, _logs, shared);
-            _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this, _core), _logs.CreateLogger("control"));
+            _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this, _core), _logs.CreateLogger("control"), _config.Settings.ControlGroup);
             _control.Start();
             SyncDevices(_config);
             _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses), workers: Workers);

@@ -16,7 +16,7 @@ namespace S2SEndpoint.Gateway;
 /// (the configuration's gateway.control_socket, /run/s2s/s2s.sock unless set; `--control PATH` for several
 /// daemons on one machine). Exit codes: 0 done, 1 failed (the problem on stderr, one line each), 2 usage.
 /// </summary>
-internal static class Program
+internal static partial class Program
 {
     private const int Failed = 1;
     private const int Usage = 2;
@@ -165,6 +165,7 @@ internal static class Program
         {
             foreach (var line in e.Problems)
                 Console.Error.WriteLine(line);
+            WriteWarnings(e.Warnings, Console.Error);
             return Failed;
         }
         if (controlPath is not null)
@@ -180,26 +181,40 @@ internal static class Program
                 o.TimestampFormat = "HH:mm:ss.fff ";
             });
         });
+        var configLog = logs.CreateLogger("config");
+        foreach (var line in config.Warnings)
+            Log.ConfigWarning(configLog, line);
         using var daemon = new Daemon(config, logs, path, controlPath);
         return daemon.Run();
     }
 
-    /// <summary>Loads and checks a configuration: one line per problem on <paramref name="error"/>, exit 1; else a summary.</summary>
+    /// <summary>
+    /// Loads and checks a configuration: one line per problem on <paramref name="error"/>, exit 1; else a summary,
+    /// exit 0. Warnings ("warning: " and one line each) go to <paramref name="error"/> either way and fail nothing.
+    /// </summary>
     internal static int Check(string path, TextWriter output, TextWriter error)
     {
         try
         {
             var config = ConfigLoader.Load(path);
             var children = config.Connections.Sum(c => c.Children.Count);
-            output.WriteLine($"{path}: {config.Connections.Count} connection(s), {children} child(ren): OK");
+            output.WriteLine($"{path}: {config.Connections.Count} connection(s), {children} child(ren): OK{(config.Warnings.Count > 0 ? $", {config.Warnings.Count} warning(s)" : "")}");
+            WriteWarnings(config.Warnings, error);
             return 0;
         }
         catch (ConfigException e)
         {
             foreach (var line in e.Problems)
                 error.WriteLine(line);
+            WriteWarnings(e.Warnings, error);
             return Failed;
         }
+    }
+
+    private static void WriteWarnings(IReadOnlyList<string> warnings, TextWriter error)
+    {
+        foreach (var line in warnings)
+            error.WriteLine($"warning: {line}");
     }
 
     /// <summary>`s2s --version` as before System.CommandLine: "s2s 1.0.0.0".</summary>
@@ -210,5 +225,11 @@ internal static class Program
             output.WriteLine($"s2s {Assembly.GetExecutingAssembly().GetName().Version}");
             return 0;
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3201, LogLevel.Warning, "{Warning}")]
+        public static partial void ConfigWarning(ILogger logger, string warning);
     }
 }

@@ -21,7 +21,7 @@ public sealed record ConfigDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         var after = next.Connections.ToDictionary(c => c.Name, c => Fingerprint(c, next), StringComparer.Ordinal);
         var restart = new List<string>();
         var (a, b) = (old.Settings, next.Settings);
-        void Setting(string key, object x, object y)
+        void Setting(string key, object? x, object? y)
         {
             if (!Equals(x, y))
                 restart.Add($"gateway.{key}");
@@ -29,6 +29,7 @@ public sealed record ConfigDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         Setting("tun_name", a.TunName, b.TunName);
         Setting("mtu", a.Mtu, b.Mtu);
         Setting("control_socket", a.ControlSocket, b.ControlSocket);
+        Setting("control_group", a.ControlGroup, b.ControlGroup);
         Setting("replay_window", a.ReplayWindow, b.ReplayWindow);
         Setting("workers", a.Workers, b.Workers);
         Setting("log_level", a.LogLevel, b.LogLevel);

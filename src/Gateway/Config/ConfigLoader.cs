@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using S2SEndpoint.Gateway.Tun;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
@@ -19,10 +20,13 @@ namespace S2SEndpoint.Gateway.Config;
 /// </summary>
 public static class ConfigLoader
 {
-    private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
+
+    /// <summary>Only to say where a key stands twice: the strict parser's exception names neither line nor path.</summary>
+    private static readonly JsonDocumentOptions DuplicatesAllowed = JsonOptions with { AllowDuplicateProperties = true };
 
     private static readonly string[] TopKeys = ["gateway", "connections", "secrets"];
-    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "replay_window", "workers", "log_level", "log_levels"];
+    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels"];
     private static readonly string[] ConnectionKeys =
     [
         "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "life_time", "rand_time",
@@ -40,7 +44,7 @@ public static class ConfigLoader
     public const string DefaultIkeProposals = "aes256gcm16-prfsha384-ecp384,aes256-sha256-modp2048";
     public const string DefaultEspProposals = "aes256gcm16,aes256-sha256";
 
-    /// <summary>Loads a file; every problem is in the <see cref="ConfigException"/>.</summary>
+    /// <summary>Loads a file; every problem is in the <see cref="ConfigException"/>, the warnings in the result.</summary>
     public static GatewayConfig Load(string path)
     {
         string text;
@@ -52,16 +56,23 @@ public static class ConfigLoader
         {
             throw new ConfigException([$"{path}: cannot be read ({e.Message})"]);
         }
-        return TryParse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", out var config, out var problems)
-            ? config : throw new ConfigException(problems);
+        var p = new ConfigProblems();
+        return Parse(text, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", path, p, out var config)
+            ? config : throw new ConfigException(p.Lines, p.Warnings);
     }
 
     /// <summary>Parses and checks configuration text; <paramref name="baseDirectory"/> resolves secret files.</summary>
     public static bool TryParse(string json, string baseDirectory, out GatewayConfig config, out IReadOnlyList<string> problems)
     {
-        config = null!;
         var p = new ConfigProblems();
         problems = p.Lines;
+        return Parse(json, baseDirectory, null, p, out config);
+    }
+
+    /// <param name="path">The file the text came from, whose mode is checked when it holds a secret; null for text.</param>
+    private static bool Parse(string json, string baseDirectory, string? path, ConfigProblems p, out GatewayConfig config)
+    {
+        config = null!;
         JsonDocument document;
         try
         {
@@ -69,7 +80,10 @@ public static class ConfigLoader
         }
         catch (JsonException e)
         {
-            p.Add($"line {(e.LineNumber ?? 0) + 1}", $"not valid JSON ({e.Message.Split(" Path:", 2)[0]})");
+            // A key twice in one object (two connections of one name) would leave one of them silently
+            // unused, or stop `s2s run` with "An item with the same key has already been added".
+            if (!ReportDuplicateKeys(json, p))
+                p.Add($"line {(e.LineNumber ?? 0) + 1}", $"not valid JSON ({e.Message.Split(" Path:", 2)[0]})");
             return false;
         }
         using (document)
@@ -83,6 +97,8 @@ public static class ConfigLoader
             CheckKeys(root, "", TopKeys, p);
             var settings = root.TryGetProperty("gateway", out var g) ? ReadGateway(g, p) : new GatewaySettings();
             var secrets = root.TryGetProperty("secrets", out var s) ? ReadSecrets(s, baseDirectory, p) : [];
+            if (path is not null && secrets.Any(x => x.File is null))
+                CheckSecretFileMode(path, path, "this file holds pre-shared keys", p);
             var connections = new List<IkeSaConfig>();
             var routing = new List<ChildRouting>();
             if (!root.TryGetProperty("connections", out var conns) || conns.ValueKind != JsonValueKind.Object || !conns.EnumerateObject().Any())
@@ -98,8 +114,50 @@ public static class ConfigLoader
             CheckInterfaces(routing, p);
             if (p.Any)
                 return false;
-            config = new GatewayConfig(settings, connections, routing);
+            config = new GatewayConfig(settings, connections, routing) { Warnings = p.Warnings };
             return true;
+        }
+    }
+
+    /// <summary>Whether <paramref name="json"/> parses once duplicate keys are allowed; if so, each duplicate is reported.</summary>
+    private static bool ReportDuplicateKeys(string json, ConfigProblems p)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DuplicatesAllowed);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        using (document)
+            Duplicates(document.RootElement, "", p);
+        return true;
+    }
+
+    private static void Duplicates(JsonElement e, string path, ConfigProblems p)
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in e.EnumerateArray())
+                Duplicates(item, $"{path}[{i++}]", p);
+            return;
+        }
+        if (e.ValueKind != JsonValueKind.Object)
+            return;
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var property in e.EnumerateObject())
+        {
+            var key = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+            seen[property.Name] = seen.GetValueOrDefault(property.Name) + 1;
+            if (seen[property.Name] == 2)
+                p.Add(key, path is "connections" or "secrets" || path.EndsWith(".children", StringComparison.Ordinal)
+                    ? "is written more than once in its object; each name may appear once: give the second its own name"
+                    : "is written more than once in its object; each key may appear once: keep one");
+            else if (seen[property.Name] == 1)
+                Duplicates(property.Value, key, p);
         }
     }
 
@@ -114,7 +172,7 @@ public static class ConfigLoader
         var settings = new GatewaySettings();
         if (Text(e, "tun_name", Path, p) is { } tun)
         {
-            if (InterfaceNameProblem(tun) is { } why)
+            if (InterfaceName.Problem(tun, allowPattern: true) is { } why)
                 p.Add($"{Path}.tun_name", $"'{tun}' {why}");
             else
                 settings = settings with { TunName = tun };
@@ -131,6 +189,13 @@ public static class ConfigLoader
                 p.Add($"{Path}.control_socket", $"'{socket}' is not an absolute path");
             else
                 settings = settings with { ControlSocket = socket };
+        }
+        if (Text(e, "control_group", Path, p) is { } group)
+        {
+            if (ControlGroup.Resolve(group, out var why) is { } resolved)
+                settings = settings with { ControlGroup = resolved };
+            else
+                p.Add($"{Path}.control_group", $"'{group}' {why}");
         }
         if (Text(e, "log_level", Path, p) is { } level)
             settings = settings with { LogLevel = ParseLevel(level, $"{Path}.log_level", p) ?? settings.LogLevel };
@@ -170,7 +235,14 @@ public static class ConfigLoader
         return level;
     }
 
-    private sealed record Secret(string Name, IReadOnlyList<Identity> Ids, byte[] Value);
+    /// <param name="File">The file it was read from, or null when the configuration holds it.</param>
+    private sealed record Secret(string Name, IReadOnlyList<Identity> Ids, byte[] Value, string? File);
+
+    /// <summary>
+    /// RFC 7296 2.15: "The pre-shared key needs to contain as much unpredictability as the strongest key being
+    /// negotiated", and PSK authentication does not prevent off-line dictionary attacks: a short key is a guess away.
+    /// </summary>
+    public const int ShortPreSharedKey = 20;
 
     private static List<Secret> ReadSecrets(JsonElement e, string baseDirectory, ConfigProblems p)
     {
@@ -203,9 +275,10 @@ public static class ConfigLoader
                 p.Add(path, "needs exactly one of secret or file");
                 continue;
             }
+            string? full = null;
             if (file is not null)
             {
-                var full = Path.IsPathFullyQualified(file) ? file : Path.Combine(baseDirectory, file);
+                full = Path.IsPathFullyQualified(file) ? file : Path.Combine(baseDirectory, file);
                 try
                 {
                     secretText = File.ReadAllText(full).TrimEnd('\r', '\n');
@@ -215,13 +288,52 @@ public static class ConfigLoader
                     p.Add($"{path}.file", $"'{file}' cannot be read ({ex.Message})");
                     continue;
                 }
+                CheckSecretFileMode($"{path}.file", full, $"'{full}' holds a pre-shared key", p);
             }
-            if (ParseSecret(secretText!, out var value, out var error))
-                list.Add(new Secret(s.Name, ids, value));
-            else
-                p.Add($"{path}.{(file is null ? "secret" : "file")}", error);
+            var key = $"{path}.{(file is null ? "secret" : "file")}";
+            if (!ParseSecret(secretText!, out var value, out var error))
+            {
+                p.Add(key, error);
+                continue;
+            }
+            list.Add(new Secret(s.Name, ids, value, full));
+            // Written as text, the characters count; as 0x hex or 0s base64, the bytes they stand for.
+            var encoded = secretText!.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || secretText.StartsWith("0s", StringComparison.Ordinal);
+            var length = encoded ? value.Length : secretText.Length;
+            if (length < ShortPreSharedKey)
+                p.Warn(key, $"the pre-shared key has {length} {(encoded ? "bytes" : "characters")}; one shorter than {ShortPreSharedKey} can be found by an offline dictionary attack (RFC 7296 2.15): use {ShortPreSharedKey} or more random characters, e.g. from 'openssl rand -base64 24'");
         }
         return list;
+    }
+
+    /// <summary>
+    /// As wg-quick warns of a world-accessible configuration: a file holding a secret that its group or others
+    /// may read or write gets one line naming it, its mode and the fix.
+    /// </summary>
+    /// <param name="what">The start of the sentence: "'FILE' holds a pre-shared key".</param>
+    private static void CheckSecretFileMode(string key, string file, string what, ConfigProblems p)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        UnixFileMode mode;
+        try
+        {
+            mode = File.GetUnixFileMode(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+        const UnixFileMode GroupAccess = UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
+        const UnixFileMode OtherAccess = UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        if ((mode & (GroupAccess | OtherAccess)) == 0)
+            return;
+        var who = (mode & GroupAccess) == 0 ? "others" : (mode & OtherAccess) == 0 ? "its group" : "its group and others";
+        var reads = (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0;
+        var writes = (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
+        var access = reads && writes ? "read and write" : reads ? "read" : "write";
+        var octal = Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
+        p.Warn(key, $"{what} and has mode {octal}: {who} can {access} it; chmod 600 {file}");
     }
 
     /// <summary>swanctl's secret forms: plain text, 0x followed by hex, 0s followed by base64.</summary>
@@ -282,9 +394,9 @@ public static class ConfigLoader
                 if (ReadChild(name, c.Name, c.Value, $"{path}.children.{c.Name}", routing, p) is { } child)
                 {
                     children.Add(child.Config);
-                    // A trapped packet starts an IKE SA, which needs somewhere to go.
-                    if (child.Config.StartAction == StartAction.Trap && !remote.Any(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any)))
-                        p.Add($"{path}.children.{c.Name}.start_action", "'trap' needs an address in remote_addrs to initiate to; valid without one: none");
+                    // Starting, or a trapped packet, initiates an IKE SA, which needs somewhere to go.
+                    if (child.Config.StartAction is StartAction.Start or StartAction.Trap && !remote.Any(IsSpecific))
+                        p.Add($"{path}.children.{c.Name}.start_action", $"'{(child.Config.StartAction == StartAction.Start ? "start" : "trap")}' needs an address in remote_addrs to initiate to; valid without one: none");
                     if (child.DpdAction == DpdAction.Restart)
                         dpdAction = DpdAction.Restart;
                 }
@@ -305,7 +417,11 @@ public static class ConfigLoader
             if (secret is null)
                 p.Add($"{path}.local.auth", $"'psk' needs a pre-shared key: add secrets.ike-{name} {{ \"id\": \"{remoteId?.ToString() ?? localId.ToString()}\", \"secret\": \"...\" }}");
             else
+            {
                 psk = secret.Value;
+                if (remote.Count == 0 || !remote.All(IsSpecific))
+                    CheckHub(path, localId, remoteId, secret, p);
+            }
         }
         var localPort = Number(e, "local_port", path, 1, 65535, p) ?? 500;
         // The gateway binds UDP 500 and 4500; other local ports are not supported yet.
@@ -314,6 +430,7 @@ public static class ConfigLoader
         var remotePort = Number(e, "remote_port", path, 1, 65535, p) ?? 500;
         var lifeTime = Time(e, "life_time", path, p) ?? TimeSpan.Zero;
         var randTime = Time(e, "rand_time", path, p) ?? rekey / 10;
+        CheckRandTime(randTime, rekey, path, p);
         var dpdTimeout = Time(e, "dpd_timeout", path, p) ?? TimeSpan.Zero;
         // ESP leaves a user-mode gateway in UDP (RFC 3948): without a NAT a faked one asks the peer for
         // encapsulation, as strongSwan's kernel-libipsec does. "encap": "no" is for peers that detect a NAT anyway.
@@ -343,6 +460,29 @@ public static class ConfigLoader
             Fragmentation = fragmentation != "no",
             Children = children,
         };
+    }
+
+    /// <summary>
+    /// A connection that answers any address (remote_addrs empty or a wildcard: a hub for spokes) gets its one
+    /// pre-shared key for every peer that reaches it. Unless both the peer's identity and a secret bound to that
+    /// identity alone are set, every spoke that holds the key can authenticate as any other: warn.
+    /// </summary>
+    private static void CheckHub(string path, Identity localId, Identity? remoteId, Secret secret, ConfigProblems p)
+    {
+        const string Advice = "give each spoke its own identity and a secret that names it alone (secrets.ike-SPOKE { \"id\": \"SPOKE-ID\", \"secret\": \"...\" }); see the README on hubs";
+        if (remoteId is null)
+        {
+            p.Warn($"{path}.remote.id", $"not set, and remote_addrs accepts any address: every peer holding secrets.{secret.Name} is accepted under whatever identity it claims, so one spoke can pose as another; {Advice}");
+            return;
+        }
+        var others = secret.Ids.Where(id => !id.Equals(remoteId) && !id.Equals(localId)).ToList();
+        var why = secret.Ids.Count == 0 ? "names no identity"
+            : !secret.Ids.Contains(remoteId) && secret.Ids.Contains(localId) ? $"is found by our identity {localId}, not the peer's"
+            : !secret.Ids.Contains(remoteId) ? $"names {string.Join(", ", secret.Ids)}, not the peer"
+            : others.Count > 0 ? $"also names {string.Join(", ", others)}"
+            : null;
+        if (why is not null)
+            p.Warn(path, $"remote_addrs accepts any address, and secrets.{secret.Name} {why}: every peer holding it can authenticate as {remoteId}; {Advice}");
     }
 
     private sealed record AuthSection(Identity Id);
@@ -389,7 +529,7 @@ public static class ConfigLoader
         var before = p.Lines.Count;
         CheckKeys(e, path, ChildKeys, p);
         var iface = Text(e, "interface", path, p);
-        if (iface is not null && InterfaceNameProblem(iface) is { } why)
+        if (iface is not null && InterfaceName.Problem(iface, allowPattern: false) is { } why)
             p.Add($"{path}.interface", $"'{iface}' {why}");
         // A route-based child's selectors default to everything: the routing table picks the tunnel.
         IReadOnlyList<TrafficSelector> any = iface is null ? [] : [Prefix("0.0.0.0/0"), Prefix("::/0")];
@@ -445,11 +585,26 @@ public static class ConfigLoader
         };
         if (config.LifeTime > TimeSpan.Zero && config.LifeTime <= config.RekeyTime)
             p.Add($"{path}.life_time", $"'{config.LifeTime.TotalSeconds}s' must be longer than rekey_time ({config.RekeyTime.TotalSeconds}s)");
+        CheckRandTime(config.RandTime, config.RekeyTime, path, p);
         if (p.Lines.Count > before)
             return null;
         routing.Add(new ChildRouting(connection, name, iface, routes, dpdAction ?? DpdAction.Clear));
         return new ChildRead(config, dpdAction ?? DpdAction.Clear);
     }
+
+    /// <summary>
+    /// A random part of rand_time is taken off rekey_time (as swanctl does, so that the peers do not rekey at
+    /// once): rand_time must be shorter, or the rekey would fall due at once, again and again. rekey_time 0 turns
+    /// rekeying off, and rand_time with it.
+    /// </summary>
+    private static void CheckRandTime(TimeSpan rand, TimeSpan rekey, string path, ConfigProblems p)
+    {
+        if (rekey > TimeSpan.Zero && rand >= rekey)
+            p.Add($"{path}.rand_time", $"'{rand.TotalSeconds}s' must be shorter than rekey_time ({rekey.TotalSeconds}s), from which a random part of it is taken; valid: 0s to {rekey.TotalSeconds - 1}s");
+    }
+
+    /// <summary>An address to initiate to, not a wildcard (0.0.0.0 or ::).</summary>
+    private static bool IsSpecific(IPAddress address) => !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any);
 
     private static void CheckInterfaces(List<ChildRouting> routing, ConfigProblems p)
     {
@@ -632,10 +787,4 @@ public static class ConfigLoader
         selector = TrafficSelector.FromPrefix(address, length);
         return true;
     }
-
-    /// <summary>Linux interface names: 1 to 15 characters, no '/', no whitespace, not "." or "..".</summary>
-    internal static string? InterfaceNameProblem(string name) =>
-        name.Length is 0 or > 15 ? "must be 1 to 15 characters (a Linux interface name)"
-        : name.Any(c => c == '/' || char.IsWhiteSpace(c)) || name is "." or ".." ? "is not a valid interface name (no '/', no spaces)"
-        : null;
 }

@@ -7,7 +7,11 @@ namespace S2SEndpoint.Gateway.Config;
 /// A loaded and checked configuration: gateway-wide settings, the connections as the IKE engine takes
 /// them, and per child what only the gateway needs (its own tunnel interface and routes).
 /// </summary>
-public sealed record GatewayConfig(GatewaySettings Settings, IReadOnlyList<IkeSaConfig> Connections, IReadOnlyList<ChildRouting> Routing);
+public sealed record GatewayConfig(GatewaySettings Settings, IReadOnlyList<IkeSaConfig> Connections, IReadOnlyList<ChildRouting> Routing)
+{
+    /// <summary>What loads but should be fixed (see <see cref="ConfigProblems.Warnings"/>); `s2s check` and `s2s run` print them.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Gateway-wide settings (the "gateway" section).</summary>
 public sealed record GatewaySettings
@@ -16,6 +20,8 @@ public sealed record GatewaySettings
     public string TunName { get; init; } = "s2s%d";
     public int Mtu { get; init; } = 1400;
     public string ControlSocket { get; init; } = "/run/s2s/s2s.sock";
+    /// <summary>The group that may use the control socket besides root (gateway.control_group); null: root alone.</summary>
+    public ControlGroup? ControlGroup { get; init; }
     public int ReplayWindow { get; init; } = 1024;
     /// <summary>Worker threads for the data path; zero means one per core.</summary>
     public int Workers { get; init; }

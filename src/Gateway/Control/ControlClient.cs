@@ -33,7 +33,7 @@ public static class ControlClient
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
         {
-            throw new ControlException($"permission denied on {path}: the control socket is for the daemon's user (root)");
+            throw new ControlException($"permission denied on {path}: the control socket is for the daemon's user (root) and the members of its gateway.control_group");
         }
         catch (SocketException e)
         {

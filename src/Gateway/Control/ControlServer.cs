@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -7,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace S2SEndpoint.Gateway.Control;
 
 /// <summary>
-/// The daemon's end of the control socket: a Unix stream socket (default /run/s2s/s2s.sock, mode 0600 in
-/// a 0700 directory), one accept thread, one request per connection. The CLI (<see cref="ControlClient"/>)
+/// The daemon's end of the control socket: a Unix stream socket (default /run/s2s/s2s.sock, mode 0600, in a
+/// directory it makes 0700; with gateway.control_group, 0660 and 0750, both that group's), one accept thread,
+/// one request per connection. The CLI (<see cref="ControlClient"/>)
 /// sends one JSON line and reads one back:
 /// <code>
 /// → {"command":"status"}      {"command":"initiate","connection":"moon","child":"net"}      {"command":"reload"}
@@ -34,59 +36,87 @@ public sealed partial class ControlServer : IDisposable
 
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode GroupDirectoryMode = DirectoryMode | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+    private const UnixFileMode GroupSocketMode = SocketMode | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
 
     private readonly string _path;
     private readonly IControlHandler _handler;
     private readonly ILogger _log;
+    private readonly Config.ControlGroup? _group;
     private Socket? _listener;
     private Thread? _thread;
     private volatile bool _stopping;
 
+    /// <summary>The socket this server bound, by inode: Dispose removes that and nothing else.</summary>
+    private UnixFiles.Status _bound;
+
+    /// <summary>The directories Start made, deepest last: Dispose removes them again when they are empty.</summary>
+    private readonly List<string> _made = [];
+
     /// <param name="path">The socket file.</param>
     /// <param name="handler">What carries out the requests (the daemon).</param>
     /// <param name="logger">A logger of category "control".</param>
-    public ControlServer(string path, IControlHandler handler, ILogger logger)
+    /// <param name="group">gateway.control_group: the group that may use the socket besides the daemon's user.</param>
+    public ControlServer(string path, IControlHandler handler, ILogger logger, Config.ControlGroup? group = null)
     {
         _path = path;
         _handler = handler;
         _log = logger;
+        _group = group;
     }
 
     public string Path => _path;
 
     /// <summary>
     /// Binds the socket and starts the accept thread. Throws <see cref="InvalidOperationException"/> with one
-    /// line for the user when another daemon answers on the path or the path cannot be used.
+    /// line for the user when another daemon answers on the path or the path cannot be used: anything at the
+    /// path but a socket nobody answers on is left as it is (a mistyped --control must not delete a file).
     /// </summary>
     public void Start()
     {
         if (OperatingSystem.IsWindows())
             throw new PlatformNotSupportedException("s2s runs on Linux");
         var endpoint = ControlClient.Endpoint(_path, message => new InvalidOperationException(message));
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_path));
-        if (directory is not null && !Directory.Exists(directory))
-            Directory.CreateDirectory(directory, DirectoryMode);
-        if (Directory.Exists(_path))
-            throw new InvalidOperationException($"control socket {_path} is a directory; use --control with a file path");
-        if (File.Exists(_path))
-        {
-            if (Answers(endpoint))
-                throw new InvalidOperationException($"another s2s is running on {_path}; use --control");
-            // Nobody listens: what a daemon that did not stop cleanly left behind.
-            File.Delete(_path);
-            Log.RemovedStale(_log, _path);
-        }
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            listener.Bind(endpoint);
-            // Only the daemon's user (root) may talk to it: the commands bring tunnels down.
-            File.SetUnixFileMode(_path, SocketMode);
+            PrepareDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_path)));
+            var existing = UnixFiles.Lstat(_path);
+            if (existing.Kind == UnixFiles.Kind.Socket)
+            {
+                if (Answers(endpoint))
+                    throw new InvalidOperationException($"another s2s is running on {_path}; use --control");
+                // Nobody listens: what a daemon that did not stop cleanly left behind.
+                File.Delete(_path);
+                Log.RemovedStale(_log, _path);
+            }
+            else if (existing.Kind != UnixFiles.Kind.Missing)
+            {
+                throw new InvalidOperationException($"control socket {_path}: {UnixFiles.Describe(existing.Kind)} is there, not a socket; s2s replaces only a socket nobody answers on: use --control with another path");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"cannot use control socket {_path}: {e.Message}", e);
+        }
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var bound = false;
+        try
+        {
+            listener.Bind(new UnownedPath(endpoint));
+            bound = true;
+            // Only the daemon's user (root) may talk to it, and control_group's members: the commands bring
+            // tunnels down. The group first, then the mode that lets it in.
+            if (_group is not null)
+                Give(_path, _group);
+            File.SetUnixFileMode(_path, _group is null ? SocketMode : GroupSocketMode);
+            _bound = UnixFiles.Lstat(_path);
             listener.Listen(16);
         }
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
             listener.Dispose();
+            if (bound)
+                RemoveSocket(null);
             throw new InvalidOperationException($"cannot listen on control socket {_path}: {e.Message}", e);
         }
         _listener = listener;
@@ -95,8 +125,67 @@ public sealed partial class ControlServer : IDisposable
         Log.Listening(_log, _path);
     }
 
-    /// <summary>Whether a process accepts connections on <paramref name="endpoint"/> (refused or missing means stale).</summary>
-    private static bool Answers(UnixDomainSocketEndPoint endpoint)
+    /// <summary>
+    /// Makes the socket's directory, and each missing one above it, 0700 (0750 and control_group's with a group).
+    /// A directory that is already there keeps its mode and group: it may be /run, /tmp or a home, and neither
+    /// strongSwan (its sockets in /run, chown of the socket alone) nor wireguard-go (MkdirAll 0755, then a 0700
+    /// socket) changes one. The socket's own mode guards it, since connect(2) needs write permission on it.
+    /// What Start made, Dispose removes when empty, so the next start makes it again with its own settings.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private void PrepareDirectory(string? directory)
+    {
+        var missing = new List<string>();
+        for (var d = directory; d is not null && !Directory.Exists(d); d = System.IO.Path.GetDirectoryName(d))
+            missing.Insert(0, d);
+        foreach (var d in missing)
+        {
+            // The umask only narrows DirectoryMode; the exact mode follows once the group is right.
+            Directory.CreateDirectory(d, DirectoryMode);
+            _made.Add(d);
+            if (_group is not null)
+                Give(d, _group);
+            File.SetUnixFileMode(d, _group is null ? DirectoryMode : GroupDirectoryMode);
+        }
+        if (missing.Count == 0 && directory is not null && _group is not null)
+        {
+            var status = UnixFiles.Lstat(directory);
+            var passes = (status.Mode & UnixFileMode.OtherExecute) != 0 || (status.Gid == _group.Id && (status.Mode & UnixFileMode.GroupExecute) != 0);
+            if (status.Kind == UnixFiles.Kind.Directory && !passes)
+                Log.GroupShutOut(_log, directory, status.Octal, status.Gid, _group.ToString(), _group.Name);
+        }
+    }
+
+    private static void Give(string path, Config.ControlGroup group)
+    {
+        try
+        {
+            UnixFiles.ChangeGroup(path, group.Id);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"cannot give {path} to control_group {group}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The socket's address, hidden from .NET's clean-up: a socket bound to a UnixDomainSocketEndPoint deletes
+    /// whatever is at its path when disposed, even when that is no longer the socket. Dispose removes ours itself.
+    /// </summary>
+    private sealed class UnownedPath(UnixDomainSocketEndPoint path) : EndPoint
+    {
+        public override AddressFamily AddressFamily => AddressFamily.Unix;
+
+        public override SocketAddress Serialize() => path.Serialize();
+
+        public override EndPoint Create(SocketAddress socketAddress) => path.Create(socketAddress);
+    }
+
+    /// <summary>
+    /// Whether a process accepts connections on <paramref name="endpoint"/>; a refused connection means a stale
+    /// socket. Any other failure (permission denied) is no proof that nobody listens: the socket is not replaced.
+    /// </summary>
+    private bool Answers(UnixDomainSocketEndPoint endpoint)
     {
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -104,9 +193,13 @@ public sealed partial class ControlServer : IDisposable
             probe.Connect(endpoint);
             return true;
         }
-        catch (SocketException)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
         {
             return false;
+        }
+        catch (SocketException e)
+        {
+            throw new InvalidOperationException($"control socket {_path}: cannot tell whether a daemon listens there ({e.Message}); use --control with another path", e);
         }
     }
 
@@ -352,15 +445,30 @@ public sealed partial class ControlServer : IDisposable
         _listener.Dispose();
         _thread?.Join(RequestTimeout + TimeSpan.FromSeconds(1));
         _listener = null;
+        RemoveSocket(_bound);
+        Log.Closed(_log, _path);
+    }
+
+    /// <summary>
+    /// Removes the socket this server bound (<paramref name="ours"/>, by inode; null: whatever socket is there,
+    /// just after binding), never what took its place since, and then the directories Start made, when empty.
+    /// </summary>
+    private void RemoveSocket(UnixFiles.Status? ours)
+    {
         try
         {
-            File.Delete(_path);
+            var now = UnixFiles.Lstat(_path);
+            if (now.Kind == UnixFiles.Kind.Socket && (ours is null || (now.Inode == ours.Value.Inode && now.Device == ours.Value.Device)))
+                File.Delete(_path);
+            else if (now.Kind != UnixFiles.Kind.Missing)
+                Log.LeftInPlace(_log, _path, UnixFiles.Describe(now.Kind));
+            for (var i = _made.Count - 1; i >= 0 && !Directory.EnumerateFileSystemEntries(_made[i]).Any(); i--)
+                Directory.Delete(_made[i]);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Log.ConnectionFailed(_log, e.Message);
         }
-        Log.Closed(_log, _path);
     }
 
     private static partial class Log
@@ -385,5 +493,11 @@ public sealed partial class ControlServer : IDisposable
 
         [LoggerMessage(4007, LogLevel.Information, "control socket {Path} closed")]
         public static partial void Closed(ILogger logger, string path);
+
+        [LoggerMessage(4008, LogLevel.Warning, "control socket directory {Directory} (mode {Mode}, group {Gid}) keeps control_group {Group} from the socket; s2s changes only directories it makes: chmod 750 {Directory} and chgrp {GroupName} {Directory}, or remove it")]
+        public static partial void GroupShutOut(ILogger logger, string directory, string mode, uint gid, string group, string groupName);
+
+        [LoggerMessage(4009, LogLevel.Warning, "left {Path} in place: {What} took the place of the control socket")]
+        public static partial void LeftInPlace(ILogger logger, string path, string what);
     }
 }

@@ -18,14 +18,19 @@ internal static class InterfaceName
         ArgumentNullException.ThrowIfNull(name, parameterName);
         var problem = Check(name, allowPattern);
         if (problem is not null)
-        {
-            var pattern = allowPattern ? "; one \"%d\" lets the kernel pick a free number, as in \"s2s%d\"" : "";
-            throw new ArgumentException(
-                $"Interface name \"{name}\" is not valid: {problem}. A name has 1 to {MaxLength} printable ASCII "
-                + $"characters other than '/', ':' and spaces, and is not \".\" or \"..\"{pattern}.",
-                parameterName);
-        }
+            throw new ArgumentException($"Interface name \"{name}\" is not valid: {problem}. A name {Rule(allowPattern)}.", parameterName);
     }
+
+    /// <summary>
+    /// The configuration's check (gateway.tun_name, a child's interface), the same as <see cref="Validate"/>'s:
+    /// null for a valid name, else what is wrong and what would be valid, for one line after the key and value.
+    /// </summary>
+    public static string? Problem(string name, bool allowPattern) =>
+        Check(name, allowPattern) is { } problem ? $"is not a valid interface name: {problem}; a name {Rule(allowPattern)}" : null;
+
+    private static string Rule(bool allowPattern) =>
+        $"has 1 to {MaxLength} printable ASCII characters other than '/', ':' and spaces, and is not \".\" or \"..\""
+        + (allowPattern ? "; one \"%d\" lets the kernel pick a free number, as in \"s2s%d\"" : "");
 
     private static string? Check(string name, bool allowPattern)
     {

@@ -40,12 +40,13 @@ public sealed record IkeSaConfig
     /// <summary>The pre-shared key for this connection's peers. Never logged.</summary>
     public required byte[] PreSharedKey { get; init; }
 
+    /// <summary>When the IKE SA is rekeyed; zero turns rekeying off (swanctl's rekey_time = 0).</summary>
     public TimeSpan RekeyTime { get; init; } = TimeSpan.FromHours(4);
 
-    /// <summary>Hard lifetime of the IKE SA; zero means RekeyTime plus 10%, as swanctl derives it.</summary>
+    /// <summary>Hard lifetime of the IKE SA; zero means RekeyTime plus 10%, as swanctl derives it (none when RekeyTime is zero too).</summary>
     public TimeSpan LifeTime { get; init; }
 
-    /// <summary>Random jitter subtracted from the rekey time.</summary>
+    /// <summary>Random jitter subtracted from the rekey time; shorter than RekeyTime.</summary>
     public TimeSpan RandTime { get; init; }
 
     /// <summary>Quiet time after which a liveness check is sent; zero disables liveness checks.</summary>
@@ -67,6 +68,10 @@ public sealed record IkeSaConfig
 
     public IReadOnlyList<ChildSaConfig> Children { get; init; } = [];
 
+    /// <summary>
+    /// The hard lifetime: LifeTime, else RekeyTime plus 10%. Zero means none: swanctl's over_time is 10% of
+    /// rekey_time, so rekey_time = 0 without a life_time keeps the IKE SA until it is deleted.
+    /// </summary>
     public TimeSpan EffectiveLifeTime => LifeTime > TimeSpan.Zero ? LifeTime : RekeyTime + (RekeyTime / 10);
 }
 
@@ -89,11 +94,13 @@ public sealed record ChildSaConfig
     /// <summary>ESP proposals, most preferred first; a key exchange transform means PFS.</summary>
     public required IReadOnlyList<Proposal> EspProposals { get; init; }
 
+    /// <summary>When the Child SA is rekeyed; zero turns rekeying off (swanctl's rekey_time = 0).</summary>
     public TimeSpan RekeyTime { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>Hard lifetime; zero means RekeyTime plus 10%.</summary>
+    /// <summary>Hard lifetime; zero means RekeyTime plus 10% (none when RekeyTime is zero too).</summary>
     public TimeSpan LifeTime { get; init; }
 
+    /// <summary>Random jitter subtracted from the rekey time; shorter than RekeyTime.</summary>
     public TimeSpan RandTime { get; init; }
 
     /// <summary>Soft and hard byte and packet limits; zero means none.</summary>
@@ -104,5 +111,9 @@ public sealed record ChildSaConfig
 
     public StartAction StartAction { get; init; } = StartAction.None;
 
+    /// <summary>
+    /// The hard lifetime: LifeTime, else RekeyTime plus 10% (swanctl's life_time default). Zero means none: with
+    /// rekey_time = 0 and no life_time, swanctl installs the Child SA without a time limit.
+    /// </summary>
     public TimeSpan EffectiveLifeTime => LifeTime > TimeSpan.Zero ? LifeTime : RekeyTime + (RekeyTime / 10);
 }

@@ -141,18 +141,18 @@ internal sealed class SaTimers
         return last;
     }
 
-    /// <summary>rekey_time less a random part of rand_time, and life_time for the hard expiry of the IKE SA.</summary>
+    /// <summary>rekey_time less a random part of rand_time, and life_time for the hard expiry of the IKE SA (zero: none).</summary>
     public static void ScheduleIke(IkeSa sa, DateTimeOffset now)
     {
-        sa.ExpireAt = now + sa.Config.EffectiveLifeTime;
+        sa.ExpireAt = sa.Config.EffectiveLifeTime > TimeSpan.Zero ? now + sa.Config.EffectiveLifeTime : DateTimeOffset.MaxValue;
         if (sa.Config.RekeyTime > TimeSpan.Zero)
             sa.RekeyAt = now + sa.Config.RekeyTime - Jitter(sa, sa.Config.RandTime);
     }
 
-    /// <summary>rekey_time less a random part of rand_time (as swanctl), and life_time for the hard expiry.</summary>
+    /// <summary>rekey_time less a random part of rand_time (as swanctl), and life_time for the hard expiry (zero: none).</summary>
     public static void ScheduleChild(IkeSa sa, ChildSa child, DateTimeOffset now)
     {
-        child.ExpireAt = now + child.Config.EffectiveLifeTime;
+        child.ExpireAt = child.Config.EffectiveLifeTime > TimeSpan.Zero ? now + child.Config.EffectiveLifeTime : DateTimeOffset.MaxValue;
         if (child.Config.RekeyTime > TimeSpan.Zero)
             child.RekeyAt = now + child.Config.RekeyTime - Jitter(sa, child.Config.RandTime);
     }

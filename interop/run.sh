@@ -42,7 +42,7 @@ begin() { # name
 end() { # what-passed
   lab_down
   local t=$((SECONDS - CASE_T0))
-  if [ -z "$WHY" ] && [ -f "$D/s2s.log" ] && grep -q "${S_PSK:-interop-test-psk}" "$D/s2s.log"; then WHY="the pre-shared key reached s2s's log"; fi
+  if [ -z "$WHY" ] && [ -f "$D/s2s.log" ] && grep -q "${S_PSK:-interop-test-pre-shared-key}" "$D/s2s.log"; then WHY="the pre-shared key reached s2s's log"; fi
   if [ -z "$WHY" ]; then
     echo "PASS $CASE: $1 (${t}s)"
     PASSED=$((PASSED + 1))

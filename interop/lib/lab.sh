@@ -212,9 +212,11 @@ write_s2s_conf() { # file
       }
     }
   },
-  "secrets": { "ike-gw": { "id": "${S_PEER_ID:-sun.s2s.test}", "secret": "${S_PSK:-interop-test-psk}" } }
+  "secrets": { "ike-gw": { "id": "${S_PEER_ID:-sun.s2s.test}", "secret": "${S_PSK:-interop-test-pre-shared-key}" } }
 }
 EOF
+  # It holds a secret: s2s warns, as wg-quick does, when others may read it.
+  chmod 600 "$f"
 }
 
 # charon's strongswan.conf and swanctl.conf. An explicit plugin list: openssl before the software crypto
@@ -259,7 +261,7 @@ connections { gw { version = 2
         ${C_RAND:+rand_time = $C_RAND}
         start_action = ${C_START:-none} } } } }
 secrets { ike-gw { id = ${C_PEER_ID:-moon.s2s.test}
-    secret = "${C_PSK:-interop-test-psk}" } }
+    secret = "${C_PSK:-interop-test-pre-shared-key}" } }
 EOF
 }
 

@@ -100,8 +100,8 @@ for project in tests/*/*.Tests.csproj; do
   run_dotnet_suite "$project"
 done
 
-# The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, ten scenarios in both roles
-# (root; skips with a reason otherwise, fails under CI). About 10 minutes.
+# The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, eleven scenarios in both roles
+# (root; skips with a reason otherwise, fails under CI). About 12 minutes.
 run_script_suite interop/run.sh
 
 finish

@@ -4,7 +4,7 @@
 # otherwise; each case prints one line "PASS name: what" or "FAIL name: why" (followed by the tails of
 # the s2s and charon logs), and the run ends with "N passed, N failed, N skipped".
 #
-#   sudo interop/run.sh              # everything (about 10 minutes on 2 cores)
+#   sudo interop/run.sh              # everything (about 12 minutes on 2 cores)
 #   sudo interop/run.sh 6            # one scenario by number, or by a word of its case names (nat, pfs...)
 #   KEEP_WORK=1 sudo interop/run.sh  # keep the work directory with every configuration and log
 #
@@ -271,7 +271,7 @@ scenario_5() {
 # ---- 6. rekeys under continuous traffic ----
 scenario_6() {
   local mode
-  for mode in s2s-starts strongswan-starts both-collide; do
+  for mode in s2s-starts strongswan-starts both-collide unequal-timers unequal-timers-delay; do
     wanted 6 "6-rekey-under-traffic-$mode" || continue
     begin "6-rekey-under-traffic-$mode"
     local topo=none
@@ -284,6 +284,10 @@ scenario_6() {
       # starts each rekey half a second after strongSwan, before strongSwan's request reaches it, so the
       # two requests cross (RFC 7296 2.8).
       both-collide) role=initiator topo=delay-ike; S_CHILD_REKEY=9s S_IKE_REKEY=17s S_RAND=0s C_CHILD_REKEY=10s C_IKE_REKEY=18s C_RAND=0s ;;
+      # Each side on its own timers, which drift past each other: rekeys started by either side, sometimes
+      # crossing, over the plain link and over the slow one.
+      unequal-timers) role=initiator; S_CHILD_REKEY=11s S_IKE_REKEY=19s S_RAND=0s C_CHILD_REKEY=9s C_IKE_REKEY=17s C_RAND=0s ;;
+      unequal-timers-delay) role=initiator topo=delay-ike; S_CHILD_REKEY=11s S_IKE_REKEY=19s S_RAND=0s C_CHILD_REKEY=9s C_IKE_REKEY=17s C_RAND=0s ;;
     esac
     # Hard lifetimes well past the rekey times: swanctl's default (rekey + 10 %) with whole-second timers
     # lets a Child SA expire before its rekey when rand_time is 0, which is not what this scenario tests.
@@ -323,6 +327,50 @@ lost_pings() { # ping -D -O output
     /no answer yet/ { if (match($0, /icmp_seq=[0-9]+/)) { s = substr($0, RSTART + 9, RLENGTH - 9); when[s] = substr($1, 2, length($1) - 2) } }
     END { n = 0; for (s in when) if (!(s in got) && n < 8) { cmd = "date -d @" when[s] " +%T.%3N"; cmd | getline t; close(cmd); printf "%sseq %s at %s", (n++ ? ", " : ""), s, t } }
   ' "$1"
+}
+
+# ---- 11. a lossy internet ----
+# 5 % of the packets lost each way on the internet link for a minute while both sides rekey on their own timers:
+# IKE retransmits, no SA expires for want of a rekey, the tunnel stays up, and ping through it loses about what
+# the link itself loses (measured at the same time between the gateways' own addresses).
+scenario_11() {
+  wanted 11 "11-lossy-wan" || return 0
+  begin "11-lossy-wan"
+  S_CHILD_REKEY=10s S_IKE_REKEY=20s S_RAND=2s S_CHILD_LIFE=45s S_IKE_LIFE=90s
+  C_CHILD_REKEY=12s C_IKE_REKEY=24s C_RAND=2s C_CHILD_LIFE=45s C_EXTRA_CONN="over_time = 60s"
+  local sent recv raw_sent raw_recv tunnel_loss raw_loss child ike closed
+  if up initiator lossy; then
+    # Through the tunnel (hostA to hostB) and, at the same time, over the link alone (gwA to gwB), 100/s for a minute.
+    ip netns exec "$GA" ping -n -q -i 0.0099 -c 6000 -W 2 "$GWB_ADDR" >"$D/raw.out" 2>&1 &
+    LAB_PIDS+=("$!")
+    local raw_pid=$!
+    ip netns exec "$HA" ping -n -q -i 0.0099 -c 6000 -W 2 10.2.0.10 >"$D/ping.out" 2>&1 &
+    LAB_PIDS+=("$!")
+    wait "$!"
+    wait "$raw_pid"
+    sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$D/ping.out")
+    recv=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$D/ping.out")
+    raw_sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$D/raw.out")
+    raw_recv=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$D/raw.out")
+    tunnel_loss=$(awk -v s="${sent:-0}" -v r="${recv:-0}" 'BEGIN { printf "%.1f", s ? 100 * (s - r) / s : 100 }')
+    raw_loss=$(awk -v s="${raw_sent:-0}" -v r="${raw_recv:-0}" 'BEGIN { printf "%.1f", s ? 100 * (s - r) / s : 100 }')
+    child=$(grep -c "CHILD_SA net{[0-9]*} established" "$D/s2s.log")
+    ike=$(grep -c "IKE SA rekeyed" "$D/s2s.log")
+    # Rekeys, not new tunnels: one IKE SA established from scratch, none closed for want of an answer.
+    closed=$(grep -cE "peer is dead|delete unanswered|internal error|expired" "$D/s2s.log")
+    [ "$(grep -c "IKE SA established" "$D/s2s.log")" -eq 1 ] || fail "the tunnel was set up again from scratch: $(grep "IKE SA established" "$D/s2s.log" | tail -1)"
+    REKEYS="$((child - 1)) Child SA rekeys, $ike IKE SA rekeys"
+    [ "${sent:-0}" = 6000 ] || fail "ping through the tunnel did not run: $(tail -2 "$D/ping.out" | tr '\n' ' ')"
+    # The round trip crosses the link twice: about 9.75 % at 5 % each way. Rekeys may cost a little more, no more.
+    awk -v t="$tunnel_loss" -v r="$raw_loss" 'BEGIN { exit !(t <= r + 2.0) }' ||
+      fail "ping through the tunnel lost $tunnel_loss %, the link alone $raw_loss %; $REKEYS"
+    [ $((child - 1)) -ge 4 ] && [ "$ike" -ge 2 ] || fail "only $REKEYS in a minute"
+    [ "$closed" -eq 0 ] || fail "an SA went for good: $(grep -m 1 -E "peer is dead|delete unanswered|internal error|expired" "$D/s2s.log")"
+    sas_grep -q "gw: #[0-9]*, ESTABLISHED" || fail "strongSwan has no established IKE SA at the end"
+    sas_grep -q "net: #[0-9]*, reqid [0-9]*, INSTALLED" || fail "strongSwan has no installed Child SA at the end"
+    ip netns exec "$HA" ping -n -c 3 -W 2 10.2.0.10 >/dev/null 2>&1 || fail "no ping through the tunnel at the end"
+  fi
+  end "6000 pings at 100/s with 5 % loss each way: tunnel $tunnel_loss %, link alone $raw_loss %; $REKEYS"
 }
 
 # ---- 7. dead peer ----
@@ -456,7 +504,7 @@ scenario_10() {
 }
 
 # ---- main ----
-SCENARIOS=(1 2 3 4 5 6 7 8 9 10)
+SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11)
 lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then

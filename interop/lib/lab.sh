@@ -7,7 +7,8 @@
 #
 # lab_up nat-a puts gwA behind a NAT namespace (gwA 172.16.1.1 -> nat 172.16.1.254 | 192.0.2.254,
 # nftables masquerade); lab_up nat-b does the same for gwB (172.16.2.2); lab_up delay-ike routes the
-# internet through a namespace that holds IKE datagrams back (ikedelay.py) so that rekeys collide. Each namespace name ends in a
+# internet through a namespace that holds IKE datagrams back (ikedelay.py) so that rekeys collide; lab_up lossy
+# through one that drops 5 % of what it forwards each way. Each namespace name ends in a
 # random hex tag. charon (strongSwan 5.9.8 with kernel-libipsec: ESP in user space over TUN ipsec0, ESP
 # in UDP 4500 only) runs in its own mount namespace with a private /run (its pid file path is compiled
 # in) and its own vici socket; s2s runs with `dotnet s2s.dll run`. lab_cleanup (install it in a trap)
@@ -98,7 +99,7 @@ lab_router() { # ns
 
 # Builds the lab. Sets GWA_ADDR/GWB_ADDR (each gateway's own WAN address) and GWA_SEEN/GWB_SEEN (the
 # address the other gateway sends to: the NAT's outside address for the gateway behind it).
-lab_up() { # none | nat-a | nat-b
+lab_up() { # none | nat-a | nat-b | delay-ike | lossy
   local nat=${1:-none}
   lab_names
   lab_ns "$HA" && lab_ns "$GA" && lab_ns "$GB" && lab_ns "$HB" || return 1
@@ -164,6 +165,26 @@ EOF
       for _ in $(seq 50); do ip -n "$NAT" link show dly0 >/dev/null 2>&1 && break; sleep 0.1; done
       ip -n "$NAT" link set dly0 up && ip -n "$NAT" route add default dev dly0 table 100 &&
       ip -n "$NAT" rule add iif a0 lookup 100 pref 100 && ip -n "$NAT" rule add iif b0 lookup 100 pref 101 || return 1 ;;
+    lossy)
+      # A routed internet (gwA 192.0.2.1 - 192.0.2.254 | 198.51.100.254 - 198.51.100.2 gwB) whose router drops
+      # LOSS_PERCENT (5) of the packets it forwards, each way, at random (nftables numgen: the kernel has no netem).
+      GWA_ADDR=192.0.2.1 GWB_ADDR=198.51.100.2 GWA_SEEN=192.0.2.1 GWB_SEEN=198.51.100.2
+      lab_ns "$NAT" && lab_router "$NAT" || return 1
+      ip -n "$GA" link add wan0 type veth peer name a0 netns "$NAT" &&
+      ip -n "$GB" link add wan0 type veth peer name b0 netns "$NAT" &&
+      ip -n "$GA" addr add 192.0.2.1/24 dev wan0 && ip -n "$NAT" addr add 192.0.2.254/24 dev a0 &&
+      ip -n "$GB" addr add 198.51.100.2/24 dev wan0 && ip -n "$NAT" addr add 198.51.100.254/24 dev b0 &&
+      ip -n "$GA" link set wan0 up && ip -n "$GB" link set wan0 up && ip -n "$NAT" link set a0 up && ip -n "$NAT" link set b0 up &&
+      ip -n "$GA" route add default via 192.0.2.254 && ip -n "$GB" route add default via 198.51.100.254 || return 1
+      ip netns exec "$NAT" nft -f - <<EOF || return 1
+table inet lossy {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    numgen random mod 100 < ${LOSS_PERCENT:-5} counter drop
+  }
+}
+EOF
+      ;;
     *) echo "lab_up: unknown topology '$nat'" >&2; return 1 ;;
   esac
 }

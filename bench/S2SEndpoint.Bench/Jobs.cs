@@ -7,7 +7,7 @@ namespace S2SEndpoint.Bench;
 // The jobs of bench/run.sh. Short, for the 78 per-transform benchmarks: one process each, 3 warm-up and 20
 // measured iterations of 120 ms. Headline, for the ESP-versus-bare comparison the issue sets a target for: the same
 // iterations in 5 processes each, because on a virtual machine one process can run the same code several percent
-// faster or slower than the next, and the median over 5 processes is what the README quotes. Forged, for the
+// faster or slower than the next, and the median over 5 processes is what the README quotes. Ring, for the
 // valid-versus-forged open: every iteration opens the same ring of sealed packets once, with a new window set up
 // before it (untimed), in 3 processes each.
 

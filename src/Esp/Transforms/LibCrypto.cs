@@ -5,8 +5,8 @@ namespace S2SEndpoint.Esp.Transforms;
 
 // The OpenSSL 3 EVP calls behind OpenSslAead, the AEAD of AeadTransform (AES-GCM-16 for RFC 4106, ChaCha20-Poly1305
 // for RFC 7634). .NET's AesGcm and ChaCha20Poly1305 already sit on this libcrypto (Debian 12: libcrypto.so.3), but
-// their Decrypt throws AuthenticationTagMismatchException for a bad ICV, and a forged packet then costs twice what a
-// valid one does. EVP_DecryptFinal_ex answers a bad tag with 0: the open can return false.
+// their Decrypt throws AuthenticationTagMismatchException for a bad ICV, and a forged packet then costs two to three
+// times what a valid one does. EVP_DecryptFinal_ex answers a bad tag with 0: the open can return false.
 //
 // Every signature is blittable (pointers and integers), so the generated stubs pin nothing and allocate nothing. The
 // context crosses as a raw pointer: the caller holds a reference on its SafeCipherContextHandle for the whole packet.

@@ -19,6 +19,8 @@ internal static class BenchSetup
 
     public static readonly string[] AeadTransforms = ["aes128gcm16", "aes192gcm16", "aes256gcm16", "chacha20poly1305"];
 
+    public const uint Spi = 0xc0ffee01;
+
     public static ChildSuite Suite(string keywords)
     {
         if (!ProposalKeywords.TryParse(keywords, ProtocolId.Esp, out var proposal, out var error) ||
@@ -30,22 +32,39 @@ internal static class BenchSetup
     public static (EspSa Outbound, EspSa Inbound, SaTable Table) CreatePair(string keywords)
     {
         var suite = Suite(keywords);
+        using var keys = Keys(suite);
+        var outbound = CreateSa(suite, keys, SaDirection.Outbound);
+        var inbound = CreateSa(suite, keys, SaDirection.Inbound);
+        var table = new SaTable();
+        table.AddInbound(inbound);
+        return (outbound, inbound, table);
+    }
+
+    /// <summary>A fresh KEYMAT for one Child SA of <paramref name="suite"/>.</summary>
+    public static ChildKeys Keys(ChildSuite suite)
+    {
         var skD = new byte[32];
         var nonces = new byte[64];
         SystemRandomSource.Instance.Fill(skD);
         SystemRandomSource.Instance.Fill(nonces);
-        using var keys = ChildKeys.Derive(Prf.HmacSha256, skD, suite, [], nonces.AsSpan(0, 32), nonces.AsSpan(32));
+        return ChildKeys.Derive(Prf.HmacSha256, skD, suite, [], nonces.AsSpan(0, 32), nonces.AsSpan(32));
+    }
+
+    /// <summary>Our outbound SA, or the peer's inbound SA that opens what it seals; each call makes a new one (a new window).</summary>
+    public static EspSa CreateSa(ChildSuite suite, ChildKeys keys, SaDirection direction)
+    {
         var settings = new EspSaSettings
         {
-            Spi = 0xc0ffee01,
+            Spi = Spi,
             Direction = SaDirection.Outbound,
             LocalAddress = IPAddress.Parse("192.0.2.1"),
             RemoteAddress = IPAddress.Parse("198.51.100.2"),
             LocalSelectors = [TrafficSelector.FromPrefix(IPAddress.Parse("10.1.0.0"), 16)],
             RemoteSelectors = [TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 16)],
         };
-        var outbound = EspSa.Create(settings, suite, keys, isInitiator: true);
-        var inbound = EspSa.Create(settings with
+        if (direction == SaDirection.Outbound)
+            return EspSa.Create(settings, suite, keys, isInitiator: true);
+        return EspSa.Create(settings with
         {
             Direction = SaDirection.Inbound,
             LocalAddress = settings.RemoteAddress,
@@ -53,9 +72,6 @@ internal static class BenchSetup
             LocalSelectors = settings.RemoteSelectors,
             RemoteSelectors = settings.LocalSelectors,
         }, suite, keys, isInitiator: false);
-        var table = new SaTable();
-        table.AddInbound(inbound);
-        return (outbound, inbound, table);
     }
 
     /// <summary>An IPv4 UDP datagram of <paramref name="length"/> octets from 10.1.0.5 to 10.2.0.7, TTL 64.</summary>

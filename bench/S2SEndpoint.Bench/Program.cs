@@ -3,11 +3,12 @@ using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Running;
 using S2SEndpoint.Bench;
 
-// The ESP benchmarks: bench/run.sh runs them all (about 6 minutes on 2 cores) and prints the packet rates per core
-// and the ESP-versus-bare-AEAD ratio; arguments are passed to BenchmarkDotNet (for example --filter '*Esp*').
+// The ESP benchmarks: bench/run.sh runs them all (about 7 minutes on 2 cores) and prints the packet rates per core,
+// the ESP-versus-bare-AEAD ratio and the forged-versus-valid open; arguments are passed to BenchmarkDotNet (for
+// example --filter '*Esp*').
 //
-// Jobs.cs has the two jobs: Short for the per-transform table, Headline (five processes) for the ESP-versus-bare
-// target. MemoryDiagnoser reports the bytes allocated per operation.
+// Jobs.cs has the three jobs: Short for the per-transform table, Headline (five processes) for the ESP-versus-bare
+// target, Ring for the forged-versus-valid open. MemoryDiagnoser reports the bytes allocated per operation.
 var config = DefaultConfig.Instance
     .AddDiagnoser(MemoryDiagnoser.Default)
     .WithOptions(ConfigOptions.JoinSummary);

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using S2SEndpoint.Ike.Crypto;
 
 namespace S2SEndpoint.Esp.Transforms;
@@ -13,7 +12,8 @@ namespace S2SEndpoint.Esp.Transforms;
 //
 // The IV is the 64-bit sequence number XORed with a per-SA random mask, as Linux's seqiv does: a sequence number is
 // never reused under one key, so neither is the IV. Padding only aligns the trailer to 4 octets (RFC 4303 2.4).
-// One AesGcm or ChaCha20Poly1305 object per SA direction, made once and disposed with the SA.
+// One OpenSslAead (one EVP cipher context, keyed once) per SA direction, made with the SA and freed and cleansed with
+// it. Its open returns false for a bad ICV instead of throwing, so a forged packet costs no more than a valid one.
 internal sealed class AeadTransform : EspTransform
 {
     public const int SaltSize = 4;
@@ -22,8 +22,7 @@ internal sealed class AeadTransform : EspTransform
     public const int TagSize = 16;
     private const int EsnAadSize = 12;
 
-    private readonly AesGcm? _gcm;
-    private readonly ChaCha20Poly1305? _chacha;
+    private readonly OpenSslAead _aead;
     private uint _salt;
     private ulong _ivMask;
 
@@ -33,10 +32,7 @@ internal sealed class AeadTransform : EspTransform
         var key = keyMaterial[..encryption.KeySize];
         // RFC 4106 8.1 and RFC 7634 3: the salt is the last four octets of the key material.
         _salt = BinaryPrimitives.ReadUInt32BigEndian(keyMaterial[encryption.KeySize..]);
-        if (encryption.Algorithm == EncryptionAlgorithm.AesGcm16)
-            _gcm = new AesGcm(key, TagSize);
-        else
-            _chacha = new ChaCha20Poly1305(key);
+        _aead = new OpenSslAead(encryption.Algorithm, key);
         Span<byte> mask = stackalloc byte[ExplicitIvSize];
         random.Fill(mask);
         _ivMask = BinaryPrimitives.ReadUInt64BigEndian(mask);
@@ -66,10 +62,7 @@ internal sealed class AeadTransform : EspTransform
     {
         Span<byte> nonce = stackalloc byte[NonceSize];
         Nonce(iv, nonce);
-        if (_gcm is not null)
-            _gcm.Encrypt(nonce, text, text, tag, aad);
-        else
-            _chacha!.Encrypt(nonce, text, text, tag, aad);
+        _aead.Encrypt(nonce, aad, text, tag);
     }
 
     /// <inheritdoc cref="Encrypt"/>
@@ -77,19 +70,7 @@ internal sealed class AeadTransform : EspTransform
     {
         Span<byte> nonce = stackalloc byte[NonceSize];
         Nonce(iv, nonce);
-        try
-        {
-            if (_gcm is not null)
-                _gcm.Decrypt(nonce, text, tag, text, aad);
-            else
-                _chacha!.Decrypt(nonce, text, tag, text, aad);
-            return true;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            // .NET offers no non-throwing AEAD open; the exception stays here and the packet becomes IcvMismatch.
-            return false;
-        }
+        return _aead.TryDecrypt(nonce, aad, text, tag);
     }
 
     /// <summary>RFC 4106 4, RFC 7634 2: the nonce is the salt followed by the explicit IV.</summary>
@@ -111,8 +92,7 @@ internal sealed class AeadTransform : EspTransform
 
     protected override void ReleaseKeys()
     {
-        _gcm?.Dispose();
-        _chacha?.Dispose();
+        _aead.Dispose();
         _salt = 0;
         _ivMask = 0;
     }

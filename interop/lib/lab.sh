@@ -97,6 +97,19 @@ lab_router() { # ns
   ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 }
 
+# The internet as a router namespace between the gateways: gwA 192.0.2.1 - 192.0.2.254 (a0) | (b0)
+# 198.51.100.254 - 198.51.100.2 gwB. The topologies that hold back or drop packets do it in that router.
+lab_routed_internet() {
+  GWA_ADDR=192.0.2.1 GWB_ADDR=198.51.100.2 GWA_SEEN=192.0.2.1 GWB_SEEN=198.51.100.2
+  lab_ns "$NAT" && lab_router "$NAT" || return 1
+  ip -n "$GA" link add wan0 type veth peer name a0 netns "$NAT" &&
+  ip -n "$GB" link add wan0 type veth peer name b0 netns "$NAT" &&
+  ip -n "$GA" addr add 192.0.2.1/24 dev wan0 && ip -n "$NAT" addr add 192.0.2.254/24 dev a0 &&
+  ip -n "$GB" addr add 198.51.100.2/24 dev wan0 && ip -n "$NAT" addr add 198.51.100.254/24 dev b0 &&
+  ip -n "$GA" link set wan0 up && ip -n "$GB" link set wan0 up && ip -n "$NAT" link set a0 up && ip -n "$NAT" link set b0 up &&
+  ip -n "$GA" route add default via 192.0.2.254 && ip -n "$GB" route add default via 198.51.100.254
+}
+
 # Builds the lab. Sets GWA_ADDR/GWB_ADDR (each gateway's own WAN address) and GWA_SEEN/GWB_SEEN (the
 # address the other gateway sends to: the NAT's outside address for the gateway behind it).
 lab_up() { # none | nat-a | nat-b | delay-ike | lossy
@@ -150,32 +163,18 @@ table ip nat {
 EOF
       ;;
     delay-ike)
-      # A routed internet (gwA 192.0.2.1 - 192.0.2.254 | 198.51.100.254 - 198.51.100.2 gwB) whose router
-      # holds IKE back for IKE_DELAY seconds (ikedelay.py), so that rekey requests cross.
-      GWA_ADDR=192.0.2.1 GWB_ADDR=198.51.100.2 GWA_SEEN=192.0.2.1 GWB_SEEN=198.51.100.2
-      lab_ns "$NAT" && lab_router "$NAT" || return 1
-      ip -n "$GA" link add wan0 type veth peer name a0 netns "$NAT" &&
-      ip -n "$GB" link add wan0 type veth peer name b0 netns "$NAT" &&
-      ip -n "$GA" addr add 192.0.2.1/24 dev wan0 && ip -n "$NAT" addr add 192.0.2.254/24 dev a0 &&
-      ip -n "$GB" addr add 198.51.100.2/24 dev wan0 && ip -n "$NAT" addr add 198.51.100.254/24 dev b0 &&
-      ip -n "$GA" link set wan0 up && ip -n "$GB" link set wan0 up && ip -n "$NAT" link set a0 up && ip -n "$NAT" link set b0 up &&
-      ip -n "$GA" route add default via 192.0.2.254 && ip -n "$GB" route add default via 198.51.100.254 || return 1
+      # A routed internet whose router holds IKE back for IKE_DELAY seconds (ikedelay.py), so that rekey
+      # requests cross.
+      lab_routed_internet || return 1
       ip netns exec "$NAT" python3 "$LAB_ROOT/interop/lib/ikedelay.py" dly0 "${IKE_DELAY:-1.5}" >"$LAB_WORK/ikedelay.out" 2>&1 &
       LAB_PIDS+=($!)
       for _ in $(seq 50); do ip -n "$NAT" link show dly0 >/dev/null 2>&1 && break; sleep 0.1; done
       ip -n "$NAT" link set dly0 up && ip -n "$NAT" route add default dev dly0 table 100 &&
       ip -n "$NAT" rule add iif a0 lookup 100 pref 100 && ip -n "$NAT" rule add iif b0 lookup 100 pref 101 || return 1 ;;
     lossy)
-      # A routed internet (gwA 192.0.2.1 - 192.0.2.254 | 198.51.100.254 - 198.51.100.2 gwB) whose router drops
-      # LOSS_PERCENT (5) of the packets it forwards, each way, at random (nftables numgen: the kernel has no netem).
-      GWA_ADDR=192.0.2.1 GWB_ADDR=198.51.100.2 GWA_SEEN=192.0.2.1 GWB_SEEN=198.51.100.2
-      lab_ns "$NAT" && lab_router "$NAT" || return 1
-      ip -n "$GA" link add wan0 type veth peer name a0 netns "$NAT" &&
-      ip -n "$GB" link add wan0 type veth peer name b0 netns "$NAT" &&
-      ip -n "$GA" addr add 192.0.2.1/24 dev wan0 && ip -n "$NAT" addr add 192.0.2.254/24 dev a0 &&
-      ip -n "$GB" addr add 198.51.100.2/24 dev wan0 && ip -n "$NAT" addr add 198.51.100.254/24 dev b0 &&
-      ip -n "$GA" link set wan0 up && ip -n "$GB" link set wan0 up && ip -n "$NAT" link set a0 up && ip -n "$NAT" link set b0 up &&
-      ip -n "$GA" route add default via 192.0.2.254 && ip -n "$GB" route add default via 198.51.100.254 || return 1
+      # A routed internet whose router drops LOSS_PERCENT (5) % of the packets it forwards, each way, at random
+      # (nftables numgen: the kernel has no netem).
+      lab_routed_internet || return 1
       ip netns exec "$NAT" nft -f - <<EOF || return 1
 table inet lossy {
   chain forward {

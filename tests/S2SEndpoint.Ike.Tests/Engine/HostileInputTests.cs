@@ -209,17 +209,28 @@ public sealed class HostileInputTests
 
     private static readonly System.Net.IPEndPoint Elsewhere = new(System.Net.IPAddress.Parse("198.51.100.9"), 4500);
 
-    [Fact]
-    public void ReplayedRequest_FromAnotherAddress_IsAnsweredButEspStaysWhereItWas()
+    /// <summary>An established pair and A's request of a liveness check as it went over the wire, answered; then <paramref name="after"/> more.</summary>
+    private static (EngineHarness H, IkeSa B, Datagram Captured) CaptureRequest(int after = 0)
     {
         var h = new EngineHarness();
         h.Establish();
-        var b = h.B.Established!;
-        var where = b.RemoteEndpoint;
         h.A.Engine.CheckLiveness("moon");
         h.Pump();
         var captured = h.Wire.Last(w => w.From == h.A && !EstablishmentTests.Parse(w.Datagram.Data).Header.IsResponse).Datagram;
+        for (var i = 0; i < after; i++)
+        {
+            h.A.Engine.CheckLiveness("moon");
+            h.Pump();
+        }
         h.B.Kernel.Calls.Clear();
+        return (h, h.B.Established!, captured);
+    }
+
+    [Fact]
+    public void ReplayedRequest_FromAnotherAddress_IsAnsweredButEspStaysWhereItWas()
+    {
+        var (h, b, captured) = CaptureRequest();
+        var where = b.RemoteEndpoint;
 
         h.B.Engine.Receive(new Datagram(captured.Remote, Elsewhere, captured.Data));
 
@@ -232,16 +243,8 @@ public sealed class HostileInputTests
     [Fact]
     public void ReplayedOlderRequest_FromAnotherAddress_MovesNothing()
     {
-        var h = new EngineHarness();
-        h.Establish();
-        var b = h.B.Established!;
+        var (h, b, captured) = CaptureRequest(after: 1);
         var where = b.RemoteEndpoint;
-        h.A.Engine.CheckLiveness("moon");
-        h.Pump();
-        var captured = h.Wire.Last(w => w.From == h.A && !EstablishmentTests.Parse(w.Datagram.Data).Header.IsResponse).Datagram;
-        h.A.Engine.CheckLiveness("moon");
-        h.Pump();
-        h.B.Kernel.Calls.Clear();
 
         h.B.Engine.Receive(new Datagram(captured.Remote, Elsewhere, captured.Data));
 

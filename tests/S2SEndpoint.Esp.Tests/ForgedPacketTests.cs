@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using S2SEndpoint.Esp.Tests.Support;
 using S2SEndpoint.Esp.Transforms;
+using S2SEndpoint.Ike.Crypto;
 
 namespace S2SEndpoint.Esp.Tests;
 

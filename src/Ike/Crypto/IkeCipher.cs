@@ -109,12 +109,15 @@ public abstract class IkeCipher : IDisposable
         }
     }
 
+    /// <summary>
+    /// AES-GCM-16 (RFC 5282) or ChaCha20-Poly1305 (RFC 7634) on OpenSSL's EVP interface (<see cref="OpenSslAead"/>): a
+    /// forged message is a false, not an exception, so it costs no more than a valid one.
+    /// </summary>
     private sealed class AeadCipher : IkeCipher
     {
-        private const int NonceSize = 12;
+        private const int NonceSize = OpenSslAead.NonceSize;
         private readonly byte[] _salt;
-        private readonly AesGcm? _gcm;
-        private readonly ChaCha20Poly1305? _chacha;
+        private readonly OpenSslAead _aead;
         private ulong _ivCounter;
 
         public AeadCipher(EncryptionTransform transform, ReadOnlySpan<byte> keyMaterial) : base(transform)
@@ -122,10 +125,7 @@ public abstract class IkeCipher : IDisposable
             var key = keyMaterial[..transform.KeySize];
             // RFC 5282 7.1 and RFC 7634 3: the last four octets of the key material are the salt.
             _salt = keyMaterial[transform.KeySize..].ToArray();
-            if (transform.Algorithm == EncryptionAlgorithm.AesGcm16)
-                _gcm = new AesGcm(key, transform.IcvSize);
-            else
-                _chacha = new ChaCha20Poly1305(key);
+            _aead = new OpenSslAead(transform.Algorithm, key);
         }
 
         public override int IcvSize => Transform.IcvSize;
@@ -140,11 +140,7 @@ public abstract class IkeCipher : IDisposable
             iv.CopyTo(nonce[_salt.Length..]);
             var text = datagram.Slice(ivOffset + IvSize, plaintextLength);
             var tag = datagram.Slice(ivOffset + IvSize + plaintextLength, IcvSize);
-            var aad = datagram[..ivOffset];
-            if (_gcm is not null)
-                _gcm.Encrypt(nonce, text, text, tag, aad);
-            else
-                _chacha!.Encrypt(nonce, text, text, tag, aad);
+            _aead.Encrypt(nonce, datagram[..ivOffset], text, tag);
         }
 
         public override bool TryOpen(Span<byte> datagram, int ivOffset, int ciphertextLength)
@@ -154,27 +150,14 @@ public abstract class IkeCipher : IDisposable
             datagram.Slice(ivOffset, IvSize).CopyTo(nonce[_salt.Length..]);
             var text = datagram.Slice(ivOffset + IvSize, ciphertextLength);
             var tag = datagram.Slice(ivOffset + IvSize + ciphertextLength, IcvSize);
-            var aad = datagram[..ivOffset];
-            try
-            {
-                if (_gcm is not null)
-                    _gcm.Decrypt(nonce, text, tag, text, aad);
-                else
-                    _chacha!.Decrypt(nonce, text, tag, text, aad);
-                return true;
-            }
-            catch (AuthenticationTagMismatchException)
-            {
-                text.Clear();
-                return false;
-            }
+            // A refused text is zeroed by the AEAD: nothing unauthenticated stays in the datagram.
+            return _aead.TryDecrypt(nonce, datagram[..ivOffset], text, tag);
         }
 
         protected override void ReleaseKeys()
         {
             CryptographicOperations.ZeroMemory(_salt);
-            _gcm?.Dispose();
-            _chacha?.Dispose();
+            _aead.Dispose();
         }
     }
 }

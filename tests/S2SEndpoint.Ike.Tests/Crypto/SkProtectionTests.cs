@@ -80,6 +80,40 @@ public sealed class SkProtectionTests
         }
     }
 
+    /// <summary>A forged message costs what a valid one does: the AEAD's refusal is an answer, never an exception.</summary>
+    [Theory]
+    [InlineData("aes256gcm16-prfsha384-ecp384")]
+    [InlineData("chacha20poly1305-prfsha256-x25519")]
+    public void Open_ForgedAeadMessage_RefusedWithoutAnException(string keywords)
+    {
+        var (sender, receiver) = Pair(keywords);
+        using (sender)
+        using (receiver)
+        {
+            var datagram = Seal(sender, SamplePayloads());
+            datagram[^1] ^= 1;
+            Assert.True(IkeMessage.TryParse(datagram, out var message, out _));
+            var thread = Environment.CurrentManagedThreadId;
+            var thrown = 0;
+            void Count(object? o, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+            {
+                if (Environment.CurrentManagedThreadId == thread)
+                    Interlocked.Increment(ref thrown);
+            }
+            AppDomain.CurrentDomain.FirstChanceException += Count;
+            try
+            {
+                for (var i = 0; i < 100; i++)
+                    Assert.False(SkProtection.TryOpen(message, receiver, out _, out _));
+            }
+            finally
+            {
+                AppDomain.CurrentDomain.FirstChanceException -= Count;
+            }
+            Assert.Equal(0, thrown);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(IkeCiphers))]
     public void Open_IcvMismatch_MeansDropWithoutNotify(string keywords)

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace S2SEndpoint.Esp.Transforms;
+namespace S2SEndpoint.Ike.Crypto;
 
-// The OpenSSL 3 EVP calls behind OpenSslAead, the AEAD of AeadTransform (AES-GCM-16 for RFC 4106, ChaCha20-Poly1305
-// for RFC 7634). .NET's AesGcm and ChaCha20Poly1305 already sit on this libcrypto (Debian 12: libcrypto.so.3), but
+// The OpenSSL 3 EVP calls behind OpenSslAead, the AEAD of ESP and of IKE's SK payload (AES-GCM-16 for RFC 4106 and
+// RFC 5282, ChaCha20-Poly1305 for RFC 7634). .NET's AesGcm and ChaCha20Poly1305 already sit on this libcrypto (Debian 12: libcrypto.so.3), but
 // their Decrypt throws AuthenticationTagMismatchException for a bad ICV, and a forged packet then costs two to three
 // times what a valid one does. EVP_DecryptFinal_ex answers a bad tag with 0: the open can return false.
 //

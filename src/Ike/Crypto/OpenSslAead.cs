@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
-using S2SEndpoint.Ike.Crypto;
 
-namespace S2SEndpoint.Esp.Transforms;
+namespace S2SEndpoint.Ike.Crypto;
 
-// The AEAD step of AeadTransform, on OpenSSL 3's EVP interface (LibCrypto.cs): AES-GCM with a 16-octet tag (RFC 4106)
+// The AEAD of ESP (Esp/Transforms/AeadTransform.cs) and of IKE's SK payload (IkeCipher.cs), on OpenSSL 3's EVP interface (LibCrypto.cs): AES-GCM with a 16-octet tag (RFC 4106)
 // or ChaCha20-Poly1305 (RFC 7634), in place, on the caller's 12-octet nonce, AAD and text.
 //
 //   made once per SA direction:  EVP_CIPHER_CTX_new, the cipher, a 12-octet IV length, the key
@@ -19,7 +18,7 @@ namespace S2SEndpoint.Esp.Transforms;
 // cleanses the key schedule.
 
 /// <summary>One AES-GCM-16 or ChaCha20-Poly1305 key on one EVP cipher context; a bad tag returns false.</summary>
-internal sealed unsafe class OpenSslAead : IDisposable
+public sealed unsafe class OpenSslAead : IDisposable
 {
     public const int NonceSize = 12;
     public const int TagSize = 16;

@@ -87,7 +87,10 @@ public sealed partial class GatewayCore
 
     public IkeEngine Engine { get; }
     public EspKernel Kernel { get; }
-    public SecurityPolicyDatabase Policies { get; } = new();
+    /// <summary>The outbound policies now: replaced whole under Sync, read without a lock.</summary>
+    public SecurityPolicyDatabase Policies => Volatile.Read(ref _policies);
+
+    private SecurityPolicyDatabase _policies = SecurityPolicyDatabase.Empty;
     public GatewayCounters Counters { get; } = new();
     public GatewayConfig Config => _config;
 
@@ -252,7 +255,8 @@ public sealed partial class GatewayCore
             return;
         }
         var known = Volatile.Read(ref _knownSpis);
-        if (!known.Contains(BinaryPrimitives.ReadUInt64BigEndian(message)) && !known.Contains(BinaryPrimitives.ReadUInt64BigEndian(message[8..])))
+        if (!known.Contains(BinaryPrimitives.ReadUInt64BigEndian(message[IkeHeader.InitiatorSpiOffset..])) &&
+            !known.Contains(BinaryPrimitives.ReadUInt64BigEndian(message[IkeHeader.ResponderSpiOffset..])))
         {
             if (!IsNewSaRequest(message))
             {
@@ -280,12 +284,10 @@ public sealed partial class GatewayCore
     }
 
     /// <summary>An IKE_SA_INIT request from an initiator with a zero responder SPI (RFC 7296 3.1): somebody asks for a new IKE SA.</summary>
-    private static bool IsNewSaRequest(ReadOnlySpan<byte> message)
-    {
-        const byte InitiatorFlag = 0x08, ResponseFlag = 0x20;
-        return message[18] == (byte)ExchangeType.IkeSaInit && (message[19] & (InitiatorFlag | ResponseFlag)) == InitiatorFlag &&
-            BinaryPrimitives.ReadUInt64BigEndian(message[8..]) == 0;
-    }
+    private static bool IsNewSaRequest(ReadOnlySpan<byte> message) =>
+        message[IkeHeader.ExchangeOffset] == (byte)ExchangeType.IkeSaInit &&
+        ((HeaderFlags)message[IkeHeader.FlagsOffset] & (HeaderFlags.Initiator | HeaderFlags.Response)) == HeaderFlags.Initiator &&
+        BinaryPrimitives.ReadUInt64BigEndian(message[IkeHeader.ResponderSpiOffset..]) == 0;
 
     private void ReceiveEsp(PacketBuffer buffer)
     {
@@ -315,7 +317,7 @@ public sealed partial class GatewayCore
 
     private void FromTun(string device, PacketBuffer buffer)
     {
-        if (!Volatile.Read(ref _reqIdOfDevice).TryGetValue(device, out var reqId) && !LookupPolicy(buffer.Data, out reqId))
+        if (!Volatile.Read(ref _reqIdOfDevice).TryGetValue(device, out var reqId) && !Policies.TryLookup(buffer.Data, out reqId))
         {
             Counters.CountNoPolicy();
             return;
@@ -348,36 +350,6 @@ public sealed partial class GatewayCore
         _io.SendUdp(endpoints.Local, endpoints.Remote, buffer.Data);
     }
 
-    private bool LookupPolicy(ReadOnlySpan<byte> packet, out uint reqId)
-    {
-        reqId = 0;
-        if (packet.Length >= 20 && packet[0] >> 4 == 4)
-        {
-            var headerLength = (packet[0] & 0x0F) * 4;
-            // Ports only in the first fragment (fragment offset zero).
-            var first = (BinaryPrimitives.ReadUInt16BigEndian(packet[6..]) & 0x1FFF) == 0;
-            var (sourcePort, destinationPort) = Ports(packet, packet[9], headerLength, first);
-            return Policies.TryLookup(false, BinaryPrimitives.ReadUInt32BigEndian(packet[12..]), BinaryPrimitives.ReadUInt32BigEndian(packet[16..]),
-                packet[9], sourcePort, destinationPort, out reqId);
-        }
-        if (packet.Length >= 40 && packet[0] >> 4 == 6)
-        {
-            var (sourcePort, destinationPort) = Ports(packet, packet[6], 40, true);
-            return Policies.TryLookup(true, BinaryPrimitives.ReadUInt128BigEndian(packet[8..]), BinaryPrimitives.ReadUInt128BigEndian(packet[24..]),
-                packet[6], sourcePort, destinationPort, out reqId);
-        }
-        return false;
-    }
-
-    /// <summary>TCP, UDP and SCTP ports, or -1 where none can be read (RFC 4301 4.4.1.1 "OPAQUE").</summary>
-    private static (int Source, int Destination) Ports(ReadOnlySpan<byte> packet, byte protocol, int offset, bool firstFragment)
-    {
-        const byte Tcp = 6, Udp = 17, Sctp = 132;
-        if (!firstFragment || protocol is not (Tcp or Udp or Sctp) || packet.Length < offset + 4)
-            return (-1, -1);
-        return (BinaryPrimitives.ReadUInt16BigEndian(packet[offset..]), BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 2)..]));
-    }
-
     // ---- start_action trap ----
 
     /// <summary>Trap policies (policy-based) and trap devices (route-based) for the children that ask for them.</summary>
@@ -395,7 +367,7 @@ public sealed partial class GatewayCore
                 if (iface is not null)
                     Volatile.Write(ref _reqIdOfDevice, new Dictionary<string, uint>(Volatile.Read(ref _reqIdOfDevice), StringComparer.Ordinal) { [iface] = reqId });
                 else
-                    Policies.AddTrap(reqId, child.LocalTs, child.RemoteTs);
+                    Volatile.Write(ref _policies, _policies.AddTrap(reqId, child.LocalTs, child.RemoteTs));
             }
         }
     }
@@ -487,7 +459,7 @@ public sealed partial class GatewayCore
     {
         var gone = Volatile.Read(ref _paths).Values.Where(p => p.Connection == connection).ToList();
         foreach (var trap in gone.Where(p => p.Held is not null))
-            Policies.RemoveTrap(trap.ReqId);
+            Volatile.Write(ref _policies, _policies.RemoveTrap(trap.ReqId));
         Volatile.Write(ref _paths, Volatile.Read(ref _paths).Where(p => !gone.Contains(p.Value)).ToDictionary());
         Volatile.Write(ref _reqIdOfDevice, Volatile.Read(ref _reqIdOfDevice)
             .Where(d => !gone.Exists(p => p.ReqId == d.Value)).ToDictionary(StringComparer.Ordinal));
@@ -686,7 +658,7 @@ public sealed partial class GatewayCore
         var paths = Volatile.Read(ref _paths);
         if (!added)
         {
-            Policies.Remove(install.InboundSpi);
+            Volatile.Write(ref _policies, _policies.Remove(install.InboundSpi));
             return;
         }
         var iface = Interface(install.Connection, install.Child);
@@ -701,7 +673,7 @@ public sealed partial class GatewayCore
         if (iface is not null)
             Volatile.Write(ref _reqIdOfDevice, new Dictionary<string, uint>(Volatile.Read(ref _reqIdOfDevice), StringComparer.Ordinal) { [iface] = installed.ReqId });
         else
-            Policies.Add(installed.ReqId, install.InboundSpi, install.LocalTs, install.RemoteTs);
+            Volatile.Write(ref _policies, _policies.Add(installed.ReqId, install.InboundSpi, install.LocalTs, install.RemoteTs));
         if (path.Held is not null && Kernel.Table.TryGetOutbound(installed.ReqId, out var current))
             ReleaseHeld(path, current, path);
     }

@@ -104,8 +104,8 @@ public sealed class ReviewRegressionTests
         var reqB = b.Kernel.All.First().ReqId;
         Assert.NotEmpty(a.Kernel.All);
         Assert.NotEmpty(b.Kernel.All);
-        Assert.True(a.Kernel.Table.TryGetOutbound(reqA, out _), $"A: {a.Kernel.All.Count} child SA(s) installed, but no outbound SA");
-        Assert.True(b.Kernel.Table.TryGetOutbound(reqB, out _), $"B: {b.Kernel.All.Count} child SA(s) installed, but no outbound SA");
+        Assert.True(a.Kernel.TryGetOutbound(reqA, out _), $"A: {a.Kernel.All.Count} child SA(s) installed, but no outbound SA");
+        Assert.True(b.Kernel.TryGetOutbound(reqB, out _), $"B: {b.Kernel.All.Count} child SA(s) installed, but no outbound SA");
     }
 
     /// <summary>A hub whose connection accepts any peer: two spokes, two subnets, one reqid.</summary>

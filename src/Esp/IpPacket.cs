@@ -58,22 +58,36 @@ public static class IpPacket
     /// </summary>
     public static bool TryReadLength(ReadOnlySpan<byte> packet, out int version, out int length)
     {
-        length = 0;
-        version = packet.IsEmpty ? 0 : packet[0] >> 4;
+        if (!TryReadClaimedLength(packet, out version, out length))
+            return false;
         if (version == 4)
         {
             if (packet.Length < Ipv4HeaderSize)
                 return false;
-            var headerLength = (packet[0] & 0x0F) * 4;
-            length = BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv4TotalLengthOffset..]);
+            var headerLength = HeaderLengthV4(packet);
             return headerLength >= Ipv4HeaderSize && length >= headerLength && length <= packet.Length;
         }
-        if (version == 6)
+        return packet.Length >= Ipv6HeaderSize && length <= packet.Length;
+    }
+
+    /// <summary>
+    /// The length the header claims for the whole packet (IPv4 Total Length; IPv6 the fixed header and Payload Length),
+    /// checked against nothing: a TUN read that filled its buffer compares it with what it got. False when the packet
+    /// ends before that field or is neither IPv4 nor IPv6.
+    /// </summary>
+    public static bool TryReadClaimedLength(ReadOnlySpan<byte> packet, out int version, out int length)
+    {
+        length = 0;
+        version = packet.IsEmpty ? 0 : packet[0] >> 4;
+        if (version == 4 && packet.Length >= Ipv4TotalLengthOffset + sizeof(ushort))
         {
-            if (packet.Length < Ipv6HeaderSize)
-                return false;
+            length = BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv4TotalLengthOffset..]);
+            return true;
+        }
+        if (version == 6 && packet.Length >= Ipv6PayloadLengthOffset + sizeof(ushort))
+        {
             length = Ipv6HeaderSize + BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv6PayloadLengthOffset..]);
-            return length <= packet.Length;
+            return true;
         }
         return false;
     }

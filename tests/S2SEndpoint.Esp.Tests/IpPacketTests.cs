@@ -137,4 +137,21 @@ public sealed class IpPacketTests
         Assert.False(Selector.AnyMatches(selectors, false, 0x0A020009, 1, IpPacket.NoPort));
         Assert.False(Selector.AnyMatches([], false, 0x0A010009, 1, IpPacket.NoPort));
     }
+
+    /// <summary>What a TUN read that filled its buffer compares with what it got: the length the header claims.</summary>
+    [Fact]
+    public void TryReadClaimedLength_ReadsTheLengthFieldOfEitherVersion_WithoutCheckingIt()
+    {
+        var ipv4 = Ipv4("10.1.0.5", "10.2.0.7", 6);
+        Assert.True(IpPacket.TryReadClaimedLength(ipv4.AsSpan(0, 4), out var version, out var length));
+        Assert.Equal((4, ipv4.Length), (version, length));
+        var ipv6 = Ipv6([0]);
+        Assert.True(IpPacket.TryReadClaimedLength(ipv6.AsSpan(0, 6), out version, out length));
+        Assert.Equal((6, ipv6.Length), (version, length));
+
+        Assert.False(IpPacket.TryReadClaimedLength(ipv4.AsSpan(0, 3), out _, out _));
+        Assert.False(IpPacket.TryReadClaimedLength(ipv6.AsSpan(0, 5), out _, out _));
+        Assert.False(IpPacket.TryReadClaimedLength([0x50, 0, 0, 20], out _, out _));
+        Assert.False(IpPacket.TryReadLength(ipv4.AsSpan(0, 19), out _, out _));
+    }
 }

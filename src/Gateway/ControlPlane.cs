@@ -71,14 +71,8 @@ internal sealed partial class ControlPlane
     public ConnectionKeeper Keeper { get; }
     public string SharedDevice { get; }
 
-    public GatewayConfig Config
-    {
-        get
-        {
-            lock (_sync)
-                return _config;
-        }
-    }
+    /// <summary>The configuration now; a reload replaces it whole.</summary>
+    public GatewayConfig Config => Volatile.Read(ref _config);
 
     /// <summary>The most recent SA events, oldest first; read under <see cref="Inspect"/>.</summary>
     public IReadOnlyCollection<IkeEvent> RecentEvents => _events;
@@ -104,7 +98,8 @@ internal sealed partial class ControlPlane
 
     /// <summary>
     /// Runs <paramref name="step"/>, which may drive the engine, under the control lock; then, unless it is nested in
-    /// another step, applies what the engine told the kernel and sends what it queued (<see cref="Flush"/>).
+    /// another step, applies what the engine told the kernel and sends what it queued (<see cref="Flush"/>). A step that
+    /// throws is not flushed: what it left goes out with the next flush (the timer's, at the latest a second later).
     /// </summary>
     public T Run<T>(Func<T> step)
     {
@@ -223,7 +218,7 @@ internal sealed partial class ControlPlane
         var fresh = new HashSet<string>(diff.Added.Concat(diff.Changed), StringComparer.Ordinal);
         foreach (var c in next.Connections.Where(c => fresh.Contains(c.Name)))
             Engine.SetConnection(c);
-        _config = next;
+        Volatile.Write(ref _config, next);
         _acceptedPeers = AcceptedPeers(next);
         _stale = true;
         SetUpTraps(next, fresh);

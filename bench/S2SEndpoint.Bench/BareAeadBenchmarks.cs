@@ -41,7 +41,7 @@ public class BareAeadBenchmarks
         else
             _chacha = new ChaCha20Poly1305(key);
         _inner = BenchSetup.InnerPacket(InnerSize);
-        _buffer = GC.AllocateArray<byte>(PacketBufferPool.DefaultBufferSize, pinned: true);
+        _buffer = GC.AllocateArray<byte>(PacketBuffer.DefaultCapacity, pinned: true);
         _inner.CopyTo(_buffer, PacketBuffer.Headroom);
     }
 

@@ -32,7 +32,7 @@ public class EspBenchmarks
     {
         (_outbound, _inbound, _table) = BenchSetup.CreatePair(Transform);
         _inner = BenchSetup.InnerPacket(InnerSize);
-        _buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        _buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         _buffer.Load(_inner);
     }
 

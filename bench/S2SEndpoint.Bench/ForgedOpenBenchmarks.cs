@@ -22,7 +22,7 @@ public class ForgedOpenBenchmarks
     private EspSa _outbound = null!;
     private EspSa? _inbound;
     private readonly SaTable _table = new();
-    private readonly PacketBuffer _buffer = new(PacketBufferPool.DefaultBufferSize);
+    private readonly PacketBuffer _buffer = new(PacketBuffer.DefaultCapacity);
     private byte[][] _valid = null!;
     private byte[][] _forged = null!;
     private int _next;

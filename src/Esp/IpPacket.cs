@@ -5,7 +5,8 @@ namespace S2SEndpoint.Esp;
 // IPv4 (RFC 791) and IPv6 (RFC 8200) headers as the data path reads them: the inner packet of tunnel mode on both
 // paths, and the outer header when the buffer carries one. Only what ESP needs: version and length, TTL/hop
 // limit, traffic class, addresses, and the protocol and ports the traffic selectors may name. Never throws: a
-// method that cannot read what it needs says so.
+// method that cannot read what it needs says so. Public so that the gateway's policy lookup reads packets with this
+// reader too (one IP header reader for the whole data path).
 //
 //  0                   1                   2                   3
 //  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -21,7 +22,7 @@ namespace S2SEndpoint.Esp;
 // |                Source Address (128 bits) ...                  |
 // |             Destination Address (128 bits) ...                |
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-internal static class IpPacket
+public static class IpPacket
 {
     public const int Ipv4HeaderSize = 20;
     public const int Ipv6HeaderSize = 40;
@@ -57,22 +58,36 @@ internal static class IpPacket
     /// </summary>
     public static bool TryReadLength(ReadOnlySpan<byte> packet, out int version, out int length)
     {
-        length = 0;
-        version = packet.IsEmpty ? 0 : packet[0] >> 4;
+        if (!TryReadClaimedLength(packet, out version, out length))
+            return false;
         if (version == 4)
         {
             if (packet.Length < Ipv4HeaderSize)
                 return false;
-            var headerLength = (packet[0] & 0x0F) * 4;
-            length = BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv4TotalLengthOffset..]);
+            var headerLength = HeaderLengthV4(packet);
             return headerLength >= Ipv4HeaderSize && length >= headerLength && length <= packet.Length;
         }
-        if (version == 6)
+        return packet.Length >= Ipv6HeaderSize && length <= packet.Length;
+    }
+
+    /// <summary>
+    /// The length the header claims for the whole packet (IPv4 Total Length; IPv6 the fixed header and Payload Length),
+    /// checked against nothing: a TUN read that filled its buffer compares it with what it got. False when the packet
+    /// ends before that field or is neither IPv4 nor IPv6.
+    /// </summary>
+    public static bool TryReadClaimedLength(ReadOnlySpan<byte> packet, out int version, out int length)
+    {
+        length = 0;
+        version = packet.IsEmpty ? 0 : packet[0] >> 4;
+        if (version == 4 && packet.Length >= Ipv4TotalLengthOffset + sizeof(ushort))
         {
-            if (packet.Length < Ipv6HeaderSize)
-                return false;
+            length = BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv4TotalLengthOffset..]);
+            return true;
+        }
+        if (version == 6 && packet.Length >= Ipv6PayloadLengthOffset + sizeof(ushort))
+        {
             length = Ipv6HeaderSize + BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv6PayloadLengthOffset..]);
-            return length <= packet.Length;
+            return true;
         }
         return false;
     }
@@ -168,6 +183,28 @@ internal static class IpPacket
                 sourcePort = destinationPort = BinaryPrimitives.ReadUInt16BigEndian(packet[offset..]);
                 break;
         }
+    }
+
+    /// <summary>
+    /// What a traffic selector names of a packet (RFC 4301 4.4.1.1, RFC 7296 3.13.1): the IP version, both addresses
+    /// (IPv4 in the low 32 bits) and, as <see cref="ReadTransport"/> reads them, the upper-layer protocol and ports.
+    /// False when the packet is shorter than its version's fixed header or is neither IPv4 nor IPv6.
+    /// </summary>
+    public static bool TryReadFlow(ReadOnlySpan<byte> packet, out bool ipv6, out UInt128 source, out UInt128 destination,
+        out byte protocol, out int sourcePort, out int destinationPort)
+    {
+        var version = packet.IsEmpty ? 0 : packet[0] >> 4;
+        ipv6 = version == 6;
+        if (!(version == 4 && packet.Length >= Ipv4HeaderSize) && !(ipv6 && packet.Length >= Ipv6HeaderSize))
+        {
+            source = destination = 0;
+            protocol = 0;
+            sourcePort = destinationPort = NoPort;
+            return false;
+        }
+        ReadAddresses(packet, ipv6, out source, out destination);
+        ReadTransport(packet, ipv6, out protocol, out sourcePort, out destinationPort);
+        return true;
     }
 
     /// <summary>

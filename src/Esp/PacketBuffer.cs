@@ -9,7 +9,8 @@ namespace S2SEndpoint.Esp;
 //
 //   [ headroom: outer IPv6 40 | UDP 8 | ESP 8 | IV 16 ][ inner packet ... ][ tailroom: padding, trailer, ICV ]
 //
-// A buffer has one owner at a time: it is rented from a PacketBufferPool, passed along the path, and returned.
+// A buffer has one owner at a time: each reader of a socket or TUN queue owns one and reads every packet into it; the
+// data path seals or opens in it and gives it back to the reader when the call returns.
 
 /// <summary>
 /// The bytes of one packet and the window (<see cref="Offset"/>, <see cref="Length"/>) that holds the packet
@@ -28,6 +29,9 @@ public sealed class PacketBuffer
 
     /// <summary>Room kept behind an inner packet: padding to a 16-octet block, Pad Length, Next Header, a 32-octet ICV.</summary>
     public const int Tailroom = 64;
+
+    /// <summary>Room for a 1500-octet inner packet (and a jumbo-free datagram) with head- and tailroom.</summary>
+    public const int DefaultCapacity = 2048;
 
     /// <summary>Makes a buffer of <paramref name="capacity"/> octets, pinned so that sockets and TUN can use it directly.</summary>
     public PacketBuffer(int capacity)
@@ -56,9 +60,6 @@ public sealed class PacketBuffer
 
     /// <summary>The largest inner packet a buffer of this capacity can seal in place.</summary>
     public int MaxInnerPacketSize => Capacity - Headroom - Tailroom;
-
-    internal PacketBufferPool? Pool { get; set; }
-    internal bool IsRented { get; set; }
 
     /// <summary>
     /// Readies the buffer for an inner packet from TUN and returns where to read it: after the headroom, leaving the

@@ -67,8 +67,10 @@ public readonly struct Selector : IEquatable<Selector>
         return port >= StartPort && port <= EndPort;
     }
 
-    internal static bool AnyMatches(Selector[] selectors, bool ipv6, UInt128 address, byte protocol, int port)
+    /// <summary>Whether any of <paramref name="selectors"/> holds the packet: one match is enough (RFC 4301 4.4.1).</summary>
+    public static bool AnyMatches(Selector[] selectors, bool ipv6, UInt128 address, byte protocol, int port)
     {
+        ArgumentNullException.ThrowIfNull(selectors);
         foreach (var selector in selectors)
         {
             if (selector.Matches(ipv6, address, protocol, port))

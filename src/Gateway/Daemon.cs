@@ -275,10 +275,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     {
         while (!_stop.IsSet)
         {
-            DateTimeOffset next;
             _core!.OnTimer();
-            lock (_core.Sync)
-                next = _core.Engine.NextDeadline;
+            var next = _core.NextDeadline;
             var wait = next - DateTimeOffset.UtcNow;
             _stop.Wait(wait < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
         }

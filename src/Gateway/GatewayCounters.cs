@@ -17,6 +17,7 @@ public sealed class GatewayCounters
     private long _keepalivesSent;
     private long _internalErrors;
     private long _unknownPeer;
+    private long _noRoute;
 
     /// <summary>Outbound packets that matched no policy: dropped, never sent in clear.</summary>
     public long NoPolicy => Volatile.Read(ref _noPolicy);
@@ -49,7 +50,11 @@ public sealed class GatewayCounters
     /// <summary>New IKE SA requests from an address no connection's remote_addrs accepts, dropped before the rate limit and the lock.</summary>
     public long UnknownPeer => Volatile.Read(ref _unknownPeer);
 
+    /// <summary>Inbound packets opened for a child the gateway no longer routes (a reload removed or changed its connection before its SAs were gone).</summary>
+    public long NoRoute => Volatile.Read(ref _noRoute);
+
     internal void CountUnknownPeer() => Interlocked.Increment(ref _unknownPeer);
+    internal void CountNoRoute() => Interlocked.Increment(ref _noRoute);
     internal void CountInternalError() => Interlocked.Increment(ref _internalErrors);
     internal void CountUnknownIkeSpi() => Interlocked.Increment(ref _unknownIkeSpi);
     internal void CountNewSaRateLimited() => Interlocked.Increment(ref _newSaRateLimited);
@@ -67,6 +72,7 @@ public sealed class GatewayCounters
             new("malformed_udp", MalformedUdp),
             new("seal_failed", SealFailed),
             new("open_failed", OpenFailed),
+            new("no_route", NoRoute),
             new("new_sa_rate_limited", NewSaRateLimited),
             new("unknown_ike_spi", UnknownIkeSpi),
             new("unknown_peer", UnknownPeer),

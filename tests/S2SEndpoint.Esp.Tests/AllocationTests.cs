@@ -29,7 +29,7 @@ public sealed class AllocationTests
     {
         using var pair = SaPair.Create(keywords, outerIpv6: ipv6, udp: udp, decrementInnerHopLimit: false);
         var inner = TestPackets.Udp(ipv6, 1400);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         var table = pair.Table;
         var outbound = pair.Outbound;
 

@@ -27,7 +27,7 @@ public sealed class ConcurrencyTests
 
         Parallel.For(0, Workers, new ParallelOptions { MaxDegreeOfParallelism = Workers }, _ =>
         {
-            var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+            var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
             for (var i = 0; i < PacketsPerWorker; i++)
             {
                 buffer.Load(inner);
@@ -60,7 +60,7 @@ public sealed class ConcurrencyTests
 
         var workers = Enumerable.Range(0, Workers).Select(_ => Task.Run(() =>
         {
-            var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+            var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
             started.Signal();
             // Until the SA is gone (bounded, in case it never goes).
             for (var i = 0; i < 1_000_000; i++)

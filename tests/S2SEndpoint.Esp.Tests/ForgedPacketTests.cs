@@ -145,7 +145,7 @@ public sealed class ForgedPacketTests
         using var pair = SaPair.Create(keywords);
         var forged = pair.Seal(TestPackets.Udp(false, 1400));
         forged[^1] ^= 1;
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
 
         OpenForged(pair.Table, buffer, forged, warmUp);
         // As in AllocationTests: up to three rounds, for a one-off allocation of the runtime's tiering.

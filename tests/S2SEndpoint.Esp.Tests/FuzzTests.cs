@@ -40,7 +40,7 @@ public sealed class FuzzTests
     {
         using var pair = SaPair.Create("aes256gcm16");
         var random = new Random(5);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         for (var i = 0; i < Iterations; i++)
         {
             var inner = Mutate(random, TestPackets.Udp(i % 2 == 1, 40 + random.Next(200)), i);

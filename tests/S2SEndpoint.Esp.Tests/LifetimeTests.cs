@@ -13,7 +13,7 @@ public sealed class LifetimeTests
     {
         var observer = new RecordingObserver();
         using var pair = SaPair.Create("aes256gcm16", lifetime: new SaLifetime { SoftPackets = 3, HardPackets = 5 }, observer: observer);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         var reasons = new List<DropReason>();
         var opened = new List<DropReason>();
 
@@ -56,7 +56,7 @@ public sealed class LifetimeTests
     {
         var observer = new RecordingObserver();
         using var pair = SaPair.Create("chacha20poly1305", lifetime: new SaLifetime { SoftBytes = 1000, HardBytes = 2000 }, observer: observer);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         var stages = new List<LifetimeStage>();
 
         for (var i = 0; i < 8; i++)
@@ -124,7 +124,7 @@ public sealed class LifetimeTests
 
     private static PacketBuffer Loaded(byte[] inner)
     {
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(inner);
         return buffer;
     }

@@ -18,7 +18,7 @@ public sealed class OutboundTests
     public void Seal_InnerTtlOrHopLimitOfOneOrLess_DropsAsHopLimitExceeded(bool ipv6, byte ttl)
     {
         using var pair = SaPair.Create("aes256gcm16");
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         var inner = TestPackets.Udp(ipv6, 100, ttl: ttl);
         buffer.Load(inner);
 
@@ -65,7 +65,7 @@ public sealed class OutboundTests
     {
         using var pair = SaPair.Create("aes256-sha512");
         var inner = TestPackets.Udp(false, 300);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(inner, atTheStart ? 0 : buffer.Capacity - inner.Length);
 
         Assert.Equal(DropReason.NoRoom, Outbound.Seal(pair.Outbound, buffer));
@@ -81,7 +81,7 @@ public sealed class OutboundTests
     public void Seal_NotAWholeIpPacket_DropsAsMalformedInner(byte[] inner)
     {
         using var pair = SaPair.Create("aes256gcm16");
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(inner);
 
         Assert.Equal(DropReason.MalformedInner, Outbound.Seal(pair.Outbound, buffer));
@@ -92,7 +92,7 @@ public sealed class OutboundTests
     {
         using var pair = SaPair.Create("aes256gcm16");
         var inner = TestPackets.Udp(false, 100);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load([.. inner, .. new byte[30]]);
 
         Assert.Equal(DropReason.None, Outbound.Seal(pair.Outbound, buffer));
@@ -131,7 +131,7 @@ public sealed class OutboundTests
         var observer = new RecordingObserver();
         using var pair = SaPair.Create("aes256gcm16", observer: observer);
         pair.Outbound.SetLastSequenceNumber(uint.MaxValue - 1);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
 
         buffer.Load(TestPackets.Udp(false, 80));
         Assert.Equal(DropReason.None, Outbound.Seal(pair.Outbound, buffer));
@@ -217,7 +217,7 @@ public sealed class OutboundTests
     public void Seal_WithAnInboundSa_Throws()
     {
         using var pair = SaPair.Create("aes256gcm16");
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(TestPackets.Udp(false, 80));
 
         Assert.Throws<ArgumentException>(() => Outbound.Seal(pair.Inbound, buffer));

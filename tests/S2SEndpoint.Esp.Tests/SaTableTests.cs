@@ -97,7 +97,7 @@ public sealed class SaTableTests
 
     private static byte[] Seal(EspSa sa, byte[] inner)
     {
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(inner);
         Assert.Equal(DropReason.None, Outbound.Seal(sa, buffer));
         return buffer.Data.ToArray();
@@ -105,7 +105,7 @@ public sealed class SaTableTests
 
     private static DropReason Open(SaTable table, byte[] wire, out EspSa? sa)
     {
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(wire, 0);
         return Inbound.Open(table, buffer, out sa);
     }

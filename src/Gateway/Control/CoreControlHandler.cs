@@ -4,86 +4,73 @@ using S2SEndpoint.Ike.Sa;
 namespace S2SEndpoint.Gateway.Control;
 
 /// <summary>
-/// The control commands carried out on a <see cref="GatewayCore"/>, each under its control lock
-/// (<see cref="GatewayCore.Sync"/>). Commands only queue work in the engine (the exchanges run as the
+/// The control commands carried out on a <see cref="GatewayCore"/>, each as one step of its control plane
+/// (<see cref="GatewayCore.Control{T}"/>: the checks and the command see the same engine state), and status under its
+/// lock (<see cref="GatewayCore.Inspect{T}"/>). Commands only queue work in the engine (the exchanges run as the
 /// daemon pumps the core), so each answer says what was started; `s2s status` shows how it went.
 /// </summary>
 /// <param name="core">The gateway.</param>
 /// <param name="reload">The daemon's reload, called without the lock held; null when the daemon has none.</param>
 public sealed class CoreControlHandler(GatewayCore core, Func<string>? reload = null) : IControlHandler
 {
-    public JsonObject Status()
-    {
-        lock (core.Sync)
-            return StatusReport.Build(core);
-    }
+    public JsonObject Status() => core.Inspect(StatusReport.Build);
 
-    public string Initiate(string connection, string? child)
+    public string Initiate(string connection, string? child) => core.Control(_ =>
     {
-        lock (core.Sync)
+        Check(connection, child);
+        try
         {
-            Check(connection, child);
-            try
-            {
-                core.Initiate(connection, child);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                throw new ControlException(e.Message);
-            }
-            return $"{Target(connection, child)}: initiating";
+            core.Initiate(connection, child);
         }
-    }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new ControlException(e.Message);
+        }
+        return $"{Target(connection, child)}: initiating";
+    });
 
-    public string Terminate(string connection, string? child)
+    public string Terminate(string connection, string? child) => core.Control(_ =>
     {
-        lock (core.Sync)
+        Check(connection, child);
+        int count;
+        if (child is null)
         {
-            Check(connection, child);
-            int count;
-            if (child is null)
-            {
-                // Also with no IKE SA up: a connection that keeps retrying (start_action start) is held down.
-                count = Sas(connection).Count(s => s.State != IkeSaState.Destroyed);
-                core.Terminate(connection);
-                if (count == 0)
-                    return $"{connection}: no IKE SA was up; held down until `s2s initiate {connection}`";
-            }
-            else
-            {
-                count = Installed(connection, child);
-                if (count == 0)
-                    throw new ControlException($"{connection}/{child}: no installed Child SA to terminate");
-                core.Terminate(connection, child);
-            }
-            return $"{Target(connection, child)}: terminating {count} {(child is null ? "IKE" : "Child")} SA(s)";
+            // Also with no IKE SA up: a connection that keeps retrying (start_action start) is held down.
+            count = Sas(connection).Count(s => s.State != IkeSaState.Destroyed);
+            core.Terminate(connection);
+            if (count == 0)
+                return $"{connection}: no IKE SA was up; held down until `s2s initiate {connection}`";
         }
-    }
+        else
+        {
+            count = Installed(connection, child);
+            if (count == 0)
+                throw new ControlException($"{connection}/{child}: no installed Child SA to terminate");
+            core.Terminate(connection, child);
+        }
+        return $"{Target(connection, child)}: terminating {count} {(child is null ? "IKE" : "Child")} SA(s)";
+    });
 
-    public string Rekey(string connection, string? child)
+    public string Rekey(string connection, string? child) => core.Control(engine =>
     {
-        lock (core.Sync)
+        Check(connection, child);
+        int count;
+        if (child is null)
         {
-            Check(connection, child);
-            int count;
-            if (child is null)
-            {
-                count = Sas(connection).Count(s => s.State == IkeSaState.Established);
-                if (count == 0)
-                    throw new ControlException($"{connection}: no established IKE SA to rekey");
-                core.Engine.RekeyIke(connection);
-            }
-            else
-            {
-                count = Installed(connection, child);
-                if (count == 0)
-                    throw new ControlException($"{connection}/{child}: no installed Child SA to rekey");
-                core.Engine.Rekey(connection, child);
-            }
-            core.Flush();
-            return $"{Target(connection, child)}: rekeying {count} {(child is null ? "IKE" : "Child")} SA(s)";
+            count = Sas(connection).Count(s => s.State == IkeSaState.Established);
+            if (count == 0)
+                throw new ControlException($"{connection}: no established IKE SA to rekey");
+            engine.RekeyIke(connection);
         }
-    }
+        else
+        {
+            count = Installed(connection, child);
+            if (count == 0)
+                throw new ControlException($"{connection}/{child}: no installed Child SA to rekey");
+            engine.Rekey(connection, child);
+        }
+        return $"{Target(connection, child)}: rekeying {count} {(child is null ? "IKE" : "Child")} SA(s)";
+    });
 
     public string Reload() =>
         reload is null ? throw new ControlException("this daemon cannot reload its configuration") : reload();

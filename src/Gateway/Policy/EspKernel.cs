@@ -8,10 +8,16 @@ namespace S2SEndpoint.Gateway.Policy;
 
 /// <summary>
 /// The IKE engine's view of the data plane (<see cref="IChildSaKernel"/>), on the ESP library: SPIs are
-/// allocated here, a Child SA becomes an inbound and an outbound <see cref="EspSa"/> in the
-/// <see cref="SaTable"/>, and one SA per child (under its stable request ID) carries the child's outbound
-/// traffic: a new SA takes over in one step when it is installed, or, for the responder of a rekey, when
-/// the engine activates it. A superseded SA's inbound side lingers a few seconds after its removal.
+/// allocated here, a Child SA becomes an inbound and an outbound <see cref="EspSa"/>, and one SA per child (under its
+/// stable request ID) carries the child's outbound traffic: a new SA takes over in one step when it is installed, or,
+/// for the responder of a rekey, when the engine activates it. A superseded SA's inbound side lingers a few seconds
+/// after its removal.
+///
+/// The engine calls it from inside an engine call; nothing it does there reaches the data path. Each call updates the
+/// kernel's own records (which the engine reads back: SPIs in use, usage) and is noted as a <see cref="KernelChange"/>;
+/// the control plane takes the changes after the engine call returns and applies them (<see cref="Apply"/>): inbound
+/// SAs join and leave the <see cref="SaTable"/> around the publication of the data path's next snapshot, which carries
+/// each child's outbound SA with its endpoints.
 /// </summary>
 /// <param name="perPeer">
 /// Whether a connection's children get a request ID per peer address: a hub whose remote_addrs allow any
@@ -21,6 +27,8 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 {
     private readonly Dictionary<(string Connection, string Child, IPAddress Peer), uint> _reqIds = [];
     private readonly Dictionary<uint, Installed> _byInboundSpi = [];
+    private readonly Dictionary<uint, Installed> _outbound = [];
+    private readonly List<KernelChange> _changes = [];
     private readonly List<(EspSa Sa, long RetiredAt)> _retired = [];
     private readonly List<(uint Spi, EspSa Sa, long RemovedAt)> _lingering = [];
     private long _installs;
@@ -39,7 +47,10 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         public EspSa Inbound { get; } = inbound;
         public EspSa Outbound { get; } = outbound;
 
-        /// <summary>Where the SA's ESP goes now: the install's endpoints until a NAT's new mapping moves them.</summary>
+        /// <summary>
+        /// Where the SA's ESP goes now: the install's endpoints until a NAT's new mapping moves them. The one owner of
+        /// a child's endpoints: the data path's snapshot copies those of the child's chosen SA.
+        /// </summary>
         public IPEndPoint Local { get; internal set; } = install.LocalEndpoint;
         public IPEndPoint Remote { get; internal set; } = install.RemoteEndpoint;
 
@@ -63,16 +74,61 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 
     public SaTable Table => table;
 
-    /// <summary>Raised after a Child SA is installed or removed, so that policies and routes can follow.</summary>
-    public event Action<Installed, bool>? Changed;
-
-    /// <summary>Raised when a Child SA's outbound side takes over its child's traffic.</summary>
-    public event Action<Installed>? OutboundChosen;
-
-    /// <summary>Raised when a Child SA's ESP moves to new endpoints (a NAT's new mapping).</summary>
-    public event Action<Installed>? EndpointsChanged;
-
+    /// <summary>The installed Child SAs, in the order of their installs.</summary>
     public IReadOnlyCollection<Installed> All => _byInboundSpi.Values;
+
+    /// <summary>The SA chosen to carry the outbound traffic of the child <paramref name="reqId"/>; false when it has none.</summary>
+    public bool TryGetOutbound(uint reqId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Installed? chosen) =>
+        _outbound.TryGetValue(reqId, out chosen);
+
+    /// <summary>What the engine told the kernel since the last take, in order; the control plane applies it with <see cref="Apply"/>.</summary>
+    public List<KernelChange> TakeChanges()
+    {
+        if (_changes.Count == 0)
+            return [];
+        var taken = new List<KernelChange>(_changes);
+        _changes.Clear();
+        return taken;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="changes"/> to the data path, make before break (RFC 7296 2.8): new inbound SAs join the
+    /// table, then <paramref name="publish"/> shows the data path each child's outbound SA as the kernel chose it now,
+    /// then removed inbound SAs leave the table (a superseded one after <see cref="SupersededInboundLinger"/>) and the
+    /// removed SAs wait out <see cref="RetireGrace"/> before they are disposed. Called by the control plane after an
+    /// engine call returns, never by the engine.
+    /// </summary>
+    public void Apply(IReadOnlyList<KernelChange> changes, Action publish)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(publish);
+        foreach (var change in changes)
+        {
+            if (change.Kind == KernelChangeKind.Installed)
+                table.AddInbound(change.Sa.Inbound);
+        }
+        publish();
+        var now = time.GetTimestamp();
+        foreach (var change in changes)
+        {
+            var installed = change.Sa;
+            if (change.Kind == KernelChangeKind.Superseded)
+            {
+                _lingering.Add((installed.Install.InboundSpi, installed.Inbound, now));
+            }
+            else if (change.Kind == KernelChangeKind.Removed)
+            {
+                table.RemoveInbound(installed.Install.InboundSpi);
+                _retired.Add((installed.Inbound, now));
+            }
+            else
+            {
+                continue;
+            }
+            _retired.Add((installed.Outbound, now));
+        }
+        Sweep();
+    }
 
     /// <summary>
     /// The stable request ID of a child (with one peer, for a hub): its policy points at it, its SAs come
@@ -98,6 +154,7 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
             random.Fill(b);
             var spi = BinaryPrimitives.ReadUInt32BigEndian(b);
             // RFC 4303 2.1: SPIs 1 to 255 are reserved; 0 is for local use.
+            // Not in use, nor still in the table (removed SAs leave it when the control plane applies the removal).
             if (spi >= ChildSa.FirstValidSpi && !_byInboundSpi.ContainsKey(spi) && !table.TryGetInbound(spi, out _))
                 return spi;
         }
@@ -114,6 +171,8 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
             HardBytes = childSa.LifeBytes > 0 ? childSa.LifeBytes : ulong.MaxValue,
             HardPackets = childSa.LifePackets > 0 ? childSa.LifePackets : ulong.MaxValue,
         };
+        // The ESP SAs' own outer addresses and ports only frame whole IP datagrams (Framing.IpPacket), which the gateway
+        // never asks for: where the child's ESP goes is the Installed record's Local and Remote.
         EspSaSettings Settings(SaDirection direction, uint spi) => new()
         {
             Spi = spi,
@@ -150,14 +209,11 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         }
         var installed = new Installed(childSa, reqId, inbound, outbound) { Order = ++_installs };
         _byInboundSpi[childSa.InboundSpi] = installed;
-        // Make before break: the new inbound SA is ready before the new outbound SA carries traffic.
-        table.AddInbound(inbound);
+        _changes.Add(new KernelChange(KernelChangeKind.Installed, installed));
         // The replaced outbound SA stays reachable through its own Installed entry until the engine removes it.
         // The responder of a rekey keeps sending on the old SA until the engine activates the new one.
         if (!childSa.OutboundDeferred)
             Choose(installed);
-        Changed?.Invoke(installed, true);
-        Sweep();
     }
 
     /// <summary>How long the inbound side of a Child SA replaced by a rekey keeps opening packets (strongSwan's delete_rekeyed_delay).</summary>
@@ -171,30 +227,22 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
     {
         if (!_byInboundSpi.Remove(inboundSpi, out var installed))
             return;
-        if (linger)
-            _lingering.Add((inboundSpi, installed.Inbound, time.GetTimestamp()));
-        else
-            table.RemoveInbound(inboundSpi);
+        _changes.Add(new KernelChange(linger ? KernelChangeKind.Superseded : KernelChangeKind.Removed, installed));
         // A rekey may already have put a newer SA in this child's outbound slot: only this SA's own goes, and
         // if another SA of the child is still installed (the survivor of a rekey collision), it takes the slot.
-        if (table.TryGetOutbound(installed.ReqId, out var current) && current.Spi == outboundSpi)
+        if (_outbound.TryGetValue(installed.ReqId, out var current) && current == installed)
         {
+            installed.OutboundActive = false;
             // Never one a rekey's responder still holds back (the peer may not have it yet): the newest of the rest.
             var survivor = _byInboundSpi.Values.Where(i => i.ReqId == installed.ReqId && (!i.Install.OutboundDeferred || i.EverChosen)).MaxBy(i => i.Order);
             if (survivor is not null)
                 Choose(survivor);
             else
-                table.RemoveOutbound(installed.ReqId);
+                _outbound.Remove(installed.ReqId);
         }
-        var now = time.GetTimestamp();
-        if (!linger)
-            _retired.Add((installed.Inbound, now));
-        _retired.Add((installed.Outbound, now));
-        Changed?.Invoke(installed, false);
-        Sweep();
     }
 
-    /// <summary>Disposes (and so zeroes the keys of) removed SAs whose grace time has passed.</summary>
+    /// <summary>Disposes (and so zeroes the keys of) removed SAs whose grace time has passed. Control plane only.</summary>
     public void Sweep()
     {
         for (var i = _lingering.Count - 1; i >= 0; i--)
@@ -248,19 +296,20 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
 
     public void ActivateOutbound(uint inboundSpi)
     {
-        if (_byInboundSpi.TryGetValue(inboundSpi, out var i))
-            Choose(i);
+        if (!_byInboundSpi.TryGetValue(inboundSpi, out var i))
+            return;
+        Choose(i);
+        _changes.Add(new KernelChange(KernelChangeKind.OutboundActivated, i));
     }
 
     /// <summary>Makes <paramref name="chosen"/> carry its child's outbound traffic, and the only one marked so.</summary>
     private void Choose(Installed chosen)
     {
-        foreach (var other in _byInboundSpi.Values.Where(o => o.ReqId == chosen.ReqId))
-            other.OutboundActive = false;
+        if (_outbound.TryGetValue(chosen.ReqId, out var previous))
+            previous.OutboundActive = false;
         chosen.OutboundActive = true;
         chosen.EverChosen = true;
-        table.SetOutbound(chosen.Outbound);
-        OutboundChosen?.Invoke(chosen);
+        _outbound[chosen.ReqId] = chosen;
     }
 
     public void UpdateEndpoints(uint inboundSpi, IPEndPoint local, IPEndPoint remote)
@@ -269,7 +318,7 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
             return;
         i.Local = local;
         i.Remote = remote;
-        EndpointsChanged?.Invoke(i);
+        _changes.Add(new KernelChange(KernelChangeKind.EndpointsMoved, i));
     }
 
     public bool TryGetByInboundSpi(uint spi, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Installed? installed) => _byInboundSpi.TryGetValue(spi, out installed);

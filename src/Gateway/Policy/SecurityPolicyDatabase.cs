@@ -1,4 +1,5 @@
 using S2SEndpoint.Esp;
+using S2SEndpoint.Ike.Messages;
 
 namespace S2SEndpoint.Gateway.Policy;
 
@@ -7,49 +8,69 @@ namespace S2SEndpoint.Gateway.Policy;
 /// negotiated local and remote selectors and the request ID its outbound SA sits under. A packet from
 /// the shared tunnel device goes to the first policy whose selectors hold its source and destination;
 /// one that matches none is dropped, never sent in clear. Trap policies (start_action trap) come after
-/// every installed one: they catch what no Child SA carries yet. Readers take a snapshot without locks.
+/// every installed one: they catch what no Child SA carries yet.
+///
+/// Immutable, as an immutable collection is: <see cref="Add"/> and the others return a new database. The control
+/// plane makes the next one and publishes it in the data path's snapshot; the data path reads it without locks.
 /// </summary>
 public sealed class SecurityPolicyDatabase
 {
-    private Entry[] _entries = [];
-    private Entry[] _traps = [];
+    private readonly Entry[] _entries;
+    private readonly Entry[] _traps;
 
     private readonly record struct Entry(uint ReqId, uint InboundSpi, Selector[] Local, Selector[] Remote);
 
-    public int Count => Volatile.Read(ref _entries).Length;
-
-    public void Add(uint reqId, uint inboundSpi, IEnumerable<Ike.Messages.TrafficSelector> local, IEnumerable<Ike.Messages.TrafficSelector> remote)
+    private SecurityPolicyDatabase(Entry[] entries, Entry[] traps)
     {
-        var entry = new Entry(reqId, inboundSpi, [.. local.Select(Selector.FromTrafficSelector)], [.. remote.Select(Selector.FromTrafficSelector)]);
-        Volatile.Write(ref _entries, [.. Volatile.Read(ref _entries), entry]);
+        _entries = entries;
+        _traps = traps;
     }
 
-    public void Remove(uint inboundSpi) =>
-        Volatile.Write(ref _entries, [.. Volatile.Read(ref _entries).Where(e => e.InboundSpi != inboundSpi)]);
+    /// <summary>No policies: every packet is dropped.</summary>
+    public static SecurityPolicyDatabase Empty { get; } = new([], []);
 
-    /// <summary>A trap policy: packets between the configured selectors go to <paramref name="reqId"/> until an SA takes them.</summary>
-    public void AddTrap(uint reqId, IEnumerable<Ike.Messages.TrafficSelector> local, IEnumerable<Ike.Messages.TrafficSelector> remote)
+    /// <summary>Policies of installed Child SAs (trap policies not counted).</summary>
+    public int Count => _entries.Length;
+
+    /// <summary>With the policy of the Child SA <paramref name="inboundSpi"/>, after every policy already there.</summary>
+    public SecurityPolicyDatabase Add(uint reqId, uint inboundSpi, IEnumerable<TrafficSelector> local, IEnumerable<TrafficSelector> remote) =>
+        new([.. _entries, new Entry(reqId, inboundSpi, Selectors(local), Selectors(remote))], _traps);
+
+    /// <summary>Without the policy of the Child SA <paramref name="inboundSpi"/>.</summary>
+    public SecurityPolicyDatabase Remove(uint inboundSpi) =>
+        new([.. _entries.Where(e => e.InboundSpi != inboundSpi)], _traps);
+
+    /// <summary>With a trap policy: packets between the configured selectors go to <paramref name="reqId"/> until an SA takes them.</summary>
+    public SecurityPolicyDatabase AddTrap(uint reqId, IEnumerable<TrafficSelector> local, IEnumerable<TrafficSelector> remote) =>
+        new(_entries, [.. _traps, new Entry(reqId, 0, Selectors(local), Selectors(remote))]);
+
+    public SecurityPolicyDatabase RemoveTrap(uint reqId) =>
+        new(_entries, [.. _traps.Where(e => e.ReqId != reqId)]);
+
+    /// <summary>The request ID for an inner IPv4 or IPv6 packet, read with the ESP path's <see cref="IpPacket"/>; false when no policy holds it.</summary>
+    public bool TryLookup(ReadOnlySpan<byte> packet, out uint reqId)
     {
-        var entry = new Entry(reqId, 0, [.. local.Select(Selector.FromTrafficSelector)], [.. remote.Select(Selector.FromTrafficSelector)]);
-        Volatile.Write(ref _traps, [.. Volatile.Read(ref _traps), entry]);
+        if (!IpPacket.TryReadFlow(packet, out var ipv6, out var source, out var destination, out var protocol, out var sourcePort, out var destinationPort))
+        {
+            reqId = 0;
+            return false;
+        }
+        return TryLookup(ipv6, source, destination, protocol, sourcePort, destinationPort, out reqId);
     }
-
-    public void RemoveTrap(uint reqId) =>
-        Volatile.Write(ref _traps, [.. Volatile.Read(ref _traps).Where(e => e.ReqId != reqId)]);
 
     /// <summary>
     /// The request ID for a packet from <paramref name="source"/> to <paramref name="destination"/> with its
-    /// protocol and ports (-1 where none are readable); false when no policy holds it.
+    /// protocol and ports (<see cref="IpPacket.NoPort"/> where none are readable); false when no policy holds it.
     /// </summary>
     public bool TryLookup(bool ipv6, UInt128 source, UInt128 destination, byte protocol, int sourcePort, int destinationPort, out uint reqId) =>
-        TryLookup(Volatile.Read(ref _entries), ipv6, source, destination, protocol, sourcePort, destinationPort, out reqId) ||
-        TryLookup(Volatile.Read(ref _traps), ipv6, source, destination, protocol, sourcePort, destinationPort, out reqId);
+        TryLookup(_entries, ipv6, source, destination, protocol, sourcePort, destinationPort, out reqId) ||
+        TryLookup(_traps, ipv6, source, destination, protocol, sourcePort, destinationPort, out reqId);
 
     private static bool TryLookup(Entry[] entries, bool ipv6, UInt128 source, UInt128 destination, byte protocol, int sourcePort, int destinationPort, out uint reqId)
     {
         foreach (var e in entries)
         {
-            if (AnyMatches(e.Local, ipv6, source, protocol, sourcePort) && AnyMatches(e.Remote, ipv6, destination, protocol, destinationPort))
+            if (Selector.AnyMatches(e.Local, ipv6, source, protocol, sourcePort) && Selector.AnyMatches(e.Remote, ipv6, destination, protocol, destinationPort))
             {
                 reqId = e.ReqId;
                 return true;
@@ -59,13 +80,5 @@ public sealed class SecurityPolicyDatabase
         return false;
     }
 
-    private static bool AnyMatches(Selector[] selectors, bool ipv6, UInt128 address, byte protocol, int port)
-    {
-        foreach (var s in selectors)
-        {
-            if (s.Matches(ipv6, address, protocol, port))
-                return true;
-        }
-        return false;
-    }
+    private static Selector[] Selectors(IEnumerable<TrafficSelector> selectors) => [.. selectors.Select(Selector.FromTrafficSelector)];
 }

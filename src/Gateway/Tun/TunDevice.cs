@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using S2SEndpoint.Esp;
 
 namespace S2SEndpoint.Gateway.Tun;
 
@@ -30,10 +30,6 @@ public sealed class TunDevice : IDisposable
     private const int IfReqLength = 40; // struct ifreq: char ifr_name[IFNAMSIZ], then a union of 24 octets
     private const int IfNameSize = 16;
     private const int IfReqFlagsOffset = 16;
-    private const int Ipv4TotalLengthOffset = 2;
-    private const int Ipv4TotalLengthEnd = 4;
-    private const int Ipv6PayloadLengthOffset = 4;
-    private const int Ipv6HeaderLength = 40;
 
     private readonly FileDescriptor[] _queues;
     private readonly FileDescriptor _wake;
@@ -256,12 +252,8 @@ public sealed class TunDevice : IDisposable
     /// Whether a packet that filled all of <paramref name="packet"/> was cut: the kernel copies what fits and
     /// returns that count (tun_chr_read_iter), so only the length in the IP header tells.
     /// </summary>
-    private static bool IsTruncated(ReadOnlySpan<byte> packet) => (packet[0] >> 4) switch
-    {
-        4 => packet.Length < Ipv4TotalLengthEnd || BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv4TotalLengthOffset..]) > packet.Length,
-        6 => packet.Length < Ipv6HeaderLength || Ipv6HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(packet[Ipv6PayloadLengthOffset..]) > packet.Length,
-        _ => false,
-    };
+    private static bool IsTruncated(ReadOnlySpan<byte> packet) =>
+        (packet[0] >> 4) is 4 or 6 && (!IpPacket.TryReadClaimedLength(packet, out _, out var claimed) || claimed > packet.Length);
 
     private static bool TryAddRef(SafeHandle handle)
     {

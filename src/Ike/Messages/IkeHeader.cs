@@ -33,12 +33,14 @@ public readonly record struct IkeHeader(
 {
     public const int Size = 28;
     public const byte SupportedMajorVersion = 2;
-    private const int NextPayloadOffset = 16;
-    private const int VersionOffset = 17;
-    private const int ExchangeOffset = 18;
-    private const int FlagsOffset = 19;
-    private const int MessageIdOffset = 20;
-    private const int LengthOffset = 24;
+    public const int InitiatorSpiOffset = 0;
+    public const int ResponderSpiOffset = 8;
+    public const int NextPayloadOffset = 16;
+    public const int VersionOffset = 17;
+    public const int ExchangeOffset = 18;
+    public const int FlagsOffset = 19;
+    public const int MessageIdOffset = 20;
+    public const int LengthOffset = 24;
 
     public bool IsResponse => (Flags & HeaderFlags.Response) != 0;
     public bool IsFromInitiator => (Flags & HeaderFlags.Initiator) != 0;
@@ -54,8 +56,8 @@ public readonly record struct IkeHeader(
         }
         var version = datagram[VersionOffset];
         header = new IkeHeader(
-            BinaryPrimitives.ReadUInt64BigEndian(datagram),
-            BinaryPrimitives.ReadUInt64BigEndian(datagram[8..]),
+            BinaryPrimitives.ReadUInt64BigEndian(datagram[InitiatorSpiOffset..]),
+            BinaryPrimitives.ReadUInt64BigEndian(datagram[ResponderSpiOffset..]),
             (PayloadType)datagram[NextPayloadOffset],
             (ExchangeType)datagram[ExchangeOffset],
             (HeaderFlags)datagram[FlagsOffset],
@@ -79,8 +81,8 @@ public readonly record struct IkeHeader(
 
     public void Write(Span<byte> destination)
     {
-        BinaryPrimitives.WriteUInt64BigEndian(destination, InitiatorSpi);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], ResponderSpi);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[InitiatorSpiOffset..], InitiatorSpi);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[ResponderSpiOffset..], ResponderSpi);
         destination[NextPayloadOffset] = (byte)NextPayload;
         destination[VersionOffset] = (byte)((MajorVersion << 4) | (MinorVersion & 0x0F));
         destination[ExchangeOffset] = (byte)Exchange;
@@ -88,8 +90,4 @@ public readonly record struct IkeHeader(
         BinaryPrimitives.WriteUInt32BigEndian(destination[MessageIdOffset..], MessageId);
         BinaryPrimitives.WriteUInt32BigEndian(destination[LengthOffset..], Length);
     }
-
-    /// <summary>Overwrites the Length field of an already written header.</summary>
-    internal static void PatchLength(Span<byte> datagram, int length) =>
-        BinaryPrimitives.WriteUInt32BigEndian(datagram[LengthOffset..], checked((uint)length));
 }

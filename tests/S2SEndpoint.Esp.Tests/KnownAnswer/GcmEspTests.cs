@@ -98,7 +98,7 @@ public sealed class GcmEspTests
         }, suite, Convert.FromHexString(key + salt), []);
         var table = new SaTable();
         table.AddInbound(sa);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(Convert.FromHexString(packet), 0);
 
         // The draft's plaintexts end in Next Header 1: the ICV passes and the window moves, then tunnel mode refuses it.

@@ -55,7 +55,7 @@ public sealed class Rfc3602EspTests
             FixedRandom.Hex("0000" + iv), TimeProvider.System);
         sa.SetLastSequenceNumber(BinaryPrimitives.ReadUInt32BigEndian(Convert.FromHexString(seq)) - 1u);
         sa.NextIpId = BinaryPrimitives.ReadUInt16BigEndian(expected.AsSpan(4));
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(original);
 
         Assert.Equal(DropReason.None, Outbound.Seal(sa, buffer, Framing.IpPacket));
@@ -74,7 +74,7 @@ public sealed class Rfc3602EspTests
             null, null);
         var table = new SaTable();
         table.AddInbound(sa);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(Convert.FromHexString(cipherPacket), 0);
 
         Assert.Equal(DropReason.None, Inbound.Open(table, buffer, Framing.IpPacket, out var opener));

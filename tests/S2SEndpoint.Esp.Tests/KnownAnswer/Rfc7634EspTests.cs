@@ -43,7 +43,7 @@ public sealed class Rfc7634EspTests
         var random = FixedRandom.Hex(mask.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + "2345");
         using var sa = EspSa.Create(Settings(SaDirection.Outbound), Suite, Convert.FromHexString(Example.Keymat), [], random);
         sa.SetLastSequenceNumber(4);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(Convert.FromHexString(Example.SourcePacket));
 
         Assert.Equal(DropReason.None, Outbound.Seal(sa, buffer, Framing.IpPacket));
@@ -59,7 +59,7 @@ public sealed class Rfc7634EspTests
         using var sa = EspSa.Create(Settings(SaDirection.Inbound), Suite, Convert.FromHexString(Example.Keymat), []);
         var table = new SaTable();
         table.AddInbound(sa);
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(Convert.FromHexString(packet), 0);
 
         Assert.Equal(DropReason.None, Inbound.Open(table, buffer, framing, out _));

@@ -22,7 +22,7 @@ public sealed class NonceTests
         var crashes = 0;
         void Run()
         {
-            var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+            var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
             for (var i = 0; i < 200_000; i++)
             {
                 buffer.Load(inner);

@@ -37,7 +37,7 @@ public sealed class OuterAndLifecycleTests
             var stop = false;
             var reader = new Thread(() =>
             {
-                var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+                var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
                 try
                 {
                     while (!Volatile.Read(ref stop))

@@ -110,7 +110,7 @@ internal sealed class SaPair : IDisposable
     /// <summary>Seals <paramref name="inner"/> and returns the bytes that would go on the wire.</summary>
     public byte[] Seal(byte[] inner, Framing framing = Framing.EspPacket)
     {
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(inner);
         Assert.Equal(DropReason.None, Esp.Outbound.Seal(Outbound, buffer, framing));
         return buffer.Data.ToArray();
@@ -119,7 +119,7 @@ internal sealed class SaPair : IDisposable
     /// <summary>Opens <paramref name="wire"/>; returns the drop reason and, when it went through, the inner packet.</summary>
     public (DropReason Reason, byte[] Inner) Open(byte[] wire, Framing framing = Framing.EspPacket)
     {
-        var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
+        var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
         buffer.Load(wire, 0);
         var reason = Esp.Inbound.Open(Table, buffer, framing, out _);
         return (reason, reason == DropReason.None ? buffer.Data.ToArray() : []);

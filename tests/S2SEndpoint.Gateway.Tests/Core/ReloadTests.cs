@@ -155,4 +155,50 @@ public sealed class ReloadTests
         Pump();
         Assert.Equal("vti2", Assert.Single(io.Tun).Device);
     }
+
+    /// <summary>
+    /// Between a reload that changes a route-based tunnel and the delete of its old SA, ESP still opens with the old SA;
+    /// its device may be another tunnel's now, so the packet goes to no device and is counted (no_route).
+    /// </summary>
+    [Fact]
+    public void Reload_EspOnTheOldSaBeforeItsDelete_GoesToNoDevice_Counted()
+    {
+        var clock = new Clock();
+        var io = new FakeIo();
+        var peerIo = new FakeIo();
+        static string Vti(string name, string remote, string remoteId, string iface) => $$"""
+            "{{name}}": {
+              "local_addrs": "192.0.2.1", "remote_addrs": "{{remote}}", "proposals": "aes256gcm16-prfsha384-ecp384",
+              "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
+              "children": { "vti": { "interface": "{{iface}}", "routes": "10.0.0.0/8", "esp_proposals": "aes256gcm16", "start_action": "start" } }
+            }
+            """;
+        var old = Config("", Vti("x", "192.0.2.2", "sun", "vti1"));
+        var gateway = new GatewayCore(old, io, clock, new SeededRandom(1));
+        var peer = new GatewayCore(TestConfig.Load("""
+            {
+              "connections": { "sun": {
+                  "local_addrs": "192.0.2.2", "remote_addrs": "192.0.2.1", "proposals": "aes256gcm16-prfsha384-ecp384",
+                  "local": { "auth": "psk", "id": "sun" }, "remote": { "auth": "psk", "id": "moon" },
+                  "children": { "vti": { "interface": "vti0", "esp_proposals": "aes256gcm16" } } } },
+              "secrets": { "ike-all": { "secret": "reload-psk" } }
+            }
+            """), peerIo, clock, new SeededRandom(2));
+        var net = new MemoryNet();
+        net.Add("192.0.2.1", gateway, io);
+        net.Add("192.0.2.2", peer, peerIo);
+        gateway.Start();
+        net.Pump();
+
+        var next = Config("", Vti("x", "192.0.2.2", "sun", "vti2"), Vti("y", "192.0.2.3", "venus", "vti1"));
+        gateway.Reload(next, ConfigDiff.Between(old, next));
+        io.Udp.Clear(); // the delete and the new attempt wait
+        var buffer = new Esp.PacketBuffer(2048);
+        buffer.Load(InProcessGatewayTests.Ping("10.2.0.7", "10.1.0.5"));
+        peer.OnTun("vti0", buffer);
+        net.Pump();
+
+        Assert.Empty(io.Tun);
+        Assert.Equal(1, gateway.Counters.NoRoute);
+    }
 }

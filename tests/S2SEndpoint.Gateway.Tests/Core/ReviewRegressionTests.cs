@@ -104,8 +104,8 @@ public sealed class ReviewRegressionTests
         var reqB = b.Kernel.All.First().ReqId;
         Assert.NotEmpty(a.Kernel.All);
         Assert.NotEmpty(b.Kernel.All);
-        Assert.True(a.Kernel.Table.TryGetOutbound(reqA, out _), $"A: {a.Kernel.All.Count} child SA(s) installed, but no outbound SA");
-        Assert.True(b.Kernel.Table.TryGetOutbound(reqB, out _), $"B: {b.Kernel.All.Count} child SA(s) installed, but no outbound SA");
+        Assert.True(a.Kernel.TryGetOutbound(reqA, out _), $"A: {a.Kernel.All.Count} child SA(s) installed, but no outbound SA");
+        Assert.True(b.Kernel.TryGetOutbound(reqB, out _), $"B: {b.Kernel.All.Count} child SA(s) installed, but no outbound SA");
     }
 
     /// <summary>A hub whose connection accepts any peer: two spokes, two subnets, one reqid.</summary>
@@ -140,8 +140,7 @@ public sealed class ReviewRegressionTests
     [Fact]
     public void Spd_ProtocolSelector_MatchesTcpPacket()
     {
-        var spd = new SecurityPolicyDatabase();
-        spd.Add(1, 0x1000, [TrafficSelector.FromPrefix(IPAddress.Parse("10.1.0.0"), 24)], [TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 24, ipProtocol: 6)]);
+        var spd = SecurityPolicyDatabase.Empty.Add(1, 0x1000, [TrafficSelector.FromPrefix(IPAddress.Parse("10.1.0.0"), 24)], [TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 24, ipProtocol: 6)]);
         Assert.True(spd.TryLookup(false, 0x0A010005, 0x0A020007, 6, 40000, 443, out _));
         Assert.False(spd.TryLookup(false, 0x0A010005, 0x0A020007, 17, 40000, 53, out _));
     }

@@ -1,0 +1,175 @@
+using System.Buffers.Binary;
+using System.Net;
+using S2SEndpoint.Esp;
+using S2SEndpoint.Gateway.Net;
+using S2SEndpoint.Ike.Messages;
+using S2SEndpoint.Ike.Sa;
+
+namespace S2SEndpoint.Gateway;
+
+/// <summary>
+/// The gateway's data path, in packet order, over one <see cref="DataPathSnapshot"/> and the ESP SA table. Any number
+/// of workers run it at once; it takes no lock and allocates nothing per packet (a per-SA lock in the ESP library
+/// covers only an SA's cipher and replay window). The control plane publishes the snapshots; what the data path
+/// cannot finish alone it hands to the control plane: IKE messages, and a trapped child's request for its SA.
+///
+///   UDP in:  port 500, or 4500 with the non-ESP marker (RFC 3948 2.2): IKE, pre-filtered (one of our SPIs, or a new
+///            IKE SA request from an accepted peer within its source's rate limit), to the control plane;
+///            0xFF on 4500: a NAT keepalive, counted; else ESP: SPI lookup and open (the ESP library), the child's route,
+///            its device.
+///   TUN in:  the device's child (route-based) or the first policy that holds the packet (policy-based), the child's
+///            route: its current outbound SA and endpoints, seal, UDP to the peer's 4500; without an SA, a trap holds
+///            the packet, anything else is counted and dropped, never sent in clear.
+/// </summary>
+internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable table, GatewayCounters counters, SourceRateLimiter newSaLimit)
+{
+    private DataPathSnapshot _snapshot = DataPathSnapshot.Empty;
+
+    /// <summary>What the data path reads now.</summary>
+    public DataPathSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>Makes <paramref name="next"/> what every worker reads from its next packet on. Control plane only.</summary>
+    public void Publish(DataPathSnapshot next) => Volatile.Write(ref _snapshot, next);
+
+    // ---- UDP to TUN ----
+
+    /// <summary>One UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>, in <paramref name="buffer"/>'s window.</summary>
+    public void OnUdp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer)
+    {
+        var payload = buffer.Data;
+        if (local.Port != UdpEncapsulation.Port)
+        {
+            ReceiveIke(local, remote, payload);
+            return;
+        }
+        switch (UdpEncapsulation.Classify(payload))
+        {
+            case UdpPayloadKind.Ike:
+                // RFC 3948 2.2: the non-ESP marker says an IKE message follows.
+                ReceiveIke(local, remote, payload[UdpEncapsulation.NonEspMarkerSize..]);
+                return;
+            case UdpPayloadKind.NatKeepalive:
+                counters.CountKeepalive();
+                return;
+            case UdpPayloadKind.Esp:
+                ReceiveEsp(buffer);
+                return;
+            default:
+                counters.CountMalformedUdp();
+                return;
+        }
+    }
+
+    private void ReceiveIke(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> message)
+    {
+        // Before the control lock: a message for one of our IKE SAs (one of its SPIs is ours) goes on; a
+        // request for a new IKE SA goes on when a connection accepts its source and that source's rate limit
+        // allows; anything else (a spoofed or stale SPI) is dropped here. A flood therefore cannot starve the
+        // rekeys and liveness checks of established SAs, nor cost more than a lookup. Behind the lock the engine
+        // asks for cookies under load and keeps at most a few half-open SAs per source.
+        if (message.Length < IkeHeader.Size)
+        {
+            counters.CountMalformedUdp();
+            return;
+        }
+        var snapshot = Snapshot;
+        if (!snapshot.KnownIkeSpis.Contains(BinaryPrimitives.ReadUInt64BigEndian(message[IkeHeader.InitiatorSpiOffset..])) &&
+            !snapshot.KnownIkeSpis.Contains(BinaryPrimitives.ReadUInt64BigEndian(message[IkeHeader.ResponderSpiOffset..])))
+        {
+            if (!IsNewSaRequest(message))
+            {
+                counters.CountUnknownIkeSpi();
+                return;
+            }
+            // No connection takes this peer: nothing of its request may count against those that do.
+            if (snapshot.AcceptedPeers is { } accepted && !accepted.Contains(remote.Address))
+            {
+                counters.CountUnknownPeer();
+                return;
+            }
+            if (!newSaLimit.TryTake(remote.Address))
+            {
+                counters.CountNewSaRateLimited();
+                return;
+            }
+        }
+        control.Receive(new Datagram(local, remote, message.ToArray()));
+    }
+
+    /// <summary>An IKE_SA_INIT request from an initiator with a zero responder SPI (RFC 7296 3.1): somebody asks for a new IKE SA.</summary>
+    private static bool IsNewSaRequest(ReadOnlySpan<byte> message) =>
+        message[IkeHeader.ExchangeOffset] == (byte)ExchangeType.IkeSaInit &&
+        ((HeaderFlags)message[IkeHeader.FlagsOffset] & (HeaderFlags.Initiator | HeaderFlags.Response)) == HeaderFlags.Initiator &&
+        BinaryPrimitives.ReadUInt64BigEndian(message[IkeHeader.ResponderSpiOffset..]) == 0;
+
+    private void ReceiveEsp(PacketBuffer buffer)
+    {
+        if (Inbound.Open(table, buffer, out var sa) != DropReason.None || sa is null)
+        {
+            counters.CountOpenFailed();
+            return;
+        }
+        if (!Snapshot.Routes.TryGetValue(sa.ReqId, out var route))
+        {
+            counters.CountNoRoute();
+            return;
+        }
+        io.WriteTun(route.Device, buffer.Data);
+    }
+
+    // ---- TUN to UDP ----
+
+    /// <summary>One inner packet read from tunnel device <paramref name="device"/>, in <paramref name="buffer"/>'s window.</summary>
+    public void OnTun(string device, PacketBuffer buffer)
+    {
+        var snapshot = Snapshot;
+        if (!snapshot.ReqIdOfDevice.TryGetValue(device, out var reqId) && !snapshot.Policies.TryLookup(buffer.Data, out reqId))
+        {
+            counters.CountNoPolicy();
+            return;
+        }
+        if (!snapshot.Routes.TryGetValue(reqId, out var route))
+        {
+            counters.CountNoSa();
+            return;
+        }
+        if (route.Outbound is not { } sa)
+        {
+            if (route.Trap is not null)
+                Hold(route, buffer.Data);
+            else
+                counters.CountNoSa();
+            return;
+        }
+        Send(route, sa, buffer);
+    }
+
+    /// <summary>Seals the inner packet in <paramref name="buffer"/> with <paramref name="sa"/> and sends it to the route's peer.</summary>
+    public void Send(ChildRoute route, EspSa sa, PacketBuffer buffer)
+    {
+        if (!sa.IsUdpEncapsulated || route.Local is not { } local || route.Remote is not { } remote)
+        {
+            counters.CountNotEncapsulated();
+            return;
+        }
+        if (Outbound.Seal(sa, buffer) != DropReason.None)
+        {
+            counters.CountSealFailed();
+            return;
+        }
+        io.SendUdp(local, remote, buffer.Data);
+    }
+
+    /// <summary>
+    /// A packet for a trapped child without an SA: held, and the SA asked for when the queue says so, or when the
+    /// route has an SA by now (published between the lookup and the queueing): the control plane then sends what
+    /// waits, this packet with it.
+    /// </summary>
+    private void Hold(ChildRoute route, ReadOnlySpan<byte> packet)
+    {
+        var trigger = route.Trap!.Hold(packet);
+        var installed = Snapshot.Routes.TryGetValue(route.ReqId, out var now) && now.Outbound is not null;
+        if (trigger || installed)
+            control.OnTrapped(route);
+    }
+}

@@ -62,19 +62,19 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             message.Add(new NotifyPayload(NotifyType.RekeySa, [], ProtocolId.Esp, SpiBytes(_rekeyOf.InboundSpi)));
         }
         if (_localSpi == 0)
-            _localSpi = Sa.Engine.Kernel.AllocateSpi();
+            _localSpi = Sa.Context.Kernel.AllocateSpi();
         var spi = SpiBytes(_localSpi);
         // RFC 7296 1.2: the Child SA created in IKE_AUTH takes its keys from the IKE SA, without a KE payload.
         var proposals = Config.EspProposals.Select(p => (inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).With(p.Number, spi)).ToList();
         message.Add(new SecurityAssociationPayload(proposals));
         if (!inAuth)
         {
-            _nonceI = Sa.Engine.NewNonce();
+            _nonceI = Sa.Context.NewNonce();
             message.Add(new NoncePayload(_nonceI));
             var group = _keyExchange?.Method ?? FirstGroup(Config.EspProposals);
             if (group != KeyExchangeMethod.None)
             {
-                _keyExchange ??= KeyExchange.Create(group, Sa.Engine.Random);
+                _keyExchange ??= KeyExchange.Create(group, Sa.Context.Random);
                 message.Add(new KeyExchangePayload((ushort)group, _keyExchange.PublicValue));
             }
         }
@@ -104,7 +104,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             if (group != _keyExchange?.Method && Config.EspProposals.Any(p => p.OfType(TransformType.KeyExchange).Any(t => t.Id == (ushort)group)))
             {
                 _keyExchange?.Dispose();
-                _keyExchange = KeyExchange.Create(group, Sa.Engine.Random);
+                _keyExchange = KeyExchange.Create(group, Sa.Context.Random);
                 return TaskOutcome.Restart;
             }
         }
@@ -112,7 +112,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         {
             // RFC 7296 2.25: retry "after a short random delay" (strongSwan: 5 to 15 s).
             Abort();
-            _rekeyOf.RekeyAt = Sa.Engine.Now + TimeSpan.FromSeconds(5) + SaTimers.Jitter(Sa, TimeSpan.FromSeconds(10));
+            _rekeyOf.RekeyAt = Sa.Context.Now + TimeSpan.FromSeconds(5) + SaTimers.Jitter(Sa, TimeSpan.FromSeconds(10));
             return TaskOutcome.Failed;
         }
         if (response.FirstError() is { } error)
@@ -179,14 +179,14 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             _created!.Superseded = true;
             if (Sa.Children.Contains(old))
             {
-                Sa.Engine.Kernel.ActivateOutbound(old.InboundSpi);
+                Sa.Context.Kernel.ActivateOutbound(old.InboundSpi);
             }
             else if (Sa.Children.Contains(other.Child))
             {
                 // The peer already deleted the old SA (its delete overtook our response): its SA now.
                 other.Child.OutboundPending = false;
                 other.Child.Replaces = null;
-                Sa.Engine.Kernel.ActivateOutbound(other.Child.InboundSpi);
+                Sa.Context.Kernel.ActivateOutbound(other.Child.InboundSpi);
             }
             Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, _created!));
             return;
@@ -299,7 +299,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
                 _errorData = data;
                 return Refuse(NotifyType.InvalidKePayload, $"PFS group {suite.KeyExchange} expected for {Config.Name}, peer sent {(ke is null ? "none" : ke.Group.ToString(System.Globalization.CultureInfo.InvariantCulture))}", quiet: true);
             }
-            _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Engine.Random);
+            _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Context.Random);
             if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out var why))
                 return Refuse(NotifyType.InvalidSyntax, why);
         }
@@ -316,11 +316,11 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         if (_chosen is null)
             return TaskOutcome.Success;
         var inAuth = message.Exchange == ExchangeType.IkeAuth;
-        _localSpi = Sa.Engine.Kernel.AllocateSpi();
+        _localSpi = Sa.Context.Kernel.AllocateSpi();
         message.Add(new SecurityAssociationPayload([_chosen.With(_chosen.Number, SpiBytes(_localSpi))]));
         if (!inAuth)
         {
-            _nonceR = Sa.Engine.NewNonce();
+            _nonceR = Sa.Context.NewNonce();
             message.Add(new NoncePayload(_nonceR));
             if (_keyExchange is not null)
                 message.Add(new KeyExchangePayload((ushort)_keyExchange.Method, _keyExchange.PublicValue));
@@ -352,7 +352,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         // Selectors from our side: TSi is the initiator's, so the responder's local selectors are TSr.
         var localTs = IsInitiator ? _tsi : _tsr;
         var remoteTs = IsInitiator ? _tsr : _tsi;
-        var child = new ChildSa(Config!, Sa.Engine.NewChildId(), _localSpi, _peerSpi, _suite!, _chosen!, localTs, remoteTs, Sa.Engine.Now);
+        var child = new ChildSa(Config!, Sa.Context.NewChildId(), _localSpi, _peerSpi, _suite!, _chosen!, localTs, remoteTs, Sa.Context.Now);
         // The responder of a rekey sends on the new SA only once the old one goes: until the initiator has
         // our response, it cannot open what the new SA carries.
         var deferred = !IsInitiator && _rekeyOf is not null;
@@ -364,8 +364,8 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var install = new ChildSaInstall(Sa.Config.Name, Config!.Name, child.UniqueId, _localSpi, _peerSpi, _suite!,
             [.. inEncr], [.. inInteg], [.. outEncr], [.. outInteg], localTs, remoteTs,
             Sa.LocalEndpoint, Sa.RemoteEndpoint, Sa.NatDetected, Config.LifeBytes, Config.LifePackets) { OutboundDeferred = deferred };
-        SaTimers.ScheduleChild(Sa, child, Sa.Engine.Now);
-        Sa.Engine.Installed(Sa, child, install, rekeyed: _rekeyOf is not null);
+        SaTimers.ScheduleChild(Sa, child, Sa.Context.Now);
+        Sa.Context.Installed(Sa, child, install, rekeyed: _rekeyOf is not null);
         _created = child;
         Clear();
     }
@@ -374,7 +374,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     {
         _error = notify;
         if (!quiet)
-            Sa.Engine.Failed(Sa, notify, false, detail);
+            Sa.Context.Failed(Sa, notify, false, detail);
         Clear();
         return TaskOutcome.NeedMore;
     }
@@ -392,7 +392,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
 
     private TaskOutcome Fail(NotifyType notify, bool received, string detail)
     {
-        Sa.Engine.Failed(Sa, notify, received, detail);
+        Sa.Context.Failed(Sa, notify, received, detail);
         Abort();
         return TaskOutcome.Failed;
     }

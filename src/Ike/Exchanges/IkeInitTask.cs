@@ -38,9 +38,9 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
                 message.AddNotify(NotifyType.Cookie, _cookie);
             var proposals = Sa.Config.Proposals;
             var group = _keyExchange?.Method ?? (KeyExchangeMethod)proposals[0].OfType(TransformType.KeyExchange).First().Id;
-            _keyExchange ??= KeyExchange.Create(group, Sa.Engine.Random);
+            _keyExchange ??= KeyExchange.Create(group, Sa.Context.Random);
             if (Sa.NonceI.Length == 0)
-                Sa.NonceI = Sa.Engine.NewNonce();
+                Sa.NonceI = Sa.Context.NewNonce();
             message.Add(new SecurityAssociationPayload(proposals));
             message.Add(new KeyExchangePayload((ushort)_keyExchange.Method, _keyExchange.PublicValue));
             message.Add(new NoncePayload(Sa.NonceI));
@@ -49,7 +49,7 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         }
 
         // Responder: the keys are derived here, once our SPI and nonce are fixed.
-        Sa.NonceR = Sa.Engine.NewNonce();
+        Sa.NonceR = Sa.Context.NewNonce();
         message.Add(new SecurityAssociationPayload([_chosen!]));
         message.Add(new KeyExchangePayload((ushort)_keyExchange!.Method, _keyExchange.PublicValue));
         message.Add(new NoncePayload(Sa.NonceR));
@@ -88,7 +88,7 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         _chosen = ProposalSelection.Select(Sa.Config.Proposals, sa.Proposals, []);
         if (_chosen is null || !IkeSuite.TryFromProposal(_chosen, out var suite, out _))
         {
-            Sa.Engine.Failed(Sa, NotifyType.NoProposalChosen, false,
+            Sa.Context.Failed(Sa, NotifyType.NoProposalChosen, false,
                 $"no IKE proposal chosen: peer offered {Describe(sa.Proposals)}, configured {Describe(Sa.Config.Proposals)}");
             return Fatal(NotifyType.NoProposalChosen, null, "no acceptable IKE proposal");
         }
@@ -101,7 +101,7 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             BinaryPrimitives.WriteUInt16BigEndian(data, (ushort)suite.KeyExchange);
             return Fatal(NotifyType.InvalidKePayload, data, $"peer sent KE group {ke.Group}, selected {suite.KeyExchange}", quiet: true);
         }
-        _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Engine.Random);
+        _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Context.Random);
         if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out var reason))
             return Fatal(NotifyType.InvalidSyntax, null, reason);
         Sa.NonceI = nonce.Data;
@@ -126,7 +126,7 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
                 return Fail(NotifyType.InvalidKePayload, true, $"the responder asks for key exchange {group}, which was not offered");
             // RFC 7296 1.2: the initiator "MUST retry with the corrected Diffie-Hellman group".
             _keyExchange?.Dispose();
-            _keyExchange = KeyExchange.Create((KeyExchangeMethod)group, Sa.Engine.Random);
+            _keyExchange = KeyExchange.Create((KeyExchangeMethod)group, Sa.Context.Random);
             return TaskOutcome.Restart;
         }
         if (response.FirstError() is { } error)
@@ -165,7 +165,7 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         Sa.FatalNotify = (notify, data ?? []);
         Sa.CloseReason = reason;
         if (!quiet && notify != NotifyType.NoProposalChosen)
-            Sa.Engine.Failed(Sa, notify, false, reason);
+            Sa.Context.Failed(Sa, notify, false, reason);
         Clear();
         return TaskOutcome.DestroySa;
     }
@@ -173,7 +173,7 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
     private TaskOutcome Fail(NotifyType notify, bool received, string detail)
     {
         Sa.CloseReason = detail;
-        Sa.Engine.Failed(Sa, notify, received, detail);
+        Sa.Context.Failed(Sa, notify, received, detail);
         Clear();
         return TaskOutcome.DestroySa;
     }

@@ -38,12 +38,12 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
             return TaskOutcome.Failed;
         Sa.State = IkeSaState.Rekeying;
         if (_newSpi == 0)
-            _newSpi = Sa.Engine.NewSpi();
+            _newSpi = Sa.Context.NewSpi();
         var spi = SpiBytes(_newSpi);
         message.Add(new SecurityAssociationPayload([.. Sa.Config.Proposals.Select(p => p.With(p.Number, spi))]));
-        _nonceI = Sa.Engine.NewNonce();
+        _nonceI = Sa.Context.NewNonce();
         message.Add(new NoncePayload(_nonceI));
-        _keyExchange ??= KeyExchange.Create((KeyExchangeMethod)Sa.Config.Proposals[0].OfType(TransformType.KeyExchange).First().Id, Sa.Engine.Random);
+        _keyExchange ??= KeyExchange.Create((KeyExchangeMethod)Sa.Config.Proposals[0].OfType(TransformType.KeyExchange).First().Id, Sa.Context.Random);
         message.Add(new KeyExchangePayload((ushort)_keyExchange.Method, _keyExchange.PublicValue));
         return TaskOutcome.NeedMore;
     }
@@ -56,7 +56,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
             if (group != _keyExchange?.Method && Sa.Config.Proposals.Any(p => p.OfType(TransformType.KeyExchange).Any(t => t.Id == (ushort)group)))
             {
                 _keyExchange?.Dispose();
-                _keyExchange = KeyExchange.Create(group, Sa.Engine.Random);
+                _keyExchange = KeyExchange.Create(group, Sa.Context.Random);
                 return TaskOutcome.Restart;
             }
         }
@@ -64,7 +64,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         {
             // RFC 7296 2.25: retry "after a short random delay".
             Abort();
-            Sa.RekeyAt = Sa.Engine.Now + TimeSpan.FromSeconds(5) + SaTimers.Jitter(Sa, TimeSpan.FromSeconds(10));
+            Sa.RekeyAt = Sa.Context.Now + TimeSpan.FromSeconds(5) + SaTimers.Jitter(Sa, TimeSpan.FromSeconds(10));
             return TaskOutcome.Failed;
         }
         if (response.FirstError() is { } error)
@@ -101,23 +101,23 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
             if (oursLowest)
             {
                 // Ours is redundant: keep the peer's, delete ours; the peer deletes the old SA.
-                Sa.Engine.AdoptRekeyed(Sa, other.Sa);
-                Sa.Engine.Register(created);
-                Sa.Engine.Terminate(created);
-                Sa.Engine.MarkRekeyed(Sa);
+                Sa.Context.AdoptRekeyed(Sa, other.Sa);
+                Sa.Context.Register(created);
+                Sa.Context.Terminate(created);
+                Sa.Context.MarkRekeyed(Sa);
             }
             else
             {
                 // The peer's is redundant and the peer deletes it; we delete the old SA.
-                Sa.Engine.AdoptRekeyed(Sa, created);
+                Sa.Context.AdoptRekeyed(Sa, created);
                 if (other.Sa.State != IkeSaState.Destroyed)
-                    Sa.Engine.MarkRekeyed(other.Sa);
-                Sa.Engine.Terminate(Sa);
+                    Sa.Context.MarkRekeyed(other.Sa);
+                Sa.Context.Terminate(Sa);
             }
             return;
         }
-        Sa.Engine.AdoptRekeyed(Sa, created);
-        Sa.Engine.Terminate(Sa);
+        Sa.Context.AdoptRekeyed(Sa, created);
+        Sa.Context.Terminate(Sa);
     }
 
     /// <summary>
@@ -129,9 +129,9 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         if (_collision is not { } other || other.Sa.State == IkeSaState.Destroyed)
             return;
         _collision = null;
-        Sa.Engine.AdoptRekeyed(Sa, other.Sa);
+        Sa.Context.AdoptRekeyed(Sa, other.Sa);
         if (Sa.State != IkeSaState.Destroyed)
-            Sa.Engine.MarkRekeyed(Sa);
+            Sa.Context.MarkRekeyed(Sa);
     }
 
     private TaskOutcome ProcessRequest(IncomingMessage request)
@@ -150,7 +150,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         _chosen = ProposalSelection.Select(Sa.Config.Proposals, offered, []);
         if (_chosen is null || !IkeSuite.TryFromProposal(_chosen, out var suite, out _))
         {
-            Sa.Engine.Failed(Sa, NotifyType.NoProposalChosen, false,
+            Sa.Context.Failed(Sa, NotifyType.NoProposalChosen, false,
                 $"no IKE proposal chosen for the rekey: peer offered {IkeInitTask.Describe(sa.Proposals)}, configured {IkeInitTask.Describe(Sa.Config.Proposals)}");
             return Refuse(NotifyType.NoProposalChosen);
         }
@@ -162,7 +162,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
             BinaryPrimitives.WriteUInt16BigEndian(_errorData, (ushort)suite.KeyExchange);
             return Refuse(NotifyType.InvalidKePayload);
         }
-        _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Engine.Random);
+        _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Context.Random);
         if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out _))
             return Refuse(NotifyType.InvalidSyntax);
         _nonceI = nonce.Data;
@@ -178,22 +178,22 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
             message.AddNotify(_error, _errorData);
             return TaskOutcome.Failed;
         }
-        _newSpi = Sa.Engine.NewSpi();
+        _newSpi = Sa.Context.NewSpi();
         message.Add(new SecurityAssociationPayload([_chosen!.With(_chosen.Number, SpiBytes(_newSpi))]));
-        _nonceR = Sa.Engine.NewNonce();
+        _nonceR = Sa.Context.NewNonce();
         message.Add(new NoncePayload(_nonceR));
         message.Add(new KeyExchangePayload((ushort)_keyExchange!.Method, _keyExchange.PublicValue));
         var created = NewSa(originalInitiator: false, _peerSpi, _newSpi, _chosen, _suite!);
         if (Sa.Tasks.ActiveIkeRekey() is { } mine)
         {
             // Our own rekey is out: the lowest nonce decides which new SA lives (RFC 7296 2.8.2).
-            Sa.Engine.Register(created);
+            Sa.Context.Register(created);
             mine.Collide(created, _nonceI, _nonceR);
         }
         else
         {
-            Sa.Engine.AdoptRekeyed(Sa, created);
-            Sa.Engine.MarkRekeyed(Sa);
+            Sa.Context.AdoptRekeyed(Sa, created);
+            Sa.Context.MarkRekeyed(Sa);
         }
         return TaskOutcome.Success;
     }
@@ -203,7 +203,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
     /// <summary>The new SA, keyed as RFC 7296 2.18 says; not yet in the engine's table.</summary>
     private IkeSa NewSa(bool originalInitiator, ulong spiI, ulong spiR, Proposal chosen, IkeSuite suite)
     {
-        var created = Sa.Engine.NewRekeyedSa(Sa, originalInitiator, originalInitiator ? spiI : spiR);
+        var created = Sa.Context.NewRekeyedSa(Sa, originalInitiator, originalInitiator ? spiI : spiR);
         created.InitiatorSpi = spiI;
         created.ResponderSpi = spiR;
         created.NonceI = _nonceI;
@@ -225,7 +225,7 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
 
     private TaskOutcome Fail(NotifyType notify, bool received, string detail)
     {
-        Sa.Engine.Failed(Sa, notify, received, detail);
+        Sa.Context.Failed(Sa, notify, received, detail);
         Abort();
         return TaskOutcome.Failed;
     }

@@ -93,14 +93,8 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             return Fatal(NotifyType.NoProposalChosen, null, "no acceptable IKE proposal");
         }
         _suite = suite;
-        if (ke.Group != (ushort)suite.KeyExchange)
-        {
-            // RFC 7296 1.2: "the responder MUST reject the request and indicate its preferred DH group in
-            // the INVALID_KE_PAYLOAD Notify payload". No state is kept.
-            var data = new byte[2];
-            BinaryPrimitives.WriteUInt16BigEndian(data, (ushort)suite.KeyExchange);
+        if (InvalidKeRetry.MustRefuse(ke, suite.KeyExchange, out var data))
             return Fatal(NotifyType.InvalidKePayload, data, $"peer sent KE group {ke.Group}, selected {suite.KeyExchange}", quiet: true);
-        }
         _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Context.Random);
         if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out var reason))
             return Fatal(NotifyType.InvalidSyntax, null, reason);
@@ -120,13 +114,8 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         }
         if (response.FindNotify(NotifyType.InvalidKePayload) is { } invalidKe)
         {
-            var offered = Sa.Config.Proposals.SelectMany(p => p.OfType(TransformType.KeyExchange)).Select(t => t.Id).ToList();
-            var group = invalidKe.Data.Length == 2 ? BinaryPrimitives.ReadUInt16BigEndian(invalidKe.Data) : (ushort)0;
-            if (++_retries > MaxRetries || !offered.Contains(group) || group == (ushort?)_keyExchange?.Method)
-                return Fail(NotifyType.InvalidKePayload, true, $"the responder asks for key exchange {group}, which was not offered");
-            // RFC 7296 1.2: the initiator "MUST retry with the corrected Diffie-Hellman group".
-            _keyExchange?.Dispose();
-            _keyExchange = KeyExchange.Create((KeyExchangeMethod)group, Sa.Context.Random);
+            if (++_retries > MaxRetries || !InvalidKeRetry.TryFollow(response, Sa.Config.Proposals, ref _keyExchange, Sa.Context.Random))
+                return Fail(NotifyType.InvalidKePayload, true, $"the responder asks for key exchange {InvalidKeRetry.RequestedGroup(invalidKe)}, which was not offered");
             return TaskOutcome.Restart;
         }
         if (response.FirstError() is { } error)

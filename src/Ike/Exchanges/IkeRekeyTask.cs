@@ -23,7 +23,17 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
     private byte[] _sharedSecret = [];
     private NotifyType _error;
     private byte[] _errorData = [];
-    private (IkeSa Sa, byte[] Ni, byte[] Nr)? _collision;
+    private IkeRekeyTask? _crossing;
+    private bool _crossed;
+
+    /// <summary>The new IKE SA, once keyed.</summary>
+    public IkeSa? Created { get; private set; }
+
+    /// <summary>Responder: the peer's rekey is being answered with a new SA.</summary>
+    public bool IsAccepted => !IsInitiator && _error == default;
+
+    /// <summary>The peer's rekey that crossed ours, once it has made its new SA.</summary>
+    private IkeRekeyTask? Collision => _crossing?.Created is null ? null : _crossing;
 
     public override TaskType Type => TaskType.IkeRekey;
     public override ExchangeType Exchange => ExchangeType.CreateChildSa;
@@ -50,21 +60,12 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
 
     private TaskOutcome ProcessResponse(IncomingMessage response)
     {
-        if (response.FindNotify(NotifyType.InvalidKePayload) is { Data.Length: 2 } invalidKe)
+        if (InvalidKeRetry.TryFollow(response, Sa.Config.Proposals, ref _keyExchange, Sa.Context.Random))
+            return TaskOutcome.Restart;
+        if (TemporaryFailureRetry.Refused(response))
         {
-            var group = (KeyExchangeMethod)BinaryPrimitives.ReadUInt16BigEndian(invalidKe.Data);
-            if (group != _keyExchange?.Method && Sa.Config.Proposals.Any(p => p.OfType(TransformType.KeyExchange).Any(t => t.Id == (ushort)group)))
-            {
-                _keyExchange?.Dispose();
-                _keyExchange = KeyExchange.Create(group, Sa.Context.Random);
-                return TaskOutcome.Restart;
-            }
-        }
-        if (response.FindNotify(NotifyType.TemporaryFailure) is not null)
-        {
-            // RFC 7296 2.25: retry "after a short random delay".
             Abort();
-            Sa.RekeyAt = Sa.Context.Now + TimeSpan.FromSeconds(5) + SaTimers.Jitter(Sa, TimeSpan.FromSeconds(10));
+            Sa.RekeyAt = TemporaryFailureRetry.RetryAt(Sa);
             return TaskOutcome.Failed;
         }
         if (response.FirstError() is { } error)
@@ -94,14 +95,15 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
     /// </summary>
     private void Finish(IkeSa created)
     {
-        if (_collision is { } other)
+        if (Collision is { } theirs)
         {
-            var oursLowest = CollisionRule.OursIsRedundant(_nonceI, _nonceR, other.Ni, other.Nr);
-            _collision = null;
+            var oursLowest = CollisionRule.OursIsRedundant(_nonceI, _nonceR, theirs._nonceI, theirs._nonceR);
+            var other = theirs.Created!;
+            _crossing = null;
             if (oursLowest)
             {
                 // Ours is redundant: keep the peer's, delete ours; the peer deletes the old SA.
-                Sa.Context.AdoptRekeyed(Sa, other.Sa);
+                Sa.Context.AdoptRekeyed(Sa, other);
                 Sa.Context.Register(created);
                 Sa.Context.Terminate(created);
                 Sa.Context.MarkRekeyed(Sa);
@@ -110,8 +112,8 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
             {
                 // The peer's is redundant and the peer deletes it; we delete the old SA.
                 Sa.Context.AdoptRekeyed(Sa, created);
-                if (other.Sa.State != IkeSaState.Destroyed)
-                    Sa.Context.MarkRekeyed(other.Sa);
+                if (other.State != IkeSaState.Destroyed)
+                    Sa.Context.MarkRekeyed(other);
                 Sa.Context.Terminate(Sa);
             }
             return;
@@ -126,20 +128,20 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
     /// </summary>
     private void FallBackToCollision()
     {
-        if (_collision is not { } other || other.Sa.State == IkeSaState.Destroyed)
+        if (Collision?.Created is not { } other || other.State == IkeSaState.Destroyed)
             return;
-        _collision = null;
-        Sa.Context.AdoptRekeyed(Sa, other.Sa);
+        _crossing = null;
+        Sa.Context.AdoptRekeyed(Sa, other);
         if (Sa.State != IkeSaState.Destroyed)
             Sa.Context.MarkRekeyed(Sa);
     }
 
     private TaskOutcome ProcessRequest(IncomingMessage request)
     {
-        var mine = Sa.Tasks.ActiveIkeRekey();
+        var rekeying = Sa.Tasks.IsRekeyingIke;
         // RFC 7296 2.25: while other exchanges are changing this SA, the rekey must wait.
-        if (Sa.State is not (IkeSaState.Established or IkeSaState.Rekeying) || (Sa.State == IkeSaState.Rekeying && mine is null) ||
-            (mine is null && Sa.Tasks.HasActiveExchange) || Sa.Children.Exists(c => c.State is ChildSaState.Rekeying or ChildSaState.Deleting))
+        if (Sa.State is not (IkeSaState.Established or IkeSaState.Rekeying) || (Sa.State == IkeSaState.Rekeying && !rekeying) ||
+            (!rekeying && Sa.Tasks.HasActiveExchange) || Sa.Children.Exists(c => c.State is ChildSaState.Rekeying or ChildSaState.Deleting))
             return Refuse(NotifyType.TemporaryFailure);
         var sa = request.Find<SecurityAssociationPayload>();
         var ke = request.Find<KeyExchangePayload>();
@@ -156,12 +158,8 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         }
         _suite = suite;
         _peerSpi = BinaryPrimitives.ReadUInt64BigEndian(offered.First(p => p.Number == _chosen.Number).Spi);
-        if (ke.Group != (ushort)suite.KeyExchange)
-        {
-            _errorData = new byte[2];
-            BinaryPrimitives.WriteUInt16BigEndian(_errorData, (ushort)suite.KeyExchange);
+        if (InvalidKeRetry.MustRefuse(ke, suite.KeyExchange, out _errorData))
             return Refuse(NotifyType.InvalidKePayload);
-        }
         _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Context.Random);
         if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out _))
             return Refuse(NotifyType.InvalidSyntax);
@@ -184,11 +182,11 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         message.Add(new NoncePayload(_nonceR));
         message.Add(new KeyExchangePayload((ushort)_keyExchange!.Method, _keyExchange.PublicValue));
         var created = NewSa(originalInitiator: false, _peerSpi, _newSpi, _chosen, _suite!);
-        if (Sa.Tasks.ActiveIkeRekey() is { } mine)
+        Created = created;
+        if (_crossed)
         {
             // Our own rekey is out: the lowest nonce decides which new SA lives (RFC 7296 2.8.2).
             Sa.Context.Register(created);
-            mine.Collide(created, _nonceI, _nonceR);
         }
         else
         {
@@ -198,7 +196,15 @@ internal sealed class IkeRekeyTask(IkeSa sa, bool initiator) : IkeTask(sa, initi
         return TaskOutcome.Success;
     }
 
-    public void Collide(IkeSa created, byte[] ni, byte[] nr) => _collision = (created, ni, nr);
+    /// <summary>
+    /// The task manager found the peer's rekey of this IKE SA while ours is out (RFC 7296 2.8.2): ours decides
+    /// by the nonces once its response arrives.
+    /// </summary>
+    public void Collide(IkeRekeyTask theirs)
+    {
+        _crossing = theirs;
+        theirs._crossed = true;
+    }
 
     /// <summary>The new SA, keyed as RFC 7296 2.18 says; not yet in the engine's table.</summary>
     private IkeSa NewSa(bool originalInitiator, ulong spiI, ulong spiR, Proposal chosen, IkeSuite suite)

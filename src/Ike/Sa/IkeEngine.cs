@@ -95,7 +95,7 @@ public sealed class IkeEngine
         foreach (var c in children)
         {
             // Not twice: a child already there, queued, or being created in the exchange in flight stays as it is.
-            if (!sa.Children.Exists(x => x.Config.Name == c.Name) && !sa.Tasks.QueuedOrActive.Any(t => t is ChildCreateTask { RekeyOf: null } cc && cc.Config?.Name == c.Name))
+            if (!sa.Children.Exists(x => x.Config.Name == c.Name) && !sa.Tasks.QueuedOrActive.Any(t => t is ChildCreateTask cc && cc.Config?.Name == c.Name))
                 sa.Tasks.Queue(new ChildCreateTask(sa, true, c));
         }
         sa.Tasks.Initiate();
@@ -138,7 +138,7 @@ public sealed class IkeEngine
         foreach (var sa in _sas.Sas.Where(s => s.Config.Name == connection && s.State == IkeSaState.Established).ToList())
         {
             foreach (var c in sa.Children.Where(c => (child is null || c.Config.Name == child) && c.State == ChildSaState.Installed).ToList())
-                sa.Tasks.Queue(new ChildCreateTask(sa, true, c.Config, c));
+                sa.Tasks.Queue(new ChildRekeyTask(sa, true, c));
             sa.Tasks.Initiate();
         }
     }

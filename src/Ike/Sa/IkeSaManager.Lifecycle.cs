@@ -62,7 +62,7 @@ internal sealed partial class IkeSaManager
         {
             previous.State = ChildSaState.Installed;
             previous.Superseded = false;
-            previous.RekeyAt = Now + TimeSpan.FromSeconds(5) + SaTimers.Jitter(sa, TimeSpan.FromSeconds(10));
+            previous.RekeyAt = TemporaryFailureRetry.RetryAt(sa);
         }
         if (child.Superseded)
             Kernel.RemoveSuperseded(child.InboundSpi, child.OutboundSpi);
@@ -116,8 +116,8 @@ internal sealed partial class IkeSaManager
     {
         var config = sa.Config;
         var connecting = sa.State is IkeSaState.Connecting or IkeSaState.Authenticating;
-        var children = sa.Children.Select(c => c.Config).Concat(
-            sa.Tasks.Queued.OfType<ChildCreateTask>().Select(t => t.Config!)).Distinct().ToList();
+        var queued = sa.Tasks.Queued.Select(t => t switch { ChildCreateTask c => c.Config, ChildRekeyTask r => r.Old!.Config, _ => null });
+        var children = sa.Children.Select(c => c.Config).Concat(queued.OfType<ChildSaConfig>()).Distinct().ToList();
         var established = !connecting;
         var next = sa.RemoteAddressIndex + 1;
         if (sa.State is IkeSaState.Deleting or IkeSaState.Rekeyed)
@@ -154,8 +154,10 @@ internal sealed partial class IkeSaManager
         old.Children.Clear();
         foreach (var task in old.Tasks.TakeQueued())
         {
-            if (task is ChildCreateTask { Config: { } config } create)
-                created.Tasks.Queue(new ChildCreateTask(created, true, config, create.RekeyOf));
+            if (task is ChildCreateTask { Config: { } config })
+                created.Tasks.Queue(new ChildCreateTask(created, true, config));
+            else if (task is ChildRekeyTask rekey)
+                created.Tasks.Queue(new ChildRekeyTask(created, true, rekey.Old));
             else if (task is ChildDeleteTask delete)
                 foreach (var child in delete.Children)
                     created.Tasks.Queue(new ChildDeleteTask(created, true, child));

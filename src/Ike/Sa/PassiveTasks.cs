@@ -23,6 +23,9 @@ internal static class PassiveTasks
                 // An IKE proposal in the SA payload means the IKE SA itself is being rekeyed (RFC 7296 1.3.2).
                 if (request.Find<SecurityAssociationPayload>()?.Proposals.Any(p => p.Protocol == ProtocolId.Ike) == true)
                     into.Add(new IkeRekeyTask(sa, false));
+                // REKEY_SA names the Child SA that a new one replaces (RFC 7296 1.3.3).
+                else if (request.FindNotify(NotifyType.RekeySa) is not null)
+                    into.Add(new ChildRekeyTask(sa, false, null));
                 else
                     into.Add(new ChildCreateTask(sa, false, null));
                 break;

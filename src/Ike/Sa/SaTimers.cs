@@ -80,8 +80,8 @@ internal sealed class SaTimers(IkeSaManager sas)
         foreach (var child in sa.Children.Where(c => now >= c.RekeyAt && c.State == ChildSaState.Installed).ToList())
         {
             child.RekeyAt = DateTimeOffset.MaxValue;
-            if (sa.Tasks.Queued.OfType<ChildCreateTask>().All(t => t.RekeyOf != child))
-                sa.Tasks.Queue(new ChildCreateTask(sa, true, child.Config, child));
+            if (sa.Tasks.Queued.OfType<ChildRekeyTask>().All(t => t.Old != child))
+                sa.Tasks.Queue(new ChildRekeyTask(sa, true, child));
         }
         if (sa.Config.DpdDelay > TimeSpan.Zero)
         {

@@ -52,12 +52,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
 
     public bool IsQueued(TaskType type) => _queued.Exists(t => t.Type == type) || _active.Exists(t => t.Type == type);
 
-    /// <summary>Our outstanding IKE SA rekey, if its request is out.</summary>
-    public IkeRekeyTask? ActiveIkeRekey() => _active.OfType<IkeRekeyTask>().FirstOrDefault();
-
-    /// <summary>Our outstanding rekey of this Child SA, if its request is out.</summary>
-    public ChildCreateTask? ActiveRekeyOf(ChildSa child) =>
-        _active.OfType<ChildCreateTask>().FirstOrDefault(t => t.RekeyOf == child);
+    /// <summary>Whether our IKE SA rekey is out.</summary>
+    public bool IsRekeyingIke => _active.OfType<IkeRekeyTask>().Any();
 
     /// <summary>Starts the next exchange if none is outstanding.</summary>
     public void Initiate()
@@ -444,6 +440,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                 break;
             }
         }
+        if (!destroy)
+            FindCollisions();
         var response = new OutgoingMessage(exchange, isResponse: true);
         if (destroy && sa.FatalNotify is { } fatal)
         {
@@ -466,6 +464,24 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             sas.Destroy(sa, sa.CloseReason ?? "closed on the peer's request");
         else if (sa.State != IkeSaState.Destroyed)
             Initiate();
+    }
+
+    /// <summary>
+    /// The one place where crossing rekeys are found (RFC 7296 2.8.1, 2.8.2): the peer's rekey of an SA that our
+    /// outstanding request rekeys too. Ours is handed the peer's exchange and, when its own response arrives,
+    /// keeps the new SA that <see cref="CollisionRule"/> does not call redundant; the peer's leaves the old SA
+    /// for ours to settle.
+    /// </summary>
+    private void FindCollisions()
+    {
+        foreach (var passive in _passive)
+        {
+            if (passive is ChildRekeyTask { IsAccepted: true } theirChild &&
+                _active.OfType<ChildRekeyTask>().FirstOrDefault(t => t.Old == theirChild.Old) is { } ourChild)
+                ourChild.Collide(theirChild);
+            else if (passive is IkeRekeyTask { IsAccepted: true } theirIke && _active.OfType<IkeRekeyTask>().FirstOrDefault() is { } ourIke)
+                ourIke.Collide(theirIke);
+        }
     }
 
     private void SendResponse(OutgoingMessage response, uint messageId, byte[] requestDatagram)

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
-using S2SEndpoint.Ike.Sa;
 
 namespace S2SEndpoint.Ike.Exchanges;
 
@@ -13,10 +12,11 @@ namespace S2SEndpoint.Ike.Exchanges;
 internal static class InvalidKeRetry
 {
     /// <summary>
-    /// Responder: whether the request's KE payload is not of the selected group, and then the notify's data.
-    /// RFC 7296 1.2: "If the guess turns out to be wrong, the responder will indicate the group it prefers in
-    /// the INVALID_KE_PAYLOAD"; 3.10.1: "There are two octets of data associated with this notification: the
-    /// accepted Diffie-Hellman group number in big endian order". No state is kept.
+    /// Responder: whether the request's KE payload is not of the selected group, and then the notify's data, the
+    /// selected group in two octets, network order (3.10.1). RFC 7296 3.4: "If the selected proposal uses a
+    /// different Diffie-Hellman group (other than NONE), the message MUST be rejected with a Notify payload of
+    /// type INVALID_KE_PAYLOAD"; 1.2: "the responder MUST reject the request and indicate its preferred DH group
+    /// in the INVALID_KE_PAYLOAD Notify payload". No state is kept.
     /// </summary>
     public static bool MustRefuse(KeyExchangePayload? ke, KeyExchangeMethod selected, out byte[] notifyData)
     {

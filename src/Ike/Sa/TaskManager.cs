@@ -6,9 +6,11 @@ namespace S2SEndpoint.Ike.Sa;
 
 /// <summary>
 /// The exchange machinery of one IKE SA (RFC 7296 2.1 to 2.3): queued tasks waiting to start an exchange,
-/// the active tasks of our outstanding request, the passive tasks answering the peer's, the message IDs
-/// of both directions with a window of one, retransmission with back-off, the cached last response, and
-/// fragmentation of what is sent and reassembly of what arrives (RFC 7383).
+/// the active tasks of our outstanding request, the passive tasks answering the peer's (made by
+/// <see cref="PassiveTasks"/>), crossing rekeys found between the two, the message IDs of both directions
+/// with a window of one, retransmission with back-off, the cached last response, and fragmentation of what
+/// is sent and reassembly of what arrives (RFC 7383). Its SA's <see cref="IkeSaManager"/> takes what it
+/// sends, drops and closes.
 /// </summary>
 internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
 {

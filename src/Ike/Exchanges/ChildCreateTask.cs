@@ -9,17 +9,11 @@ namespace S2SEndpoint.Ike.Exchanges;
 /// Creates a Child SA (RFC 7296 1.3.1, 2.17), the first one inside IKE_AUTH or another in CREATE_CHILD_SA:
 /// ESP proposals with PFS when configured, traffic selectors narrowed by the responder (2.9), and on
 /// success both directions installed in the data plane. Tunnel mode only: a request for transport mode is
-/// answered in tunnel mode (1.3.1).
-/// A rekey (1.3.3) is the same exchange with REKEY_SA naming the old SA, followed by the old SA's delete:
-/// the new SA is installed in both directions before the old one goes. Two rekeys of the same SA that
-/// cross are resolved by the lowest nonce (2.8.1).
+/// answered in tunnel mode (1.3.1). A <see cref="ChildRekeyTask"/> runs one for the SA that replaces
+/// <see cref="Replaces"/>; a Child SA the peer installed but this side refused is deleted again.
 /// </summary>
-internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? config, ChildSa? rekeyOf = null) : IkeTask(sa, initiator)
+internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? config) : IkeTask(sa, initiator)
 {
-    private ChildSa? _rekeyOf = rekeyOf;
-    private ChildSa? _created;
-    private (ChildSa Child, byte[] Ni, byte[] Nr)? _collision;
-
     private uint _localSpi;
     private byte[] _nonceI = [];
     private byte[] _nonceR = [];
@@ -35,10 +29,19 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
 
     public ChildSaConfig? Config { get; private set; } = config;
 
-    public override TaskType Type => _rekeyOf is null ? TaskType.ChildCreate : TaskType.ChildRekey;
+    /// <summary>The Child SA this one rekeys (its selectors are offered again; the responder sends on the new SA only once it goes).</summary>
+    public ChildSa? Replaces { get; set; }
 
-    /// <summary>The Child SA this task rekeys, if it is a rekey.</summary>
-    public ChildSa? RekeyOf => _rekeyOf;
+    /// <summary>The Child SA made, once installed.</summary>
+    public ChildSa? Created { get; private set; }
+
+    public byte[] NonceI => _nonceI;
+    public byte[] NonceR => _nonceR;
+
+    /// <summary>Responder: the request was refused; the response carries the error notify.</summary>
+    public bool IsRefused => _error != default;
+
+    public override TaskType Type => TaskType.ChildCreate;
     public override ExchangeType Exchange => ExchangeType.CreateChildSa;
 
     public override TaskOutcome Build(OutgoingMessage message)
@@ -53,33 +56,25 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         if (Config is null)
             return TaskOutcome.Success;
         var inAuth = message.Exchange == ExchangeType.IkeAuth;
-        if (_rekeyOf is not null)
-        {
-            if (!Sa.Children.Contains(_rekeyOf) || _rekeyOf.State != ChildSaState.Installed && _rekeyOf.State != ChildSaState.Rekeying)
-                return TaskOutcome.Failed;
-            // RFC 7296 1.3.3: REKEY_SA carries the SPI of the SA being rekeyed (ours, inbound, as in Delete).
-            _rekeyOf.State = ChildSaState.Rekeying;
-            message.Add(new NotifyPayload(NotifyType.RekeySa, [], ProtocolId.Esp, SpiBytes(_rekeyOf.InboundSpi)));
-        }
         if (_localSpi == 0)
-            _localSpi = Sa.Engine.Kernel.AllocateSpi();
+            _localSpi = Sa.Context.Kernel.AllocateSpi();
         var spi = SpiBytes(_localSpi);
         // RFC 7296 1.2: the Child SA created in IKE_AUTH takes its keys from the IKE SA, without a KE payload.
         var proposals = Config.EspProposals.Select(p => (inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).With(p.Number, spi)).ToList();
         message.Add(new SecurityAssociationPayload(proposals));
         if (!inAuth)
         {
-            _nonceI = Sa.Engine.NewNonce();
+            _nonceI = Sa.Context.NewNonce();
             message.Add(new NoncePayload(_nonceI));
             var group = _keyExchange?.Method ?? FirstGroup(Config.EspProposals);
             if (group != KeyExchangeMethod.None)
             {
-                _keyExchange ??= KeyExchange.Create(group, Sa.Engine.Random);
+                _keyExchange ??= KeyExchange.Create(group, Sa.Context.Random);
                 message.Add(new KeyExchangePayload((ushort)group, _keyExchange.PublicValue));
             }
         }
-        message.Add(new TrafficSelectorPayload(true, _rekeyOf?.LocalTs ?? Config.LocalTs));
-        message.Add(new TrafficSelectorPayload(false, _rekeyOf?.RemoteTs ?? Config.RemoteTs));
+        message.Add(new TrafficSelectorPayload(true, Replaces?.LocalTs ?? Config.LocalTs));
+        message.Add(new TrafficSelectorPayload(false, Replaces?.RemoteTs ?? Config.RemoteTs));
         return TaskOutcome.NeedMore;
     }
 
@@ -90,35 +85,30 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     {
         if (message.Header.Exchange == ExchangeType.IkeSaInit)
             return TaskOutcome.NeedMore;
-        return IsInitiator ? ProcessResponse(message) : ProcessRequest(message);
+        if (IsInitiator)
+            return FollowInvalidKe(message) ? TaskOutcome.Restart : ProcessResponse(message);
+        var inAuth = message.Header.Exchange == ExchangeType.IkeAuth;
+        if (!Admit(message, out var childless))
+            return TaskOutcome.NeedMore;
+        return childless ? TaskOutcome.Success : Negotiate(message, inAuth);
     }
 
-    private TaskOutcome ProcessResponse(IncomingMessage response)
+    /// <summary>Initiator: a CREATE_CHILD_SA response asking for another PFS group starts the exchange over with it.</summary>
+    public bool FollowInvalidKe(IncomingMessage response) =>
+        Config is not null && response.Header.Exchange != ExchangeType.IkeAuth &&
+        InvalidKeRetry.TryFollow(response, Config.EspProposals, ref _keyExchange, Sa.Context.Random);
+
+    /// <summary>Initiator: reads the responder's choice, selectors and key exchange, and installs the Child SA.</summary>
+    public TaskOutcome ProcessResponse(IncomingMessage response)
     {
         if (Config is null)
             return TaskOutcome.Success;
         var inAuth = response.Header.Exchange == ExchangeType.IkeAuth;
-        if (!inAuth && response.FindNotify(NotifyType.InvalidKePayload) is { } invalidKe && invalidKe.Data.Length == 2)
-        {
-            var group = (KeyExchangeMethod)BinaryPrimitives.ReadUInt16BigEndian(invalidKe.Data);
-            if (group != _keyExchange?.Method && Config.EspProposals.Any(p => p.OfType(TransformType.KeyExchange).Any(t => t.Id == (ushort)group)))
-            {
-                _keyExchange?.Dispose();
-                _keyExchange = KeyExchange.Create(group, Sa.Engine.Random);
-                return TaskOutcome.Restart;
-            }
-        }
-        if (_rekeyOf is not null && response.FindNotify(NotifyType.TemporaryFailure) is not null)
-        {
-            // RFC 7296 2.25: retry "after a short random delay" (strongSwan: 5 to 15 s).
-            Abort();
-            _rekeyOf.RekeyAt = Sa.Engine.Now + TimeSpan.FromSeconds(5) + SaTimers.Jitter(Sa, TimeSpan.FromSeconds(10));
-            return TaskOutcome.Failed;
-        }
+        var rekey = Replaces is null ? "" : "rekey ";
         if (response.FirstError() is { } error)
             return Fail(error.NotifyType, true, error.NotifyType == NotifyType.NoProposalChosen
-                ? $"peer refused CHILD_SA {Config.Name} {(_rekeyOf is null ? "" : "rekey ")}proposals ({IkeInitTask.Describe(Config.EspProposals)}) with NO_PROPOSAL_CHOSEN{PfsHint()}"
-                : $"peer refused CHILD_SA {Config.Name} {(_rekeyOf is null ? "" : "rekey ")}with {error.NotifyType.ToRfcName()}");
+                ? $"peer refused CHILD_SA {Config.Name} {rekey}proposals ({IkeInitTask.Describe(Config.EspProposals)}) with NO_PROPOSAL_CHOSEN{PfsHint()}"
+                : $"peer refused CHILD_SA {Config.Name} {rekey}with {error.NotifyType.ToRfcName()}");
         var sa = response.Find<SecurityAssociationPayload>();
         var tsi = response.FindTs(true);
         var tsr = response.FindTs(false);
@@ -126,8 +116,8 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             return Fail(NotifyType.InvalidSyntax, false, $"CHILD_SA {Config.Name} response lacks SA, TSi or TSr");
         var chosen = sa.Proposals[0];
         var offered = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
-        var localTs = _rekeyOf?.LocalTs ?? Config.LocalTs;
-        var remoteTs = _rekeyOf?.RemoteTs ?? Config.RemoteTs;
+        var localTs = Replaces?.LocalTs ?? Config.LocalTs;
+        var remoteTs = Replaces?.RemoteTs ?? Config.RemoteTs;
         if (ProposalSelection.MatchChoice(offered, chosen) is null || !ChildSuite.TryFromProposal(chosen, out var suite, out var why) || chosen.Spi.Length != 4)
             return FailInstalledByPeer(NotifyType.NoProposalChosen, false, $"peer chose ESP {ProposalKeywords.Format(chosen)} for {Config.Name}, which was not offered");
         if (!ChildSa.IsValidSpi(chosen.Spi))
@@ -156,54 +146,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         _tsi = [.. tsi.Selectors];
         _tsr = [.. tsr.Selectors];
         Install(inAuth);
-        if (_rekeyOf is not null)
-            FinishRekey();
         return TaskOutcome.Success;
-    }
-
-    /// <summary>
-    /// The new SA is up in both directions: the old one goes. After a collision (RFC 7296 2.8.1) "the SA
-    /// created with the lowest of the four nonces used in the two exchanges is redundant and SHOULD be
-    /// deleted by the endpoint that created it"; the other endpoint deletes the old SA.
-    /// </summary>
-    private void FinishRekey()
-    {
-        var old = _rekeyOf!;
-        if (_collision is { } other && CollisionRule.OursIsRedundant(_nonceI, _nonceR, other.Ni, other.Nr))
-        {
-            // The peer's SA won. Ours goes, and our traffic goes back to the old SA, which the peer still
-            // accepts (it keeps a deleted SA's inbound side a few seconds); when the peer's delete of the old
-            // SA arrives, the peer's SA, which it has up by then, takes over.
-            old.State = ChildSaState.Rekeyed;
-            old.Superseded = true;
-            _created!.Superseded = true;
-            if (Sa.Children.Contains(old))
-            {
-                Sa.Engine.Kernel.ActivateOutbound(old.InboundSpi);
-            }
-            else if (Sa.Children.Contains(other.Child))
-            {
-                // The peer already deleted the old SA (its delete overtook our response): its SA now.
-                other.Child.OutboundPending = false;
-                other.Child.Replaces = null;
-                Sa.Engine.Kernel.ActivateOutbound(other.Child.InboundSpi);
-            }
-            Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, _created!));
-            return;
-        }
-        // Ours won a collision: the peer's SA is the redundant one, and it will never carry our traffic.
-        if (_collision is { } loser)
-        {
-            loser.Child.OutboundPending = false;
-            loser.Child.Replaces = null;
-            loser.Child.Superseded = true;
-        }
-        if (Sa.Children.Contains(old))
-        {
-            old.State = ChildSaState.Rekeyed;
-            old.Superseded = true;
-            Sa.Tasks.Queue(new ChildDeleteTask(Sa, true, old));
-        }
     }
 
     /// <summary>
@@ -211,16 +154,18 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     /// key exchange; a rekey's do, or the peer's do and ours do not).
     /// </summary>
     private string PfsHint() =>
-        _rekeyOf is null ? ""
+        Replaces is null ? ""
         : Config!.EspProposals.Any(p => p.Transforms.Any(t => t.Type == TransformType.KeyExchange))
             ? " (PFS mismatch? this rekey offers a key exchange; the peer may use another group or none)"
             : " (PFS mismatch? this rekey offers no key exchange; the peer may require one)";
 
-    /// <summary>The peer rekeyed the SA this task is rekeying while our request was out (RFC 7296 2.8.1).</summary>
-    public void Collide(ChildSa created, byte[] ni, byte[] nr) => _collision = (created, ni, nr);
-
-    private TaskOutcome ProcessRequest(IncomingMessage request)
+    /// <summary>
+    /// Responder: whether the IKE SA takes a new Child SA and the request has what one needs. False when it was
+    /// refused; <paramref name="childless"/> for an IKE_AUTH that asks for none (RFC 6023).
+    /// </summary>
+    public bool Admit(IncomingMessage request, out bool childless)
     {
+        childless = false;
         var inAuth = request.Header.Exchange == ExchangeType.IkeAuth;
         // An SA replaced by a rekey, or being deleted, creates no more children (RFC 7296 2.25).
         if (!inAuth && Sa.State is not (IkeSaState.Established or IkeSaState.Rekeying))
@@ -229,7 +174,10 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var tsi = request.FindTs(true);
         var tsr = request.FindTs(false);
         if (sa is null && inAuth)
-            return TaskOutcome.Success; // RFC 6023: a childless IKE_AUTH.
+        {
+            childless = true;
+            return true;
+        }
         if (sa is null || tsi is null || tsr is null)
             return Refuse(NotifyType.InvalidSyntax, "request lacks SA, TSi or TSr");
         if (!inAuth)
@@ -239,21 +187,17 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
                 return Refuse(NotifyType.InvalidSyntax, "CREATE_CHILD_SA request without a nonce");
             _nonceI = nonce.Data;
         }
+        return true;
+    }
 
-        if (!inAuth && request.FindNotify(NotifyType.RekeySa) is { } rekey)
-        {
-            var spi = rekey.Spi.Length == 4 ? BinaryPrimitives.ReadUInt32BigEndian(rekey.Spi) : 0;
-            _rekeyOf = Sa.Children.Find(c => c.OutboundSpi == spi);
-            // RFC 7296 2.25: a rekey of an SA that does not exist gets CHILD_SA_NOT_FOUND; of one the
-            // responder is closing, TEMPORARY_FAILURE.
-            if (_rekeyOf is null)
-                return Refuse(NotifyType.ChildSaNotFound, $"peer rekeys unknown CHILD_SA {spi:x8}", quiet: true);
-            if (_rekeyOf.State is ChildSaState.Rekeyed or ChildSaState.Deleting)
-                return Refuse(NotifyType.TemporaryFailure, $"peer rekeys CHILD_SA {spi:x8}, which is being replaced or closed", quiet: true);
-        }
-
+    /// <summary>Responder: picks the child, narrows the selectors, selects a proposal and answers the key exchange.</summary>
+    public TaskOutcome Negotiate(IncomingMessage request, bool inAuth)
+    {
+        var sa = request.Find<SecurityAssociationPayload>()!;
+        var tsi = request.FindTs(true)!;
+        var tsr = request.FindTs(false)!;
         // The first child whose selectors overlap the peer's, narrowed to what both allow (RFC 7296 2.9).
-        foreach (var candidate in _rekeyOf is null ? Sa.Config.Children : [_rekeyOf.Config])
+        foreach (var candidate in Replaces is null ? Sa.Config.Children : [Replaces.Config])
         {
             var narrowedI = TrafficSelectorNarrowing.Narrow(tsi.Selectors, candidate.RemoteTs);
             var narrowedR = TrafficSelectorNarrowing.Narrow(tsr.Selectors, candidate.LocalTs);
@@ -266,7 +210,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             }
         }
         if (Config is null)
-            return Refuse(NotifyType.TsUnacceptable, $"no child accepts {Join(tsi.Selectors)} === {Join(tsr.Selectors)}");
+            return Refused(NotifyType.TsUnacceptable, $"no child accepts {Join(tsi.Selectors)} === {Join(tsr.Selectors)}");
         // A TS payload holds at most 255 selectors (RFC 7296 3.13); fewer is still a valid narrowing.
         const int MaxSelectors = byte.MaxValue;
         if (_tsi.Count > MaxSelectors)
@@ -277,31 +221,26 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var configured = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
         var offered = sa.Proposals.Where(p => p.Spi.Length == 4).ToList();
         if (offered.Find(p => !ChildSa.IsValidSpi(p.Spi)) is { } reserved)
-            return Refuse(NotifyType.NoProposalChosen, $"peer offered the reserved ESP SPI {Convert.ToHexStringLower(reserved.Spi)} for {Config.Name} (RFC 4303 2.1)");
+            return Refused(NotifyType.NoProposalChosen, $"peer offered the reserved ESP SPI {Convert.ToHexStringLower(reserved.Spi)} for {Config.Name} (RFC 4303 2.1)");
         _chosen = ProposalSelection.Select(configured, offered, []);
         if (_chosen is null || !ChildSuite.TryFromProposal(_chosen, out var suite, out _))
         {
             // Say when only the key exchange differs: PFS on one side and not the other shows at the first rekey.
             var pfs = !inAuth && ProposalSelection.Select([.. configured.Select(ProposalSelection.WithoutKeyExchange)], [.. offered.Select(ProposalSelection.WithoutKeyExchange)], []) is not null
                 ? " (PFS mismatch: the proposals differ only in their key exchange)" : "";
-            return Refuse(NotifyType.NoProposalChosen,
-                $"no ESP proposal chosen for {Config.Name}{(_rekeyOf is null ? "" : " rekey")}: peer offered {IkeInitTask.Describe(sa.Proposals)}, configured {IkeInitTask.Describe(configured)}{pfs}");
+            return Refused(NotifyType.NoProposalChosen,
+                $"no ESP proposal chosen for {Config.Name}{(Replaces is null ? "" : " rekey")}: peer offered {IkeInitTask.Describe(sa.Proposals)}, configured {IkeInitTask.Describe(configured)}{pfs}");
         }
         _suite = suite;
         _peerSpi = BinaryPrimitives.ReadUInt32BigEndian(offered.First(p => p.Number == _chosen.Number).Spi);
         if (!inAuth && suite.KeyExchange != KeyExchangeMethod.None)
         {
             var ke = request.Find<KeyExchangePayload>();
-            if (ke is null || ke.Group != (ushort)suite.KeyExchange)
-            {
-                var data = new byte[2];
-                BinaryPrimitives.WriteUInt16BigEndian(data, (ushort)suite.KeyExchange);
-                _errorData = data;
-                return Refuse(NotifyType.InvalidKePayload, $"PFS group {suite.KeyExchange} expected for {Config.Name}, peer sent {(ke is null ? "none" : ke.Group.ToString(System.Globalization.CultureInfo.InvariantCulture))}", quiet: true);
-            }
-            _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Engine.Random);
-            if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out var why))
-                return Refuse(NotifyType.InvalidSyntax, why);
+            if (InvalidKeRetry.MustRefuse(ke, suite.KeyExchange, out _errorData))
+                return Refused(NotifyType.InvalidKePayload, $"PFS group {suite.KeyExchange} expected for {Config.Name}, peer sent {(ke is null ? "none" : ke.Group.ToString(System.Globalization.CultureInfo.InvariantCulture))}", quiet: true);
+            _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Context.Random);
+            if (!_keyExchange.TryDeriveSharedSecret(ke!.Data, out _sharedSecret, out var why))
+                return Refused(NotifyType.InvalidSyntax, why);
         }
         return TaskOutcome.NeedMore;
     }
@@ -316,11 +255,11 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         if (_chosen is null)
             return TaskOutcome.Success;
         var inAuth = message.Exchange == ExchangeType.IkeAuth;
-        _localSpi = Sa.Engine.Kernel.AllocateSpi();
+        _localSpi = Sa.Context.Kernel.AllocateSpi();
         message.Add(new SecurityAssociationPayload([_chosen.With(_chosen.Number, SpiBytes(_localSpi))]));
         if (!inAuth)
         {
-            _nonceR = Sa.Engine.NewNonce();
+            _nonceR = Sa.Context.NewNonce();
             message.Add(new NoncePayload(_nonceR));
             if (_keyExchange is not null)
                 message.Add(new KeyExchangePayload((ushort)_keyExchange.Method, _keyExchange.PublicValue));
@@ -328,15 +267,6 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         message.Add(new TrafficSelectorPayload(true, _tsi));
         message.Add(new TrafficSelectorPayload(false, _tsr));
         Install(inAuth);
-        if (_rekeyOf is not null)
-        {
-            // Our own rekey of the same SA is out: tell it, so that the lowest nonce decides (RFC 7296 2.8.1).
-            if (_rekeyOf.State == ChildSaState.Rekeying && Sa.Tasks.ActiveRekeyOf(_rekeyOf) is { } mine)
-                mine.Collide(_created!, _nonceI, _nonceR);
-            else
-                _rekeyOf.State = ChildSaState.Rekeyed;
-            _rekeyOf.Superseded = true;
-        }
         return TaskOutcome.Success;
     }
 
@@ -352,30 +282,37 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         // Selectors from our side: TSi is the initiator's, so the responder's local selectors are TSr.
         var localTs = IsInitiator ? _tsi : _tsr;
         var remoteTs = IsInitiator ? _tsr : _tsi;
-        var child = new ChildSa(Config!, Sa.Engine.NewChildId(), _localSpi, _peerSpi, _suite!, _chosen!, localTs, remoteTs, Sa.Engine.Now);
+        var child = new ChildSa(Config!, Sa.Context.NewChildId(), _localSpi, _peerSpi, _suite!, _chosen!, localTs, remoteTs, Sa.Context.Now);
         // The responder of a rekey sends on the new SA only once the old one goes: until the initiator has
         // our response, it cannot open what the new SA carries.
-        var deferred = !IsInitiator && _rekeyOf is not null;
+        var deferred = !IsInitiator && Replaces is not null;
         if (deferred)
         {
             child.OutboundPending = true;
-            child.Replaces = _rekeyOf;
+            child.Replaces = Replaces;
         }
         var install = new ChildSaInstall(Sa.Config.Name, Config!.Name, child.UniqueId, _localSpi, _peerSpi, _suite!,
             [.. inEncr], [.. inInteg], [.. outEncr], [.. outInteg], localTs, remoteTs,
             Sa.LocalEndpoint, Sa.RemoteEndpoint, Sa.NatDetected, Config.LifeBytes, Config.LifePackets) { OutboundDeferred = deferred };
-        SaTimers.ScheduleChild(Sa, child, Sa.Engine.Now);
-        Sa.Engine.Installed(Sa, child, install, rekeyed: _rekeyOf is not null);
-        _created = child;
+        SaTimers.ScheduleChild(Sa, child, Sa.Context.Now);
+        Sa.Context.Installed(Sa, child, install, rekeyed: Replaces is not null);
+        Created = child;
         Clear();
     }
 
-    private TaskOutcome Refuse(NotifyType notify, string detail, bool quiet = false)
+    /// <summary>Responder: refuses the request; the response carries <paramref name="notify"/> alone.</summary>
+    public bool Refuse(NotifyType notify, string detail, bool quiet = false)
     {
         _error = notify;
         if (!quiet)
-            Sa.Engine.Failed(Sa, notify, false, detail);
+            Sa.Context.Failed(Sa, notify, false, detail);
         Clear();
+        return false;
+    }
+
+    private TaskOutcome Refused(NotifyType notify, string detail, bool quiet = false)
+    {
+        Refuse(notify, detail, quiet);
         return TaskOutcome.NeedMore;
     }
 
@@ -392,7 +329,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
 
     private TaskOutcome Fail(NotifyType notify, bool received, string detail)
     {
-        Sa.Engine.Failed(Sa, notify, received, detail);
+        Sa.Context.Failed(Sa, notify, received, detail);
         Abort();
         return TaskOutcome.Failed;
     }
@@ -404,19 +341,9 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_sharedSecret);
     }
 
-    public override void Abort()
-    {
-        // If the peer's crossing rekey of the same SA went through, that new SA replaces the old one, and
-        // the peer deletes the old one; otherwise the old SA simply stays.
-        if (IsInitiator && _rekeyOf?.State == ChildSaState.Rekeying)
-        {
-            _rekeyOf.State = _collision is not null ? ChildSaState.Rekeyed : ChildSaState.Installed;
-            _rekeyOf.Superseded = _collision is not null;
-        }
-        Clear();
-    }
+    public override void Abort() => Clear();
 
-    private static byte[] SpiBytes(uint spi)
+    internal static byte[] SpiBytes(uint spi)
     {
         var b = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(b, spi);

@@ -46,7 +46,7 @@ internal sealed class ChildDeleteTask(IkeSa sa, bool initiator, ChildSa? child) 
         if (paired.Count > 0)
             message.Add(new DeletePayload(ProtocolId.Esp, paired));
         foreach (var c in _deleting)
-            Sa.Engine.RemoveChild(Sa, c, "deleted by the peer");
+            Sa.Context.RemoveChild(Sa, c, "deleted by the peer");
         return TaskOutcome.Success;
     }
 
@@ -55,7 +55,7 @@ internal sealed class ChildDeleteTask(IkeSa sa, bool initiator, ChildSa? child) 
         if (IsInitiator)
         {
             foreach (var c in _deleting)
-                Sa.Engine.RemoveChild(Sa, c, "deleted");
+                Sa.Context.RemoveChild(Sa, c, "deleted");
             return TaskOutcome.Success;
         }
         foreach (var delete in message.Payloads.OfType<DeletePayload>().Where(d => d.Protocol == ProtocolId.Esp))

@@ -22,7 +22,7 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         message.Add(id);
         if (IsInitiator)
         {
-            if (!Sa.Engine.Sas.Any(s => s != Sa && s.Config.Name == Sa.Config.Name && s.State == IkeSaState.Established))
+            if (!Sa.Context.HasOtherEstablished(Sa))
                 message.AddNotify(NotifyType.InitialContact);
             if (Sa.Config.RemoteId is { } remote)
                 message.Add(new IdentificationPayload(false, remote));
@@ -30,7 +30,7 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         message.Add(Authenticator.For(Sa).Build(SignedOctets(local: true, id.BodyToArray())));
         if (IsInitiator)
             return TaskOutcome.NeedMore;
-        Sa.Engine.Established(Sa);
+        Sa.Context.Established(Sa);
         return TaskOutcome.Success;
     }
 
@@ -74,17 +74,17 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             // RFC 7296 2.4: after INITIAL_CONTACT "the receiver MAY delete other SAs it has to the same
             // authenticated identity without waiting for a timeout" (the peer restarted).
             if (message.FindNotify(NotifyType.InitialContact) is not null)
-                Sa.Engine.ReplaceOlderSas(Sa);
+                Sa.Context.ReplaceOlderSas(Sa);
             return TaskOutcome.NeedMore;
         }
-        Sa.Engine.Established(Sa);
+        Sa.Context.Established(Sa);
         return TaskOutcome.Success;
     }
 
     private TaskOutcome Fail(NotifyType notify, bool received, string detail)
     {
         Sa.CloseReason = detail;
-        Sa.Engine.Failed(Sa, notify, received, detail);
+        Sa.Context.Failed(Sa, notify, received, detail);
         if (!IsInitiator)
         {
             // RFC 7296 2.21.2: the responder answers with AUTHENTICATION_FAILED, and no SA comes up.
@@ -94,7 +94,7 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         {
             // RFC 7296 2.21.2: "If the initiator's authentication of the responder fails, the initiator SHOULD
             // send an INFORMATIONAL exchange with AUTHENTICATION_FAILED"; it is sent once, then the SA goes.
-            Sa.Engine.SendOnce(Sa, ExchangeType.Informational, NotifyPayload.Status(NotifyType.AuthenticationFailed));
+            Sa.Tasks.SendOnce(ExchangeType.Informational, NotifyPayload.Status(NotifyType.AuthenticationFailed));
         }
         return TaskOutcome.DestroySa;
     }

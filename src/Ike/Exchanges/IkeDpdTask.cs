@@ -14,7 +14,7 @@ internal sealed class IkeDpdTask(IkeSa sa, bool initiator) : IkeTask(sa, initiat
 
     public override TaskOutcome Build(OutgoingMessage message)
     {
-        Sa.Timers.DpdStarted = Sa.Engine.Now;
+        Sa.Timers.DpdStarted = Sa.Context.Now;
         return TaskOutcome.NeedMore;
     }
 

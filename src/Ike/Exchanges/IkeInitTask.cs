@@ -9,8 +9,11 @@ namespace S2SEndpoint.Ike.Exchanges;
 /// IKE_SA_INIT (RFC 7296 1.2): proposals, key exchange and nonces; the initiator's retries after
 /// INVALID_KE_PAYLOAD (1.2, 3.10.1) and COOKIE (2.6); IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 2.3) and
 /// SIGNATURE_HASH_ALGORITHMS (RFC 7427 4). Ends with the keys of the IKE SA derived (2.14).
+/// An <see cref="IkeRekeyTask"/> runs the same negotiation for the SA that replaces its own (1.3.2, 2.18):
+/// the proposals carry the new SPIs, both sides send fresh nonces, and the new SA's keys come from the old
+/// SA's SK_d; it has no cookies or capabilities, and it is not the first exchange of an SA.
 /// </summary>
-internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initiator)
+internal sealed class IkeInitTask : IkeTask
 {
     /// <summary>How often an initiator follows COOKIE or INVALID_KE_PAYLOAD before it gives up.</summary>
     private const int MaxRetries = 3;
@@ -18,41 +21,107 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
     /// <summary>RFC 7427 3: SHA2-256 (2), SHA2-384 (3), SHA2-512 (4).</summary>
     private static readonly byte[] SignatureHashes = [0, 2, 0, 3, 0, 4];
 
+    private readonly bool _rekey;
     private KeyExchange? _keyExchange;
-    private byte[]? _cookie;
-    private int _retries;
     private Proposal? _chosen;
     private IkeSuite? _suite;
     private byte[] _sharedSecret = [];
+    private byte[]? _cookie;
+    private int _retries;
+
+    // A rekey keeps the new SA's SPIs and nonces until the SA exists; a rekey's responder refuses in its response.
+    private ulong _spi;
+    private ulong _peerSpi;
+    private byte[] _nonceI = [];
+    private byte[] _nonceR = [];
+    private NotifyType _error;
+    private byte[] _errorData = [];
+
+    public IkeInitTask(IkeSa sa, bool initiator) : this(sa, initiator, rekey: false)
+    {
+    }
+
+    private IkeInitTask(IkeSa sa, bool initiator, bool rekey) : base(sa, initiator) => _rekey = rekey;
+
+    /// <summary>The negotiation of the SA that replaces <paramref name="sa"/>, inside its CREATE_CHILD_SA exchange.</summary>
+    public static IkeInitTask ForRekey(IkeSa sa, bool initiator) => new(sa, initiator, rekey: true);
+
+    /// <summary>A rekey's new IKE SA, keyed (RFC 7296 2.18) and not yet in the table.</summary>
+    public IkeSa? Created { get; private set; }
+
+    public byte[] NonceI => _rekey ? _nonceI : Sa.NonceI;
+    public byte[] NonceR => _rekey ? _nonceR : Sa.NonceR;
+
+    /// <summary>A rekey's responder refused the request; the response carries the error notify.</summary>
+    public bool IsRefused => _error != default;
 
     public override TaskType Type => TaskType.IkeInit;
-    public override ExchangeType Exchange => ExchangeType.IkeSaInit;
+    public override ExchangeType Exchange => _rekey ? ExchangeType.CreateChildSa : ExchangeType.IkeSaInit;
 
     public override TaskOutcome Build(OutgoingMessage message)
     {
-        if (message.Exchange != ExchangeType.IkeSaInit)
+        if (!_rekey && message.Exchange != ExchangeType.IkeSaInit)
             return TaskOutcome.Success;
-        if (IsInitiator)
+        return IsInitiator ? BuildRequest(message) : BuildResponse(message);
+    }
+
+    private TaskOutcome BuildRequest(OutgoingMessage message)
+    {
+        IReadOnlyList<Proposal> proposals;
+        byte[] nonce;
+        if (_rekey)
+        {
+            if (_spi == 0)
+                _spi = Sa.Context.NewSpi();
+            proposals = Offered();
+            nonce = _nonceI = Sa.Context.NewNonce();
+            _keyExchange ??= KeyExchange.Create(FirstGroup(), Sa.Context.Random);
+        }
+        else
         {
             if (_cookie is not null)
                 message.AddNotify(NotifyType.Cookie, _cookie);
-            var proposals = Sa.Config.Proposals;
-            var group = _keyExchange?.Method ?? (KeyExchangeMethod)proposals[0].OfType(TransformType.KeyExchange).First().Id;
-            _keyExchange ??= KeyExchange.Create(group, Sa.Engine.Random);
+            proposals = Sa.Config.Proposals;
+            _keyExchange ??= KeyExchange.Create(FirstGroup(), Sa.Context.Random);
             if (Sa.NonceI.Length == 0)
-                Sa.NonceI = Sa.Engine.NewNonce();
-            message.Add(new SecurityAssociationPayload(proposals));
-            message.Add(new KeyExchangePayload((ushort)_keyExchange.Method, _keyExchange.PublicValue));
-            message.Add(new NoncePayload(Sa.NonceI));
-            AddCapabilities(message);
-            return TaskOutcome.NeedMore;
+                Sa.NonceI = Sa.Context.NewNonce();
+            nonce = Sa.NonceI;
         }
+        message.Add(new SecurityAssociationPayload(proposals));
+        message.Add(new KeyExchangePayload((ushort)_keyExchange.Method, _keyExchange.PublicValue));
+        message.Add(new NoncePayload(nonce));
+        if (!_rekey)
+            AddCapabilities(message);
+        return TaskOutcome.NeedMore;
+    }
 
-        // Responder: the keys are derived here, once our SPI and nonce are fixed.
-        Sa.NonceR = Sa.Engine.NewNonce();
-        message.Add(new SecurityAssociationPayload([_chosen!]));
+    private KeyExchangeMethod FirstGroup() => (KeyExchangeMethod)Sa.Config.Proposals[0].OfType(TransformType.KeyExchange).First().Id;
+
+    /// <summary>Our proposals as sent: a rekey's carry the new SA's SPI (RFC 7296 1.3.2).</summary>
+    private List<Proposal> Offered() =>
+        _rekey ? [.. Sa.Config.Proposals.Select(p => p.With(p.Number, SpiBytes(_spi)))] : [.. Sa.Config.Proposals];
+
+    private TaskOutcome BuildResponse(OutgoingMessage message)
+    {
+        if (_error != default)
+        {
+            message.AddNotify(_error, _errorData);
+            return TaskOutcome.Failed;
+        }
+        // The keys are derived here, once our SPI and nonce are fixed.
+        if (_rekey)
+            _spi = Sa.Context.NewSpi();
+        var nonce = Sa.Context.NewNonce();
+        message.Add(new SecurityAssociationPayload([_rekey ? _chosen!.With(_chosen.Number, SpiBytes(_spi)) : _chosen!]));
         message.Add(new KeyExchangePayload((ushort)_keyExchange!.Method, _keyExchange.PublicValue));
-        message.Add(new NoncePayload(Sa.NonceR));
+        message.Add(new NoncePayload(nonce));
+        if (_rekey)
+        {
+            _nonceR = nonce;
+            Created = NewSa(originalInitiator: false, _peerSpi, _spi, _chosen!, _suite!);
+            return TaskOutcome.Success;
+        }
+        Sa.NonceR = nonce;
         if (Sa.PeerSupportsFragmentation || Sa.Config.Fragmentation)
             AddCapabilities(message);
         Sa.Proposal = _chosen;
@@ -71,46 +140,57 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
 
     public override TaskOutcome Process(IncomingMessage message)
     {
-        if (message.Header.Exchange != ExchangeType.IkeSaInit)
+        if (!_rekey && message.Header.Exchange != ExchangeType.IkeSaInit)
             return TaskOutcome.Success;
-        return IsInitiator ? ProcessResponse(message) : ProcessRequest(message);
+        if (!IsInitiator)
+            return ProcessRequest(message);
+        return _rekey && FollowInvalidKe(message) ? TaskOutcome.Restart : ProcessResponse(message);
     }
 
-    private TaskOutcome ProcessRequest(IncomingMessage request)
+    /// <summary>Responder: selects a proposal (in our configured order) and answers the peer's key exchange.</summary>
+    public TaskOutcome ProcessRequest(IncomingMessage request)
     {
-        Sa.InitRequest = request.Raw.ToArray();
-        Sa.PeerSupportsFragmentation = request.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
+        if (!_rekey)
+        {
+            Sa.InitRequest = request.Raw.ToArray();
+            Sa.PeerSupportsFragmentation = request.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
+        }
         var sa = request.Find<SecurityAssociationPayload>();
         var ke = request.Find<KeyExchangePayload>();
         var nonce = request.Find<NoncePayload>();
         if (sa is null || ke is null || nonce is null)
-            return Fatal(NotifyType.InvalidSyntax, null, "IKE_SA_INIT request lacks SA, KE or Nonce");
-        _chosen = ProposalSelection.Select(Sa.Config.Proposals, sa.Proposals, []);
+            return Refuse(NotifyType.InvalidSyntax, [], "IKE_SA_INIT request lacks SA, KE or Nonce");
+        var offered = _rekey ? sa.Proposals.Where(p => p.Spi.Length == 8).ToList() : sa.Proposals;
+        _chosen = ProposalSelection.Select(Sa.Config.Proposals, offered, []);
         if (_chosen is null || !IkeSuite.TryFromProposal(_chosen, out var suite, out _))
         {
-            Sa.Engine.Failed(Sa, NotifyType.NoProposalChosen, false,
-                $"no IKE proposal chosen: peer offered {Describe(sa.Proposals)}, configured {Describe(Sa.Config.Proposals)}");
-            return Fatal(NotifyType.NoProposalChosen, null, "no acceptable IKE proposal");
+            Sa.Context.Failed(Sa, NotifyType.NoProposalChosen, false,
+                $"no IKE proposal chosen{(_rekey ? " for the rekey" : "")}: peer offered {Describe(sa.Proposals)}, configured {Describe(Sa.Config.Proposals)}");
+            return Refuse(NotifyType.NoProposalChosen, [], "no acceptable IKE proposal");
         }
         _suite = suite;
-        if (ke.Group != (ushort)suite.KeyExchange)
-        {
-            // RFC 7296 1.2: "the responder MUST reject the request and indicate its preferred DH group in
-            // the INVALID_KE_PAYLOAD Notify payload". No state is kept.
-            var data = new byte[2];
-            BinaryPrimitives.WriteUInt16BigEndian(data, (ushort)suite.KeyExchange);
-            return Fatal(NotifyType.InvalidKePayload, data, $"peer sent KE group {ke.Group}, selected {suite.KeyExchange}", quiet: true);
-        }
-        _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Engine.Random);
+        if (_rekey)
+            _peerSpi = BinaryPrimitives.ReadUInt64BigEndian(offered.First(p => p.Number == _chosen.Number).Spi);
+        if (InvalidKeRetry.MustRefuse(ke, suite.KeyExchange, out var data))
+            return Refuse(NotifyType.InvalidKePayload, data, $"peer sent KE group {ke.Group}, selected {suite.KeyExchange}", quiet: true);
+        _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Context.Random);
         if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out var reason))
-            return Fatal(NotifyType.InvalidSyntax, null, reason);
-        Sa.NonceI = nonce.Data;
+            return Refuse(NotifyType.InvalidSyntax, [], reason);
+        if (_rekey)
+            _nonceI = nonce.Data;
+        else
+            Sa.NonceI = nonce.Data;
         return TaskOutcome.NeedMore;
     }
 
-    private TaskOutcome ProcessResponse(IncomingMessage response)
+    /// <summary>Initiator: a response asking for another group that was offered starts the exchange over with it.</summary>
+    public bool FollowInvalidKe(IncomingMessage response) =>
+        InvalidKeRetry.TryFollow(response, Sa.Config.Proposals, ref _keyExchange, Sa.Context.Random);
+
+    /// <summary>Initiator: checks the responder's choice and key exchange, and derives the keys.</summary>
+    public TaskOutcome ProcessResponse(IncomingMessage response)
     {
-        if (response.FindNotify(NotifyType.Cookie) is { } cookie)
+        if (!_rekey && response.FindNotify(NotifyType.Cookie) is { } cookie)
         {
             // RFC 7296 2.6: retry "with the same nonce and the COOKIE notification as the first payload".
             if (++_retries > MaxRetries || cookie.Data.Length is < 1 or > 64)
@@ -118,73 +198,112 @@ internal sealed class IkeInitTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             _cookie = cookie.Data;
             return TaskOutcome.Restart;
         }
-        if (response.FindNotify(NotifyType.InvalidKePayload) is { } invalidKe)
+        if (!_rekey && response.FindNotify(NotifyType.InvalidKePayload) is { } invalidKe)
         {
-            var offered = Sa.Config.Proposals.SelectMany(p => p.OfType(TransformType.KeyExchange)).Select(t => t.Id).ToList();
-            var group = invalidKe.Data.Length == 2 ? BinaryPrimitives.ReadUInt16BigEndian(invalidKe.Data) : (ushort)0;
-            if (++_retries > MaxRetries || !offered.Contains(group) || group == (ushort?)_keyExchange?.Method)
-                return Fail(NotifyType.InvalidKePayload, true, $"the responder asks for key exchange {group}, which was not offered");
-            // RFC 7296 1.2: the initiator "MUST retry with the corrected Diffie-Hellman group".
-            _keyExchange?.Dispose();
-            _keyExchange = KeyExchange.Create((KeyExchangeMethod)group, Sa.Engine.Random);
+            if (++_retries > MaxRetries || !FollowInvalidKe(response))
+                return Fail(NotifyType.InvalidKePayload, true, $"the responder asks for key exchange {InvalidKeRetry.RequestedGroup(invalidKe)}, which was not offered");
             return TaskOutcome.Restart;
         }
         if (response.FirstError() is { } error)
         {
-            var detail = error.NotifyType == NotifyType.NoProposalChosen
-                ? $"peer refused our IKE proposals ({Describe(Sa.Config.Proposals)}) with NO_PROPOSAL_CHOSEN"
+            var detail = _rekey ? $"peer refused the IKE SA rekey with {error.NotifyType.ToRfcName()}"
+                : error.NotifyType == NotifyType.NoProposalChosen ? $"peer refused our IKE proposals ({Describe(Sa.Config.Proposals)}) with NO_PROPOSAL_CHOSEN"
                 : $"peer answered IKE_SA_INIT with {error.NotifyType.ToRfcName()}";
             return Fail(error.NotifyType, true, detail);
         }
         var sa = response.Find<SecurityAssociationPayload>();
         var ke = response.Find<KeyExchangePayload>();
         var nonce = response.Find<NoncePayload>();
-        if (sa is null || ke is null || nonce is null || sa.Proposals.Count != 1 || response.Header.ResponderSpi == 0)
-            return Fail(NotifyType.InvalidSyntax, false, "IKE_SA_INIT response lacks SA, KE, Nonce or a responder SPI");
+        if (sa is null || ke is null || nonce is null || sa.Proposals.Count != 1 || (_rekey ? sa.Proposals[0].Spi.Length != 8 : response.Header.ResponderSpi == 0))
+            return Fail(NotifyType.InvalidSyntax, false, _rekey ? "IKE SA rekey response lacks SA, KE, Nonce or an 8-octet SPI" : "IKE_SA_INIT response lacks SA, KE, Nonce or a responder SPI");
         var chosen = sa.Proposals[0];
-        if (ProposalSelection.MatchChoice(Sa.Config.Proposals, chosen) is null || !IkeSuite.TryFromProposal(chosen, out var suite, out var why))
-            return Fail(NotifyType.NoProposalChosen, false, $"the responder chose {ProposalKeywords.Format(chosen)}, which was not offered");
+        if (ProposalSelection.MatchChoice(Offered(), chosen) is null || !IkeSuite.TryFromProposal(chosen, out var suite, out var why))
+            return Fail(NotifyType.NoProposalChosen, false, $"the responder chose {ProposalKeywords.Format(chosen)}{(_rekey ? " for the IKE SA rekey" : "")}, which was not offered");
         if (ke.Group != (ushort)suite.KeyExchange || _keyExchange!.Method != suite.KeyExchange)
             return Fail(NotifyType.InvalidKePayload, false, $"the responder's KE group {ke.Group} is not the chosen {suite.KeyExchange}");
-        if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out var secret, out why))
+        if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out why))
             return Fail(NotifyType.InvalidSyntax, false, why);
+        if (_rekey)
+        {
+            _nonceR = nonce.Data;
+            Created = NewSa(originalInitiator: true, _spi, BinaryPrimitives.ReadUInt64BigEndian(chosen.Spi), chosen, suite);
+            return TaskOutcome.Success;
+        }
         Sa.ResponderSpi = response.Header.ResponderSpi;
         Sa.NonceR = nonce.Data;
         Sa.InitResponse = response.Raw.ToArray();
         Sa.PeerSupportsFragmentation = response.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
         Sa.Proposal = chosen;
-        Sa.DeriveKeys(suite, secret);
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
+        Sa.DeriveKeys(suite, _sharedSecret);
         Clear();
         Sa.State = IkeSaState.Authenticating;
         return TaskOutcome.Success;
     }
 
-    private TaskOutcome Fatal(NotifyType notify, byte[]? data, string reason, bool quiet = false)
+    /// <summary>
+    /// The SA a rekey makes, keyed as RFC 7296 2.18 says: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)
+    /// with the old SA's PRF.
+    /// </summary>
+    private IkeSa NewSa(bool originalInitiator, ulong spiI, ulong spiR, Proposal chosen, IkeSuite suite)
     {
-        Sa.FatalNotify = (notify, data ?? []);
+        var created = Sa.Context.NewRekeyedSa(Sa, originalInitiator, originalInitiator ? spiI : spiR);
+        created.InitiatorSpi = spiI;
+        created.ResponderSpi = spiR;
+        created.NonceI = _nonceI;
+        created.NonceR = _nonceR;
+        created.Proposal = chosen;
+        var skeyseed = IkeKeys.ComputeRekeySkeyseed(Sa.Prf, Sa.Keys!.SkD, _sharedSecret, _nonceI, _nonceR);
+        created.DeriveKeys(suite, _sharedSecret, skeyseed);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(skeyseed);
+        Clear();
+        return created;
+    }
+
+    /// <summary>
+    /// Responder: refuses the request with <paramref name="notify"/>. IKE_SA_INIT keeps no state: the SA goes
+    /// and the response carries the notify alone; a rekey's response carries it and the old SA lives on.
+    /// </summary>
+    public TaskOutcome Refuse(NotifyType notify, byte[] data, string reason, bool quiet = false)
+    {
+        Clear();
+        if (_rekey)
+        {
+            _error = notify;
+            _errorData = data;
+            return TaskOutcome.NeedMore;
+        }
+        Sa.FatalNotify = (notify, data);
         Sa.CloseReason = reason;
         if (!quiet && notify != NotifyType.NoProposalChosen)
-            Sa.Engine.Failed(Sa, notify, false, reason);
-        Clear();
+            Sa.Context.Failed(Sa, notify, false, reason);
         return TaskOutcome.DestroySa;
     }
 
+    /// <summary>Initiator: the negotiation failed; without an IKE SA there is nothing to go on with, a rekey leaves the old one.</summary>
     private TaskOutcome Fail(NotifyType notify, bool received, string detail)
     {
-        Sa.CloseReason = detail;
-        Sa.Engine.Failed(Sa, notify, received, detail);
+        if (!_rekey)
+            Sa.CloseReason = detail;
+        Sa.Context.Failed(Sa, notify, received, detail);
         Clear();
-        return TaskOutcome.DestroySa;
+        return _rekey ? TaskOutcome.Failed : TaskOutcome.DestroySa;
     }
 
     private void Clear()
     {
         _keyExchange?.Dispose();
+        _keyExchange = null;
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_sharedSecret);
     }
 
     public override void Abort() => Clear();
+
+    private static byte[] SpiBytes(ulong spi)
+    {
+        var b = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(b, spi);
+        return b;
+    }
 
     internal static string Describe(IEnumerable<Proposal> proposals) => string.Join(", ", proposals.Select(ProposalKeywords.Format));
 }

@@ -23,7 +23,7 @@ internal sealed class IkeNatdTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             return TaskOutcome.Success;
         var source = NatTraversal.Hash(Sa.InitiatorSpi, Sa.ResponderSpi, Sa.LocalEndpoint);
         if (Sa.Config.ForceEncapsulation)
-            Sa.Engine.Random.Fill(source);
+            Sa.Context.Random.Fill(source);
         message.AddNotify(NotifyType.NatDetectionSourceIp, source);
         message.AddNotify(NotifyType.NatDetectionDestinationIp, NatTraversal.Hash(Sa.InitiatorSpi, Sa.ResponderSpi, Sa.RemoteEndpoint));
         if (!IsInitiator)
@@ -58,7 +58,7 @@ internal sealed class IkeNatdTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             return TaskOutcome.NeedMore;
         Report();
         if (Sa.NatDetected)
-            IkeEngine.MoveToNatPort(Sa);
+            Sa.MoveToNatPort();
         return TaskOutcome.Success;
     }
 
@@ -68,6 +68,6 @@ internal sealed class IkeNatdTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             return;
         var where = Sa.LocalBehindNat && Sa.RemoteBehindNat ? "both sides behind NAT" : Sa.LocalBehindNat ? "local host behind NAT"
             : Sa.RemoteBehindNat ? "remote host behind NAT" : "no NAT; faking one to enforce UDP encapsulation";
-        Sa.Engine.Log.NatDetected(Sa.Config.Name, Sa.Id, where);
+        Sa.Context.Log.NatDetected(Sa.Config.Name, Sa.Id, where);
     }
 }

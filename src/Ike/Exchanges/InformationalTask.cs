@@ -19,7 +19,7 @@ internal sealed class InformationalTask(IkeSa sa) : IkeTask(sa, false)
         {
             _authFailed = true;
             Sa.CloseReason = "peer refused our authentication with AUTHENTICATION_FAILED";
-            Sa.Engine.Failed(Sa, NotifyType.AuthenticationFailed, true, Sa.CloseReason);
+            Sa.Context.Failed(Sa, NotifyType.AuthenticationFailed, true, Sa.CloseReason);
         }
         return TaskOutcome.NeedMore;
     }

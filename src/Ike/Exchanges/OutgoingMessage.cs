@@ -12,6 +12,4 @@ internal sealed class OutgoingMessage(ExchangeType exchange, bool isResponse)
     public void Add(IkePayload payload) => Payloads.Add(payload);
 
     public void AddNotify(NotifyType type, byte[]? data = null) => Payloads.Add(NotifyPayload.Status(type, data));
-
-    public bool HasNotify(NotifyType type) => Payloads.OfType<NotifyPayload>().Any(n => n.NotifyType == type);
 }

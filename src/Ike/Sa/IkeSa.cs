@@ -11,9 +11,9 @@ namespace S2SEndpoint.Ike.Sa;
 /// </summary>
 public sealed partial class IkeSa
 {
-    internal IkeSa(IkeEngine engine, IkeSaConfig config, uint id, bool originalInitiator, ulong localSpi, IPEndPoint local, IPEndPoint remote)
+    internal IkeSa(IkeSaManager manager, IkeSaConfig config, uint id, bool originalInitiator, ulong localSpi, IPEndPoint local, IPEndPoint remote)
     {
-        Engine = engine;
+        Context = manager;
         Config = config;
         Id = id;
         IsOriginalInitiator = originalInitiator;
@@ -23,10 +23,12 @@ public sealed partial class IkeSa
             InitiatorSpi = localSpi;
         else
             ResponderSpi = localSpi;
-        Tasks = new TaskManager(this);
+        Tasks = new TaskManager(this, manager);
+        Timers = new SaTimers(manager);
     }
 
-    internal IkeEngine Engine { get; }
+    /// <summary>What its tasks use of the engine: the data plane, randomness, clock, log and SA lifecycle.</summary>
+    internal ISaContext Context { get; }
     public IkeSaConfig Config { get; internal set; }
     public uint Id { get; }
     public bool IsOriginalInitiator { get; }
@@ -69,7 +71,7 @@ public sealed partial class IkeSa
 
     internal TaskManager Tasks { get; }
 
-    internal SaTimers Timers { get; } = new();
+    internal SaTimers Timers { get; }
 
     public DateTimeOffset Created { get; internal set; }
     public DateTimeOffset EstablishedAt { get; internal set; }
@@ -120,8 +122,17 @@ public sealed partial class IkeSa
         var (outEncr, outInteg, inEncr, inInteg) = IsOriginalInitiator
             ? (Keys.SkEi, Keys.SkAi, Keys.SkEr, Keys.SkAr)
             : (Keys.SkEr, Keys.SkAr, Keys.SkEi, Keys.SkAi);
-        OutboundCipher = IkeCipher.Create(suite, outEncr, outInteg, Engine.Random);
-        InboundCipher = IkeCipher.Create(suite, inEncr, inInteg, Engine.Random);
+        OutboundCipher = IkeCipher.Create(suite, outEncr, outInteg, Context.Random);
+        InboundCipher = IkeCipher.Create(suite, inEncr, inInteg, Context.Random);
+    }
+
+    /// <summary>RFC 7296 2.23: after NAT detection the initiator moves to port 4500 for IKE_AUTH and beyond.</summary>
+    internal void MoveToNatPort()
+    {
+        if (LocalEndpoint.Port == Exchanges.NatTraversal.Port && RemoteEndpoint.Port == Exchanges.NatTraversal.Port)
+            return;
+        LocalEndpoint = new IPEndPoint(LocalEndpoint.Address, Exchanges.NatTraversal.Port);
+        RemoteEndpoint = new IPEndPoint(RemoteEndpoint.Address, Exchanges.NatTraversal.Port);
     }
 
     internal void DisposeKeys()

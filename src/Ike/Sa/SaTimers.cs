@@ -7,7 +7,7 @@ namespace S2SEndpoint.Ike.Sa;
 /// delay (RFC 7296 2.4), and the hard lifetimes of the IKE SA and its Child SAs. Deadlines are plain
 /// times; the engine asks for the next one and runs what is due.
 /// </summary>
-internal sealed class SaTimers
+internal sealed class SaTimers(IkeSaManager sas)
 {
     /// <summary>When the outstanding liveness check started; null when none is under way.</summary>
     public DateTimeOffset? DpdStarted { get; set; }
@@ -19,7 +19,7 @@ internal sealed class SaTimers
     {
         var next = DateTimeOffset.MaxValue;
         if (sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
-            return sa.IsOriginalInitiator ? next : sa.Created + sa.Engine.Options.HalfOpenTimeout;
+            return sa.IsOriginalInitiator ? next : sa.Created + sas.Options.HalfOpenTimeout;
         if (sa.State is not (IkeSaState.Established or IkeSaState.Rekeyed))
             return next;
         next = Min(next, sa.ExpireAt);
@@ -43,8 +43,8 @@ internal sealed class SaTimers
     {
         if (sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
         {
-            if (!sa.IsOriginalInitiator && now >= sa.Created + sa.Engine.Options.HalfOpenTimeout)
-                sa.Engine.Destroy(sa, "half-open IKE SA expired");
+            if (!sa.IsOriginalInitiator && now >= sa.Created + sas.Options.HalfOpenTimeout)
+                sas.Destroy(sa, "half-open IKE SA expired");
             return;
         }
         if (sa.State is not (IkeSaState.Established or IkeSaState.Rekeyed))
@@ -52,13 +52,13 @@ internal sealed class SaTimers
         if (sa.State == IkeSaState.Rekeyed)
         {
             if (now >= sa.ExpireAt)
-                sa.Engine.Destroy(sa, "replaced by its rekeyed IKE SA");
+                sas.Destroy(sa, "replaced by its rekeyed IKE SA");
             return;
         }
         if (now >= sa.ExpireAt)
         {
             sa.ExpireAt = DateTimeOffset.MaxValue;
-            sa.Engine.Terminate(sa);
+            sas.Terminate(sa);
             return;
         }
         if (now >= sa.RekeyAt)
@@ -74,14 +74,14 @@ internal sealed class SaTimers
         }
         if (now >= _usageCheck)
         {
-            _usageCheck = now + sa.Engine.Options.UsagePollInterval;
+            _usageCheck = now + sas.Options.UsagePollInterval;
             CheckVolume(sa);
         }
         foreach (var child in sa.Children.Where(c => now >= c.RekeyAt && c.State == ChildSaState.Installed).ToList())
         {
             child.RekeyAt = DateTimeOffset.MaxValue;
-            if (sa.Tasks.Queued.OfType<ChildCreateTask>().All(t => t.RekeyOf != child))
-                sa.Tasks.Queue(new ChildCreateTask(sa, true, child.Config, child));
+            if (sa.Tasks.Queued.OfType<ChildRekeyTask>().All(t => t.Old != child))
+                sa.Tasks.Queue(new ChildRekeyTask(sa, true, child));
         }
         if (sa.Config.DpdDelay > TimeSpan.Zero)
         {
@@ -89,7 +89,7 @@ internal sealed class SaTimers
             {
                 if (sa.Config.DpdTimeout > TimeSpan.Zero && now >= started + sa.Config.DpdTimeout)
                 {
-                    sa.Engine.GiveUp(sa, $"no answer to a liveness check within {sa.Config.DpdTimeout.TotalSeconds:0} s");
+                    sas.GiveUp(sa, $"no answer to a liveness check within {sa.Config.DpdTimeout.TotalSeconds:0} s");
                     return;
                 }
             }
@@ -106,14 +106,14 @@ internal sealed class SaTimers
     /// rekey; hard limits (life_bytes, life_packets, sequence numbers spent) close the Child SA, as RFC 4301
     /// 4.4.2.1 has for SA lifetimes in bytes and RFC 4303 3.3.3 for a counter that would cycle.
     /// </summary>
-    private static void CheckVolume(IkeSa sa)
+    private void CheckVolume(IkeSa sa)
     {
         foreach (var child in sa.Children.ToList())
         {
             var c = child.Config;
             if (child.State is ChildSaState.Deleting)
                 continue;
-            var usage = sa.Engine.Kernel.QueryUsage(child.InboundSpi);
+            var usage = sas.Kernel.QueryUsage(child.InboundSpi);
             var bytes = Math.Max(usage.InboundBytes, usage.OutboundBytes);
             var packets = Math.Max(usage.InboundPackets, usage.OutboundPackets);
             if (usage.Exhausted || (c.LifeBytes > 0 && bytes >= c.LifeBytes) || (c.LifePackets > 0 && packets >= c.LifePackets))
@@ -124,18 +124,18 @@ internal sealed class SaTimers
             else if (child.State == ChildSaState.Installed &&
                 (usage.RekeyNeeded || (c.RekeyBytes > 0 && bytes >= c.RekeyBytes) || (c.RekeyPackets > 0 && packets >= c.RekeyPackets)))
             {
-                child.RekeyAt = sa.Engine.Now;
+                child.RekeyAt = sas.Now;
             }
         }
     }
 
     /// <summary>The last sign of life: an IKE message, or an ESP packet the data plane counted.</summary>
-    private static DateTimeOffset LastHeard(IkeSa sa)
+    private DateTimeOffset LastHeard(IkeSa sa)
     {
         var last = sa.LastInbound;
         foreach (var c in sa.Children)
         {
-            if (sa.Engine.Kernel.QueryUsage(c.InboundSpi).LastInbound is { } esp && esp > last)
+            if (sas.Kernel.QueryUsage(c.InboundSpi).LastInbound is { } esp && esp > last)
                 last = esp;
         }
         return last;
@@ -162,7 +162,7 @@ internal sealed class SaTimers
         if (range <= TimeSpan.Zero)
             return TimeSpan.Zero;
         Span<byte> b = stackalloc byte[8];
-        sa.Engine.Random.Fill(b);
+        sa.Context.Random.Fill(b);
         var fraction = (System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(b) >> 11) * (1.0 / (1UL << 53));
         return TimeSpan.FromTicks((long)(range.Ticks * fraction));
     }

@@ -6,11 +6,13 @@ namespace S2SEndpoint.Ike.Sa;
 
 /// <summary>
 /// The exchange machinery of one IKE SA (RFC 7296 2.1 to 2.3): queued tasks waiting to start an exchange,
-/// the active tasks of our outstanding request, the passive tasks answering the peer's, the message IDs
-/// of both directions with a window of one, retransmission with back-off, the cached last response, and
-/// fragmentation of what is sent and reassembly of what arrives (RFC 7383).
+/// the active tasks of our outstanding request, the passive tasks answering the peer's (made by
+/// <see cref="PassiveTasks"/>), crossing rekeys found between the two, the message IDs of both directions
+/// with a window of one, retransmission with back-off, the cached last response, and fragmentation of what
+/// is sent and reassembly of what arrives (RFC 7383). Its SA's <see cref="IkeSaManager"/> takes what it
+/// sends, drops and closes.
 /// </summary>
-internal sealed class TaskManager(IkeSa sa)
+internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
 {
     private readonly List<IkeTask> _queued = [];
     private readonly List<IkeTask> _active = [];
@@ -52,12 +54,8 @@ internal sealed class TaskManager(IkeSa sa)
 
     public bool IsQueued(TaskType type) => _queued.Exists(t => t.Type == type) || _active.Exists(t => t.Type == type);
 
-    /// <summary>Our outstanding IKE SA rekey, if its request is out.</summary>
-    public IkeRekeyTask? ActiveIkeRekey() => _active.OfType<IkeRekeyTask>().FirstOrDefault();
-
-    /// <summary>Our outstanding rekey of this Child SA, if its request is out.</summary>
-    public ChildCreateTask? ActiveRekeyOf(ChildSa child) =>
-        _active.OfType<ChildCreateTask>().FirstOrDefault(t => t.RekeyOf == child);
+    /// <summary>Whether our IKE SA rekey is out.</summary>
+    public bool IsRekeyingIke => _active.OfType<IkeRekeyTask>().Any();
 
     /// <summary>Starts the next exchange if none is outstanding.</summary>
     public void Initiate()
@@ -105,7 +103,7 @@ internal sealed class TaskManager(IkeSa sa)
                     _active.RemoveAt(i--);
                     break;
                 default:
-                    sa.Engine.Destroy(sa, sa.CloseReason ?? $"{task.Type} could not build its request");
+                    sas.Destroy(sa, sa.CloseReason ?? $"{task.Type} could not build its request");
                     return;
             }
         }
@@ -116,9 +114,9 @@ internal sealed class TaskManager(IkeSa sa)
         }
         _outstanding = Encode(message, _nextRequestId);
         _retransmits = 0;
-        _retransmitAt = sa.Engine.Now + sa.Engine.Options.RetransmitTimeout(0);
-        if (sa.Engine.Log.DebugEnabled)
-            sa.Engine.Log.SendingRequest(sa.Config.Name, sa.Id, _activeExchange, _nextRequestId, Describe(MessageRules.InWireOrder(message.Exchange, message.Payloads)));
+        _retransmitAt = sas.Now + sas.Options.RetransmitTimeout(0);
+        if (sas.Log.DebugEnabled)
+            sas.Log.SendingRequest(sa.Config.Name, sa.Id, _activeExchange, _nextRequestId, Describe(MessageRules.InWireOrder(message.Exchange, message.Payloads)));
         SendAll(_outstanding);
     }
 
@@ -131,7 +129,7 @@ internal sealed class TaskManager(IkeSa sa)
             // RFC 7296 2.3: a response must match the outstanding request's message ID.
             if (_active.Count == 0 || header.MessageId != _nextRequestId || header.Exchange != _activeExchange)
             {
-                sa.Engine.Drop(sa, datagram, "response matches no outstanding request");
+                sas.Drop(sa, datagram, "response matches no outstanding request");
                 return;
             }
             if (!TryOpen(message, datagram, out var payloads))
@@ -145,20 +143,20 @@ internal sealed class TaskManager(IkeSa sa)
             {
                 // RFC 7296 2.1: a retransmitted request is answered with the cached response, not processed
                 // again, sent back to where the retransmission came from.
-                sa.Engine.Log.RetransmittingResponse(sa.Config.Name, sa.Id, header.MessageId);
+                sas.Log.RetransmittingResponse(sa.Config.Name, sa.Id, header.MessageId);
                 foreach (var d in _lastResponse)
-                    sa.Engine.SendTo(datagram, d);
+                    sas.SendTo(datagram, d);
                 return;
             }
             // RFC 7296 1.2: IKE_SA_INIT is the first exchange of an SA and only that.
             if (header.Exchange == ExchangeType.IkeSaInit && sa.State != IkeSaState.Connecting)
             {
-                sa.Engine.Drop(sa, datagram, "IKE_SA_INIT on an existing SA");
+                sas.Drop(sa, datagram, "IKE_SA_INIT on an existing SA");
                 return;
             }
             if (header.MessageId != _expectedRequestId)
             {
-                sa.Engine.Drop(sa, datagram, "unexpected request message ID", $"request message ID {header.MessageId}, expected {_expectedRequestId}");
+                sas.Drop(sa, datagram, "unexpected request message ID", $"request message ID {header.MessageId}, expected {_expectedRequestId}");
                 return;
             }
             if (!TryOpen(message, datagram, out var payloads))
@@ -183,7 +181,7 @@ internal sealed class TaskManager(IkeSa sa)
         sa.LocalEndpoint = datagram.Local;
         sa.RemoteEndpoint = datagram.Remote;
         foreach (var child in sa.Children)
-            sa.Engine.Kernel.UpdateEndpoints(child.InboundSpi, datagram.Local, datagram.Remote);
+            sas.Kernel.UpdateEndpoints(child.InboundSpi, datagram.Local, datagram.Remote);
     }
 
     /// <summary>
@@ -200,11 +198,11 @@ internal sealed class TaskManager(IkeSa sa)
         }
         catch (IkeProtocolException e)
         {
-            sa.Engine.Drop(sa, datagram, "protocol violation", e.Message);
+            sas.Drop(sa, datagram, "protocol violation", e.Message);
             if (message.Header.IsResponse)
             {
-                sa.Engine.Failed(sa, e.Notify, false, e.Message);
-                sa.Engine.Destroy(sa, $"{e.Notify.ToRfcName()}: {e.Message}");
+                sas.Failed(sa, e.Notify, false, e.Message);
+                sas.Destroy(sa, $"{e.Notify.ToRfcName()}: {e.Message}");
                 return;
             }
             foreach (var task in _passive)
@@ -216,7 +214,7 @@ internal sealed class TaskManager(IkeSa sa)
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            sa.Engine.Fault(sa, e, $"processing {message.Header.Exchange} {(message.Header.IsResponse ? "response" : "request")} {message.Header.MessageId}");
+            sas.Fault(sa, e, $"processing {message.Header.Exchange} {(message.Header.IsResponse ? "response" : "request")} {message.Header.MessageId}");
         }
     }
 
@@ -229,7 +227,7 @@ internal sealed class TaskManager(IkeSa sa)
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            sa.Engine.Fault(sa, e, during);
+            sas.Fault(sa, e, during);
         }
     }
 
@@ -253,7 +251,7 @@ internal sealed class TaskManager(IkeSa sa)
         {
             if (sa.InboundCipher is null)
             {
-                sa.Engine.Drop(sa, datagram, "protected message before keys exist");
+                sas.Drop(sa, datagram, "protected message before keys exist");
                 return false;
             }
             var last = message.Payloads.Count > 0 ? message.Payloads[^1] : null;
@@ -263,15 +261,15 @@ internal sealed class TaskManager(IkeSa sa)
                 // IKEV2_FRAGMENTATION_SUPPORTED; otherwise a fragment is nothing we asked for and holds nothing.
                 if (!sa.Config.Fragmentation || !sa.PeerSupportsFragmentation)
                 {
-                    sa.Engine.Drop(sa, datagram, "fragment without fragmentation negotiated");
+                    sas.Drop(sa, datagram, "fragment without fragmentation negotiated");
                     return false;
                 }
                 if (!SkProtection.TryOpenFragment(message, sa.InboundCipher, out var content, out error))
                 {
-                    sa.Engine.Drop(sa, datagram, error.CounterKey, error.ToString());
+                    sas.Drop(sa, datagram, error.CounterKey, error.ToString());
                     return false;
                 }
-                sa.LastInbound = sa.Engine.Now;
+                sa.LastInbound = sas.Now;
                 if (!TryReassemble(message, datagram, fragment, content, out payloads))
                     return false;
             }
@@ -280,18 +278,18 @@ internal sealed class TaskManager(IkeSa sa)
                 if (!SkProtection.TryOpen(message, sa.InboundCipher, out var inner, out error))
                 {
                     if (error.Notify == NotifyType.None)
-                        sa.Engine.Drop(sa, datagram, error.CounterKey, error.ToString());
+                        sas.Drop(sa, datagram, error.CounterKey, error.ToString());
                     else
                         RejectProtected(message, datagram, error);
                     return false;
                 }
-                sa.LastInbound = sa.Engine.Now;
+                sa.LastInbound = sas.Now;
                 payloads = inner;
             }
             else
             {
                 // RFC 7296 3.14: messages after IKE_SA_INIT are protected; plaintext ones are ignored.
-                sa.Engine.Drop(sa, datagram, "unprotected message", $"{exchange} message without an SK payload");
+                sas.Drop(sa, datagram, "unprotected message", $"{exchange} message without an SK payload");
                 return false;
             }
         }
@@ -315,13 +313,13 @@ internal sealed class TaskManager(IkeSa sa)
         payloads = [];
         var header = message.Header;
         ref var buffer = ref header.IsResponse ? ref _responseFragments : ref _requestFragments;
-        buffer ??= new FragmentBuffer(sa.Engine.Options.MaxFragmentedMessage);
+        buffer ??= new FragmentBuffer(sas.Options.MaxFragmentedMessage);
         var growth = buffer.HeldAfter(header.MessageId, fragment, content.Length) - buffer.Held;
         if (growth > 0 && !IsAuthenticated)
         {
-            if (!sa.Engine.TryChargeReassembly(growth))
+            if (!sas.TryChargeReassembly(growth))
             {
-                sa.Engine.Drop(sa, datagram, "reassembly memory full", $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: the SAs not yet authenticated hold all the fragment octets allowed");
+                sas.Drop(sa, datagram, "reassembly memory full", $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: the SAs not yet authenticated hold all the fragment octets allowed");
                 return false;
             }
             _charged += growth;
@@ -332,7 +330,7 @@ internal sealed class TaskManager(IkeSa sa)
         SettleCharge();
         if (result == FragmentBuffer.Result.TooLarge)
         {
-            sa.Engine.Drop(sa, datagram, "fragmented message too large", $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: more than {FragmentBuffer.MaxFragments} fragments or {sa.Engine.Options.MaxFragmentedMessage} octets");
+            sas.Drop(sa, datagram, "fragmented message too large", $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: more than {FragmentBuffer.MaxFragments} fragments or {sas.Options.MaxFragmentedMessage} octets");
             return false;
         }
         if (result == FragmentBuffer.Result.Incomplete)
@@ -359,7 +357,7 @@ internal sealed class TaskManager(IkeSa sa)
         var held = IsAuthenticated || sa.State == IkeSaState.Destroyed ? 0 : (_requestFragments?.Held ?? 0) + (_responseFragments?.Held ?? 0);
         if (held >= _charged)
             return;
-        sa.Engine.ReleaseReassembly(_charged - held);
+        sas.ReleaseReassembly(_charged - held);
         _charged = held;
     }
 
@@ -369,7 +367,7 @@ internal sealed class TaskManager(IkeSa sa)
     /// </summary>
     private void RejectProtected(IkeMessage message, Datagram datagram, ParseError error)
     {
-        sa.Engine.Drop(sa, datagram, error.CounterKey, error.ToString());
+        sas.Drop(sa, datagram, error.CounterKey, error.ToString());
         if (message.Header.IsResponse || message.Header.MessageId != _expectedRequestId || error.Notify == NotifyType.None ||
             !MessageRules.IsProtected(message.Header.Exchange))
             return;
@@ -404,7 +402,7 @@ internal sealed class TaskManager(IkeSa sa)
                     _active.RemoveAt(i--);
                     break;
                 case TaskOutcome.DestroySa:
-                    sa.Engine.Destroy(sa, sa.CloseReason ?? $"{task.Type} ended the IKE SA");
+                    sas.Destroy(sa, sa.CloseReason ?? $"{task.Type} ended the IKE SA");
                     return;
             }
         }
@@ -432,7 +430,7 @@ internal sealed class TaskManager(IkeSa sa)
     private void ProcessRequest(Exchanges.IncomingMessage request, Datagram datagram)
     {
         if (_passive.Count == 0)
-            IkeEngine.CreatePassiveTasks(sa, request, _passive);
+            PassiveTasks.Create(sa, request, _passive);
         var exchange = request.Header.Exchange;
         var destroy = false;
         foreach (var task in _passive)
@@ -444,6 +442,8 @@ internal sealed class TaskManager(IkeSa sa)
                 break;
             }
         }
+        if (!destroy)
+            FindCollisions();
         var response = new OutgoingMessage(exchange, isResponse: true);
         if (destroy && sa.FatalNotify is { } fatal)
         {
@@ -463,9 +463,27 @@ internal sealed class TaskManager(IkeSa sa)
         }
         SendResponse(response, request.Header.MessageId, datagram.Data);
         if (destroy)
-            sa.Engine.Destroy(sa, sa.CloseReason ?? "closed on the peer's request");
+            sas.Destroy(sa, sa.CloseReason ?? "closed on the peer's request");
         else if (sa.State != IkeSaState.Destroyed)
             Initiate();
+    }
+
+    /// <summary>
+    /// The one place where crossing rekeys are found (RFC 7296 2.8.1, 2.8.2): the peer's rekey of an SA that our
+    /// outstanding request rekeys too. Ours is handed the peer's exchange and, when its own response arrives,
+    /// keeps the new SA that <see cref="CollisionRule"/> does not call redundant; the peer's leaves the old SA
+    /// for ours to settle.
+    /// </summary>
+    private void FindCollisions()
+    {
+        foreach (var passive in _passive)
+        {
+            if (passive is ChildRekeyTask { IsAccepted: true } theirChild &&
+                _active.OfType<ChildRekeyTask>().FirstOrDefault(t => t.Old == theirChild.Old) is { } ourChild)
+                ourChild.Collide(theirChild);
+            else if (passive is IkeRekeyTask { IsAccepted: true } theirIke && _active.OfType<IkeRekeyTask>().FirstOrDefault() is { } ourIke)
+                ourIke.Collide(theirIke);
+        }
     }
 
     private void SendResponse(OutgoingMessage response, uint messageId, byte[] requestDatagram)
@@ -477,8 +495,8 @@ internal sealed class TaskManager(IkeSa sa)
         }
         _lastRequestDatagrams.Add(requestDatagram);
         _lastResponse = Encode(response, messageId);
-        if (sa.Engine.Log.DebugEnabled)
-            sa.Engine.Log.SendingResponse(sa.Config.Name, sa.Id, response.Exchange, messageId, Describe(MessageRules.InWireOrder(response.Exchange, response.Payloads)));
+        if (sas.Log.DebugEnabled)
+            sas.Log.SendingResponse(sa.Config.Name, sa.Id, response.Exchange, messageId, Describe(MessageRules.InWireOrder(response.Exchange, response.Payloads)));
         SendAll(_lastResponse);
     }
 
@@ -520,7 +538,14 @@ internal sealed class TaskManager(IkeSa sa)
     private void SendAll(List<byte[]> datagrams)
     {
         foreach (var d in datagrams)
-            sa.Engine.Send(sa, d);
+            sas.Send(sa, d);
+    }
+
+    /// <summary>Sends a one-off protected request that is not retransmitted (RFC 7296 2.21.2's AUTHENTICATION_FAILED).</summary>
+    public void SendOnce(ExchangeType exchange, IkePayload payload)
+    {
+        var header = sa.Header(exchange, false, _nextRequestId + 1);
+        sas.Send(sa, SkProtection.Seal(header, [payload], sa.OutboundCipher!));
     }
 
     /// <summary>Retransmits with exponential back-off (RFC 7296 2.1), or gives up and closes the SA.</summary>
@@ -533,16 +558,16 @@ internal sealed class TaskManager(IkeSa sa)
 
     private void Retransmit(DateTimeOffset now)
     {
-        var options = sa.Engine.Options;
+        var options = sas.Options;
         if (_retransmits >= options.RetransmitTries)
         {
             _retransmitAt = DateTimeOffset.MaxValue;
-            sa.Engine.GiveUp(sa, $"{_activeExchange} request {_nextRequestId} unanswered after {_retransmits} retransmits");
+            sas.GiveUp(sa, $"{_activeExchange} request {_nextRequestId} unanswered after {_retransmits} retransmits");
             return;
         }
         _retransmits++;
         _retransmitAt = now + options.RetransmitTimeout(_retransmits);
-        sa.Engine.Log.Retransmitting(sa.Config.Name, sa.Id, _activeExchange, _nextRequestId, _retransmits);
+        sas.Log.Retransmitting(sa.Config.Name, sa.Id, _activeExchange, _nextRequestId, _retransmits);
         SendAll(_outstanding);
     }
 

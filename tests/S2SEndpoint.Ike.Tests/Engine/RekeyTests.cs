@@ -210,7 +210,7 @@ public sealed class RekeyTests
         Assert.True(pending.OutboundPending);
         Assert.Equal(ChildSaState.Rekeyed, old.State);
 
-        h.B.Engine.RemoveChild(h.B.Established!, pending, "deleted by the peer");
+        h.B.Established!.Context.RemoveChild(h.B.Established!, pending, "deleted by the peer");
 
         // The old SA carries the child again (it never stopped sending), and is rekeyed again in 5 to 15 s.
         Assert.Equal(ChildSaState.Installed, old.State);

@@ -1,0 +1,179 @@
+using System.Buffers.Binary;
+using System.Net;
+using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Exchanges;
+using S2SEndpoint.Ike.Messages;
+
+namespace S2SEndpoint.Ike.Sa;
+
+/// <summary>
+/// The IKE SAs of one engine, as strongSwan's ike_sa_manager: the table by local SPI, the SAs made for a
+/// connection or for a peer's IKE_SA_INIT, the half-open ones an unauthenticated peer made us keep, and the
+/// fragment octets they hold. Its partial files hold the SA lifecycle (up, rekeyed, down) and what the SAs
+/// send and report. It serves tasks through <see cref="ISaContext"/>; <see cref="IkeEngine"/> is its facade.
+/// </summary>
+internal sealed partial class IkeSaManager : ISaContext
+{
+    private readonly Dictionary<ulong, IkeSa> _sas = [];
+    private readonly TimeProvider _time;
+    private long _reassemblyBytes;
+    private uint _nextSaId;
+    private uint _nextChildId;
+
+    public IkeSaManager(IkeEngineOptions options, IChildSaKernel kernel, TimeProvider time, IRandomSource random, EngineLog log)
+    {
+        Options = options;
+        Kernel = kernel;
+        _time = time;
+        Random = random;
+        Log = log;
+        _peerLines = new SourceRateLimiter(time, IkeEngine.PeerLogBurst, IkeEngine.PeerLogPerSecond);
+    }
+
+    public IkeEngineOptions Options { get; }
+    public IChildSaKernel Kernel { get; }
+    public IRandomSource Random { get; }
+    public EngineLog Log { get; }
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    public IReadOnlyCollection<IkeSa> Sas => _sas.Values;
+
+    public bool TryFind(ulong localSpi, out IkeSa sa) => _sas.TryGetValue(localSpi, out sa!);
+
+    public ulong NewSpi()
+    {
+        Span<byte> b = stackalloc byte[8];
+        ulong spi;
+        do
+        {
+            Random.Fill(b);
+            spi = BinaryPrimitives.ReadUInt64BigEndian(b);
+        }
+        while (spi == 0 || _sas.ContainsKey(spi));
+        return spi;
+    }
+
+    public byte[] NewNonce()
+    {
+        var nonce = new byte[Options.NonceSize];
+        Random.Fill(nonce);
+        return nonce;
+    }
+
+    public uint NewChildId() => ++_nextChildId;
+
+    /// <summary>
+    /// A new SA for a connection, to one of its remote addresses, with init, NAT detection, auth and the
+    /// children queued (the task manager runs them over IKE_SA_INIT and IKE_AUTH).
+    /// </summary>
+    public IkeSa StartIkeSa(IkeSaConfig config, int remoteIndex, IReadOnlyList<ChildSaConfig> children)
+    {
+        if (config.RemoteAddresses.Count == 0)
+            throw new InvalidOperationException($"connection '{config.Name}' has no remote_addrs to initiate to");
+        var local = new IPEndPoint(config.LocalAddresses.Count > 0 ? config.LocalAddresses[0] : IPAddress.Any, config.LocalPort);
+        var remote = new IPEndPoint(config.RemoteAddresses[remoteIndex], config.RemotePort);
+        var sa = new IkeSa(this, config, ++_nextSaId, true, NewSpi(), local, remote) { Created = Now, RemoteAddressIndex = remoteIndex, LastInbound = Now };
+        _sas.Add(sa.LocalSpi, sa);
+        Log.Initiating(config.Name, sa.Id, remote.ToString());
+        sa.Tasks.Queue(new IkeInitTask(sa, true));
+        sa.Tasks.Queue(new IkeNatdTask(sa, true));
+        sa.Tasks.Queue(new IkeAuthTask(sa, true));
+        foreach (var c in children)
+            sa.Tasks.Queue(new ChildCreateTask(sa, true, c));
+        sa.Tasks.Initiate();
+        return sa;
+    }
+
+    /// <summary>A half-open SA for a peer's IKE_SA_INIT request that passed the engine's admission checks.</summary>
+    public IkeSa CreateResponder(IkeSaConfig config, Datagram datagram, ulong initiatorSpi, UInt128 source, bool addressProved)
+    {
+        var sa = new IkeSa(this, config, ++_nextSaId, false, NewSpi(), datagram.Local, datagram.Remote)
+        {
+            InitiatorSpi = initiatorSpi,
+            Created = Now,
+            LastInbound = Now,
+            Source = source,
+            AddressProved = addressProved,
+        };
+        _sas.Add(sa.LocalSpi, sa);
+        return sa;
+    }
+
+    public IkeSa NewRekeyedSa(IkeSa old, bool originalInitiator, ulong localSpi) =>
+        new(this, old.Config, ++_nextSaId, originalInitiator, localSpi, old.LocalEndpoint, old.RemoteEndpoint)
+        {
+            Created = Now,
+            LastInbound = Now,
+            LocalBehindNat = old.LocalBehindNat,
+            RemoteBehindNat = old.RemoteBehindNat,
+            NatFaked = old.NatFaked,
+            RemoteId = old.RemoteId,
+            PeerSupportsFragmentation = old.PeerSupportsFragmentation,
+        };
+
+    public void Register(IkeSa sa)
+    {
+        if (sa.State == IkeSaState.Destroyed)
+            return;
+        if (sa.State == IkeSaState.Authenticating || sa.State == IkeSaState.Connecting)
+        {
+            sa.State = IkeSaState.Established;
+            sa.EstablishedAt = Now;
+            SaTimers.ScheduleIke(sa, Now);
+        }
+        _sas.TryAdd(sa.LocalSpi, sa);
+    }
+
+    // ---- half-open SAs ----
+
+    /// <summary>An SA a peer asked for with IKE_SA_INIT that has not completed IKE_AUTH: state an unauthenticated peer made us keep.</summary>
+    private static bool IsHalfOpenResponder(IkeSa s) => !s.IsOriginalInitiator && s.State is IkeSaState.Connecting or IkeSaState.Authenticating;
+
+    public int HalfOpenCount => _sas.Values.Count(IsHalfOpenResponder);
+
+    /// <summary>The half-open SA a retransmitted IKE_SA_INIT request made (never an established or rekeyed SA).</summary>
+    public IkeSa? FindHalfOpen(ulong initiatorSpi, IPEndPoint remote)
+    {
+        foreach (var existing in _sas.Values)
+        {
+            if (IsHalfOpenResponder(existing) && existing.InitiatorSpi == initiatorSpi && existing.RemoteEndpoint.Equals(remote))
+                return existing;
+        }
+        return null;
+    }
+
+    /// <summary>The half-open SAs in all and from one source, and the oldest of that source's made without a cookie.</summary>
+    public (int Total, int FromSource, IkeSa? OldestUnproved) CountHalfOpen(UInt128 source)
+    {
+        var total = 0;
+        var fromSource = 0;
+        IkeSa? oldestUnproved = null;
+        foreach (var s in _sas.Values)
+        {
+            if (!IsHalfOpenResponder(s))
+                continue;
+            total++;
+            if (s.Source != source)
+                continue;
+            fromSource++;
+            if (!s.AddressProved && (oldestUnproved is null || s.Created < oldestUnproved.Created))
+                oldestUnproved = s;
+        }
+        return (total, fromSource, oldestUnproved);
+    }
+
+    // ---- fragment budget of SAs not yet authenticated ----
+
+    /// <summary>Fragment octets held now by SAs not yet authenticated (at most <see cref="IkeEngineOptions.UnauthenticatedReassemblyLimit"/>).</summary>
+    public long UnauthenticatedReassemblyBytes => _reassemblyBytes;
+
+    public bool TryChargeReassembly(int octets)
+    {
+        if (_reassemblyBytes + octets > Options.UnauthenticatedReassemblyLimit)
+            return false;
+        _reassemblyBytes += octets;
+        return true;
+    }
+
+    public void ReleaseReassembly(int octets) => _reassemblyBytes -= octets;
+}

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using S2SEndpoint.Esp.Transforms;
 using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Diagnostics;
 
 namespace S2SEndpoint.Esp;
 
@@ -101,7 +102,7 @@ public sealed partial class EspSa : IDisposable
     public bool IsUdpEncapsulated => Settings.UdpEncapsulation;
 
     /// <summary>Packets dropped on this SA, by reason.</summary>
-    public DropCounters Drops { get; } = new();
+    public DropCounters<DropReason> Drops { get; } = new();
 
     /// <summary>Outbound: the last sequence number sent. Inbound: the highest one authenticated.</summary>
     public ulong LastSequenceNumber => _window?.Highest ?? Volatile.Read(ref _sequence);

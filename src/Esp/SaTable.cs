@@ -1,3 +1,5 @@
+using S2SEndpoint.Ike.Diagnostics;
+
 namespace S2SEndpoint.Esp;
 
 // The SAD of the data path (RFC 4301 4.4.2): inbound SAs by SPI (RFC 4303 3.4.2, "for a unicast SA, this
@@ -18,7 +20,7 @@ public sealed class SaTable
     private Dictionary<uint, EspSa> _outbound = [];
 
     /// <summary>Packets dropped before an SA was known: too short for an SPI, unknown SPI, bad outer headers.</summary>
-    public DropCounters Drops { get; } = new();
+    public DropCounters<DropReason> Drops { get; } = new();
 
     public int InboundCount => Volatile.Read(ref _inbound).Count;
     public int OutboundCount => Volatile.Read(ref _outbound).Count;

@@ -55,7 +55,7 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
                 ReceiveEsp(buffer);
                 return;
             default:
-                counters.CountMalformedUdp();
+                counters.Count(GatewayDropReason.MalformedUdp);
                 return;
         }
     }
@@ -69,7 +69,7 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
         // asks for cookies under load and keeps at most a few half-open SAs per source.
         if (message.Length < IkeHeader.Size)
         {
-            counters.CountMalformedUdp();
+            counters.Count(GatewayDropReason.MalformedUdp);
             return;
         }
         var snapshot = Snapshot;
@@ -78,18 +78,18 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
         {
             if (!IsNewSaRequest(message))
             {
-                counters.CountUnknownIkeSpi();
+                counters.Count(GatewayDropReason.UnknownIkeSpi);
                 return;
             }
             // No connection takes this peer: nothing of its request may count against those that do.
             if (snapshot.AcceptedPeers is { } accepted && !accepted.Contains(remote.Address))
             {
-                counters.CountUnknownPeer();
+                counters.Count(GatewayDropReason.UnknownPeer);
                 return;
             }
             if (!newSaLimit.TryTake(remote.Address))
             {
-                counters.CountNewSaRateLimited();
+                counters.Count(GatewayDropReason.NewSaRateLimited);
                 return;
             }
         }
@@ -106,12 +106,12 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
     {
         if (Inbound.Open(table, buffer, out var sa) != DropReason.None || sa is null)
         {
-            counters.CountOpenFailed();
+            counters.Count(GatewayDropReason.OpenFailed);
             return;
         }
         if (!Snapshot.Routes.TryGetValue(sa.ReqId, out var route))
         {
-            counters.CountNoRoute();
+            counters.Count(GatewayDropReason.NoRoute);
             return;
         }
         io.WriteTun(route.Device, buffer.Data);
@@ -125,12 +125,12 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
         var snapshot = Snapshot;
         if (!snapshot.ReqIdOfDevice.TryGetValue(device, out var reqId) && !snapshot.Policies.TryLookup(buffer.Data, out reqId))
         {
-            counters.CountNoPolicy();
+            counters.Count(GatewayDropReason.NoPolicy);
             return;
         }
         if (!snapshot.Routes.TryGetValue(reqId, out var route))
         {
-            counters.CountNoSa();
+            counters.Count(GatewayDropReason.NoSa);
             return;
         }
         if (route.Outbound is not { } sa)
@@ -138,7 +138,7 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
             if (route.Trap is not null)
                 Hold(route, buffer.Data);
             else
-                counters.CountNoSa();
+                counters.Count(GatewayDropReason.NoSa);
             return;
         }
         Send(route, sa, buffer);
@@ -149,12 +149,12 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
     {
         if (!sa.IsUdpEncapsulated || route.Local is not { } local || route.Remote is not { } remote)
         {
-            counters.CountNotEncapsulated();
+            counters.Count(GatewayDropReason.NotEncapsulated);
             return;
         }
         if (Outbound.Seal(sa, buffer) != DropReason.None)
         {
-            counters.CountSealFailed();
+            counters.Count(GatewayDropReason.SealFailed);
             return;
         }
         io.SendUdp(local, remote, buffer.Data);

@@ -180,7 +180,7 @@ public sealed partial class GatewayCore
     /// </summary>
     private void Survive(string loop, Exception e)
     {
-        Counters.CountInternalError();
+        Counters.Count(GatewayDropReason.InternalError);
         var site = $"{loop}: {e.GetType().Name} at {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name}";
         if (_faultsSeen.Count < MaxFaultKinds && _faultsSeen.TryAdd(site, 0))
             Log.LoopFault(_log, loop, SafeText.Clean(e.Message), site, e);

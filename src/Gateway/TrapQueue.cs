@@ -35,7 +35,7 @@ internal sealed class TrapQueue(TimeProvider time, GatewayCounters counters)
             if (_held.Count >= Capacity)
             {
                 _held.Dequeue();
-                counters.CountHeldDropped();
+                counters.Count(GatewayDropReason.TrapQueueFull);
             }
             _held.Enqueue((copy, now));
             counters.CountHeld();
@@ -70,7 +70,7 @@ internal sealed class TrapQueue(TimeProvider time, GatewayCounters counters)
         foreach (var (packet, at) in held)
         {
             if (time.GetElapsedTime(at) > PacketLifetime)
-                counters.CountHeldDropped();
+                counters.Count(GatewayDropReason.TrapQueueFull);
             else
                 fresh.Add(packet);
         }
@@ -83,7 +83,7 @@ internal sealed class TrapQueue(TimeProvider time, GatewayCounters counters)
         lock (_lock)
         {
             for (var i = 0; i < _held.Count; i++)
-                counters.CountHeldDropped();
+                counters.Count(GatewayDropReason.TrapQueueFull);
             _held.Clear();
             _triggeredAt = 0;
         }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using S2SEndpoint.Esp;
 using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Diagnostics;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
 
@@ -59,11 +60,9 @@ public static class StatusReport
         var espDrops = new JsonObject();
         AddDrops(espDrops, core.Kernel.Table.Drops);
         var gatewayDrops = new JsonObject();
-        foreach (var (reason, count) in core.Counters.NonzeroDrops())
-            gatewayDrops[reason] = count;
+        AddDrops(gatewayDrops, core.Counters.Drops);
         var ikeDrops = new JsonObject();
-        foreach (var (reason, count) in core.Engine.Drops.Where(d => d.Value != 0).OrderBy(d => d.Key, StringComparer.Ordinal))
-            ikeDrops[reason] = count;
+        AddDrops(ikeDrops, core.Engine.Drops);
 
         return new JsonObject
         {
@@ -137,16 +136,10 @@ public static class StatusReport
     }
 
     /// <summary>Adds the nonzero counters, by reason in snake_case (icv_mismatch, replayed), summing with what is there.</summary>
-    private static void AddDrops(JsonObject into, DropCounters counters)
+    private static void AddDrops<TReason>(JsonObject into, DropCounters<TReason> counters) where TReason : struct, Enum
     {
-        foreach (var reason in Enum.GetValues<DropReason>())
-        {
-            var count = counters.Count(reason);
-            if (reason == DropReason.None || count == 0)
-                continue;
-            var key = JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString());
+        foreach (var (key, count) in counters.Nonzero())
             into[key] = (into[key]?.GetValue<long>() ?? 0) + count;
-        }
     }
 
     private static long Ago(DateTimeOffset at, DateTimeOffset now) => Math.Max(0, (long)(now - at).TotalSeconds);

@@ -12,8 +12,14 @@ public readonly record struct ParseError(PayloadType? Payload, int Offset, Notif
     internal static ParseError Syntax(PayloadType? payload, int offset, string reason) =>
         new(payload, offset, NotifyType.InvalidSyntax, reason);
 
-    /// <summary>A bounded key for drop counters: the notify and the payload type, without offsets or values.</summary>
-    public string CounterKey => Payload is { } p ? $"{Notify.ToRfcName()} in {p}" : Notify.ToRfcName();
+    /// <summary>The counted reason of the drop: the notify that answers it, or a failed integrity check when none does.</summary>
+    public Sa.IkeDropReason DropReason => Notify switch
+    {
+        NotifyType.None => Sa.IkeDropReason.IntegrityCheckFailed,
+        NotifyType.UnsupportedCriticalPayload => Sa.IkeDropReason.UnsupportedCriticalPayload,
+        NotifyType.InvalidMajorVersion => Sa.IkeDropReason.InvalidMajorVersion,
+        _ => Sa.IkeDropReason.InvalidSyntax,
+    };
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Notify.ToRfcName()} at offset {Offset}{(Payload is { } p ? " in " + p : string.Empty)}: {Reason}");

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Diagnostics;
 using S2SEndpoint.Ike.Exchanges;
 using S2SEndpoint.Ike.Messages;
 
@@ -36,7 +37,7 @@ public sealed class IkeEngine
     public DateTimeOffset Now => _sas.Now;
 
     /// <summary>Datagrams dropped before or instead of processing, by reason (for status and tests).</summary>
-    public Dictionary<string, long> Drops => _sas.Drops;
+    public DropCounters<IkeDropReason> Drops => _sas.Drops;
 
     public IReadOnlyCollection<IkeSa> Sas => _sas.Sas;
 
@@ -176,7 +177,7 @@ public sealed class IkeEngine
     {
         if (!IkeMessage.TryParse(datagram.Data, out var message, out var error))
         {
-            _sas.Drop(null, datagram, error.CounterKey, _sas.Log.DebugEnabled ? error.ToString() : null);
+            _sas.Drop(null, datagram, error.DropReason, _sas.Log.DebugEnabled ? error.ToString() : null);
             return;
         }
         var header = message.Header;
@@ -188,14 +189,14 @@ public sealed class IkeEngine
         var localSpi = header.IsFromInitiator ? header.ResponderSpi : header.InitiatorSpi;
         if (!_sas.TryFind(localSpi, out var sa) || sa.IsOriginalInitiator == header.IsFromInitiator)
         {
-            _sas.Drop(null, datagram, "unknown IKE SPI", _sas.Log.DebugEnabled ? $"no IKE SA with SPI {localSpi:x16}" : null);
+            _sas.Drop(null, datagram, IkeDropReason.UnknownIkeSpi, _sas.Log.DebugEnabled ? $"no IKE SA with SPI {localSpi:x16}" : null);
             return;
         }
         var remoteSpi = header.IsFromInitiator ? header.InitiatorSpi : header.ResponderSpi;
         var expectedRemote = sa.IsOriginalInitiator ? sa.ResponderSpi : sa.InitiatorSpi;
         if (remoteSpi != expectedRemote && !(header.Exchange == ExchangeType.IkeSaInit && sa.State == IkeSaState.Connecting))
         {
-            _sas.Drop(sa, datagram, "peer SPI mismatch", $"peer SPI {remoteSpi:x16} does not match {expectedRemote:x16}");
+            _sas.Drop(sa, datagram, IkeDropReason.PeerSpiMismatch, $"peer SPI {remoteSpi:x16} does not match {expectedRemote:x16}");
             return;
         }
         sa.Tasks.Receive(message, datagram);
@@ -206,7 +207,7 @@ public sealed class IkeEngine
         var header = message.Header;
         if (header.ResponderSpi != 0 || header.MessageId != 0 || !header.IsFromInitiator)
         {
-            _sas.Drop(null, datagram, "malformed IKE_SA_INIT request", "IKE_SA_INIT request with a responder SPI, a message ID or without the Initiator flag");
+            _sas.Drop(null, datagram, IkeDropReason.MalformedInitRequest, "IKE_SA_INIT request with a responder SPI, a message ID or without the Initiator flag");
             return;
         }
         // A retransmitted IKE_SA_INIT request reaches the half-open SA it created (only a half-open SA made by
@@ -219,20 +220,20 @@ public sealed class IkeEngine
         // A half-open SA keeps the request until IKE_AUTH: its size bounds what each one holds.
         if (datagram.Data.Length > Options.MaxInitRequest)
         {
-            _sas.Drop(null, datagram, "IKE_SA_INIT request too large", $"IKE_SA_INIT request of {datagram.Data.Length} octets, more than {Options.MaxInitRequest}");
+            _sas.Drop(null, datagram, IkeDropReason.InitRequestTooLarge, $"IKE_SA_INIT request of {datagram.Data.Length} octets, more than {Options.MaxInitRequest}");
             return;
         }
         var config = FindConfig(datagram);
         if (config is null)
         {
-            _sas.Drop(null, datagram, "no matching connection", $"no connection accepts {datagram.Remote.Address} on {datagram.Local.Address}");
+            _sas.Drop(null, datagram, IkeDropReason.NoMatchingConnection, $"no connection accepts {datagram.Remote.Address} on {datagram.Local.Address}");
             return;
         }
         var source = SourceRateLimiter.KeyOf(datagram.Remote.Address);
         var (halfOpen, fromSource, oldestUnproved) = _sas.CountHalfOpen(source);
         if (halfOpen >= Options.HalfOpenLimit)
         {
-            _sas.Drop(null, datagram, "half-open limit", $"{halfOpen} half-open IKE SAs: the limit");
+            _sas.Drop(null, datagram, IkeDropReason.HalfOpenLimit, $"{halfOpen} half-open IKE SAs: the limit");
             return;
         }
         var proved = HasValidCookie(message, datagram);
@@ -248,7 +249,7 @@ public sealed class IkeEngine
             }
             if (oldestUnproved is null)
             {
-                _sas.Drop(null, datagram, "half-open limit per source", $"{fromSource} half-open IKE SAs from {datagram.Remote.Address}: the limit");
+                _sas.Drop(null, datagram, IkeDropReason.HalfOpenLimitPerSource, $"{fromSource} half-open IKE SAs from {datagram.Remote.Address}: the limit");
                 return;
             }
             _sas.Destroy(oldestUnproved, "replaced by a request from the same source that answered a cookie");
@@ -289,14 +290,14 @@ public sealed class IkeEngine
         var nonce = message.Find<NoncePayload>();
         if (nonce is null)
         {
-            _sas.Drop(null, datagram, "malformed IKE_SA_INIT request", "IKE_SA_INIT request without a nonce");
+            _sas.Drop(null, datagram, IkeDropReason.MalformedInitRequest, "IKE_SA_INIT request without a nonce");
             return;
         }
         var cookie = _cookies.Make(nonce.Data, datagram.Remote.Address, message.Header.InitiatorSpi);
         var header = new IkeHeader(message.Header.InitiatorSpi, 0, PayloadType.Notify, ExchangeType.IkeSaInit, HeaderFlags.Response, 0, 0);
         var response = new IkeMessage(header, [NotifyPayload.Status(NotifyType.Cookie, cookie)]).ToArray();
         _sas.SendTo(datagram, response);
-        _sas.Count("cookie requested");
+        _sas.Count(IkeDropReason.CookieRequested);
     }
 
     /// <summary>Rotates the cookie secret; the gateway calls this every few minutes.</summary>

@@ -1,3 +1,4 @@
+using S2SEndpoint.Ike.Diagnostics;
 using S2SEndpoint.Ike.Messages;
 
 namespace S2SEndpoint.Ike.Sa;
@@ -13,7 +14,7 @@ internal sealed partial class IkeSaManager
     private readonly SourceRateLimiter _peerLines;
 
     /// <summary>Datagrams dropped before or instead of processing, by reason (for status and tests).</summary>
-    public Dictionary<string, long> Drops { get; } = new(StringComparer.Ordinal);
+    public DropCounters<IkeDropReason> Drops { get; } = new();
 
     public List<Datagram> TakeOutgoing()
     {
@@ -36,18 +37,18 @@ internal sealed partial class IkeSaManager
 
     public void Emit(IkeEvent e) => _events.Add(e);
 
-    /// <summary>Counts a dropped datagram under a fixed <paramref name="counter"/> and logs the detail at Debug.</summary>
-    public void Drop(IkeSa? sa, Datagram datagram, string counter, string? detail = null)
+    /// <summary>Counts a dropped datagram under its <paramref name="reason"/> and logs the detail at Debug.</summary>
+    public void Drop(IkeSa? sa, Datagram datagram, IkeDropReason reason, string? detail = null)
     {
-        Count(counter);
+        Count(reason);
         // Drops are what a flood of forged datagrams produces: their log line is only built when wanted.
         if (!Log.DebugEnabled)
             return;
-        var reason = SafeText.Clean(detail ?? counter);
-        Log.Dropped(datagram.Remote.ToString(), sa is null ? reason : $"{sa}: {reason}");
+        var text = SafeText.Clean(detail ?? reason.ToString());
+        Log.Dropped(datagram.Remote.ToString(), sa is null ? text : $"{sa}: {text}");
     }
 
-    public void Count(string counter) => Drops[counter] = Drops.GetValueOrDefault(counter) + 1;
+    public void Count(IkeDropReason reason) => Drops.Increment(reason);
 
     public void Failed(IkeSa sa, NotifyType notify, bool received, string detail)
     {
@@ -61,7 +62,7 @@ internal sealed partial class IkeSaManager
         }
         else
         {
-            Count("log line suppressed");
+            Count(IkeDropReason.LogLineSuppressed);
             sa.LogSuppressed = true;
         }
         Emit(new NegotiationFailed(sa.Config.Name, sa.Id, notify, received, SafeText.Clean(detail)));
@@ -76,7 +77,7 @@ internal sealed partial class IkeSaManager
     /// </summary>
     public void Fault(IkeSa sa, Exception e, string during)
     {
-        Count("internal error");
+        Count(IkeDropReason.InternalError);
         if (_peerLines.TryTake(sa.RemoteEndpoint.Address, out var suppressed))
         {
             Log.InternalError(sa.Config.Name, sa.Id, during, SafeText.Clean($"{e.GetType().Name}: {e.Message}") + Suppressed(suppressed),
@@ -93,7 +94,7 @@ internal sealed partial class IkeSaManager
             sa.State = IkeSaState.Destroyed;
             _sas.Remove(sa.LocalSpi);
             sa.DisposeKeys();
-            Count("internal error");
+            Count(IkeDropReason.InternalError);
         }
     }
 }

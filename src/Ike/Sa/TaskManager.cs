@@ -129,7 +129,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             // RFC 7296 2.3: a response must match the outstanding request's message ID.
             if (_active.Count == 0 || header.MessageId != _nextRequestId || header.Exchange != _activeExchange)
             {
-                sas.Drop(sa, datagram, "response matches no outstanding request");
+                sas.Drop(sa, datagram, IkeDropReason.ResponseMatchesNoRequest);
                 return;
             }
             if (!TryOpen(message, datagram, out var payloads))
@@ -151,12 +151,12 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             // RFC 7296 1.2: IKE_SA_INIT is the first exchange of an SA and only that.
             if (header.Exchange == ExchangeType.IkeSaInit && sa.State != IkeSaState.Connecting)
             {
-                sas.Drop(sa, datagram, "IKE_SA_INIT on an existing SA");
+                sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa);
                 return;
             }
             if (header.MessageId != _expectedRequestId)
             {
-                sas.Drop(sa, datagram, "unexpected request message ID", $"request message ID {header.MessageId}, expected {_expectedRequestId}");
+                sas.Drop(sa, datagram, IkeDropReason.UnexpectedRequestMessageId, $"request message ID {header.MessageId}, expected {_expectedRequestId}");
                 return;
             }
             if (!TryOpen(message, datagram, out var payloads))
@@ -198,7 +198,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
         }
         catch (IkeProtocolException e)
         {
-            sas.Drop(sa, datagram, "protocol violation", e.Message);
+            sas.Drop(sa, datagram, IkeDropReason.ProtocolViolation, e.Message);
             if (message.Header.IsResponse)
             {
                 sas.Failed(sa, e.Notify, false, e.Message);
@@ -251,7 +251,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
         {
             if (sa.InboundCipher is null)
             {
-                sas.Drop(sa, datagram, "protected message before keys exist");
+                sas.Drop(sa, datagram, IkeDropReason.ProtectedBeforeKeys);
                 return false;
             }
             var last = message.Payloads.Count > 0 ? message.Payloads[^1] : null;
@@ -261,12 +261,12 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                 // IKEV2_FRAGMENTATION_SUPPORTED; otherwise a fragment is nothing we asked for and holds nothing.
                 if (!sa.Config.Fragmentation || !sa.PeerSupportsFragmentation)
                 {
-                    sas.Drop(sa, datagram, "fragment without fragmentation negotiated");
+                    sas.Drop(sa, datagram, IkeDropReason.FragmentNotNegotiated);
                     return false;
                 }
                 if (!SkProtection.TryOpenFragment(message, sa.InboundCipher, out var content, out error))
                 {
-                    sas.Drop(sa, datagram, error.CounterKey, error.ToString());
+                    sas.Drop(sa, datagram, error.DropReason, error.ToString());
                     return false;
                 }
                 sa.LastInbound = sas.Now;
@@ -278,7 +278,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                 if (!SkProtection.TryOpen(message, sa.InboundCipher, out var inner, out error))
                 {
                     if (error.Notify == NotifyType.None)
-                        sas.Drop(sa, datagram, error.CounterKey, error.ToString());
+                        sas.Drop(sa, datagram, error.DropReason, error.ToString());
                     else
                         RejectProtected(message, datagram, error);
                     return false;
@@ -289,7 +289,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             else
             {
                 // RFC 7296 3.14: messages after IKE_SA_INIT are protected; plaintext ones are ignored.
-                sas.Drop(sa, datagram, "unprotected message", $"{exchange} message without an SK payload");
+                sas.Drop(sa, datagram, IkeDropReason.UnprotectedMessage, $"{exchange} message without an SK payload");
                 return false;
             }
         }
@@ -319,7 +319,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
         {
             if (!sas.TryChargeReassembly(growth))
             {
-                sas.Drop(sa, datagram, "reassembly memory full", $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: the SAs not yet authenticated hold all the fragment octets allowed");
+                sas.Drop(sa, datagram, IkeDropReason.ReassemblyMemoryFull, $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: the SAs not yet authenticated hold all the fragment octets allowed");
                 return false;
             }
             _charged += growth;
@@ -330,7 +330,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
         SettleCharge();
         if (result == FragmentBuffer.Result.TooLarge)
         {
-            sas.Drop(sa, datagram, "fragmented message too large", $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: more than {FragmentBuffer.MaxFragments} fragments or {sas.Options.MaxFragmentedMessage} octets");
+            sas.Drop(sa, datagram, IkeDropReason.FragmentedMessageTooLarge, $"fragment {fragment.FragmentNumber}/{fragment.TotalFragments}: more than {FragmentBuffer.MaxFragments} fragments or {sas.Options.MaxFragmentedMessage} octets");
             return false;
         }
         if (result == FragmentBuffer.Result.Incomplete)
@@ -367,7 +367,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
     /// </summary>
     private void RejectProtected(IkeMessage message, Datagram datagram, ParseError error)
     {
-        sas.Drop(sa, datagram, error.CounterKey, error.ToString());
+        sas.Drop(sa, datagram, error.DropReason, error.ToString());
         if (message.Header.IsResponse || message.Header.MessageId != _expectedRequestId || error.Notify == NotifyType.None ||
             !MessageRules.IsProtected(message.Header.Exchange))
             return;

@@ -116,7 +116,7 @@ public sealed class GatewayFeatureTests
         var init = Assert.Single(lab.IoA.Udp);
         Assert.Equal(500, init.Remote.Port);
         Assert.Equal(2, lab.A.Counters.Held);
-        Assert.Equal(1, lab.A.Counters.NoPolicy);
+        Assert.Equal(1, lab.A.Counters.Drops.Count(GatewayDropReason.NoPolicy));
 
         lab.Pump();
         Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
@@ -150,7 +150,7 @@ public sealed class GatewayFeatureTests
         // One IKE_SA_INIT for all of them: the trap asks at most once a second.
         Assert.Single(lab.IoA.Udp);
         Assert.Equal(GatewayCore.MaxHeldPackets + 8, lab.A.Counters.Held);
-        Assert.Equal(8, lab.A.Counters.HeldDropped);
+        Assert.Equal(8, lab.A.Counters.Drops.Count(GatewayDropReason.TrapQueueFull));
         lab.Pump();
         // The newest 32 arrive, in order.
         Assert.Equal(Enumerable.Range(8, GatewayCore.MaxHeldPackets).Select(i => 20 + 8 + 10 + i), lab.IoB.Tun.Select(t => t.Packet.Length));
@@ -447,7 +447,7 @@ public sealed class GatewayFeatureTests
             lab.B.OnUdp(new IPEndPoint(AddressB, 500), new IPEndPoint(IPAddress.Parse("198.51.100.7"), 500 + (i % 7)), Buffer(request));
         }
         // The clock stands still: the source's burst passes, the rest is counted (A's own bucket is another).
-        Assert.Equal(1000 - GatewayCore.NewSaBurst, lab.B.Counters.NewSaRateLimited);
+        Assert.Equal(1000 - GatewayCore.NewSaBurst, lab.B.Counters.Drops.Count(GatewayDropReason.NewSaRateLimited));
         lab.IoB.Udp.Clear();
         Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
         lab.Pump();
@@ -465,12 +465,12 @@ public sealed class GatewayFeatureTests
         informational[17] = 0x20;
         informational[18] = 37; // INFORMATIONAL
         lab.B.OnUdp(new IPEndPoint(AddressB, 500), new IPEndPoint(AddressA, 500), Buffer(informational));
-        Assert.Equal(1, lab.B.Counters.UnknownIkeSpi);
+        Assert.Equal(1, lab.B.Counters.Drops.Count(GatewayDropReason.UnknownIkeSpi));
         Assert.Empty(lab.IoB.Udp);
         // The SA's own messages pass: a liveness check from A is answered.
         lab.A.Control(engine => engine.CheckLiveness("a"));
         lab.Pump();
-        Assert.Equal(1, lab.B.Counters.UnknownIkeSpi);
+        Assert.Equal(1, lab.B.Counters.Drops.Count(GatewayDropReason.UnknownIkeSpi));
         Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
     }
 
@@ -522,7 +522,7 @@ public sealed class GatewayFeatureTests
             })));
         }
         Assert.Equal(workers * perWorker, Interlocked.Read(ref ioB.TunPackets));
-        Assert.Equal(0, b.Counters.OpenFailed);
+        Assert.Equal(0, b.Counters.Drops.Count(GatewayDropReason.OpenFailed));
     }
 
     /// <summary>I/O whose target a test may swap once the tunnel is up.</summary>

@@ -42,7 +42,7 @@ public sealed class HostileNetworkTests
         io.Throw = true;
         clock.Now += TimeSpan.FromSeconds(5);
         core.OnTimer();
-        Assert.Equal(1, core.Counters.InternalErrors);
+        Assert.Equal(1, core.Counters.Drops.Count(GatewayDropReason.InternalError));
 
         io.Throw = false;
         clock.Now += TimeSpan.FromSeconds(10);
@@ -65,7 +65,7 @@ public sealed class HostileNetworkTests
         io.Throw = true;
         buffer.Load(data, 0);
         responder.OnUdp(remote, local, buffer);
-        Assert.Equal(1, responder.Counters.InternalErrors);
+        Assert.Equal(1, responder.Counters.Drops.Count(GatewayDropReason.InternalError));
 
         io.Throw = false;
         buffer.Load(data, 0);
@@ -200,7 +200,7 @@ public sealed class HostileNetworkTests
         Assert.Equal(0, lost);
         // The spoofed sources were answered with cookies and hold no state beyond the cookie threshold.
         Assert.InRange(lab.B.Engine.HalfOpenCount, 0, lab.B.Engine.Options.CookieThreshold);
-        Assert.True(lab.B.Engine.Drops.GetValueOrDefault("cookie requested") > 50_000);
+        Assert.True(lab.B.Engine.Drops.Count(S2SEndpoint.Ike.Sa.IkeDropReason.CookieRequested) > 50_000);
     }
 
     [Fact]
@@ -231,7 +231,7 @@ public sealed class HostileNetworkTests
             lab.B.OnUdp(remote, local, buffer);
         }
         attackerIo.Udp.Clear();
-        Assert.Equal(40 - GatewayCore.NewSaBurst, lab.B.Counters.NewSaRateLimited);
+        Assert.Equal(40 - GatewayCore.NewSaBurst, lab.B.Counters.Drops.Count(GatewayDropReason.NewSaRateLimited));
         Assert.Equal(lab.B.Engine.Options.HalfOpenPerSource, lab.B.Engine.HalfOpenCount);
 
         var started = lab.Clock.Now;
@@ -247,7 +247,7 @@ public sealed class HostileNetworkTests
         var c = Assert.Single(lab.C.Engine.Sas, s => s.State == S2SEndpoint.Ike.Sa.IkeSaState.Established);
         Assert.True(c.EstablishedAt - started < FloodLab.WithinTwoRetransmissions, $"established after {(c.EstablishedAt - started).TotalSeconds} s");
         Assert.Equal(0, lost);
-        Assert.True(lab.B.Counters.NewSaRateLimited > 40 - GatewayCore.NewSaBurst);
+        Assert.True(lab.B.Counters.Drops.Count(GatewayDropReason.NewSaRateLimited) > 40 - GatewayCore.NewSaBurst);
     }
 
     // ---- sequence numbers (RFC 4303 3.3.3) ----

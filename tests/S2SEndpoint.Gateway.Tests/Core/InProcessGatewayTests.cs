@@ -138,7 +138,7 @@ public sealed class InProcessGatewayTests
         p.Pump();
         Assert.Equal(2, p.IoB.Tun.Count);
         Assert.Single(p.IoA.Tun);
-        Assert.Equal(0, p.A.Counters.NoPolicy + p.B.Counters.NoPolicy);
+        Assert.Equal(0, p.A.Counters.Drops.Count(GatewayDropReason.NoPolicy) + p.B.Counters.Drops.Count(GatewayDropReason.NoPolicy));
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class InProcessGatewayTests
         Pair.Inject(p.A, "s2s0", Ping("10.1.0.5", "10.9.0.1"));
         Pair.Inject(p.A, "s2s0", Ping("172.16.0.1", "10.2.0.7"));
         Assert.Empty(p.IoA.Udp);
-        Assert.Equal(2, p.A.Counters.NoPolicy);
+        Assert.Equal(2, p.A.Counters.Drops.Count(GatewayDropReason.NoPolicy));
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class InProcessGatewayTests
         var p = PolicyBased();
         Pair.Inject(p.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
         Assert.Empty(p.IoA.Udp);
-        Assert.Equal(1, p.A.Counters.NoPolicy);
+        Assert.Equal(1, p.A.Counters.Drops.Count(GatewayDropReason.NoPolicy));
     }
 
     [Fact]

@@ -199,6 +199,6 @@ public sealed class ReloadTests
         net.Pump();
 
         Assert.Empty(io.Tun);
-        Assert.Equal(1, gateway.Counters.NoRoute);
+        Assert.Equal(1, gateway.Counters.Drops.Count(GatewayDropReason.NoRoute));
     }
 }

@@ -60,7 +60,7 @@ public sealed class FragmentLimitsTests
         Send(h.B, Source(1), Fragments(attacker, 63));
 
         Assert.Equal(0, h.B.Engine.UnauthenticatedReassemblyBytes);
-        Assert.Equal(63, h.B.Engine.Drops["fragment without fragmentation negotiated"]);
+        Assert.Equal(63, h.B.Engine.Drops.Count(IkeDropReason.FragmentNotNegotiated));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class FragmentLimitsTests
         Send(h.B, Source(1), Fragments(attacker, 10));
 
         Assert.Equal(0, h.B.Engine.UnauthenticatedReassemblyBytes);
-        Assert.Equal(10, h.B.Engine.Drops["fragment without fragmentation negotiated"]);
+        Assert.Equal(10, h.B.Engine.Drops.Count(IkeDropReason.FragmentNotNegotiated));
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class FragmentLimitsTests
         Send(h.B, Source(1), Fragments(attacker, 10, messageId: 2));
 
         Assert.Equal(0, h.B.Engine.UnauthenticatedReassemblyBytes);
-        Assert.Equal(10, h.B.Engine.Drops["unexpected request message ID"]);
+        Assert.Equal(10, h.B.Engine.Drops.Count(IkeDropReason.UnexpectedRequestMessageId));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class FragmentLimitsTests
         Send(h.B, Source(1), Fragments(attacker, 63));
 
         Assert.InRange(h.B.Engine.UnauthenticatedReassemblyBytes, 1, h.B.Engine.Options.MaxFragmentedMessage);
-        Assert.True(h.B.Engine.Drops["fragmented message too large"] >= 63 - (h.B.Engine.Options.MaxFragmentedMessage / 1000));
+        Assert.True(h.B.Engine.Drops.Count(IkeDropReason.FragmentedMessageTooLarge) >= 63 - (h.B.Engine.Options.MaxFragmentedMessage / 1000));
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class FragmentLimitsTests
             Send(h.B, Source(i), Fragments(attacker, 63).Take(30));
             Assert.InRange(h.B.Engine.UnauthenticatedReassemblyBytes, 0, Budget);
         }
-        Assert.True(h.B.Engine.Drops.GetValueOrDefault("reassembly memory full") > 0, string.Join(", ", h.B.Engine.Drops));
+        Assert.True(h.B.Engine.Drops.Count(IkeDropReason.ReassemblyMemoryFull) > 0, string.Join(", ", h.B.Engine.Drops));
 
         h.Advance(h.B.Engine.Options.HalfOpenTimeout + TimeSpan.FromSeconds(1));
 
@@ -140,7 +140,7 @@ public sealed class FragmentLimitsTests
         h.B.Engine.Receive(new Datagram(B500, new IPEndPoint(Source(1), 500), request));
 
         Assert.Empty(h.B.Engine.Sas);
-        Assert.Equal(1, h.B.Engine.Drops["IKE_SA_INIT request too large"]);
+        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.InitRequestTooLarge));
     }
 
     /// <summary>

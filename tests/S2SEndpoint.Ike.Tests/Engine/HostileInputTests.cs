@@ -127,7 +127,7 @@ public sealed class HostileInputTests
 
         Assert.Equal(IkeSaState.Destroyed, b.State);
         Assert.Empty(h.B.Engine.Sas);
-        Assert.Equal(1, h.B.Engine.Drops["internal error"]);
+        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.InternalError));
         Assert.Contains(h.B.EventsOf<IkeSaClosed>(), c => c.Reason.Contains("internal error", StringComparison.Ordinal));
         // The engine is whole: a new IKE SA comes up.
         h.B.Kernel.FailInstall = null;
@@ -151,7 +151,7 @@ public sealed class HostileInputTests
         h.Advance(child.RekeyAt - h.Clock.Now);
 
         Assert.Equal(IkeSaState.Destroyed, a.State);
-        Assert.Equal(1, h.A.Engine.Drops["internal error"]);
+        Assert.Equal(1, h.A.Engine.Drops.Count(IkeDropReason.InternalError));
     }
 
     // ---- half-open SAs per source ----
@@ -179,7 +179,7 @@ public sealed class HostileInputTests
 
         h.Establish();
 
-        Assert.Equal(1, h.B.Engine.Drops["cookie requested"]);
+        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.CookieRequested));
         Assert.Equal(h.B.Engine.Options.HalfOpenPerSource - 1, h.B.Engine.HalfOpenCount);
     }
 
@@ -201,7 +201,7 @@ public sealed class HostileInputTests
         }
 
         Assert.Equal(h.B.Engine.Options.HalfOpenPerSource, h.B.Engine.HalfOpenCount);
-        Assert.Equal(20 - h.B.Engine.Options.HalfOpenPerSource, h.B.Engine.Drops["half-open limit per source"]);
+        Assert.Equal(20 - h.B.Engine.Options.HalfOpenPerSource, h.B.Engine.Drops.Count(IkeDropReason.HalfOpenLimitPerSource));
         h.Establish();
     }
 

@@ -112,7 +112,7 @@ public sealed class ReliabilityTests
         var a = h.A.Established!;
         var stray = new IkeMessage(new IkeHeader(a.InitiatorSpi, a.ResponderSpi, PayloadType.NoNextPayload, ExchangeType.Informational, HeaderFlags.Response, 7, 0), []).ToArray();
         h.A.Engine.Receive(new Datagram(new IPEndPoint(EngineHarness.AddressA, 500), new IPEndPoint(EngineHarness.AddressB, 500), stray));
-        Assert.Contains("response matches no outstanding request", h.A.Engine.Drops.Keys);
+        Assert.True(h.A.Engine.Drops.Count(IkeDropReason.ResponseMatchesNoRequest) > 0);
         Assert.Equal(IkeSaState.Established, a.State);
     }
 

@@ -107,7 +107,7 @@ public sealed class ReviewRegressionTests
                 ExchangeType.Informational, HeaderFlags.Initiator, 0, (uint)data.Length).Write(data);
             h.B.Engine.Receive(new Datagram(B500, A500, data));
         }
-        Assert.True(h.B.Engine.Drops.Count < 20, $"{h.B.Engine.Drops.Count} distinct drop counters");
+        Assert.True(h.B.Engine.Drops.Nonzero().Count() < 20, $"{h.B.Engine.Drops.Nonzero().Count()} distinct drop counters");
     }
 
     // F5: crossing Child SA deletes: RFC 7296 1.4.1 "the responses MUST NOT include Delete payloads for the deleted SAs".

@@ -30,6 +30,12 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     private readonly ILogger _tunLog;
     private readonly ILogger _configLog;
     private readonly ManualResetEventSlim _stop = new();
+
+    /// <summary>The real clock: the daemon is where it is owned; everything below takes it as a TimeProvider.</summary>
+    private readonly TimeProvider _time = TimeProvider.System;
+
+    /// <summary>How long shutdown waits after sending the deletes, before it closes the sockets.</summary>
+    private static readonly TimeSpan DeleteGrace = TimeSpan.FromMilliseconds(200);
     private readonly Lock _reloadLock = new();
     private GatewayConfig _config;
     private Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
@@ -70,8 +76,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         try
         {
             var shared = ResolveSharedDevice(_config);
-            _core = new GatewayCore(_config, this, TimeProvider.System, SystemRandomSource.Instance, _logs, shared);
-            _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this, _core), _logs.CreateLogger("control"), _config.Settings.ControlGroup);
+            _core = new GatewayCore(_config, this, _time, SystemRandomSource.Instance, _logs, shared);
+            _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this, _core), _logs.CreateLogger("control"), _config.Settings.ControlGroup, _time);
             _control.Start();
             SyncDevices(_config);
             _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses), workers: Workers);
@@ -277,7 +283,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         {
             _core!.OnTimer();
             var next = _core.NextDeadline;
-            var wait = next - DateTimeOffset.UtcNow;
+            var wait = next - _time.GetUtcNow();
             _stop.Wait(wait < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
         }
     }
@@ -390,7 +396,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                 foreach (var c in engine.Connections.ToList())
                     engine.Terminate(c.Name);
             });
-            Thread.Sleep(200);
+            // The deletes are on the wire; their answers get a moment before the sockets close (one try, short).
+            Task.Delay(DeleteGrace, _time).Wait();
         }
         _control?.Dispose();
         _control = null;

@@ -43,6 +43,13 @@ public sealed partial class ControlServer : IDisposable
     private readonly IControlHandler _handler;
     private readonly ILogger _log;
     private readonly Config.ControlGroup? _group;
+    private readonly TimeProvider _time;
+
+    /// <summary>Set when the server stops: the accept loop's pause after a failed accept ends at once.</summary>
+    private readonly ManualResetEventSlim _stopped = new();
+
+    /// <summary>How long the accept loop waits after a failed accept (out of descriptors) before it tries again.</summary>
+    private static readonly TimeSpan AcceptRetryPause = TimeSpan.FromMilliseconds(100);
     private Socket? _listener;
     private Thread? _thread;
     private volatile bool _stopping;
@@ -57,12 +64,14 @@ public sealed partial class ControlServer : IDisposable
     /// <param name="handler">What carries out the requests (the daemon).</param>
     /// <param name="logger">A logger of category "control".</param>
     /// <param name="group">gateway.control_group: the group that may use the socket besides the daemon's user.</param>
-    public ControlServer(string path, IControlHandler handler, ILogger logger, Config.ControlGroup? group = null)
+    /// <param name="time">The clock of request deadlines (the real one unless a test says otherwise).</param>
+    public ControlServer(string path, IControlHandler handler, ILogger logger, Config.ControlGroup? group = null, TimeProvider? time = null)
     {
         _path = path;
         _handler = handler;
         _log = logger;
         _group = group;
+        _time = time ?? TimeProvider.System;
     }
 
     public string Path => _path;
@@ -218,7 +227,7 @@ public sealed partial class ControlServer : IDisposable
                     return;
                 Log.ConnectionFailed(_log, e.Message);
                 // A failing accept (out of descriptors) would otherwise spin.
-                Thread.Sleep(100);
+                _stopped.Wait(AcceptRetryPause);
                 continue;
             }
             if (Interlocked.Increment(ref _clients) > MaxClients)
@@ -255,7 +264,7 @@ public sealed partial class ControlServer : IDisposable
         {
             // Read the request first (briefly): closing on unread input would reset the connection before
             // the client reads the answer.
-            TryReadRequest(client, DateTime.UtcNow + TimeSpan.FromSeconds(1), out _, out _, out _);
+            TryReadRequest(client, _time.GetUtcNow() + TimeSpan.FromSeconds(1), out _, out _, out _);
             client.SendTimeout = 1000;
             client.Send(Encoding.UTF8.GetBytes(Error($"the daemon is serving {MaxClients} other control clients; try again").ToJsonString() + "\n"));
         }
@@ -268,7 +277,7 @@ public sealed partial class ControlServer : IDisposable
     /// <summary>Reads one request, carries it out and answers; every failure becomes an error answer or a log line.</summary>
     private void Serve(Socket client)
     {
-        var deadline = DateTime.UtcNow + RequestTimeout;
+        var deadline = _time.GetUtcNow() + RequestTimeout;
         JsonObject answer;
         bool unread;
         try
@@ -307,10 +316,10 @@ public sealed partial class ControlServer : IDisposable
         }
     }
 
-    private static void Drain(Socket client, DateTime deadline)
+    private void Drain(Socket client, DateTimeOffset deadline)
     {
         var buffer = new byte[16 * 1024];
-        while (deadline - DateTime.UtcNow is var left && left > TimeSpan.Zero)
+        while (deadline - _time.GetUtcNow() is var left && left > TimeSpan.Zero)
         {
             client.ReceiveTimeout = (int)Math.Ceiling(left.TotalMilliseconds);
             if (client.Receive(buffer) == 0)
@@ -323,7 +332,7 @@ public sealed partial class ControlServer : IDisposable
     /// sent nothing at all (a probe, such as <see cref="Start"/>'s of another daemon); false with a problem
     /// for a request that is too long (<paramref name="unread"/>: more may follow), too slow or not a JSON object.
     /// </summary>
-    private static bool TryReadRequest(Socket client, DateTime deadline, out JsonObject request, out string? problem, out bool unread)
+    private bool TryReadRequest(Socket client, DateTimeOffset deadline, out JsonObject request, out string? problem, out bool unread)
     {
         request = [];
         problem = null;
@@ -332,7 +341,7 @@ public sealed partial class ControlServer : IDisposable
         var length = 0;
         while (true)
         {
-            var left = deadline - DateTime.UtcNow;
+            var left = deadline - _time.GetUtcNow();
             if (left <= TimeSpan.Zero)
             {
                 problem = $"no complete request within {RequestTimeout.TotalSeconds:0} s";
@@ -442,8 +451,10 @@ public sealed partial class ControlServer : IDisposable
         if (_listener is null)
             return;
         _stopping = true;
+        _stopped.Set();
         _listener.Dispose();
         _thread?.Join(RequestTimeout + TimeSpan.FromSeconds(1));
+        _stopped.Dispose();
         _listener = null;
         RemoveSocket(_bound);
         Log.Closed(_log, _path);

@@ -109,7 +109,8 @@ public sealed class TunDevice : IDisposable
             return 0;
         try
         {
-            var deadline = timeoutMilliseconds > 0 ? Environment.TickCount64 + timeoutMilliseconds : 0;
+            // The reader's own wait on the device: the real clock is the one that matters here.
+            var started = TimeProvider.System.GetTimestamp();
             while (Volatile.Read(ref _shutdown) == 0)
             {
                 var read = Libc.Read(handle.Fd, ref MemoryMarshal.GetReference(packet), (nuint)packet.Length);
@@ -120,7 +121,8 @@ public sealed class TunDevice : IDisposable
                     var errno = Marshal.GetLastPInvokeError();
                     if (errno != Libc.EAgain || timeoutMilliseconds == 0)
                         return -errno;
-                    var wait = timeoutMilliseconds < 0 ? Timeout.Infinite : (int)Math.Max(0, deadline - Environment.TickCount64);
+                    var wait = timeoutMilliseconds < 0 ? Timeout.Infinite
+                        : (int)Math.Max(0, timeoutMilliseconds - TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
                     var ready = WaitReadable(handle.Fd, wait);
                     if (ready <= 0)
                         return ready;

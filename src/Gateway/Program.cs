@@ -170,22 +170,48 @@ internal static partial class Program
         }
         if (controlPath is not null)
             config = config with { Settings = config.Settings with { ControlSocket = controlPath } };
-        using var logs = Microsoft.Extensions.Logging.LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(config.Settings.LogLevel);
-            foreach (var (subsystem, level) in config.Settings.LogLevels)
-                builder.AddFilter(subsystem, level);
-            builder.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            });
-        });
+        using var logs = CreateLogs(config.Settings, Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
         var configLog = logs.CreateLogger("config");
         foreach (var line in config.Warnings)
             Log.ConfigWarning(configLog, line);
         using var daemon = new Daemon(config, logs, path, controlPath);
         return daemon.Run();
+    }
+
+    /// <summary>
+    /// The daemon's loggers: levels per category, and the format gateway.log_format asks for. auto is journald's
+    /// when systemd started s2s (it sets JOURNAL_STREAM for a service's standard output), plain text otherwise;
+    /// text has the date in every timestamp.
+    /// </summary>
+    internal static ILoggerFactory CreateLogs(GatewaySettings settings, string? journalStream) =>
+        LoggerFactory.Create(builder => ConfigureLogs(builder, settings, journalStream));
+
+    internal static void ConfigureLogs(ILoggingBuilder builder, GatewaySettings settings, string? journalStream)
+    {
+        builder.SetMinimumLevel(settings.LogLevel);
+        foreach (var (subsystem, level) in settings.LogLevels)
+            builder.AddFilter(subsystem, level);
+        var format = settings.LogFormat == LogFormat.Auto ? (string.IsNullOrEmpty(journalStream) ? LogFormat.Text : LogFormat.Systemd) : settings.LogFormat;
+        switch (format)
+        {
+            case LogFormat.Json:
+                builder.AddJsonConsole(o =>
+                {
+                    o.UseUtcTimestamp = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                });
+                break;
+            case LogFormat.Systemd:
+                builder.AddSystemdConsole(o => o.TimestampFormat = null);
+                break;
+            default:
+                builder.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+                });
+                break;
+        }
     }
 
     /// <summary>

@@ -33,6 +33,7 @@ public sealed record ConfigDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         Setting("replay_window", a.ReplayWindow, b.ReplayWindow);
         Setting("workers", a.Workers, b.Workers);
         Setting("log_level", a.LogLevel, b.LogLevel);
+        Setting("log_format", a.LogFormat, b.LogFormat);
         Setting("log_levels", string.Join(",", a.LogLevels.OrderBy(l => l.Key, StringComparer.Ordinal)), string.Join(",", b.LogLevels.OrderBy(l => l.Key, StringComparer.Ordinal)));
         return new ConfigDiff(
             [.. after.Keys.Where(k => !before.ContainsKey(k))],

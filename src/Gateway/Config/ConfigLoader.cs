@@ -26,7 +26,7 @@ public static class ConfigLoader
     private static readonly JsonDocumentOptions DuplicatesAllowed = JsonOptions with { AllowDuplicateProperties = true };
 
     private static readonly string[] TopKeys = ["gateway", "connections", "secrets"];
-    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels"];
+    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels", "log_format"];
     private static readonly string[] ConnectionKeys =
     [
         "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "life_time", "rand_time",
@@ -197,12 +197,27 @@ public static class ConfigLoader
             else
                 p.Add($"{Path}.control_group", $"'{group}' {why}");
         }
+        if (Text(e, "log_format", Path, p) is { } format)
+        {
+            LogFormat? parsed = format.ToLowerInvariant() switch
+            {
+                "auto" => LogFormat.Auto,
+                "text" => LogFormat.Text,
+                "json" => LogFormat.Json,
+                "systemd" or "journald" => LogFormat.Systemd,
+                _ => null,
+            };
+            if (parsed is { } f)
+                settings = settings with { LogFormat = f };
+            else
+                p.Add($"{Path}.log_format", $"'{format}' is not a log format; valid: auto, text, json, systemd");
+        }
         if (Text(e, "log_level", Path, p) is { } level)
             settings = settings with { LogLevel = ParseLevel(level, $"{Path}.log_level", p) ?? settings.LogLevel };
         if (e.TryGetProperty("log_levels", out var levels) && IsObject(levels, $"{Path}.log_levels", p))
         {
             var map = new Dictionary<string, LogLevel>(StringComparer.Ordinal);
-            string[] subsystems = ["gateway", "ike", "tun", "config", "control"];
+            string[] subsystems = ["gateway", "ike", "esp", "tun", "config", "control"];
             foreach (var l in levels.EnumerateObject())
             {
                 var path = $"{Path}.log_levels.{l.Name}";

@@ -26,8 +26,26 @@ public sealed record GatewaySettings
     /// <summary>Worker threads for the data path; zero means one per core.</summary>
     public int Workers { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
-    /// <summary>Levels per subsystem (gateway, ike, tun, config, control): the logger categories.</summary>
+    /// <summary>Levels per subsystem (gateway, ike, esp, tun, config, control): the logger categories.</summary>
     public IReadOnlyDictionary<string, LogLevel> LogLevels { get; init; } = new Dictionary<string, LogLevel>();
+    /// <summary>How log lines are written (gateway.log_format).</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Auto;
+}
+
+/// <summary>How s2s writes its log lines to standard output.</summary>
+public enum LogFormat
+{
+    /// <summary>For journald when systemd started s2s (JOURNAL_STREAM is set), plain text otherwise.</summary>
+    Auto,
+
+    /// <summary>One line each: date and time, level, category and event ID, message.</summary>
+    Text,
+
+    /// <summary>One JSON object per line, with a UTC timestamp, for log collectors.</summary>
+    Json,
+
+    /// <summary>journald's console format: the level as a syslog priority (&lt;6&gt; info), no timestamp (journald adds its own).</summary>
+    Systemd,
 }
 
 /// <summary>

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using S2SEndpoint.Esp;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Sa;
@@ -23,8 +25,11 @@ namespace S2SEndpoint.Gateway.Policy;
 /// Whether a connection's children get a request ID per peer address: a hub whose remote_addrs allow any
 /// peer has one per spoke; a connection to named peers (active-passive included) has one per child.
 /// </param>
-public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow, Func<string, bool>? perPeer = null) : IChildSaKernel
+/// <param name="log">The "esp" category: the data plane's SAs as they join and leave the table, at Debug.</param>
+public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow, Func<string, bool>? perPeer = null, ILogger? log = null) : IChildSaKernel
 {
+    private readonly ILogger _log = log ?? NullLogger.Instance;
+
     private readonly Dictionary<(string Connection, string Child, IPAddress Peer), uint> _reqIds = [];
     private readonly Dictionary<uint, Installed> _byInboundSpi = [];
     private readonly Dictionary<uint, Installed> _outbound = [];
@@ -104,8 +109,12 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
         ArgumentNullException.ThrowIfNull(publish);
         foreach (var change in changes)
         {
-            if (change.Kind == KernelChangeKind.Installed)
-                table.AddInbound(change.Sa.Inbound);
+            if (change.Kind != KernelChangeKind.Installed)
+                continue;
+            table.AddInbound(change.Sa.Inbound);
+            if (_log.IsEnabled(LogLevel.Debug))
+                Log.Joined(_log, Name(change.Sa), change.Sa.Install.InboundSpi, change.Sa.Install.OutboundSpi, change.Sa.ReqId, replayWindow,
+                    change.Sa.Local.ToString(), change.Sa.Remote.ToString(), change.Sa.Install.OutboundDeferred ? "held back until the old SA goes" : "carries the child's traffic");
         }
         publish();
         var now = time.GetTimestamp();
@@ -123,9 +132,14 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
             }
             else
             {
+                if (change.Kind == KernelChangeKind.OutboundActivated && _log.IsEnabled(LogLevel.Debug))
+                    Log.Activated(_log, Name(installed), installed.Install.OutboundSpi, installed.ReqId);
                 continue;
             }
             _retired.Add((installed.Outbound, now));
+            if (_log.IsEnabled(LogLevel.Debug))
+                Log.Left(_log, Name(installed), installed.Install.InboundSpi, installed.Install.OutboundSpi, installed.Inbound.Packets, installed.Outbound.Packets,
+                    Drops(installed), change.Kind == KernelChangeKind.Superseded ? $", inbound open for {SupersededInboundLinger.TotalSeconds:0} s more" : "");
         }
         Sweep();
     }
@@ -322,4 +336,25 @@ public sealed class EspKernel(SaTable table, IRandomSource random, TimeProvider 
     }
 
     public bool TryGetByInboundSpi(uint spi, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Installed? installed) => _byInboundSpi.TryGetValue(spi, out installed);
+
+    private static string Name(Installed i) => $"{i.Install.Connection}/{i.Install.Child}{{{i.Install.UniqueId}}}";
+
+    /// <summary>The drops of both directions, as status names them, for the line that says an SA left.</summary>
+    private static string Drops(Installed i)
+    {
+        var all = i.Inbound.Drops.Nonzero().Concat(i.Outbound.Drops.Nonzero()).Select(d => $"{d.Key} {d.Value}").ToList();
+        return all.Count == 0 ? "none" : string.Join(", ", all);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(4001, LogLevel.Debug, "{Child} ESP SAs {SpiIn:x8}_i {SpiOut:x8}_o join the data plane (reqid {ReqId}, replay window {Window}, {Local} -> {Remote}): the outbound one {Role}")]
+        public static partial void Joined(ILogger logger, string child, uint spiIn, uint spiOut, uint reqId, int window, string local, string remote, string role);
+
+        [LoggerMessage(4002, LogLevel.Debug, "{Child} ESP SA {SpiOut:x8}_o now carries reqid {ReqId}'s traffic")]
+        public static partial void Activated(ILogger logger, string child, uint spiOut, uint reqId);
+
+        [LoggerMessage(4003, LogLevel.Debug, "{Child} ESP SAs {SpiIn:x8}_i {SpiOut:x8}_o leave the data plane after {PacketsIn} packets in, {PacketsOut} out; drops: {Drops}{Linger}")]
+        public static partial void Left(ILogger logger, string child, uint spiIn, uint spiOut, ulong packetsIn, ulong packetsOut, string drops, string linger);
+    }
 }

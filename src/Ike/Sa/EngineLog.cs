@@ -39,6 +39,12 @@ internal sealed partial class EngineLog(ILogger logger)
     [LoggerMessage(1011, LogLevel.Debug, "{Name}[{Id}] sending {Exchange} response {MessageId} [ {Payloads} ]")]
     public partial void SendingResponse(string name, uint id, ExchangeType exchange, uint messageId, string payloads);
 
+    [LoggerMessage(1018, LogLevel.Debug, "{Name}[{Id}] received {Exchange} request {MessageId} [ {Payloads} ] from {Remote}")]
+    public partial void ReceivedRequest(string name, uint id, ExchangeType exchange, uint messageId, string payloads, string remote);
+
+    [LoggerMessage(1019, LogLevel.Debug, "{Name}[{Id}] received {Exchange} response {MessageId} [ {Payloads} ] from {Remote}")]
+    public partial void ReceivedResponse(string name, uint id, ExchangeType exchange, uint messageId, string payloads, string remote);
+
     [LoggerMessage(1012, LogLevel.Debug, "{Name}[{Id}] retransmit {Count} of {Exchange} request {MessageId}")]
     public partial void Retransmitting(string name, uint id, ExchangeType exchange, uint messageId, int count);
 

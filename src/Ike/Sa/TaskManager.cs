@@ -134,6 +134,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             }
             if (!TryOpen(message, datagram, out var payloads))
                 return;
+            if (sas.Log.DebugEnabled)
+                sas.Log.ReceivedResponse(sa.Config.Name, sa.Id, header.Exchange, header.MessageId, Describe(payloads), datagram.Remote.ToString());
             FollowPeer(header, datagram);
             Guarded(message, datagram, () => ProcessResponse(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote)));
         }
@@ -161,6 +163,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             }
             if (!TryOpen(message, datagram, out var payloads))
                 return;
+            if (sas.Log.DebugEnabled)
+                sas.Log.ReceivedRequest(sa.Config.Name, sa.Id, header.Exchange, header.MessageId, Describe(payloads), datagram.Remote.ToString());
             FollowPeer(header, datagram);
             Guarded(message, datagram, () => ProcessRequest(new Exchanges.IncomingMessage(header, payloads, message.Raw, datagram.Local, datagram.Remote), datagram));
         }

@@ -30,14 +30,23 @@ public sealed class MemoryNetwork<THost>
 
     public IReadOnlyList<THost> Hosts => _hosts;
 
-    /// <summary>Puts <paramref name="host"/> on the network at <paramref name="address"/> (a host may have several).</summary>
+    /// <summary>
+    /// Puts <paramref name="host"/> on the network at <paramref name="address"/> (a host may have several). A host that
+    /// had the address before loses it, as a restarted peer takes its address over, and leaves when it has none left.
+    /// </summary>
     public void Add(IPAddress address, THost host)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(host);
+        if (_byAddress.TryGetValue(address, out var before) && before != host)
+        {
+            _byAddress.Remove(address);
+            if (!_byAddress.ContainsValue(before))
+                _hosts.Remove(before);
+        }
         if (!_hosts.Contains(host))
             _hosts.Add(host);
-        _byAddress.Add(address, host);
+        _byAddress[address] = host;
     }
 
     /// <summary>Pumps until the network is quiet; throws if it is still busy after <paramref name="maxRounds"/> rounds.</summary>

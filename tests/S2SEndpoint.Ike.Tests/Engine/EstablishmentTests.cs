@@ -218,4 +218,37 @@ public sealed class EstablishmentTests
         Assert.True(IkeMessage.TryParse(datagram, out var m, out var error), error.ToString());
         return m;
     }
+
+    /// <summary>The IKE_SA_INIT request sent again with a COOKIE (or after INVALID_KE_PAYLOAD) still carries the NAT detection notifies.</summary>
+    [Fact]
+    public void Initiate_ResponderUnderLoad_CookieRetryKeepsNatDetection()
+    {
+        var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 0 });
+        h.PutABehindNat();
+        h.Establish();
+        var retry = EstablishmentTests.Parse(h.Wire[2].Datagram.Data);
+        Assert.Contains(retry.Payloads, p => p is NotifyPayload { NotifyType: NotifyType.NatDetectionSourceIp });
+        Assert.True(h.A.Kernel.Installed[0].UdpEncapsulation);
+    }
+
+    [Fact]
+    public void Initiate_WrongGroupFirst_InvalidKeRetryKeepsNatDetection()
+    {
+        var h = new EngineHarness(
+            a => a with { Proposals = Ike("aes256-sha256-ecp256-modp2048") },
+            b => b with { Proposals = Ike("aes256-sha256-modp2048") });
+        h.Establish();
+        var retry = EstablishmentTests.Parse(h.Wire[2].Datagram.Data);
+        Assert.Contains(retry.Payloads, p => p is NotifyPayload { NotifyType: NotifyType.NatDetectionSourceIp });
+    }
+
+    [Fact]
+    public void Initiate_BehindNatResponderUnderLoad_CookieRetryEncapsulatesEsp()
+    {
+        var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 0 });
+        h.PutABehindNat();
+        h.Establish();
+        Assert.True(h.A.Kernel.Installed[0].UdpEncapsulation, "A installed ESP without UDP encapsulation behind a NAT");
+        Assert.True(h.B.Kernel.Installed[0].UdpEncapsulation, "B installed ESP without UDP encapsulation");
+    }
 }

@@ -158,4 +158,47 @@ public sealed class LifecycleTests
         h.Advance(TimeSpan.FromSeconds(4));
         h.AssertEstablished();
     }
+
+    /// <summary>RFC 7296 1.4.1, crossing Child SA deletes: "the responses MUST NOT include Delete payloads for the deleted SAs".</summary>
+    [Fact]
+    public void TerminateChild_CrossingDeletes_ResponsesCarryNoDelete()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var aSa = h.A.Established!;
+        var bSa = h.B.Established!;
+        var responses = new List<(Side From, byte[] Data)>();
+        h.Network = (from, d) =>
+        {
+            var m = EstablishmentTests.Parse(d.Data);
+            if (m.Header.IsResponse && m.Header.Exchange == ExchangeType.Informational)
+                responses.Add((from, d.Data));
+            return [d];
+        };
+        h.A.Engine.TerminateChild("moon", "net");
+        h.B.Engine.TerminateChild("sun", "net");
+        h.Pump();
+        Assert.NotEmpty(responses);
+        foreach (var (from, data) in responses)
+        {
+            var receiver = from == h.A ? bSa : aSa;
+            Assert.True(IkeMessage.TryParse(data, out var m, out _));
+            Assert.True(SkProtection.TryOpen(m, receiver.InboundCipher!, out var inner, out _));
+            Assert.DoesNotContain(inner, p => p is DeletePayload);
+        }
+    }
+
+    /// <summary>A delete that times out is no dead peer: dpd_action = restart does not bring the connection back up.</summary>
+    [Fact]
+    public void Terminate_UnreachablePeerWithDpdRestart_DoesNotRestart()
+    {
+        var h = new EngineHarness(a => a with { DpdAction = DpdAction.Restart });
+        h.Establish();
+        var sent = new List<IkeMessage>();
+        h.Network = (from, d) => { if (from == h.A) sent.Add(EstablishmentTests.Parse(d.Data)); return []; };
+        h.A.Engine.Terminate("moon");
+        h.Pump();
+        h.Run(TimeSpan.FromSeconds(200));
+        Assert.DoesNotContain(sent, m => m.Header.Exchange == ExchangeType.IkeSaInit);
+    }
 }

@@ -1,3 +1,4 @@
+using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
 
@@ -215,7 +216,36 @@ public sealed class RekeyTests
         // The old SA carries the child again (it never stopped sending), and is rekeyed again in 5 to 15 s.
         Assert.Equal(ChildSaState.Installed, old.State);
         Assert.False(old.Superseded);
-        Assert.InRange(old.RekeyAt, h.Clock.Now + TimeSpan.FromSeconds(5), h.Clock.Now + TimeSpan.FromSeconds(15));
+        Assert.InRange(old.RekeyAt, h.Clock.GetUtcNow() + TimeSpan.FromSeconds(5), h.Clock.GetUtcNow() + TimeSpan.FromSeconds(15));
         Assert.Equal([$"remove {pending.InboundSpi}"], h.B.Kernel.Calls);
+    }
+
+    /// <summary>A Child SA rekey refused with TEMPORARY_FAILURE is tried again later (strongSwan retries after 5 to 15 s).</summary>
+    [Fact]
+    public void Rekey_RefusedWithTemporaryFailure_IsRetried()
+    {
+        var h = new EngineHarness(a => a with { Children = [a.Children[0] with { RekeyTime = TimeSpan.FromSeconds(100) }] });
+        h.Establish();
+        var requests = 0;
+        var forged = false;
+        h.Network = (from, d) =>
+        {
+            var m = EstablishmentTests.Parse(d.Data);
+            if (m.Header.Exchange != ExchangeType.CreateChildSa)
+                return [d];
+            if (from == h.A && !m.Header.IsResponse)
+                requests++;
+            if (from == h.B && m.Header.IsResponse && !forged)
+            {
+                forged = true;
+                var bSa = h.B.Engine.Sas.First(s => s.InitiatorSpi == m.Header.InitiatorSpi);
+                var header = bSa.Header(ExchangeType.CreateChildSa, true, m.Header.MessageId);
+                return [new Datagram(d.Local, d.Remote, SkProtection.Seal(header, [NotifyPayload.Status(NotifyType.TemporaryFailure)], bSa.OutboundCipher!))];
+            }
+            return [d];
+        };
+        h.Run(TimeSpan.FromSeconds(100 + 60));
+        Assert.True(forged);
+        Assert.True(requests >= 2, $"{requests} CREATE_CHILD_SA request(s) from A");
     }
 }

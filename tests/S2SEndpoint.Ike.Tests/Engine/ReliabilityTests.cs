@@ -1,7 +1,6 @@
 using System.Net;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
-using S2SEndpoint.Ike.Tests.Support;
 
 namespace S2SEndpoint.Ike.Tests.Engine;
 
@@ -60,7 +59,7 @@ public sealed class ReliabilityTests
         h.A.Engine.Initiate("moon");
         h.Pump();
         h.Advance(TimeSpan.FromSeconds(4));     // retransmission gets through
-        h.B.Engine.Receive(new Datagram(held[0].Remote, held[0].Local, held[0].Data)); // the late original
+        h.Net.Deliver(held[0]); // the late original
         h.Pump();
         h.AssertEstablished();
         Assert.Single(h.B.Kernel.Installed);
@@ -73,11 +72,11 @@ public sealed class ReliabilityTests
         h.Network = (from, d) => from == h.B ? [] : [d];
         h.A.Engine.Initiate("moon");
         h.Pump();
-        var sent = new List<DateTimeOffset> { h.Clock.Now };
+        var sent = new List<DateTimeOffset> { h.Clock.GetUtcNow() };
         h.Network = (from, d) =>
         {
             if (from == h.A)
-                sent.Add(h.Clock.Now);
+                sent.Add(h.Clock.GetUtcNow());
             return [];
         };
         h.Run(TimeSpan.FromMinutes(5));
@@ -195,7 +194,7 @@ public sealed class ReliabilityTests
         h.Establish();
         h.Wire.Clear();
         var child = h.A.Kernel.Installed[0];
-        h.A.Kernel.Usage[child.InboundSpi] = new ChildSaUsage(100, 1, 0, 0, h.Clock.Now + TimeSpan.FromSeconds(20));
+        h.A.Kernel.Usage[child.InboundSpi] = new ChildSaUsage(100, 1, 0, 0, h.Clock.GetUtcNow() + TimeSpan.FromSeconds(20));
         h.Advance(TimeSpan.FromSeconds(31));
         Assert.Empty(h.Wire);
         h.Advance(TimeSpan.FromSeconds(20));

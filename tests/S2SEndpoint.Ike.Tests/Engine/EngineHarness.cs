@@ -109,18 +109,9 @@ internal sealed class EngineHarness
     public Side A { get; }
     public Side B { get; }
 
-    /// <summary>The network between A and B.</summary>
+    /// <summary>The network between A and B: its filter decides what happens to each datagram, its wire lists what was delivered.</summary>
     public MemoryNetwork<Side> Net { get; } = new();
 
-    /// <summary>Every datagram delivered, in order, with its direction.</summary>
-    public List<(Side From, Datagram Datagram)> Wire => Net.Wire;
-
-    /// <summary>Decides what happens to each datagram: deliver it as is, drop it (none), or deliver rewritten ones.</summary>
-    public Func<Side, Datagram, IEnumerable<Datagram>>? Network
-    {
-        get => Net.Filter;
-        set => Net.Filter = value;
-    }
 
     public static IkeSaConfig Config(string name, IPAddress local, IPAddress remote, string localId, string remoteId, string localTs, string remoteTs,
         string ike = "aes256-sha256-modp2048", string esp = "aes256gcm16")
@@ -216,7 +207,7 @@ internal sealed class EngineHarness
     public List<(Side From, Datagram Datagram)> HoldCrossing(RekeyTests.CollisionOrder order)
     {
         var held = new List<(Side, Datagram)>();
-        Network = (from, d) =>
+        Net.Filter = (from, d) =>
         {
             var header = EstablishmentTests.Parse(d.Data).Header;
             var create = header.Exchange == ExchangeType.CreateChildSa;
@@ -248,7 +239,7 @@ internal sealed class EngineHarness
     public static readonly IPAddress NatOutside = IPAddress.Parse("203.0.113.7");
 
     /// <summary>A sits behind a NAT: B sees A's datagrams from <see cref="NatOutside"/>, each port moved up by 40000.</summary>
-    public void PutABehindNat() => Network = new PortShiftNat(AddressA, NatOutside, 40000).Filter(A);
+    public void PutABehindNat() => Net.Filter = new PortShiftNat(AddressA, NatOutside, 40000).Filter(A);
 
     public void Establish()
     {

@@ -46,7 +46,7 @@ public sealed class EstablishmentTests
         Assert.Single(h.A.EventsOf<IkeSaEstablished>());
         Assert.Single(h.B.EventsOf<ChildSaEstablished>());
         // Four datagrams: IKE_SA_INIT and IKE_AUTH, each a request and a response.
-        Assert.Equal(4, h.Wire.Count);
+        Assert.Equal(4, h.Net.Wire.Count);
     }
 
     [Fact]
@@ -57,11 +57,11 @@ public sealed class EstablishmentTests
             a => a with { Proposals = Ike("aes256-sha256-ecp256-modp2048") },
             b => b with { Proposals = Ike("aes256-sha256-modp2048") });
         h.Establish();
-        var first = Parse(h.Wire[1].Datagram.Data);
+        var first = Parse(h.Net.Wire[1].Datagram.Data);
         Assert.Equal(NotifyType.InvalidKePayload, Assert.IsType<NotifyPayload>(Assert.Single(first.Payloads)).NotifyType);
         Assert.Equal(KeyExchangeMethod.Modp2048, h.A.Established!.Suite!.KeyExchange);
-        Assert.Equal(0u, Parse(h.Wire[2].Datagram.Data).Header.MessageId);
-        Assert.Equal(6, h.Wire.Count);
+        Assert.Equal(0u, Parse(h.Net.Wire[2].Datagram.Data).Header.MessageId);
+        Assert.Equal(6, h.Net.Wire.Count);
     }
 
     [Fact]
@@ -69,11 +69,11 @@ public sealed class EstablishmentTests
     {
         var h = new EngineHarness(optionsB: new IkeEngineOptions { CookieThreshold = 0 });
         h.Establish();
-        var cookieResponse = Parse(h.Wire[1].Datagram.Data);
+        var cookieResponse = Parse(h.Net.Wire[1].Datagram.Data);
         Assert.Equal(NotifyType.Cookie, Assert.IsType<NotifyPayload>(Assert.Single(cookieResponse.Payloads)).NotifyType);
         Assert.Equal(0ul, cookieResponse.Header.ResponderSpi);
         // RFC 7296 2.6: the retry carries the COOKIE as its first payload.
-        var retry = Parse(h.Wire[2].Datagram.Data);
+        var retry = Parse(h.Net.Wire[2].Datagram.Data);
         Assert.Equal(NotifyType.Cookie, Assert.IsType<NotifyPayload>(retry.Payloads[0]).NotifyType);
     }
 
@@ -226,7 +226,7 @@ public sealed class EstablishmentTests
         var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 0 });
         h.PutABehindNat();
         h.Establish();
-        var retry = EstablishmentTests.Parse(h.Wire[2].Datagram.Data);
+        var retry = EstablishmentTests.Parse(h.Net.Wire[2].Datagram.Data);
         Assert.Contains(retry.Payloads, p => p is NotifyPayload { NotifyType: NotifyType.NatDetectionSourceIp });
         Assert.True(h.A.Kernel.Installed[0].UdpEncapsulation);
     }
@@ -238,7 +238,7 @@ public sealed class EstablishmentTests
             a => a with { Proposals = Ike("aes256-sha256-ecp256-modp2048") },
             b => b with { Proposals = Ike("aes256-sha256-modp2048") });
         h.Establish();
-        var retry = EstablishmentTests.Parse(h.Wire[2].Datagram.Data);
+        var retry = EstablishmentTests.Parse(h.Net.Wire[2].Datagram.Data);
         Assert.Contains(retry.Payloads, p => p is NotifyPayload { NotifyType: NotifyType.NatDetectionSourceIp });
     }
 

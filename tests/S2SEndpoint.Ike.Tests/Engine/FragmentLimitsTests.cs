@@ -125,7 +125,7 @@ public sealed class FragmentLimitsTests
         // A fragment size so small that IKE_AUTH goes in several fragments both ways.
         var h = new EngineHarness(a => a with { FragmentSize = 160 }, b => b with { FragmentSize = 160 });
         h.Establish();
-        Assert.Contains(h.Wire, w => EstablishmentTests.Parse(w.Datagram.Data).Payloads is [EncryptedFragmentPayload]);
+        Assert.Contains(h.Net.Wire, w => EstablishmentTests.Parse(w.Datagram.Data).Payloads is [EncryptedFragmentPayload]);
         Assert.Equal(0, h.A.Engine.UnauthenticatedReassemblyBytes);
         Assert.Equal(0, h.B.Engine.UnauthenticatedReassemblyBytes);
     }

@@ -219,7 +219,7 @@ public sealed class HostileInputTests
         h.Establish();
         h.A.Engine.CheckLiveness("moon");
         h.Pump();
-        var captured = h.Wire.Last(w => w.From == h.A && !EstablishmentTests.Parse(w.Datagram.Data).Header.IsResponse).Datagram;
+        var captured = h.Net.Wire.Last(w => w.From == h.A && !EstablishmentTests.Parse(w.Datagram.Data).Header.IsResponse).Datagram;
         for (var i = 0; i < after; i++)
         {
             h.A.Engine.CheckLiveness("moon");
@@ -263,7 +263,7 @@ public sealed class HostileInputTests
         h.Establish();
         var b = h.B.Established!;
         h.B.Kernel.Calls.Clear();
-        h.Network = (from, d) => from == h.A ? [new Datagram(Elsewhere, d.Remote, d.Data)] : [];
+        h.Net.Filter = (from, d) => from == h.A ? [new Datagram(Elsewhere, d.Remote, d.Data)] : [];
 
         h.A.Engine.CheckLiveness("moon");
         h.Pump();
@@ -349,7 +349,7 @@ public sealed class HostileInputTests
     {
         var h = new EngineHarness();
         h.Establish();
-        var init = h.Wire[0].Datagram.Data;
+        var init = h.Net.Wire[0].Datagram.Data;
         h.A.Engine.RekeyIke("moon");
         h.Pump();
         var b = Assert.Single(h.B.Engine.Sas);
@@ -367,7 +367,7 @@ public sealed class HostileInputTests
     {
         var h = new EngineHarness();
         h.Establish();
-        var init = h.Wire[0].Datagram.Data;
+        var init = h.Net.Wire[0].Datagram.Data;
         h.A.Engine.RekeyIke("moon");
         h.Pump();
         var b = Assert.Single(h.B.Engine.Sas);

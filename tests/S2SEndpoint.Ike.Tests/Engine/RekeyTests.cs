@@ -28,7 +28,7 @@ public sealed class RekeyTests
         var h = WithEsp(esp);
         h.Establish();
         var old = h.A.Kernel.Installed[0];
-        h.Wire.Clear();
+        h.Net.Wire.Clear();
         if (fromInitiator)
             h.A.Engine.Rekey("moon");
         else
@@ -40,11 +40,11 @@ public sealed class RekeyTests
         Assert.NotEqual(old.InboundSpi, fresh.InboundSpi);
         Assert.Contains(old.InboundSpi, h.A.Kernel.Removed);
         Assert.NotEqual(old.OutboundEncryptionKey, fresh.OutboundEncryptionKey);
-        var request = EstablishmentTests.Parse(h.Wire[0].Datagram.Data);
+        var request = EstablishmentTests.Parse(h.Net.Wire[0].Datagram.Data);
         Assert.Equal(ExchangeType.CreateChildSa, request.Header.Exchange);
         // CREATE_CHILD_SA then the delete of the old SA: four datagrams, the new one installed before the delete.
-        Assert.Equal(4, h.Wire.Count);
-        Assert.Equal(ExchangeType.Informational, EstablishmentTests.Parse(h.Wire[2].Datagram.Data).Header.Exchange);
+        Assert.Equal(4, h.Net.Wire.Count);
+        Assert.Equal(ExchangeType.Informational, EstablishmentTests.Parse(h.Net.Wire[2].Datagram.Data).Header.Exchange);
         Assert.Contains(h.A.EventsOf<ChildSaEstablished>(), e => e.Rekeyed);
     }
 
@@ -97,7 +97,7 @@ public sealed class RekeyTests
             Assert.NotEqual(old.InboundSpi, a.InboundSpi);
             h.AssertEstablished();
             Assert.Single(h.A.Established!.Children);
-            var requests = h.Wire.Select(w => w.Datagram).Concat(held.Select(x => x.Datagram))
+            var requests = h.Net.Wire.Select(w => w.Datagram).Concat(held.Select(x => x.Datagram))
                 .Count(d => EstablishmentTests.Parse(d.Data).Header is { Exchange: ExchangeType.CreateChildSa, IsResponse: false });
             Assert.Equal(2, requests);
             // The survivor was created by A's exchange when B installed it as a responder first, or else by B's.
@@ -204,7 +204,7 @@ public sealed class RekeyTests
         var old = Assert.Single(h.B.Established!.Children);
         // A's rekey request reaches B, B's answer is lost; A then gives up on it and (as strongSwan does when
         // it refuses an answer) deletes the SA B made. Here B's engine is told that delete directly.
-        h.Network = (from, d) => from == h.B ? [] : [d];
+        h.Net.Filter = (from, d) => from == h.B ? [] : [d];
         h.A.Engine.Rekey("moon");
         h.Pump();
         var pending = Assert.Single(h.B.Established!.Children, c => c != old);
@@ -228,7 +228,7 @@ public sealed class RekeyTests
         h.Establish();
         var requests = 0;
         var forged = false;
-        h.Network = (from, d) =>
+        h.Net.Filter = (from, d) =>
         {
             var m = EstablishmentTests.Parse(d.Data);
             if (m.Header.Exchange != ExchangeType.CreateChildSa)

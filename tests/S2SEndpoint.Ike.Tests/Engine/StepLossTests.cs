@@ -53,7 +53,7 @@ public sealed class StepLossTests
         h.Establish();
         var seen = 0;
         Datagram? delayed = null;
-        h.Network = (_, d) =>
+        h.Net.Filter = (_, d) =>
         {
             if (seen++ != step)
                 return [d];

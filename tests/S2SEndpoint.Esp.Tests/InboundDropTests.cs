@@ -281,4 +281,16 @@ public sealed class InboundDropTests
         datagram[11] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(datagram.AsSpan(10), Checksum.Compute(datagram.AsSpan(0, 20)));
     }
+
+    /// <summary>RFC 8200 8.1: "IPv6 receivers must discard UDP packets containing a zero checksum".</summary>
+    [Theory]
+    [InlineData(0x0000)]
+    [InlineData(0x1234)]
+    public void Open_Ipv6OuterUdpWithZeroOrWrongChecksum_IsDropped(int checksum)
+    {
+        using var pair = SaPair.Create("aes128gcm16", outerIpv6: true, udp: true);
+        var wire = pair.Seal(TestPackets.Udp(false, 100), Framing.IpPacket);
+        BinaryPrimitives.WriteUInt16BigEndian(wire.AsSpan(40 + 6), (ushort)checksum);
+        Assert.Equal(DropReason.MalformedOuter, pair.Open(wire, Framing.IpPacket).Reason);
+    }
 }

@@ -79,7 +79,7 @@ public sealed class LifetimeTests
     public void PollLifetime_WithAFakeClock_ReportsSoftThenHardTime()
     {
         var observer = new RecordingObserver();
-        var time = new FakeTime();
+        var time = new FakeClock();
         using var pair = SaPair.Create("aes256gcm16", lifetime: new SaLifetime { SoftTime = TimeSpan.FromMinutes(50), HardTime = TimeSpan.FromMinutes(60) },
             observer: observer, time: time);
         var sa = pair.Outbound;
@@ -105,7 +105,7 @@ public sealed class LifetimeTests
     public void PollLifetime_HardTimeWithoutSoft_ReportsSoftAndHardTogether()
     {
         var observer = new RecordingObserver();
-        var time = new FakeTime();
+        var time = new FakeClock();
         using var pair = SaPair.Create("aes256gcm16", lifetime: new SaLifetime { HardTime = TimeSpan.FromHours(1) }, observer: observer, time: time);
 
         time.Advance(TimeSpan.FromHours(2));

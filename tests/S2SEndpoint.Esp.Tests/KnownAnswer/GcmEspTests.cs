@@ -20,7 +20,7 @@ public sealed class GcmEspTests
         var seq = esn ? BinaryPrimitives.ReadUInt64BigEndian(Convert.FromHexString(sequence)) : BinaryPrimitives.ReadUInt32BigEndian(Convert.FromHexString(sequence));
         // The IV is the sequence number XORed with the SA's mask: this mask makes the case's sequence number carry the case's IV.
         var mask = BinaryPrimitives.ReadUInt64BigEndian(Convert.FromHexString(iv)) ^ seq;
-        var random = FixedRandom.Hex(mask.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+        var random = FixedRandom.Stream(mask.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
         var keyBytes = Convert.FromHexString(key + salt);
         var transform = (AeadTransform)EspTransform.Create(EncryptionTransform.AesGcm16(key.Length * 4), null, esn, keyBytes, [], random);
         return (transform, seq, esn);

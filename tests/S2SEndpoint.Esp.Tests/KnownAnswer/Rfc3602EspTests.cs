@@ -52,7 +52,7 @@ public sealed class Rfc3602EspTests
         var original = Convert.FromHexString(plaintext);
         var expected = Convert.FromHexString(cipherPacket);
         using var sa = EspSa.CreateCore(Settings(SaDirection.Outbound, original, spi), ConfidentialityOnly, Convert.FromHexString(key), [],
-            FixedRandom.Hex("0000" + iv), TimeProvider.System);
+            FixedRandom.Stream("0000" + iv), TimeProvider.System);
         sa.SetLastSequenceNumber(BinaryPrimitives.ReadUInt32BigEndian(Convert.FromHexString(seq)) - 1u);
         sa.NextIpId = BinaryPrimitives.ReadUInt16BigEndian(expected.AsSpan(4));
         var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);
@@ -94,7 +94,7 @@ public sealed class Rfc3602EspTests
         var packet = new byte[expected.Length];
         Convert.FromHexString(spi + seq).CopyTo(packet, 0);
         text.CopyTo(packet, EspTransform.HeaderSize + 16);
-        using var transform = EspTransform.Create(EncryptionTransform.AesCbc(128), null, false, Convert.FromHexString(key), [], FixedRandom.Hex(iv));
+        using var transform = EspTransform.Create(EncryptionTransform.AesCbc(128), null, false, Convert.FromHexString(key), [], FixedRandom.Stream(iv));
 
         transform.Seal(packet, 0, text.Length, BinaryPrimitives.ReadUInt32BigEndian(Convert.FromHexString(seq)));
 

@@ -40,7 +40,7 @@ public sealed class Rfc7634EspTests
     {
         // The IV is the sequence number XORed with the SA's mask: a mask of IV ^ 5 makes sequence number 5 carry it.
         var mask = BinaryPrimitives.ReadUInt64BigEndian(Convert.FromHexString(Example.Iv)) ^ 5;
-        var random = FixedRandom.Hex(mask.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + "2345");
+        var random = FixedRandom.Stream(mask.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + "2345");
         using var sa = EspSa.Create(Settings(SaDirection.Outbound), Suite, Convert.FromHexString(Example.Keymat), [], random);
         sa.SetLastSequenceNumber(4);
         var buffer = new PacketBuffer(PacketBuffer.DefaultCapacity);

@@ -358,4 +358,25 @@ public sealed class ConfigLoaderTests
                 target[key] = value?.DeepClone();
         }
     }
+
+    /// <summary>swanctl picks the secret that matches both identities; a hub's secrets all list the hub's own id.</summary>
+    [Fact]
+    public void Load_TwoConnectionsWithOneLocalId_EachGetsTheSecretNamingBothIds()
+    {
+        var config = Core.TestConfig.Load("""
+            {
+              "connections": {
+                "to-b": { "local_addrs": "192.0.2.1", "remote_addrs": "192.0.2.2", "local": { "id": "moon" }, "remote": { "id": "sun" },
+                  "children": { "n": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24" } } },
+                "to-c": { "local_addrs": "192.0.2.1", "remote_addrs": "192.0.2.3", "local": { "id": "moon" }, "remote": { "id": "venus" },
+                  "children": { "n": { "local_ts": "10.1.0.0/24", "remote_ts": "10.3.0.0/24" } } }
+              },
+              "secrets": {
+                "ike-b": { "id": "moon,sun", "secret": "psk-b" },
+                "ike-c": { "id": "moon,venus", "secret": "psk-c" }
+              }
+            }
+            """);
+        Assert.Equal("psk-c", System.Text.Encoding.UTF8.GetString(config.Connections.Single(c => c.Name == "to-c").PreSharedKey));
+    }
 }

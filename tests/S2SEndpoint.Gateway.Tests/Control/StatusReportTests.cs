@@ -25,7 +25,7 @@ public sealed class StatusReportTests
         }
         // One packet that matches no policy, counted as a gateway drop.
         InProcessGatewayTests.Pair.Inject(p.A, "s2s0", InProcessGatewayTests.Ping("172.16.0.1", "10.2.0.7"));
-        p.Clock.Now += TimeSpan.FromSeconds(30);
+        p.Clock.Advance(TimeSpan.FromSeconds(30));
         return p;
     }
 

@@ -48,43 +48,18 @@ public sealed class EngineBoundaryTests
     private const string TrapChild = """ "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "trap" } """;
     private const string PeerChild = """ "net": { "local_ts": "10.2.0.0/24", "remote_ts": "10.1.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "none" } """;
 
-    private static PacketBuffer Buffer(byte[] data, int offset)
-    {
-        var buffer = new PacketBuffer(2048);
-        buffer.Load(data, offset);
-        return buffer;
-    }
-
-    private static void Pump(GatewayCore a, WatchingIo ioA, GatewayCore b, WatchingIo ioB)
-    {
-        for (var round = 0; round < 50; round++)
-        {
-            var moved = false;
-            foreach (var (from, to) in new[] { (ioA, b), (ioB, a) })
-            {
-                var datagrams = from.Inner.Udp.ToList();
-                from.Inner.Udp.Clear();
-                foreach (var (local, remote, data) in datagrams)
-                {
-                    to.OnUdp(remote, local, Buffer(data, 0));
-                    moved = true;
-                }
-            }
-            if (!moved)
-                return;
-        }
-        throw new InvalidOperationException("the gateways kept talking");
-    }
-
     [Fact]
     public void NoGatewayIoWhileTheEngineRuns_TrapRekeysTimersAndTerminate_EverythingLeavesAfterTheEngineReturns()
     {
-        var clock = new Clock();
+        var clock = new FakeClock();
         var ioA = new WatchingIo();
         var ioB = new WatchingIo();
         var a = new GatewayCore(TestConfig.Load(InProcessGatewayTests.Config("a", "192.0.2.1", "192.0.2.2", "moon", "sun", TrapChild, "trap")), ioA, clock, new SeededRandom(1));
         var b = new GatewayCore(TestConfig.Load(InProcessGatewayTests.Config("b", "192.0.2.2", "192.0.2.1", "sun", "moon", PeerChild, "none")), ioB, clock, new SeededRandom(2));
         (ioA.Core, ioB.Core) = (a, b);
+        var net = new MemoryNetwork<GatewayHost>();
+        net.Add("192.0.2.1", a, ioA.Inner);
+        net.Add("192.0.2.2", b, ioB.Inner);
         // The watch sees what it should: a step is inside the engine, nothing else is.
         Assert.False(a.InsideEngine);
         Assert.True(a.Control(_ => a.InsideEngine));
@@ -92,26 +67,26 @@ public sealed class EngineBoundaryTests
         // The trap: the packets wait, the SA comes up inside A's Engine.Receive, and they leave after it returned.
         InProcessGatewayTests.Pair.Inject(a, "s2s0", InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7", 10));
         InProcessGatewayTests.Pair.Inject(a, "s2s0", InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7", 20));
-        Pump(a, ioA, b, ioB);
+        net.Pump();
         Assert.Equal([38, 48], ioB.Inner.Tun.Select(t => t.Packet.Length));
 
         // Rekeys from both sides, each under traffic, a liveness check, and the timers of a day's quarter hour.
         a.Control(engine => engine.Rekey("a", "net"));
-        Pump(a, ioA, b, ioB);
+        net.Pump();
         b.Control(engine => engine.Rekey("b", "net"));
-        Pump(a, ioA, b, ioB);
+        net.Pump();
         a.Control(engine => engine.CheckLiveness("a"));
         for (var second = 0; second < 900; second += 5)
         {
-            clock.Now += TimeSpan.FromSeconds(5);
+            clock.Advance(TimeSpan.FromSeconds(5));
             InProcessGatewayTests.Pair.Inject(a, "s2s0", InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7"));
             InProcessGatewayTests.Pair.Inject(b, "s2s0", InProcessGatewayTests.Ping("10.2.0.7", "10.1.0.5"));
             a.OnTimer();
             b.OnTimer();
-            Pump(a, ioA, b, ioB);
+            net.Pump();
         }
         a.Terminate("a");
-        Pump(a, ioA, b, ioB);
+        net.Pump();
 
         Assert.True(ioA.InsideEngine.Count + ioB.InsideEngine.Count == 0, string.Join(Environment.NewLine, ioA.InsideEngine.Concat(ioB.InsideEngine).Take(2)));
         Assert.Equal(2 + 180, ioB.Inner.Tun.Count);
@@ -126,7 +101,7 @@ public sealed class EngineBoundaryTests
         Assert.True(ProposalKeywords.TryParse("aes256gcm16", ProtocolId.Esp, out var proposal, out var error), error);
         Assert.True(ChildSuite.TryFromProposal(proposal, out var suite, out error), error);
         var table = new SaTable();
-        var kernel = new EspKernel(table, new SeededRandom(1), new Clock(), 1024);
+        var kernel = new EspKernel(table, new SeededRandom(1), new FakeClock(), 1024);
         var key = Enumerable.Repeat((byte)0x5a, 36).ToArray();
         var install = new ChildSaInstall("c", "net", 1, 0x1000, 0x2000, suite, [.. key], [], [.. key], [], [], [],
             new IPEndPoint(IPAddress.Loopback, 4500), new IPEndPoint(IPAddress.Loopback, 4500), true, 0, 0);
@@ -177,7 +152,7 @@ public sealed class EngineBoundaryTests
     public void RemoveSuperseded_TheInboundSaLingersInTheTable_ThenLeaves()
     {
         var (_, table, install) = KernelWithOneChild();
-        var clock = new Clock();
+        var clock = new FakeClock();
         var kernel = new EspKernel(table, new SeededRandom(1), clock, 1024);
         kernel.Install(install);
         kernel.Apply(kernel.TakeChanges(), () => { });
@@ -188,7 +163,7 @@ public sealed class EngineBoundaryTests
         kernel.Apply(changes, () => { });
         Assert.True(table.TryGetInbound(0x1000, out _));
 
-        clock.Now += EspKernel.SupersededInboundLinger;
+        clock.Advance(EspKernel.SupersededInboundLinger);
         kernel.Sweep();
         Assert.False(table.TryGetInbound(0x1000, out _));
     }

@@ -24,58 +24,38 @@ public sealed class GatewayFeatureTests
     /// </summary>
     private sealed class Lab
     {
+        private readonly PortShiftNat _nat = new(AddressA, NatAddress, 40000);
+
         public Lab(string childA, string childB, bool natInFront = false, int seedA = 1, int seedB = 2)
         {
-            NatInFront = natInFront;
             SwitchA = new SwitchIo { Target = IoA };
             SwitchB = new SwitchIo { Target = IoB };
             A = new GatewayCore(TestConfig.Load(Config("a", "192.0.2.1", "192.0.2.2", "moon", "sun", childA)), SwitchA, Clock, new SeededRandom(seedA));
             B = new GatewayCore(TestConfig.Load(Config("b", "192.0.2.2", "%any", "sun", "moon", childB)), SwitchB, Clock, new SeededRandom(seedB));
+            var hostA = Net.Add("192.0.2.1", A, IoA);
+            Net.Add("192.0.2.2", B, IoB);
+            if (natInFront)
+                Net.Filter = _nat.Filter(hostA);
         }
 
         public SwitchIo SwitchA { get; }
         public SwitchIo SwitchB { get; }
 
-        public Clock Clock { get; } = new();
+        public FakeClock Clock { get; } = new();
         public FakeIo IoA { get; } = new();
         public FakeIo IoB { get; } = new();
         public GatewayCore A { get; }
         public GatewayCore B { get; }
-        public bool NatInFront { get; }
-        public int NatPortOffset { get; set; } = 40000;
+        public MemoryNetwork<GatewayHost> Net { get; } = new();
+
+        public int NatPortOffset
+        {
+            get => _nat.PortOffset;
+            set => _nat.PortOffset = value;
+        }
 
         /// <summary>Delivers UDP both ways until quiet, through the NAT if there is one.</summary>
-        public void Pump()
-        {
-            for (var round = 0; round < 50; round++)
-            {
-                var moved = false;
-                foreach (var (local, remote, data) in Take(IoA))
-                {
-                    var source = NatInFront ? new IPEndPoint(NatAddress, local.Port + NatPortOffset) : local;
-                    B.OnUdp(remote, source, Buffer(data));
-                    moved = true;
-                }
-                foreach (var (local, remote, data) in Take(IoB))
-                {
-                    var destination = NatInFront && remote.Address.Equals(NatAddress) ? new IPEndPoint(AddressA, remote.Port - NatPortOffset) : remote;
-                    if (NatInFront && remote.Address.Equals(NatAddress) && remote.Port - NatPortOffset is not (500 or 4500))
-                        continue; // a stale mapping: the NAT drops it
-                    A.OnUdp(destination, local, Buffer(data));
-                    moved = true;
-                }
-                if (!moved)
-                    return;
-            }
-            throw new InvalidOperationException("the gateways kept talking");
-        }
-
-        private static List<(IPEndPoint, IPEndPoint, byte[])> Take(FakeIo io)
-        {
-            var list = io.Udp.ToList();
-            io.Udp.Clear();
-            return list;
-        }
+        public void Pump() => Net.Pump();
     }
 
     private static PacketBuffer Buffer(byte[] data)
@@ -179,9 +159,9 @@ public sealed class GatewayFeatureTests
         var lab = new Lab(PolicyChildA.Replace("START", "trap", StringComparison.Ordinal), PolicyChildB);
         Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
         lab.IoA.Udp.Clear(); // the first IKE_SA_INIT is lost
-        lab.Clock.Now += TimeSpan.FromSeconds(2);
+        lab.Clock.Advance(TimeSpan.FromSeconds(2));
         Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
-        lab.Clock.Now += TimeSpan.FromSeconds(3);
+        lab.Clock.Advance(TimeSpan.FromSeconds(3));
         lab.A.OnTimer(); // the retransmission
         lab.Pump();
         var sa = Assert.Single(lab.A.Engine.Sas, s => s.State == IkeSaState.Established);
@@ -203,10 +183,10 @@ public sealed class GatewayFeatureTests
 
         lab.A.OnTimer();
         lab.B.OnTimer();
-        lab.Clock.Now += TimeSpan.FromSeconds(10);
+        lab.Clock.Advance(TimeSpan.FromSeconds(10));
         lab.A.OnTimer();
         Assert.Empty(lab.IoA.Udp);
-        lab.Clock.Now += TimeSpan.FromSeconds(11);
+        lab.Clock.Advance(TimeSpan.FromSeconds(11));
         lab.A.OnTimer();
         var keepalive = Assert.Single(lab.IoA.Udp);
         Assert.Equal([0xFF], keepalive.Data);
@@ -227,7 +207,7 @@ public sealed class GatewayFeatureTests
         lab.Pump();
         for (var second = 0; second < 60; second += 5)
         {
-            lab.Clock.Now += TimeSpan.FromSeconds(5);
+            lab.Clock.Advance(TimeSpan.FromSeconds(5));
             Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
             lab.A.OnTimer();
             lab.Pump();
@@ -283,7 +263,7 @@ public sealed class GatewayFeatureTests
     {
         for (var t = TimeSpan.Zero; t < span; t += TimeSpan.FromSeconds(1))
         {
-            lab.Clock.Now += TimeSpan.FromSeconds(1);
+            lab.Clock.Advance(TimeSpan.FromSeconds(1));
             lab.A.OnTimer();
             lab.IoA.Udp.Clear();
         }
@@ -303,7 +283,7 @@ public sealed class GatewayFeatureTests
         // ...and once it answers, the next try brings the tunnel up without anybody asking.
         for (var i = 0; i < 120 && !lab.A.Engine.Sas.Any(s => s.State == IkeSaState.Established); i++)
         {
-            lab.Clock.Now += TimeSpan.FromSeconds(1);
+            lab.Clock.Advance(TimeSpan.FromSeconds(1));
             lab.A.OnTimer();
             lab.Pump();
         }
@@ -315,7 +295,7 @@ public sealed class GatewayFeatureTests
         Assert.Empty(lab.A.Engine.Sas);
         for (var i = 0; i < 120; i++)
         {
-            lab.Clock.Now += TimeSpan.FromSeconds(1);
+            lab.Clock.Advance(TimeSpan.FromSeconds(1));
             lab.A.OnTimer();
             lab.Pump();
         }
@@ -378,31 +358,31 @@ public sealed class GatewayFeatureTests
         // ESP crosses at once. Both sides start a rekey of the same SA before either request arrives.
         lab.A.Control(engine => engine.Rekey("a", "net"));
         lab.B.Control(engine => engine.Rekey("b", "net"));
-        var inFlight = new List<(int Due, GatewayCore To, IPEndPoint Local, IPEndPoint Remote, byte[] Data)>();
+        var inFlight = new List<(int Due, Datagram Datagram)>();
         var sent = 0;
-        for (var step = 0; step < 40; step++)
+        var step = 0;
+        lab.Net.Filter = (_, d) =>
         {
-            lab.Clock.Now += TimeSpan.FromMilliseconds(500);
+            var isEsp = d.Remote.Port == 4500 && d.Data.Length > 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.Data) != 0;
+            inFlight.Add((isEsp ? step : step + 3, d));
+            return [];
+        };
+        for (; step < 40; step++)
+        {
+            lab.Clock.Advance(TimeSpan.FromMilliseconds(500));
             lab.A.OnTimer();
             lab.B.OnTimer();
             Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7"));
             Inject(lab.B, "s2s0", Ping("10.2.0.7", "10.1.0.5"));
             sent++;
-            foreach (var (from, to) in new[] { (lab.IoA, lab.B), (lab.IoB, lab.A) })
-            {
-                foreach (var (local, remote, data) in from.Udp)
-                {
-                    var isEsp = remote.Port == 4500 && data.Length > 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data) != 0;
-                    inFlight.Add((isEsp ? step : step + 3, to, local, remote, data));
-                }
-                from.Udp.Clear();
-            }
+            lab.Net.Round();
             foreach (var d in inFlight.Where(d => d.Due <= step).ToList())
             {
-                d.To.OnUdp(d.Remote, d.Local, Buffer(d.Data));
+                lab.Net.Deliver(d.Datagram);
                 inFlight.Remove(d);
             }
         }
+        lab.Net.Filter = null;
         lab.Pump();
         var childA = Assert.Single(Assert.Single(lab.A.Engine.Sas).Children);
         var childB = Assert.Single(Assert.Single(lab.B.Engine.Sas).Children);
@@ -593,5 +573,43 @@ public sealed class GatewayFeatureTests
         }
         Assert.True(rounds[^1] == 0, $"allocated {string.Join(", ", rounds)} bytes in rounds of 2000 round trips");
         Assert.Equal(packet.Length, sinkB.LastLength);
+    }
+
+    /// <summary>RFC 7296 2.8.1: both ends rekey the same Child SA at once; afterwards both must still send.</summary>
+    [Fact]
+    public void BothRekeyAtOnce_EachSideStillHasAnOutboundSa()
+    {
+        var clock = new FakeClock();
+        var ioA = new FakeIo();
+        var ioB = new FakeIo();
+        var a = new GatewayCore(TestConfig.Load(InProcessGatewayTests.AnyPeerConfig("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", "10.1.0.0/24", "10.2.0.0/24", "start")), ioA, clock, new SeededRandom(1));
+        var b = new GatewayCore(TestConfig.Load(InProcessGatewayTests.AnyPeerConfig("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", "10.2.0.0/24", "10.1.0.0/24", "none")), ioB, clock, new SeededRandom(2));
+        var net = new MemoryNetwork<GatewayHost>();
+        net.Add("192.0.2.1", a, ioA);
+        net.Add("192.0.2.2", b, ioB);
+        a.Start();
+        net.Pump();
+        Assert.Single(a.Kernel.All);
+
+        // Both requests are on the wire before either is answered.
+        a.Engine.Rekey("moon");
+        a.Flush();
+        b.Engine.Rekey("sun");
+        b.Flush();
+        net.Pump();
+        for (var i = 0; i < 5; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(3));
+            a.OnTimer();
+            b.OnTimer();
+            net.Pump();
+        }
+
+        var reqA = a.Kernel.All.First().ReqId;
+        var reqB = b.Kernel.All.First().ReqId;
+        Assert.NotEmpty(a.Kernel.All);
+        Assert.NotEmpty(b.Kernel.All);
+        Assert.True(a.Kernel.TryGetOutbound(reqA, out _), $"A: {a.Kernel.All.Count} child SA(s) installed, but no outbound SA");
+        Assert.True(b.Kernel.TryGetOutbound(reqB, out _), $"B: {b.Kernel.All.Count} child SA(s) installed, but no outbound SA");
     }
 }

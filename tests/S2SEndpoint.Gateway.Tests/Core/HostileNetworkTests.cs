@@ -33,19 +33,19 @@ public sealed class HostileNetworkTests
     [Fact]
     public void Timer_SurvivesAnExceptionBelowIt_CountsItAndRunsAgain()
     {
-        var clock = new Clock();
+        var clock = new FakeClock();
         var io = new ThrowingIo();
         var core = new GatewayCore(TestConfig.Load(InProcessGatewayTests.Config("gw", "192.0.2.1", "192.0.2.2", "a.test", "b.test", Child, "start")), io, clock, new SeededRandom(1));
         core.Start();
         Assert.Equal(1, io.Sent);
 
         io.Throw = true;
-        clock.Now += TimeSpan.FromSeconds(5);
+        clock.Advance(TimeSpan.FromSeconds(5));
         core.OnTimer();
         Assert.Equal(1, core.Counters.Drops.Count(GatewayDropReason.InternalError));
 
         io.Throw = false;
-        clock.Now += TimeSpan.FromSeconds(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
         core.OnTimer();
         Assert.True(io.Sent > 1);
     }
@@ -53,7 +53,7 @@ public sealed class HostileNetworkTests
     [Fact]
     public void UdpReader_SurvivesAnExceptionBelowIt()
     {
-        var clock = new Clock();
+        var clock = new FakeClock();
         var io = new ThrowingIo();
         var responder = new GatewayCore(TestConfig.Load(InProcessGatewayTests.Config("gw", "192.0.2.2", "192.0.2.1", "b.test", "a.test", Child, "none")), io, clock, new SeededRandom(2));
         var initiatorIo = new FakeIo();
@@ -123,8 +123,8 @@ public sealed class HostileNetworkTests
             Assert.Single(A.Engine.Sas, s => s.State == S2SEndpoint.Ike.Sa.IkeSaState.Established);
         }
 
-        public Clock Clock { get; } = new();
-        public MemoryNet Net { get; } = new();
+        public FakeClock Clock { get; } = new();
+        public MemoryNetwork<GatewayHost> Net { get; } = new();
         public FakeIo IoA { get; } = new();
         public FakeIo IoB { get; } = new();
         public FakeIo IoC { get; } = new();
@@ -152,7 +152,7 @@ public sealed class HostileNetworkTests
             for (var t = 0; t < seconds; t++)
             {
                 each();
-                Clock.Now += TimeSpan.FromSeconds(1);
+                Clock.Advance(TimeSpan.FromSeconds(1));
                 A.OnTimer();
                 B.OnTimer();
                 C.OnTimer();
@@ -186,7 +186,7 @@ public sealed class HostileNetworkTests
         }
 
         Flood(2000);
-        var started = lab.Clock.Now;
+        var started = lab.Clock.GetUtcNow();
         lab.C.Start();
         var lost = 0;
         lab.Run(30, () =>
@@ -234,7 +234,7 @@ public sealed class HostileNetworkTests
         Assert.Equal(40 - GatewayCore.NewSaBurst, lab.B.Counters.Drops.Count(GatewayDropReason.NewSaRateLimited));
         Assert.Equal(lab.B.Engine.Options.HalfOpenPerSource, lab.B.Engine.HalfOpenCount);
 
-        var started = lab.Clock.Now;
+        var started = lab.Clock.GetUtcNow();
         lab.C.Start();
         var lost = 0;
         lab.Run(30, () =>
@@ -264,7 +264,7 @@ public sealed class HostileNetworkTests
         InProcessGatewayTests.Pair.Inject(p.A, "s2s0", InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7"));
         p.Pump();
         Assert.Equal(S2SEndpoint.Esp.LifetimeStage.SoftExpired, first.Outbound.Stage);
-        p.Clock.Now += TimeSpan.FromSeconds(6);
+        p.Clock.Advance(TimeSpan.FromSeconds(6));
         p.A.OnTimer();
         p.Pump();
 
@@ -273,5 +273,59 @@ public sealed class HostileNetworkTests
         InProcessGatewayTests.Pair.Inject(p.A, "s2s0", InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7"));
         p.Pump();
         Assert.Equal(2, p.IoB.Tun.Count);
+    }
+
+    /// <summary>Random and bit-flipped datagrams into both ports: nothing escapes OnUdp.</summary>
+    [Fact]
+    public void OnUdp_FuzzedDatagrams_NeverThrow()
+    {
+        var clock = new FakeClock();
+        var failures = new List<string>();
+        for (var seed = 0; seed < 200; seed++)
+        {
+            var ioA = new FakeIo();
+            var ioB = new FakeIo();
+            var a = new GatewayCore(TestConfig.Load(InProcessGatewayTests.AnyPeerConfig("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", "10.1.0.0/24", "10.2.0.0/24", "start")), ioA, clock, new SeededRandom(1));
+            var b = new GatewayCore(TestConfig.Load(InProcessGatewayTests.AnyPeerConfig("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", "10.2.0.0/24", "10.1.0.0/24", "none")), ioB, clock, new SeededRandom(2));
+            var net = new MemoryNetwork<GatewayHost>();
+            net.Add("192.0.2.1", a, ioA);
+            net.Add("192.0.2.2", b, ioB);
+            var rng = new Random(seed);
+            byte[] Mutate(byte[] d)
+            {
+                var copy = (byte[])d.Clone();
+                var flips = rng.Next(1, 4);
+                for (var i = 0; i < flips && copy.Length > 0; i++)
+                {
+                    var kind = rng.Next(4);
+                    if (kind == 0)
+                        copy[rng.Next(copy.Length)] ^= (byte)(1 << rng.Next(8));
+                    else if (kind == 1)
+                        copy = copy[..rng.Next(copy.Length)];
+                    else if (kind == 2)
+                        copy[rng.Next(copy.Length)] = (byte)rng.Next(256);
+                    else
+                        copy = [.. copy, .. new byte[rng.Next(1, 64)]];
+                }
+                return copy;
+            }
+            try
+            {
+                a.Start();
+                // Mutated datagrams may keep both sides talking: the pump stops after 50 rounds whether or not they are quiet.
+                net.Filter = (_, d) => [d with { Data = rng.Next(3) == 0 ? Mutate(d.Data) : d.Data }];
+                net.TryPump(50);
+                var buffer = new PacketBuffer(70000);
+                var junk = new byte[rng.Next(0, 2000)];
+                rng.NextBytes(junk);
+                buffer.Load(junk, 0);
+                b.OnUdp(new IPEndPoint(IPAddress.Parse("192.0.2.2"), rng.Next(2) == 0 ? 500 : 4500), new IPEndPoint(IPAddress.Parse("192.0.2.1"), 4500), buffer);
+            }
+            catch (Exception e)
+            {
+                failures.Add($"seed {seed}: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n\n", failures.Take(3)));
     }
 }

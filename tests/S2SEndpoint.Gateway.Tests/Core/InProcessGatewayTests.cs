@@ -20,40 +20,21 @@ public sealed class InProcessGatewayTests
         {
             A = new GatewayCore(Load(configA), IoA, Clock, new SeededRandom(1));
             B = new GatewayCore(Load(configB), IoB, Clock, new SeededRandom(2));
+            Net.Add("192.0.2.1", A, IoA);
+            Net.Add("192.0.2.2", B, IoB);
         }
 
-        public Clock Clock { get; } = new();
+        public FakeClock Clock { get; } = new();
         public FakeIo IoA { get; } = new();
         public FakeIo IoB { get; } = new();
         public GatewayCore A { get; }
         public GatewayCore B { get; }
+        public MemoryNetwork<GatewayHost> Net { get; } = new();
 
         private static GatewayConfig Load(string json) => TestConfig.Load(json);
 
         /// <summary>Delivers UDP both ways until quiet; the receiver sees the datagram's destination as local.</summary>
-        public void Pump()
-        {
-            for (var round = 0; round < 50; round++)
-            {
-                var moved = Move(IoA, B) | Move(IoB, A);
-                if (!moved)
-                    return;
-            }
-            throw new InvalidOperationException("the gateways kept talking");
-        }
-
-        private static bool Move(FakeIo from, GatewayCore to)
-        {
-            var datagrams = from.Udp.ToList();
-            from.Udp.Clear();
-            foreach (var (local, remote, data) in datagrams)
-            {
-                var buffer = new PacketBuffer(2048);
-                buffer.Load(data, 0);
-                to.OnUdp(remote, local, buffer);
-            }
-            return datagrams.Count > 0;
-        }
+        public void Pump() => Net.Pump();
 
         public static void Inject(GatewayCore gateway, string device, byte[] packet)
         {
@@ -78,6 +59,22 @@ public sealed class InProcessGatewayTests
           "secrets": { "ike-{{name}}": { "id": "{{remoteId}}", "secret": "in-process-psk" } }
         }
         """.Replace("START", start, StringComparison.Ordinal);
+
+    /// <summary>One connection with one child, whose secret names no identity; without <paramref name="remoteId"/> it takes any peer's.</summary>
+    internal static string AnyPeerConfig(string name, string local, string remote, string localId, string remoteId, string lts, string rts, string start) => $$"""
+        {
+          "gateway": { "tun_name": "s2s0" },
+          "connections": {
+            "{{name}}": {
+              "local_addrs": "{{local}}", "remote_addrs": "{{remote}}",
+              "proposals": "aes256gcm16-prfsha384-ecp384",
+              "local": { "auth": "psk", "id": "{{localId}}" } {{(remoteId.Length > 0 ? $$""", "remote": { "auth": "psk", "id": "{{remoteId}}" }""" : "")}},
+              "children": { "net": { "local_ts": "{{lts}}", "remote_ts": "{{rts}}", "esp_proposals": "aes256gcm16", "start_action": "{{start}}" } }
+            }
+          },
+          "secrets": { "ike-any": { "secret": "in-process-psk" } }
+        }
+        """;
 
     internal static Pair PolicyBased() => new(
         Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", """ "net": { "local_ts": "10.1.0.0/24,10.3.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "START" } """, "start"),
@@ -187,7 +184,7 @@ public sealed class InProcessGatewayTests
               "secrets": { "ike-x": { "id": "moon", "secret": "{{secret}}" } }
             }
             """;
-        var clock = new Clock();
+        var clock = new FakeClock();
         var ioA = new FakeIo();
         var ioB = new FakeIo();
         var ioC = new FakeIo();
@@ -195,22 +192,47 @@ public sealed class InProcessGatewayTests
         var a = new GatewayCore(Load(configA), ioA, clock, new SeededRandom(1));
         var b = new GatewayCore(Load(Peer("sun", "192.0.2.2", "sun", "psk-b")), ioB, clock, new SeededRandom(2));
         var c = new GatewayCore(Load(Peer("venus", "192.0.2.3", "venus", "psk-c")), ioC, clock, new SeededRandom(3));
-        var net = new MemoryNet();
+        var net = new MemoryNetwork<GatewayHost>();
         net.Add("192.0.2.1", a, ioA);
         net.Add("192.0.2.2", b, ioB);
         net.Add("192.0.2.3", c, ioC);
-        var Pump = net.Pump;
         a.Start();
-        Pump();
+        net.Pump();
         Assert.Equal(2, a.Engine.Sas.Count(s => s.State == IkeSaState.Established));
 
         Pair.Inject(a, "vti-b", Ping("10.1.0.5", "10.200.0.1"));
         Pair.Inject(a, "vti-c", Ping("10.1.0.5", "10.200.0.1"));
-        Pump();
+        net.Pump();
         Assert.Equal("vti0", Assert.Single(ioB.Tun).Device);
         Assert.Equal("vti0", Assert.Single(ioC.Tun).Device);
         Pair.Inject(c, "vti0", Ping("10.200.0.1", "10.1.0.5"));
-        Pump();
+        net.Pump();
         Assert.Equal("vti-c", Assert.Single(ioA.Tun).Device);
+    }
+
+    /// <summary>A hub whose connection accepts any peer: two spokes, two subnets, one reqid.</summary>
+    [Fact]
+    public void HubWithTwoSpokesOnOneConnection_TrafficGoesToTheRightSpoke()
+    {
+        var clock = new FakeClock();
+        var ioH = new FakeIo();
+        var io1 = new FakeIo();
+        var io2 = new FakeIo();
+        var hub = new GatewayCore(TestConfig.Load(AnyPeerConfig("hub", "192.0.2.1", "%any", "hub", "", "10.0.0.0/24", "10.0.0.0/8", "none")), ioH, clock, new SeededRandom(1));
+        var s1 = new GatewayCore(TestConfig.Load(AnyPeerConfig("s1", "192.0.2.2", "192.0.2.1", "spoke1", "hub", "10.1.0.0/24", "10.0.0.0/24", "start")), io1, clock, new SeededRandom(2));
+        var s2 = new GatewayCore(TestConfig.Load(AnyPeerConfig("s2", "192.0.2.3", "192.0.2.1", "spoke2", "hub", "10.2.0.0/24", "10.0.0.0/24", "start")), io2, clock, new SeededRandom(3));
+        var net = new MemoryNetwork<GatewayHost>();
+        net.Add("192.0.2.1", hub, ioH);
+        net.Add("192.0.2.2", s1, io1);
+        net.Add("192.0.2.3", s2, io2);
+        s1.Start();
+        net.Pump();
+        s2.Start();
+        net.Pump();
+        Assert.Equal(2, hub.Kernel.All.Count);
+
+        Pair.Inject(hub, "s2s0", Ping("10.0.0.5", "10.1.0.7", 16));
+        var sent = Assert.Single(ioH.Udp);
+        Assert.Equal(IPAddress.Parse("192.0.2.2"), sent.Remote.Address);
     }
 }

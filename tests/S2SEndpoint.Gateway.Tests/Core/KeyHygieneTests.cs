@@ -35,7 +35,7 @@ public sealed class KeyHygieneTests
         Assert.True(ProposalKeywords.TryParse("aes256gcm16", ProtocolId.Esp, out var proposal, out var error), error);
         Assert.True(ChildSuite.TryFromProposal(proposal, out var suite, out error), error);
         var table = new SaTable();
-        var kernel = new EspKernel(table, new SeededRandom(1), new Clock(), 1024);
+        var kernel = new EspKernel(table, new SeededRandom(1), new FakeClock(), 1024);
         var key = Enumerable.Repeat((byte)0x5a, 36).ToArray();
         var install = new ChildSaInstall("c", "net", 1, inbound, outbound, suite, [.. key], [], [.. key], [], [], [],
             new IPEndPoint(IPAddress.Loopback, 4500), new IPEndPoint(IPAddress.Loopback, 4500), true, 0, 0);

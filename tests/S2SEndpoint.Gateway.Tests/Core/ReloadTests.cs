@@ -53,9 +53,9 @@ public sealed class ReloadTests
     [Fact]
     public void Reload_UnchangedKeepsItsSas_ChangedComesBackNew_RemovedGoes_AddedStarts()
     {
-        var clock = new Clock();
+        var clock = new FakeClock();
         var io = new FakeIo();
-        var net = new MemoryNet();
+        var net = new MemoryNetwork<GatewayHost>();
         GatewayCore MakePeer(string name, string address, string id, string localTs)
         {
             var peerIo = new FakeIo();
@@ -105,7 +105,7 @@ public sealed class ReloadTests
     [Fact]
     public void Reload_InterfaceMovesAndAnotherTunnelTakesIt_NoPacketGoesToTheOldPeer()
     {
-        var clock = new Clock();
+        var clock = new FakeClock();
         var io = new FakeIo();
         var peerIo = new FakeIo();
         static string Vti(string name, string remote, string remoteId, string iface, string start) => $$"""
@@ -126,7 +126,7 @@ public sealed class ReloadTests
               "secrets": { "ike-all": { "secret": "reload-psk" } }
             }
             """), peerIo, clock, new SeededRandom(2));
-        var net = new MemoryNet();
+        var net = new MemoryNetwork<GatewayHost>();
         net.Add("192.0.2.1", gateway, io);
         net.Add("192.0.2.2", peer, peerIo);
         var Pump = net.Pump;
@@ -163,7 +163,7 @@ public sealed class ReloadTests
     [Fact]
     public void Reload_EspOnTheOldSaBeforeItsDelete_GoesToNoDevice_Counted()
     {
-        var clock = new Clock();
+        var clock = new FakeClock();
         var io = new FakeIo();
         var peerIo = new FakeIo();
         static string Vti(string name, string remote, string remoteId, string iface) => $$"""
@@ -184,7 +184,7 @@ public sealed class ReloadTests
               "secrets": { "ike-all": { "secret": "reload-psk" } }
             }
             """), peerIo, clock, new SeededRandom(2));
-        var net = new MemoryNet();
+        var net = new MemoryNetwork<GatewayHost>();
         net.Add("192.0.2.1", gateway, io);
         net.Add("192.0.2.2", peer, peerIo);
         gateway.Start();

@@ -1,30 +1,10 @@
 using System.Net;
+using S2SEndpoint.Esp;
 using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Net;
-using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Sa;
 
 namespace S2SEndpoint.Gateway.Tests.Core;
-
-/// <summary>A clock that moves only when a test says so.</summary>
-internal sealed class Clock : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow() => Now;
-
-    // Timestamps (elapsed-time measurements) follow the same clock.
-    public override long GetTimestamp() => Now.UtcTicks;
-
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-}
-
-/// <summary>Deterministic randomness for in-memory gateways.</summary>
-internal sealed class SeededRandom(int seed) : IRandomSource
-{
-    private readonly Random _random = new(seed);
-
-    public void Fill(Span<byte> destination) => _random.NextBytes(destination);
-}
 
 /// <summary>The gateway's sockets and devices as two lists.</summary>
 internal sealed class FakeIo : IGatewayIo
@@ -47,38 +27,36 @@ internal static class TestConfig
 }
 
 /// <summary>
-/// Several in-memory gateways by address: <see cref="Pump"/> delivers what each sent to the gateway at the
-/// destination address (the receiver sees the destination as local) until the network is quiet; datagrams
-/// to an address nobody has are lost.
+/// A gateway core on the in-memory network: what it sends is what its <see cref="FakeIo"/> took (the list empties as
+/// the network takes it), and what arrives goes to <see cref="GatewayCore.OnUdp"/> in a buffer of its own.
 /// </summary>
-internal sealed class MemoryNet
+internal sealed class GatewayHost(GatewayCore core, FakeIo io) : INetworkHost
 {
-    private readonly Dictionary<IPAddress, (GatewayCore Core, FakeIo Io)> _hosts = [];
+    public GatewayCore Core { get; } = core;
+    public FakeIo Io { get; } = io;
 
-    public void Add(string address, GatewayCore core, FakeIo io) => _hosts[IPAddress.Parse(address)] = (core, io);
-
-    public void Pump()
+    public IReadOnlyList<Datagram> TakeSent()
     {
-        for (var round = 0; round < 50; round++)
-        {
-            var moved = false;
-            foreach (var (_, (_, io)) in _hosts.ToList())
-            {
-                var datagrams = io.Udp.ToList();
-                io.Udp.Clear();
-                foreach (var (local, remote, data) in datagrams)
-                {
-                    if (!_hosts.TryGetValue(remote.Address, out var to))
-                        continue;
-                    var buffer = new S2SEndpoint.Esp.PacketBuffer(2048);
-                    buffer.Load(data, 0);
-                    to.Core.OnUdp(remote, local, buffer);
-                    moved = true;
-                }
-            }
-            if (!moved)
-                return;
-        }
-        throw new InvalidOperationException("the gateways kept talking");
+        var sent = Io.Udp.Select(u => new Datagram(u.Local, u.Remote, u.Data)).ToList();
+        Io.Udp.Clear();
+        return sent;
+    }
+
+    public void Receive(Datagram datagram)
+    {
+        var buffer = new PacketBuffer(Math.Max(PacketBuffer.DefaultCapacity, datagram.Data.Length));
+        buffer.Load(datagram.Data, 0);
+        Core.OnUdp(datagram.Local, datagram.Remote, buffer);
+    }
+}
+
+internal static class GatewayNetwork
+{
+    /// <summary>Puts <paramref name="core"/>, which sends through <paramref name="io"/>, on the network at <paramref name="address"/>.</summary>
+    public static GatewayHost Add(this MemoryNetwork<GatewayHost> network, string address, GatewayCore core, FakeIo io)
+    {
+        var host = new GatewayHost(core, io);
+        network.Add(IPAddress.Parse(address), host);
+        return host;
     }
 }

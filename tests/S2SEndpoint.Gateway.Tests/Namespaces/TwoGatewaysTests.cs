@@ -118,18 +118,15 @@ public sealed class TwoGatewaysTests
             var controlB = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "b.sock");
             using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB, "--control", controlB);
             using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA, "--control", controlA);
-            // Ping until the tunnel is up (bounded: 20 tries of one echo each).
-            var ok = false;
+            // Ping until the tunnel is up (one echo a try, a try at most every 250 ms).
             var last = "";
-            for (var i = 0; i < 20 && !ok; i++)
+            var ok = Eventually.Holds(() =>
             {
                 using var ping = lab.A.Start("ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.2.0.1");
                 var (exit, output) = ping.Finish(TimeSpan.FromSeconds(5));
-                ok = exit == 0;
                 last = output;
-                if (!ok)
-                    Thread.Sleep(250);
-            }
+                return exit == 0;
+            }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
             Assert.True(ok, $"no ping through the tunnel: {last}");
             Assert.Contains(device, lab.A.Ip("link", "show"), StringComparison.Ordinal);
 
@@ -147,12 +144,7 @@ public sealed class TwoGatewaysTests
             // s2s rekey CONN/CHILD: a new Child SA takes over and traffic still passes.
             var (rekeyExit, rekeyOutput) = S2sCommand("rekey", "moon/" + child["name"]!.GetValue<string>(), "--control", controlA);
             Assert.True(rekeyExit == 0, rekeyOutput);
-            var rekeyed = false;
-            for (var i = 0; i < 40 && !rekeyed; i++)
-            {
-                Thread.Sleep(100);
-                rekeyed = ChildStatus(controlA)["spi_in"]!.GetValue<string>() != spi;
-            }
+            var rekeyed = Eventually.Holds(() => ChildStatus(controlA)["spi_in"]!.GetValue<string>() != spi, interval: TimeSpan.FromMilliseconds(100));
             Assert.True(rekeyed, "the Child SA was not rekeyed");
             using (var again = lab.A.Start("ping", "-c", "1", "-W", "2", "-I", "10.1.0.1", "10.2.0.1"))
                 Assert.Equal(0, again.Finish(TimeSpan.FromSeconds(5)).ExitCode);

@@ -77,4 +77,13 @@ public sealed class SecurityPolicyDatabaseTests
 
         Assert.False(spd.TryLookup(Core.InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7").AsSpan(0, length), out _));
     }
+
+    /// <summary>A policy whose remote selector names TCP (remote_ts = 10.2.0.0/24[tcp]) holds TCP packets and no others.</summary>
+    [Fact]
+    public void TryLookup_ProtocolSelector_MatchesOnlyThatProtocol()
+    {
+        var spd = SecurityPolicyDatabase.Empty.Add(1, 0x1000, [TrafficSelector.FromPrefix(IPAddress.Parse("10.1.0.0"), 24)], [TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 24, ipProtocol: 6)]);
+        Assert.True(spd.TryLookup(false, 0x0A010005, 0x0A020007, 6, 40000, 443, out _));
+        Assert.False(spd.TryLookup(false, 0x0A010005, 0x0A020007, 17, 40000, 53, out _));
+    }
 }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
-using S2SEndpoint.Ike.Tests.Support;
 using S2SEndpoint.Ike.Tests.Vectors;
 
 namespace S2SEndpoint.Ike.Tests.Crypto;
@@ -54,7 +53,7 @@ public sealed class CipherKnownAnswerTests
         // The vector's IV comes from the random source, as RFC 7296 3.14 has it for CBC.
         var integrityKey = new byte[32];
         var suite = Suite(EncryptionTransform.AesCbc(128), Integrity.HmacSha256_128);
-        using var cipher = IkeCipher.Create(suite, Convert.FromHexString(key), integrityKey, FixedRandom.Hex(iv));
+        using var cipher = IkeCipher.Create(suite, Convert.FromHexString(key), integrityKey, FixedRandom.Chunks(iv));
         var header = Convert.FromHexString("00112233445566778899aabbccddeeff");
         var text = Convert.FromHexString(plaintext);
         var datagram = Layout(header, new byte[16], text, new byte[16]);

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Org.BouncyCastle.Math;
 using S2SEndpoint.Ike.Crypto;
-using S2SEndpoint.Ike.Tests.Support;
 using S2SEndpoint.Ike.Tests.Vectors;
 
 namespace S2SEndpoint.Ike.Tests.Crypto;
@@ -13,7 +12,7 @@ namespace S2SEndpoint.Ike.Tests.Crypto;
 public sealed class KeyExchangeTests
 {
     private static KeyExchange WithPrivate(KeyExchangeMethod method, string privateHex) =>
-        KeyExchange.Create(method, FixedRandom.Hex(privateHex));
+        KeyExchange.Create(method, FixedRandom.Chunks(privateHex));
 
     [Theory]
     [MemberData(nameof(KeyExchangeVectors.Rfc5903), MemberType = typeof(KeyExchangeVectors))]
@@ -70,7 +69,7 @@ public sealed class KeyExchangeTests
         var u = (byte[])k.Clone();
         for (var n = 0; n < int.Parse(iterations, CultureInfo.InvariantCulture); n++)
         {
-            using var exchange = KeyExchange.Create(method, new FixedRandom(k));
+            using var exchange = KeyExchange.Create(method, FixedRandom.Chunks(k));
             Assert.True(exchange.TryDeriveSharedSecret(u, out var next, out _), source);
             u = k;
             k = next;

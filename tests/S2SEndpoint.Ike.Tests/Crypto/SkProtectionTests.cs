@@ -1,6 +1,5 @@
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
-using S2SEndpoint.Ike.Tests.Support;
 
 namespace S2SEndpoint.Ike.Tests.Crypto;
 

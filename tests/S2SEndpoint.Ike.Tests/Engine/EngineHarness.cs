@@ -2,24 +2,8 @@ using System.Net;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
-using S2SEndpoint.Ike.Tests.Support;
 
 namespace S2SEndpoint.Ike.Tests.Engine;
-
-/// <summary>A clock that moves only when a test says so.</summary>
-internal sealed class FakeClock : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow() => Now;
-
-    // Timestamps (rate limits, elapsed times) follow the same clock.
-    public override long GetTimestamp() => Now.UtcTicks;
-
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-    public void Advance(TimeSpan by) => Now += by;
-}
 
 /// <summary>The data plane as a list: what was installed and removed, with SPIs handed out in order.</summary>
 internal sealed class FakeKernel(uint firstSpi) : IChildSaKernel
@@ -76,8 +60,8 @@ internal sealed class FakeKernel(uint firstSpi) : IChildSaKernel
     public ChildSaUsage QueryUsage(uint inboundSpi) => Usage.GetValueOrDefault(inboundSpi);
 }
 
-/// <summary>One side of a test: an engine with its clock, kernel and collected events.</summary>
-internal sealed class Side
+/// <summary>One side of a test: an engine with its clock, kernel and collected events, on the in-memory network.</summary>
+internal sealed class Side : INetworkHost
 {
     public Side(string name, IPAddress address, IkeSaConfig config, FakeClock clock, int seed, uint firstSpi, IkeEngineOptions? options, Microsoft.Extensions.Logging.ILogger? log = null)
     {
@@ -96,10 +80,14 @@ internal sealed class Side
     public IkeSa? Established => Engine.Sas.FirstOrDefault(s => s.State == IkeSaState.Established);
 
     public IEnumerable<T> EventsOf<T>() where T : IkeEvent => Events.OfType<T>();
+
+    public IReadOnlyList<Datagram> TakeSent() => Engine.TakeOutgoing();
+
+    public void Receive(Datagram datagram) => Engine.Receive(datagram);
 }
 
 /// <summary>
-/// Two engines joined in memory: what one sends the other receives, through a filter that can lose,
+/// Two engines joined by the in-memory network: what one sends the other receives, through a filter that can lose,
 /// duplicate, reorder or rewrite datagrams (a NAT). Time moves only through <see cref="Advance"/>.
 /// </summary>
 internal sealed class EngineHarness
@@ -113,17 +101,17 @@ internal sealed class EngineHarness
     {
         A = new Side("A", AddressA, (configureA ?? (c => c))(Config("moon", AddressA, AddressB, "moon.s2s.test", "sun.s2s.test", "10.1.0.0/24", "10.2.0.0/24")), Clock, 1 + (2 * seed), 0xc1000001, optionsA);
         B = new Side("B", AddressB, (configureB ?? (c => c))(Config("sun", AddressB, AddressA, "sun.s2s.test", "moon.s2s.test", "10.2.0.0/24", "10.1.0.0/24")), Clock, 2 + (2 * seed), 0xc2000001, optionsB, logB);
+        Net.Add(AddressA, A);
+        Net.Add(AddressB, B);
     }
 
     public FakeClock Clock { get; } = new();
     public Side A { get; }
     public Side B { get; }
 
-    /// <summary>Every datagram delivered, in order, with its direction.</summary>
-    public List<(Side From, Datagram Datagram)> Wire { get; } = [];
+    /// <summary>The network between A and B: its filter decides what happens to each datagram, its wire lists what was delivered.</summary>
+    public MemoryNetwork<Side> Net { get; } = new();
 
-    /// <summary>Decides what happens to each datagram: deliver it as is, drop it (null), or deliver a rewritten one.</summary>
-    public Func<Side, Datagram, IEnumerable<Datagram>>? Network { get; set; }
 
     public static IkeSaConfig Config(string name, IPAddress local, IPAddress remote, string localId, string remoteId, string localTs, string remoteTs,
         string ike = "aes256-sha256-modp2048", string esp = "aes256gcm16")
@@ -167,35 +155,17 @@ internal sealed class EngineHarness
     public Side Other(Side side) => side == A ? B : A;
 
     /// <summary>Delivers datagrams back and forth until both sides are quiet (bounded).</summary>
-    public void Pump(int maxRounds = 100)
+    public void Pump(int maxRounds = MemoryNetwork<Side>.DefaultMaxRounds)
     {
-        for (var round = 0; round < maxRounds; round++)
+        try
         {
-            var moved = Deliver(A) | Deliver(B);
+            Net.Pump(maxRounds);
+        }
+        finally
+        {
             Collect();
-            if (!moved)
-                return;
         }
-        throw new InvalidOperationException("the engines kept talking for too long");
     }
-
-    private bool Deliver(Side from)
-    {
-        var outgoing = from.Engine.TakeOutgoing();
-        foreach (var datagram in outgoing)
-        {
-            var delivered = Network is null ? [datagram] : Network(from, datagram);
-            foreach (var d in delivered)
-            {
-                Wire.Add((from, d));
-                Other(from).Engine.Receive(Rewrite(d));
-            }
-        }
-        return outgoing.Count > 0;
-    }
-
-    /// <summary>The receiver sees the datagram's destination as its local endpoint and the source as remote.</summary>
-    private static Datagram Rewrite(Datagram d) => new(d.Remote, d.Local, d.Data);
 
     private void Collect()
     {
@@ -215,16 +185,16 @@ internal sealed class EngineHarness
     /// <summary>Advances in steps to the earliest deadline, up to <paramref name="total"/>.</summary>
     public void Run(TimeSpan total)
     {
-        var end = Clock.Now + total;
+        var end = Clock.GetUtcNow() + total;
         while (true)
         {
             var next = Min(A.Engine.NextDeadline, B.Engine.NextDeadline);
             if (next > end)
             {
-                Clock.Now = end;
+                Clock.SetUtcNow(end);
                 return;
             }
-            Advance(next > Clock.Now ? next - Clock.Now : TimeSpan.Zero);
+            Advance(next > Clock.GetUtcNow() ? next - Clock.GetUtcNow() : TimeSpan.Zero);
         }
     }
 
@@ -237,7 +207,7 @@ internal sealed class EngineHarness
     public List<(Side From, Datagram Datagram)> HoldCrossing(RekeyTests.CollisionOrder order)
     {
         var held = new List<(Side, Datagram)>();
-        Network = (from, d) =>
+        Net.Filter = (from, d) =>
         {
             var header = EstablishmentTests.Parse(d.Data).Header;
             var create = header.Exchange == ExchangeType.CreateChildSa;
@@ -260,8 +230,8 @@ internal sealed class EngineHarness
 
     public void ReleaseHeld(List<(Side From, Datagram Datagram)> held)
     {
-        foreach (var (from, d) in held)
-            Other(from).Engine.Receive(new Datagram(d.Remote, d.Local, d.Data));
+        foreach (var (_, d) in held)
+            Net.Deliver(d);
         Pump();
     }
 
@@ -269,9 +239,7 @@ internal sealed class EngineHarness
     public static readonly IPAddress NatOutside = IPAddress.Parse("203.0.113.7");
 
     /// <summary>A sits behind a NAT: B sees A's datagrams from <see cref="NatOutside"/>, each port moved up by 40000.</summary>
-    public void PutABehindNat() => Network = (from, d) => from == A
-        ? [new Datagram(new IPEndPoint(NatOutside, d.Local.Port + 40000), d.Remote, d.Data)]
-        : [new Datagram(d.Local, new IPEndPoint(AddressA, d.Remote.Port - 40000), d.Data)];
+    public void PutABehindNat() => Net.Filter = new PortShiftNat(AddressA, NatOutside, 40000).Filter(A);
 
     public void Establish()
     {

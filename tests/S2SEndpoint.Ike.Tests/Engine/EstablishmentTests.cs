@@ -46,7 +46,7 @@ public sealed class EstablishmentTests
         Assert.Single(h.A.EventsOf<IkeSaEstablished>());
         Assert.Single(h.B.EventsOf<ChildSaEstablished>());
         // Four datagrams: IKE_SA_INIT and IKE_AUTH, each a request and a response.
-        Assert.Equal(4, h.Wire.Count);
+        Assert.Equal(4, h.Net.Wire.Count);
     }
 
     [Fact]
@@ -57,11 +57,11 @@ public sealed class EstablishmentTests
             a => a with { Proposals = Ike("aes256-sha256-ecp256-modp2048") },
             b => b with { Proposals = Ike("aes256-sha256-modp2048") });
         h.Establish();
-        var first = Parse(h.Wire[1].Datagram.Data);
+        var first = Parse(h.Net.Wire[1].Datagram.Data);
         Assert.Equal(NotifyType.InvalidKePayload, Assert.IsType<NotifyPayload>(Assert.Single(first.Payloads)).NotifyType);
         Assert.Equal(KeyExchangeMethod.Modp2048, h.A.Established!.Suite!.KeyExchange);
-        Assert.Equal(0u, Parse(h.Wire[2].Datagram.Data).Header.MessageId);
-        Assert.Equal(6, h.Wire.Count);
+        Assert.Equal(0u, Parse(h.Net.Wire[2].Datagram.Data).Header.MessageId);
+        Assert.Equal(6, h.Net.Wire.Count);
     }
 
     [Fact]
@@ -69,11 +69,11 @@ public sealed class EstablishmentTests
     {
         var h = new EngineHarness(optionsB: new IkeEngineOptions { CookieThreshold = 0 });
         h.Establish();
-        var cookieResponse = Parse(h.Wire[1].Datagram.Data);
+        var cookieResponse = Parse(h.Net.Wire[1].Datagram.Data);
         Assert.Equal(NotifyType.Cookie, Assert.IsType<NotifyPayload>(Assert.Single(cookieResponse.Payloads)).NotifyType);
         Assert.Equal(0ul, cookieResponse.Header.ResponderSpi);
         // RFC 7296 2.6: the retry carries the COOKIE as its first payload.
-        var retry = Parse(h.Wire[2].Datagram.Data);
+        var retry = Parse(h.Net.Wire[2].Datagram.Data);
         Assert.Equal(NotifyType.Cookie, Assert.IsType<NotifyPayload>(retry.Payloads[0]).NotifyType);
     }
 
@@ -217,5 +217,38 @@ public sealed class EstablishmentTests
     {
         Assert.True(IkeMessage.TryParse(datagram, out var m, out var error), error.ToString());
         return m;
+    }
+
+    /// <summary>The IKE_SA_INIT request sent again with a COOKIE (or after INVALID_KE_PAYLOAD) still carries the NAT detection notifies.</summary>
+    [Fact]
+    public void Initiate_ResponderUnderLoad_CookieRetryKeepsNatDetection()
+    {
+        var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 0 });
+        h.PutABehindNat();
+        h.Establish();
+        var retry = EstablishmentTests.Parse(h.Net.Wire[2].Datagram.Data);
+        Assert.Contains(retry.Payloads, p => p is NotifyPayload { NotifyType: NotifyType.NatDetectionSourceIp });
+        Assert.True(h.A.Kernel.Installed[0].UdpEncapsulation);
+    }
+
+    [Fact]
+    public void Initiate_WrongGroupFirst_InvalidKeRetryKeepsNatDetection()
+    {
+        var h = new EngineHarness(
+            a => a with { Proposals = Ike("aes256-sha256-ecp256-modp2048") },
+            b => b with { Proposals = Ike("aes256-sha256-modp2048") });
+        h.Establish();
+        var retry = EstablishmentTests.Parse(h.Net.Wire[2].Datagram.Data);
+        Assert.Contains(retry.Payloads, p => p is NotifyPayload { NotifyType: NotifyType.NatDetectionSourceIp });
+    }
+
+    [Fact]
+    public void Initiate_BehindNatResponderUnderLoad_CookieRetryEncapsulatesEsp()
+    {
+        var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 0 });
+        h.PutABehindNat();
+        h.Establish();
+        Assert.True(h.A.Kernel.Installed[0].UdpEncapsulation, "A installed ESP without UDP encapsulation behind a NAT");
+        Assert.True(h.B.Kernel.Installed[0].UdpEncapsulation, "B installed ESP without UDP encapsulation");
     }
 }

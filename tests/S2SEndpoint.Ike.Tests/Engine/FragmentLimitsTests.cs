@@ -21,7 +21,7 @@ public sealed class FragmentLimitsTests
     private static IkeSa HalfOpen(Side b, FakeClock clock, IPAddress from, int seed, Func<IkeSaConfig, IkeSaConfig>? configure = null)
     {
         var config = EngineHarness.Config("attacker", from, EngineHarness.AddressB, "spoke.s2s.test", "sun.s2s.test", "10.1.0.0/24", "10.2.0.0/24");
-        var attacker = new IkeEngine([(configure ?? (c => c))(config)], new FakeKernel(0x10000), clock, new Support.SeededRandom(seed));
+        var attacker = new IkeEngine([(configure ?? (c => c))(config)], new FakeKernel(0x10000), clock, new SeededRandom(seed));
         attacker.Initiate("attacker");
         var request = Assert.Single(attacker.TakeOutgoing());
         b.Engine.Receive(new Datagram(B500, new IPEndPoint(from, 500), request.Data));
@@ -125,7 +125,7 @@ public sealed class FragmentLimitsTests
         // A fragment size so small that IKE_AUTH goes in several fragments both ways.
         var h = new EngineHarness(a => a with { FragmentSize = 160 }, b => b with { FragmentSize = 160 });
         h.Establish();
-        Assert.Contains(h.Wire, w => EstablishmentTests.Parse(w.Datagram.Data).Payloads is [EncryptedFragmentPayload]);
+        Assert.Contains(h.Net.Wire, w => EstablishmentTests.Parse(w.Datagram.Data).Payloads is [EncryptedFragmentPayload]);
         Assert.Equal(0, h.A.Engine.UnauthenticatedReassemblyBytes);
         Assert.Equal(0, h.B.Engine.UnauthenticatedReassemblyBytes);
     }

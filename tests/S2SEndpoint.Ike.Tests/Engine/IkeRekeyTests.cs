@@ -99,7 +99,7 @@ public sealed class IkeRekeyTests
         h.A.Engine.RekeyIke("moon");
         h.B.Engine.Rekey("sun");
         h.Pump();
-        var temporary = h.Wire.Select(w => EstablishmentTests.Parse(w.Datagram.Data)).Count(m => m.Header.IsResponse && m.Header.Exchange == ExchangeType.CreateChildSa &&
+        var temporary = h.Net.Wire.Select(w => EstablishmentTests.Parse(w.Datagram.Data)).Count(m => m.Header.IsResponse && m.Header.Exchange == ExchangeType.CreateChildSa &&
             m.Payloads.Count == 1);
         Assert.True(temporary >= 1);
         h.Run(TimeSpan.FromSeconds(30));

@@ -69,7 +69,7 @@ public sealed class LifecycleTests
         h.AssertEstablished(children: 2);
         var second = h.A.Established!.Children.Single(c => c.Config.Name == "second");
         Assert.Equal(esp, ProposalKeywords.Format(second.Proposal));
-        var exchange = h.Wire.Select(w => EstablishmentTests.Parse(w.Datagram.Data).Header.Exchange).ToList();
+        var exchange = h.Net.Wire.Select(w => EstablishmentTests.Parse(w.Datagram.Data).Header.Exchange).ToList();
         Assert.Equal([ExchangeType.IkeSaInit, ExchangeType.IkeSaInit, ExchangeType.IkeAuth, ExchangeType.IkeAuth, ExchangeType.CreateChildSa, ExchangeType.CreateChildSa], exchange);
     }
 
@@ -128,7 +128,7 @@ public sealed class LifecycleTests
             a => a with { FragmentSize = 400, Children = [a.Children[0] with { LocalTs = [.. a.Children[0].LocalTs, .. many] }] },
             b => b with { FragmentSize = 400, Children = [b.Children[0] with { RemoteTs = [.. b.Children[0].RemoteTs, .. many] }] });
         h.Establish();
-        var auth = h.Wire.Where(w => w.From == h.A && EstablishmentTests.Parse(w.Datagram.Data).Header.Exchange == ExchangeType.IkeAuth).ToList();
+        var auth = h.Net.Wire.Where(w => w.From == h.A && EstablishmentTests.Parse(w.Datagram.Data).Header.Exchange == ExchangeType.IkeAuth).ToList();
         Assert.True(auth.Count > 2, $"IKE_AUTH went in {auth.Count} datagram(s)");
         Assert.All(auth, w => Assert.True(w.Datagram.Data.Length <= 400));
         Assert.All(auth, w => Assert.IsType<EncryptedFragmentPayload>(EstablishmentTests.Parse(w.Datagram.Data).Payloads[^1]));
@@ -143,7 +143,7 @@ public sealed class LifecycleTests
             a => a with { FragmentSize = 400, Children = [a.Children[0] with { LocalTs = [.. a.Children[0].LocalTs, .. many] }] },
             b => b with { FragmentSize = 400, Children = [b.Children[0] with { RemoteTs = [.. b.Children[0].RemoteTs, .. many] }] });
         var dropped = false;
-        h.Network = (from, d) =>
+        h.Net.Filter = (from, d) =>
         {
             if (!dropped && EstablishmentTests.Parse(d.Data).Payloads is [.., EncryptedFragmentPayload { FragmentNumber: 2 }])
             {
@@ -157,5 +157,48 @@ public sealed class LifecycleTests
         Assert.Null(h.A.Established);
         h.Advance(TimeSpan.FromSeconds(4));
         h.AssertEstablished();
+    }
+
+    /// <summary>RFC 7296 1.4.1, crossing Child SA deletes: "the responses MUST NOT include Delete payloads for the deleted SAs".</summary>
+    [Fact]
+    public void TerminateChild_CrossingDeletes_ResponsesCarryNoDelete()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var aSa = h.A.Established!;
+        var bSa = h.B.Established!;
+        var responses = new List<(Side From, byte[] Data)>();
+        h.Net.Filter = (from, d) =>
+        {
+            var m = EstablishmentTests.Parse(d.Data);
+            if (m.Header.IsResponse && m.Header.Exchange == ExchangeType.Informational)
+                responses.Add((from, d.Data));
+            return [d];
+        };
+        h.A.Engine.TerminateChild("moon", "net");
+        h.B.Engine.TerminateChild("sun", "net");
+        h.Pump();
+        Assert.NotEmpty(responses);
+        foreach (var (from, data) in responses)
+        {
+            var receiver = from == h.A ? bSa : aSa;
+            Assert.True(IkeMessage.TryParse(data, out var m, out _));
+            Assert.True(SkProtection.TryOpen(m, receiver.InboundCipher!, out var inner, out _));
+            Assert.DoesNotContain(inner, p => p is DeletePayload);
+        }
+    }
+
+    /// <summary>A delete that times out is no dead peer: dpd_action = restart does not bring the connection back up.</summary>
+    [Fact]
+    public void Terminate_UnreachablePeerWithDpdRestart_DoesNotRestart()
+    {
+        var h = new EngineHarness(a => a with { DpdAction = DpdAction.Restart });
+        h.Establish();
+        var sent = new List<IkeMessage>();
+        h.Net.Filter = (from, d) => { if (from == h.A) sent.Add(EstablishmentTests.Parse(d.Data)); return []; };
+        h.A.Engine.Terminate("moon");
+        h.Pump();
+        h.Run(TimeSpan.FromSeconds(200));
+        Assert.DoesNotContain(sent, m => m.Header.Exchange == ExchangeType.IkeSaInit);
     }
 }

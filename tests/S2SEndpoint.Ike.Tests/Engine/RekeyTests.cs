@@ -1,3 +1,4 @@
+using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
 
@@ -27,7 +28,7 @@ public sealed class RekeyTests
         var h = WithEsp(esp);
         h.Establish();
         var old = h.A.Kernel.Installed[0];
-        h.Wire.Clear();
+        h.Net.Wire.Clear();
         if (fromInitiator)
             h.A.Engine.Rekey("moon");
         else
@@ -39,11 +40,11 @@ public sealed class RekeyTests
         Assert.NotEqual(old.InboundSpi, fresh.InboundSpi);
         Assert.Contains(old.InboundSpi, h.A.Kernel.Removed);
         Assert.NotEqual(old.OutboundEncryptionKey, fresh.OutboundEncryptionKey);
-        var request = EstablishmentTests.Parse(h.Wire[0].Datagram.Data);
+        var request = EstablishmentTests.Parse(h.Net.Wire[0].Datagram.Data);
         Assert.Equal(ExchangeType.CreateChildSa, request.Header.Exchange);
         // CREATE_CHILD_SA then the delete of the old SA: four datagrams, the new one installed before the delete.
-        Assert.Equal(4, h.Wire.Count);
-        Assert.Equal(ExchangeType.Informational, EstablishmentTests.Parse(h.Wire[2].Datagram.Data).Header.Exchange);
+        Assert.Equal(4, h.Net.Wire.Count);
+        Assert.Equal(ExchangeType.Informational, EstablishmentTests.Parse(h.Net.Wire[2].Datagram.Data).Header.Exchange);
         Assert.Contains(h.A.EventsOf<ChildSaEstablished>(), e => e.Rekeyed);
     }
 
@@ -96,7 +97,7 @@ public sealed class RekeyTests
             Assert.NotEqual(old.InboundSpi, a.InboundSpi);
             h.AssertEstablished();
             Assert.Single(h.A.Established!.Children);
-            var requests = h.Wire.Select(w => w.Datagram).Concat(held.Select(x => x.Datagram))
+            var requests = h.Net.Wire.Select(w => w.Datagram).Concat(held.Select(x => x.Datagram))
                 .Count(d => EstablishmentTests.Parse(d.Data).Header is { Exchange: ExchangeType.CreateChildSa, IsResponse: false });
             Assert.Equal(2, requests);
             // The survivor was created by A's exchange when B installed it as a responder first, or else by B's.
@@ -203,7 +204,7 @@ public sealed class RekeyTests
         var old = Assert.Single(h.B.Established!.Children);
         // A's rekey request reaches B, B's answer is lost; A then gives up on it and (as strongSwan does when
         // it refuses an answer) deletes the SA B made. Here B's engine is told that delete directly.
-        h.Network = (from, d) => from == h.B ? [] : [d];
+        h.Net.Filter = (from, d) => from == h.B ? [] : [d];
         h.A.Engine.Rekey("moon");
         h.Pump();
         var pending = Assert.Single(h.B.Established!.Children, c => c != old);
@@ -215,7 +216,36 @@ public sealed class RekeyTests
         // The old SA carries the child again (it never stopped sending), and is rekeyed again in 5 to 15 s.
         Assert.Equal(ChildSaState.Installed, old.State);
         Assert.False(old.Superseded);
-        Assert.InRange(old.RekeyAt, h.Clock.Now + TimeSpan.FromSeconds(5), h.Clock.Now + TimeSpan.FromSeconds(15));
+        Assert.InRange(old.RekeyAt, h.Clock.GetUtcNow() + TimeSpan.FromSeconds(5), h.Clock.GetUtcNow() + TimeSpan.FromSeconds(15));
         Assert.Equal([$"remove {pending.InboundSpi}"], h.B.Kernel.Calls);
+    }
+
+    /// <summary>A Child SA rekey refused with TEMPORARY_FAILURE is tried again later (strongSwan retries after 5 to 15 s).</summary>
+    [Fact]
+    public void Rekey_RefusedWithTemporaryFailure_IsRetried()
+    {
+        var h = new EngineHarness(a => a with { Children = [a.Children[0] with { RekeyTime = TimeSpan.FromSeconds(100) }] });
+        h.Establish();
+        var requests = 0;
+        var forged = false;
+        h.Net.Filter = (from, d) =>
+        {
+            var m = EstablishmentTests.Parse(d.Data);
+            if (m.Header.Exchange != ExchangeType.CreateChildSa)
+                return [d];
+            if (from == h.A && !m.Header.IsResponse)
+                requests++;
+            if (from == h.B && m.Header.IsResponse && !forged)
+            {
+                forged = true;
+                var bSa = h.B.Engine.Sas.First(s => s.InitiatorSpi == m.Header.InitiatorSpi);
+                var header = bSa.Header(ExchangeType.CreateChildSa, true, m.Header.MessageId);
+                return [new Datagram(d.Local, d.Remote, SkProtection.Seal(header, [NotifyPayload.Status(NotifyType.TemporaryFailure)], bSa.OutboundCipher!))];
+            }
+            return [d];
+        };
+        h.Run(TimeSpan.FromSeconds(100 + 60));
+        Assert.True(forged);
+        Assert.True(requests >= 2, $"{requests} CREATE_CHILD_SA request(s) from A");
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
-using S2SEndpoint.Ike.Tests.Support;
 
 namespace S2SEndpoint.Ike.Tests.Engine;
 
@@ -17,7 +16,7 @@ public sealed class ReliabilityTests
     {
         var h = new EngineHarness();
         var seen = 0;
-        h.Network = (from, d) => seen++ == lost ? [] : [d];
+        h.Net.Filter = (from, d) => seen++ == lost ? [] : [d];
         h.A.Engine.Initiate("moon");
         h.Pump();
         Assert.Null(h.A.Established);
@@ -34,7 +33,7 @@ public sealed class ReliabilityTests
     {
         var h = new EngineHarness();
         var seen = 0;
-        h.Network = (from, d) => seen++ == duplicated ? [d, d] : [d];
+        h.Net.Filter = (from, d) => seen++ == duplicated ? [d, d] : [d];
         h.Establish();
         Assert.Single(h.B.Kernel.Installed);
         Assert.Single(h.A.Kernel.Installed);
@@ -48,7 +47,7 @@ public sealed class ReliabilityTests
         // Reordering: the original and a retransmission of IKE_AUTH reach B one after the other.
         var h = new EngineHarness();
         var held = new List<Datagram>();
-        h.Network = (from, d) =>
+        h.Net.Filter = (from, d) =>
         {
             if (from == h.A && EstablishmentTests.Parse(d.Data).Header.Exchange == ExchangeType.IkeAuth && held.Count == 0)
             {
@@ -60,7 +59,7 @@ public sealed class ReliabilityTests
         h.A.Engine.Initiate("moon");
         h.Pump();
         h.Advance(TimeSpan.FromSeconds(4));     // retransmission gets through
-        h.B.Engine.Receive(new Datagram(held[0].Remote, held[0].Local, held[0].Data)); // the late original
+        h.Net.Deliver(held[0]); // the late original
         h.Pump();
         h.AssertEstablished();
         Assert.Single(h.B.Kernel.Installed);
@@ -70,14 +69,14 @@ public sealed class ReliabilityTests
     public void Request_ResponderNeverAnswers_GivesUpAfterFiveRetransmitsWithStrongSwansBackoff()
     {
         var h = new EngineHarness();
-        h.Network = (from, d) => from == h.B ? [] : [d];
+        h.Net.Filter = (from, d) => from == h.B ? [] : [d];
         h.A.Engine.Initiate("moon");
         h.Pump();
-        var sent = new List<DateTimeOffset> { h.Clock.Now };
-        h.Network = (from, d) =>
+        var sent = new List<DateTimeOffset> { h.Clock.GetUtcNow() };
+        h.Net.Filter = (from, d) =>
         {
             if (from == h.A)
-                sent.Add(h.Clock.Now);
+                sent.Add(h.Clock.GetUtcNow());
             return [];
         };
         h.Run(TimeSpan.FromMinutes(5));
@@ -96,7 +95,7 @@ public sealed class ReliabilityTests
     {
         var dead = IPAddress.Parse("192.0.2.9");
         var h = new EngineHarness(a => a with { RemoteAddresses = [dead, EngineHarness.AddressB] });
-        h.Network = (from, d) => d.Remote.Address.Equals(dead) ? [] : [d];
+        h.Net.Filter = (from, d) => d.Remote.Address.Equals(dead) ? [] : [d];
         h.A.Engine.Initiate("moon");
         h.Pump();
         h.Run(TimeSpan.FromMinutes(3));
@@ -152,7 +151,7 @@ public sealed class ReliabilityTests
         var h = new EngineHarness(configureB: b => b with { RemoteAddresses = [] }, optionsB: new IkeEngineOptions { CookieThreshold = 10, HalfOpenLimit = 100 });
         h.Establish();
         var b = h.B.Established!;
-        var request = h.Wire[0].Datagram.Data;
+        var request = h.Net.Wire[0].Datagram.Data;
         var random = new SeededRandom(5);
         var spi = new byte[8];
         var cookies = 0;
@@ -181,10 +180,10 @@ public sealed class ReliabilityTests
     {
         var h = new EngineHarness(a => a with { DpdDelay = TimeSpan.FromSeconds(30) });
         h.Establish();
-        h.Wire.Clear();
+        h.Net.Wire.Clear();
         h.Advance(TimeSpan.FromSeconds(31));
-        Assert.Equal(2, h.Wire.Count);
-        Assert.Equal(ExchangeType.Informational, EstablishmentTests.Parse(h.Wire[0].Datagram.Data).Header.Exchange);
+        Assert.Equal(2, h.Net.Wire.Count);
+        Assert.Equal(ExchangeType.Informational, EstablishmentTests.Parse(h.Net.Wire[0].Datagram.Data).Header.Exchange);
         Assert.NotNull(h.A.Established);
     }
 
@@ -193,13 +192,13 @@ public sealed class ReliabilityTests
     {
         var h = new EngineHarness(a => a with { DpdDelay = TimeSpan.FromSeconds(30) });
         h.Establish();
-        h.Wire.Clear();
+        h.Net.Wire.Clear();
         var child = h.A.Kernel.Installed[0];
-        h.A.Kernel.Usage[child.InboundSpi] = new ChildSaUsage(100, 1, 0, 0, h.Clock.Now + TimeSpan.FromSeconds(20));
+        h.A.Kernel.Usage[child.InboundSpi] = new ChildSaUsage(100, 1, 0, 0, h.Clock.GetUtcNow() + TimeSpan.FromSeconds(20));
         h.Advance(TimeSpan.FromSeconds(31));
-        Assert.Empty(h.Wire);
+        Assert.Empty(h.Net.Wire);
         h.Advance(TimeSpan.FromSeconds(20));
-        Assert.Equal(2, h.Wire.Count);
+        Assert.Equal(2, h.Net.Wire.Count);
     }
 
     [Fact]
@@ -208,13 +207,13 @@ public sealed class ReliabilityTests
         var h = new EngineHarness(a => a with { DpdDelay = TimeSpan.FromSeconds(10), DpdTimeout = TimeSpan.FromSeconds(30), DpdAction = DpdAction.Restart });
         h.Establish();
         var old = h.A.Established!;
-        h.Network = (from, d) => [];
+        h.Net.Filter = (from, d) => [];
         h.Run(TimeSpan.FromSeconds(45));
         Assert.Equal(IkeSaState.Destroyed, old.State);
         Assert.Contains(h.A.EventsOf<IkeSaClosed>(), e => e.Reason.Contains("peer is dead", StringComparison.Ordinal));
         Assert.Empty(h.A.Kernel.Active);
         // The peer comes back: the restarted SA gets through, and the responder's stale SA is replaced.
-        h.Network = null;
+        h.Net.Filter = null;
         h.Run(TimeSpan.FromSeconds(30));
         Assert.NotNull(h.A.Established);
         Assert.NotSame(old, h.A.Established);
@@ -230,7 +229,7 @@ public sealed class ReliabilityTests
     {
         var h = new EngineHarness(a => a with { DpdDelay = TimeSpan.FromSeconds(10), DpdAction = DpdAction.Clear });
         h.Establish();
-        h.Network = (from, d) => [];
+        h.Net.Filter = (from, d) => [];
         h.Run(TimeSpan.FromMinutes(5));
         Assert.Empty(h.A.Engine.Sas);
         Assert.Empty(h.A.Kernel.Active);
@@ -240,7 +239,7 @@ public sealed class ReliabilityTests
     public void HalfOpen_ResponderNeverSeesIkeAuth_ExpiresQuietly()
     {
         var h = new EngineHarness();
-        h.Network = (from, d) => from == h.A && EstablishmentTests.Parse(d.Data).Header.Exchange == ExchangeType.IkeAuth ? [] : [d];
+        h.Net.Filter = (from, d) => from == h.A && EstablishmentTests.Parse(d.Data).Header.Exchange == ExchangeType.IkeAuth ? [] : [d];
         h.A.Engine.Initiate("moon");
         h.Pump();
         Assert.Single(h.B.Engine.Sas);

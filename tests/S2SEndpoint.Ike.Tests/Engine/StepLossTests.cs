@@ -53,8 +53,7 @@ public sealed class StepLossTests
         h.Establish();
         var seen = 0;
         Datagram? delayed = null;
-        Side? delayedFrom = null;
-        h.Network = (from, d) =>
+        h.Net.Filter = (_, d) =>
         {
             if (seen++ != step)
                 return [d];
@@ -66,7 +65,6 @@ public sealed class StepLossTests
                     return [d, d];
                 default:
                     delayed = d;
-                    delayedFrom = from;
                     return [];
             }
         };
@@ -94,7 +92,7 @@ public sealed class StepLossTests
         if (delayed is not null)
         {
             // The late copy arrives after the retransmission has done its work.
-            h.Other(delayedFrom!).Engine.Receive(new Datagram(delayed.Remote, delayed.Local, delayed.Data));
+            h.Net.Deliver(delayed);
             h.Pump();
         }
         // A lost response to a delete leaves the requester retransmitting to an SA that is gone, until it

@@ -42,10 +42,10 @@ public sealed class VolumeLimitTests
     {
         var h = new EngineHarness(a => a with { Children = [a.Children[0] with { RekeyBytes = 1_000_000, LifeBytes = 2_000_000 }] });
         h.Establish();
-        h.Wire.Clear();
+        h.Net.Wire.Clear();
         h.A.Kernel.Usage[h.A.Kernel.Installed[0].InboundSpi] = new ChildSaUsage(999_999, 10, 0, 0, null);
         h.Run(TimeSpan.FromSeconds(30));
-        Assert.Empty(h.Wire);
+        Assert.Empty(h.Net.Wire);
     }
 
     // RFC 4303 3.3.3: a sequence number never cycles. The data plane says when its outbound counter nears its end

@@ -2,7 +2,6 @@ using System.Net;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Exchanges;
 using S2SEndpoint.Ike.Messages;
-using S2SEndpoint.Ike.Tests.Support;
 
 namespace S2SEndpoint.Ike.Tests.Exchanges;
 

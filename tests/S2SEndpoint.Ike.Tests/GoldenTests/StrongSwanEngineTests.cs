@@ -62,8 +62,8 @@ public sealed class StrongSwanEngineTests
         var golden = GoldenCase.Load("ike-aes256-sha256-modp2048");
         var h = new EngineHarness();
         h.Establish();
-        var authRequest = EstablishmentTests.Parse(h.Wire[2].Datagram.Data);
-        var authResponse = EstablishmentTests.Parse(h.Wire[3].Datagram.Data);
+        var authRequest = EstablishmentTests.Parse(h.Net.Wire[2].Datagram.Data);
+        var authResponse = EstablishmentTests.Parse(h.Net.Wire[3].Datagram.Data);
         Assert.True(SkProtection.TryOpen(authRequest, h.B.Established!.InboundCipher!, out var request, out var error), error.ToString());
         Assert.True(SkProtection.TryOpen(authResponse, h.A.Established!.InboundCipher!, out var response, out error), error.ToString());
 

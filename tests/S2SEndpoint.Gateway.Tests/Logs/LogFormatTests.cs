@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Tests.Core;
+using S2SEndpoint.TestSupport;
 
 namespace S2SEndpoint.Gateway.Tests.Logs;
 
@@ -84,18 +85,18 @@ public sealed class LogFormatTests
     {
         var provider = new ListProvider();
         using var logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(provider));
-        var clock = new Clock();
+        var clock = new FakeClock();
         var (ioA, ioB) = (new FakeIo(), new FakeIo());
         var a = new GatewayCore(TestConfig.Load(InProcessGatewayTests.Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", Child, "start")), ioA, clock, new SeededRandom(1), logs);
         var b = new GatewayCore(TestConfig.Load(InProcessGatewayTests.Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", Child.Replace("10.1.", "10.9.", StringComparison.Ordinal).Replace("10.2.", "10.1.", StringComparison.Ordinal).Replace("10.9.", "10.2.", StringComparison.Ordinal), "none")), ioB, clock, new SeededRandom(2));
-        var net = new MemoryNet();
-        net.Add("192.0.2.1", a, ioA);
-        net.Add("192.0.2.2", b, ioB);
+        var net = new MemoryNetwork<GatewayHost>();
+        net.Add(System.Net.IPAddress.Parse("192.0.2.1"), new GatewayHost(a, ioA));
+        net.Add(System.Net.IPAddress.Parse("192.0.2.2"), new GatewayHost(b, ioB));
         a.Start();
         net.Pump();
         a.Terminate("moon");
         net.Pump();
-        clock.Now += TimeSpan.FromSeconds(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
         a.OnTimer();
 
         var esp = provider.Lines.Where(l => l.Category == "esp").Select(l => l.Text).ToList();

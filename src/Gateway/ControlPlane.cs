@@ -77,6 +77,9 @@ internal sealed partial class ControlPlane
     /// <summary>The most recent SA events, oldest first; read under <see cref="Inspect"/>.</summary>
     public IReadOnlyCollection<IkeEvent> RecentEvents => _events;
 
+    /// <summary>The SA events as they happen, for `s2s monitor`.</summary>
+    public Control.EventFeed Feed { get; } = new();
+
     /// <summary>Whether a step that drives the engine runs now: no I/O may happen while it does.</summary>
     public bool InsideEngine => Volatile.Read(ref _depth) > 0;
 
@@ -257,12 +260,14 @@ internal sealed partial class ControlPlane
                 }
             }
             ReleaseHeld();
-            // The engine logs SA lifecycle itself; the last events are kept for status.
+            // The engine logs SA lifecycle itself; the last events are kept for status and go to `s2s monitor`.
+            var now = _time.GetUtcNow();
             foreach (var e in Engine.TakeEvents())
             {
                 _events.Enqueue(e);
                 if (_events.Count > MaxEvents)
                     _events.Dequeue();
+                Feed.Publish(e, now);
             }
         }
     }

@@ -376,6 +376,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         public string Rekey(string connection, string? child) => _commands.Rekey(connection, child);
 
         public string Reload() => _commands.Reload();
+
+        public EventFeed.Subscription Monitor() => _commands.Monitor();
     }
 
     /// <summary>Deletes the SAs (one try, short), then closes the control socket, sockets and devices and removes routes.</summary>

@@ -77,6 +77,9 @@ public sealed partial class GatewayCore
     /// <summary>The most recent SA events, oldest first; read under <see cref="Inspect"/>.</summary>
     public IReadOnlyCollection<IkeEvent> RecentEvents => _control.RecentEvents;
 
+    /// <summary>The SA events as they happen (`s2s monitor`).</summary>
+    public Control.EventFeed Events => _control.Feed;
+
     /// <summary>The tunnel device of policy-based children.</summary>
     public string SharedDevice => _control.SharedDevice;
 

@@ -77,6 +77,16 @@ internal static partial class Program
         root.Subcommands.Add(TargetCommand("terminate", "Delete a connection's IKE SAs, or one child's Child SAs.", output, error));
         root.Subcommands.Add(TargetCommand("rekey", "Rekey a connection's IKE SA, or one child's Child SAs.", output, error));
 
+        var monitor = new Command("monitor", "Follow SA events as they happen: IKE and Child SAs up, rekeyed, down, failures.");
+        var monitorCount = new Option<int>("--count") { Description = "Stop after this many events (default: until interrupted).", HelpName = "N" };
+        var monitorJson = new Option<bool>("--json") { Description = "One JSON object per event." };
+        var monitorControl = ControlOption();
+        monitor.Options.Add(monitorCount);
+        monitor.Options.Add(monitorJson);
+        monitor.Options.Add(monitorControl);
+        monitor.SetAction(r => Monitor(r.GetRequiredValue(monitorControl), r.GetValue(monitorCount), r.GetValue(monitorJson), output, error));
+        root.Subcommands.Add(monitor);
+
         var reload = new Command("reload", "Re-read the configuration file; unchanged tunnels stay up.");
         var reloadControl = ControlOption();
         reload.Options.Add(reloadControl);
@@ -144,6 +154,32 @@ internal static partial class Program
                 return Failed;
             }
             output.WriteLine(text);
+            return 0;
+        }
+        catch (ControlException e)
+        {
+            error.WriteLine(e.Message);
+            return Failed;
+        }
+    }
+
+    /// <summary>`s2s monitor`: one line per SA event (as text, or the JSON object), until <paramref name="count"/> events or forever.</summary>
+    private static int Monitor(string control, int count, bool json, TextWriter output, TextWriter error)
+    {
+        if (count < 0)
+        {
+            error.WriteLine($"--count: '{count}' is not a number of events; give 1 or more, or leave it out to follow until interrupted");
+            return Failed;
+        }
+        var seen = 0;
+        try
+        {
+            ControlClient.Stream(control, new JsonObject { ["command"] = "monitor" }, line =>
+            {
+                output.WriteLine(json ? line.ToJsonString() : EventFeed.Render(line));
+                output.Flush();
+                return count == 0 || ++seen < count;
+            });
             return 0;
         }
         catch (ControlException e)

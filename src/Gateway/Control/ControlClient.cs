@@ -21,11 +21,52 @@ public static class ControlClient
     /// <summary>Sends <paramref name="request"/> to the daemon on <paramref name="path"/>; returns its result.</summary>
     public static JsonNode? Send(string path, JsonObject request)
     {
+        using var socket = Connect(path);
+        return Exchange(socket, path, request);
+    }
+
+    /// <summary>
+    /// Sends a streaming request (`monitor`) and hands each line the daemon streams after its answer to
+    /// <paramref name="line"/>, until that returns false or the daemon closes the connection. Waits as long as it takes.
+    /// </summary>
+    public static void Stream(string path, JsonObject request, Func<JsonObject, bool> line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(request);
+        using var socket = Connect(path);
+        using var reader = new StreamReader(new NetworkStream(socket, ownsSocket: false), Encoding.UTF8);
+        try
+        {
+            socket.SendTimeout = (int)AnswerTimeout.TotalMilliseconds;
+            socket.ReceiveTimeout = (int)AnswerTimeout.TotalMilliseconds;
+            socket.Send(Encoding.UTF8.GetBytes(request.ToJsonString() + "\n"));
+            // The answer first (one line, as for any request), then the stream: no deadline, it waits for events.
+            Result(Encoding.UTF8.GetBytes(reader.ReadLine() ?? throw new ControlException($"the s2s daemon on {path} closed the connection without an answer")), path);
+            socket.ReceiveTimeout = 0;
+            while (reader.ReadLine() is { } text)
+            {
+                if (JsonNode.Parse(text) is JsonObject item && !line(item))
+                    return;
+            }
+        }
+        catch (SocketException e)
+        {
+            throw new ControlException($"the s2s daemon on {path} closed the connection: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            throw new ControlException($"the s2s daemon on {path} broke off the stream: {e.Message}");
+        }
+    }
+
+    private static Socket Connect(string path)
+    {
         var endpoint = Endpoint(path, message => new ControlException(message));
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
             socket.Connect(endpoint);
+            return socket;
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused or SocketError.AddressFamilyNotSupported)
         {
@@ -39,7 +80,16 @@ public static class ControlClient
         {
             throw new ControlException($"cannot connect to {path}: {e.Message}");
         }
+        finally
+        {
+            if (!socket.Connected)
+                socket.Dispose();
+        }
+    }
 
+    /// <summary>Sends one request line and reads the answer line; its result, or the daemon's error as a ControlException.</summary>
+    private static JsonNode? Exchange(Socket socket, string path, JsonObject request)
+    {
         byte[] answer;
         try
         {
@@ -57,6 +107,12 @@ public static class ControlClient
             throw new ControlException($"the s2s daemon on {path} closed the connection: {e.Message}");
         }
 
+        return Result(answer, path);
+    }
+
+    /// <summary>The result of an answer line, or the daemon's error as a ControlException.</summary>
+    private static JsonNode? Result(ReadOnlySpan<byte> answer, string path)
+    {
         JsonObject? reply;
         try
         {

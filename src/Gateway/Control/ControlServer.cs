@@ -15,6 +15,7 @@ namespace S2SEndpoint.Gateway.Control;
 /// <code>
 /// → {"command":"status"}      {"command":"initiate","connection":"moon","child":"net"}      {"command":"reload"}
 /// ← {"ok":true,"result":...}  {"ok":false,"error":"no connection 'x'; known: moon"}
+/// → {"command":"monitor"}     ← {"ok":true,"result":"monitoring"}, then one JSON line per SA event (EventFeed)
 /// </code>
 /// Up to <see cref="MaxClients"/> clients are served at once, each on a pool thread and bounded in size
 /// and time (reading the request and sending the answer), so that a stuck or hostile client holds one
@@ -239,10 +240,10 @@ public sealed partial class ControlServer : IDisposable
             }
             ThreadPool.UnsafeQueueUserWorkItem(c =>
             {
+                var handedOff = false;
                 try
                 {
-                    using (c)
-                        Serve(c);
+                    handedOff = Serve(c);
                 }
 #pragma warning disable CA1031 // A client's connection must never take the daemon down: logged, closed.
                 catch (Exception e)
@@ -252,6 +253,8 @@ public sealed partial class ControlServer : IDisposable
                 }
                 finally
                 {
+                    if (!handedOff)
+                        c.Dispose();
                     Interlocked.Decrement(ref _clients);
                 }
             }, client, preferLocal: false);
@@ -274,8 +277,11 @@ public sealed partial class ControlServer : IDisposable
         }
     }
 
-    /// <summary>Reads one request, carries it out and answers; every failure becomes an error answer or a log line.</summary>
-    private void Serve(Socket client)
+    /// <summary>
+    /// Reads one request, carries it out and answers; every failure becomes an error answer or a log line. True when
+    /// the connection was handed to a monitor's own thread, which closes it.
+    /// </summary>
+    private bool Serve(Socket client)
     {
         var deadline = _time.GetUtcNow() + RequestTimeout;
         JsonObject answer;
@@ -285,9 +291,13 @@ public sealed partial class ControlServer : IDisposable
             if (!TryReadRequest(client, deadline, out var request, out var problem, out unread))
             {
                 if (problem is null)
-                    return;
+                    return false;
                 Log.BadRequest(_log, problem);
                 answer = Error(problem);
+            }
+            else if (IsMonitor(request))
+            {
+                return Monitor(client);
             }
             else
             {
@@ -297,7 +307,7 @@ public sealed partial class ControlServer : IDisposable
         catch (SocketException e)
         {
             Log.ConnectionFailed(_log, e.Message);
-            return;
+            return false;
         }
         try
         {
@@ -314,7 +324,71 @@ public sealed partial class ControlServer : IDisposable
         {
             Log.ConnectionFailed(_log, e.Message);
         }
+        return false;
     }
+
+    private static bool IsMonitor(JsonObject request)
+    {
+        try
+        {
+            return Text(request, "command") == "monitor";
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// `s2s monitor`: answers {"ok":true,"result":"monitoring"}, then streams one JSON line per SA event on a thread of
+    /// its own (a monitor does not hold one of the <see cref="MaxClients"/> slots) until the client goes, a line
+    /// cannot be sent within the request timeout, or the daemon stops. False when it was refused (answered here).
+    /// </summary>
+    private bool Monitor(Socket client)
+    {
+        EventFeed.Subscription feed;
+        try
+        {
+            feed = _handler.Monitor();
+        }
+        catch (ControlException e)
+        {
+            client.SendTimeout = (int)RequestTimeout.TotalMilliseconds;
+            client.Send(Encoding.UTF8.GetBytes(Error(e.Message).ToJsonString() + "\n"));
+            return false;
+        }
+        Log.Command(_log, "monitor", "");
+        var thread = new Thread(() => Stream(client, feed)) { IsBackground = true, Name = "control monitor" };
+        thread.Start();
+        return true;
+    }
+
+    private void Stream(Socket client, EventFeed.Subscription feed)
+    {
+        using (client)
+        using (feed)
+        {
+            try
+            {
+                client.SendTimeout = (int)RequestTimeout.TotalMilliseconds;
+                client.Send(Encoding.UTF8.GetBytes(new JsonObject { ["ok"] = true, ["result"] = "monitoring" }.ToJsonString() + "\n"));
+                while (!_stopping)
+                {
+                    if (feed.TryRead(MonitorPoll, out var line))
+                        client.Send(Encoding.UTF8.GetBytes(line.ToJsonString() + "\n"));
+                    else if (client.Poll(0, SelectMode.SelectRead) && client.Available == 0)
+                        return; // the client closed its end
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                Log.ConnectionFailed(_log, e.Message);
+            }
+        }
+    }
+
+    /// <summary>How often a quiet monitor looks whether its client is still there and the daemon still running.</summary>
+    private static readonly TimeSpan MonitorPoll = TimeSpan.FromSeconds(1);
 
     private void Drain(Socket client, DateTimeOffset deadline)
     {
@@ -418,7 +492,7 @@ public sealed partial class ControlServer : IDisposable
                 _ => null,
             };
             return result is null
-                ? Error($"unknown command '{command}'; known: status, initiate, terminate, rekey, reload")
+                ? Error($"unknown command '{command}'; known: status, initiate, terminate, rekey, reload, monitor")
                 : new JsonObject { ["ok"] = true, ["result"] = result };
         }
         catch (ControlException e)

@@ -15,6 +15,9 @@ public sealed class CoreControlHandler(GatewayCore core, Func<string>? reload = 
 {
     public JsonObject Status() => core.Inspect(StatusReport.Build);
 
+    public EventFeed.Subscription Monitor() =>
+        core.Events.Subscribe() ?? throw new ControlException($"{EventFeed.MaxSubscribers} monitors are listening already; try again later");
+
     public string Initiate(string connection, string? child) => core.Control(_ =>
     {
         Check(connection, child);

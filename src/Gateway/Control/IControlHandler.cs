@@ -24,6 +24,9 @@ public interface IControlHandler
 
     /// <summary>Re-reads the config file; unchanged tunnels stay up. Returns what changed.</summary>
     string Reload();
+
+    /// <summary>A live feed of SA events (`s2s monitor`); dispose it to stop. Throws <see cref="ControlException"/> when too many listen.</summary>
+    EventFeed.Subscription Monitor();
 }
 
 /// <summary>A control request that cannot be carried out; <see cref="Exception.Message"/> is what the user reads.</summary>

@@ -32,6 +32,15 @@ internal sealed class FakeHandler : IControlHandler
 
     public string Reload() => Record("reload", null, null);
 
+    /// <summary>The feed `monitor` subscribes to: a test publishes into it.</summary>
+    public EventFeed Feed { get; } = new();
+
+    public EventFeed.Subscription Monitor()
+    {
+        Record("monitor", null, null);
+        return Feed.Subscribe() ?? throw new ControlException("too many monitors");
+    }
+
     private string Record(string command, string? connection, string? child)
     {
         lock (Calls)

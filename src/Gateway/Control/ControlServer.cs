@@ -333,8 +333,9 @@ public sealed partial class ControlServer : IDisposable
         {
             return Text(request, "command") == "monitor";
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
+            // A request with a key twice: Handle answers it.
             return false;
         }
     }

@@ -11,6 +11,7 @@ S2S_APT_PACKAGES=(
   iproute2                       # ip netns, ip link/addr/route/rule, ss
   iputils-ping                   # ping through the tunnels
   tcpdump                        # keepalive and golden captures
+  libpcap0.8                     # s2s capture (SharpPcap loads libpcap)
   nftables                       # the lab's NAT
   iperf3                         # throughput scenario and bench/tunnel.sh
   strongswan-charon              # charon 5.9.8

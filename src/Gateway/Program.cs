@@ -87,6 +87,20 @@ internal static partial class Program
         monitor.SetAction(r => Monitor(r.GetRequiredValue(monitorControl), r.GetValue(monitorCount), r.GetValue(monitorJson), output, error));
         root.Subcommands.Add(monitor);
 
+        var capture = new Command("capture", "Write the WAN side's IKE and ESP (UDP 500 and 4500), or a tunnel device's packets, to a pcap file.");
+        var wan = new Option<bool>("--wan") { Description = "Capture IKE and ESP on UDP 500 and 4500, on every interface." };
+        var tun = new Option<string>("--tun") { Description = "Capture the plaintext of this tunnel device.", HelpName = "DEVICE" };
+        var write = new Option<string>("--write") { Description = "The pcap file to write (made 0600).", HelpName = "FILE", Required = true };
+        var captureCount = new Option<int>("--count") { Description = "Stop after this many packets.", HelpName = "N" };
+        var captureSeconds = new Option<int>("--seconds") { Description = "Stop after this many seconds.", HelpName = "S" };
+        capture.Options.Add(wan);
+        capture.Options.Add(tun);
+        capture.Options.Add(write);
+        capture.Options.Add(captureCount);
+        capture.Options.Add(captureSeconds);
+        capture.SetAction(r => Capture(r.GetValue(wan), r.GetValue(tun), r.GetRequiredValue(write), r.GetValue(captureCount), r.GetValue(captureSeconds), output, error));
+        root.Subcommands.Add(capture);
+
         var reload = new Command("reload", "Re-read the configuration file; unchanged tunnels stay up.");
         var reloadControl = ControlOption();
         reload.Options.Add(reloadControl);
@@ -186,6 +200,44 @@ internal static partial class Program
         {
             error.WriteLine(e.Message);
             return Failed;
+        }
+    }
+
+    /// <summary>`s2s capture`: the WAN side or a tunnel device into a pcap file, until a count, a time or Ctrl-C.</summary>
+    private static int Capture(bool wan, string? tun, string file, int count, int seconds, TextWriter output, TextWriter error)
+    {
+        if (wan == tun is not null)
+        {
+            error.WriteLine("capture: give either --wan (IKE and ESP on UDP 500 and 4500) or --tun DEVICE (a tunnel's plaintext)");
+            return Usage;
+        }
+        if (count < 0 || seconds < 0)
+        {
+            error.WriteLine($"capture: {(count < 0 ? $"--count '{count}'" : $"--seconds '{seconds}'")} is not a limit; give 1 or more, or leave it out");
+            return Usage;
+        }
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler interrupt = (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        Console.CancelKeyPress += interrupt;
+        try
+        {
+            var request = new Net.WireCapture.Request(tun ?? Net.WireCapture.AnyDevice, tun is null ? Net.WireCapture.WanFilter : null, file, count, TimeSpan.FromSeconds(seconds));
+            var written = Net.WireCapture.Run(request, TimeProvider.System, stop.Token);
+            output.WriteLine($"{written} packet(s) from {(tun is null ? "the WAN side (UDP 500 and 4500)" : tun)} written to {file}");
+            return 0;
+        }
+        catch (InvalidOperationException e)
+        {
+            error.WriteLine($"capture: {e.Message}");
+            return Failed;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= interrupt;
         }
     }
 

@@ -8,7 +8,8 @@ namespace S2SEndpoint.Fuzz.Targets;
 /// Properties: nothing throws; a refusal names INVALID_SYNTAX, UNSUPPORTED_CRITICAL_PAYLOAD or INVALID_MAJOR_VERSION,
 /// an offset inside the datagram and a reason; an accepted datagram written back is read again, and writing that
 /// gives the same octets (the writer zeroes RESERVED fields and the critical bit of known payloads, which RFC 7296
-/// 3.2 has a receiver ignore, so the first rewrite may differ from the input; the second may not).
+/// 3.2 has a receiver ignore, so the first rewrite may differ from the input; the second may not); the per-exchange
+/// payload table (<see cref="MessageRules.TryValidate"/>) refuses with a notify.
 /// </summary>
 internal static class IkeMessageTarget
 {
@@ -30,5 +31,7 @@ internal static class IkeMessageTarget
         for (var i = 0; i < message.Payloads.Count; i++)
             FuzzCheck.That(again.Payloads[i].Type == message.Payloads[i].Type, $"payload {i} changed type in the rewrite");
         FuzzCheck.Equal(once, again.ToArray(), "the rewrite is not canonical");
+        if (!MessageRules.TryValidate(message.Header.Exchange, message.Payloads, out error))
+            FuzzCheck.Refusal(error, datagram.Length);
     }
 }

@@ -17,6 +17,7 @@ namespace S2SEndpoint.Fuzz.Targets;
 ///                 Header), zero-padded by the harness to the transform's block, sealed in place;
 ///   bit 0 set, raw:   the rest is the datagram, opened as it is; bit 1 frames it as an IP packet (outer IPv4 or
 ///                 IPv6 header, and UDP), bits 2 and 3 make the SA's outer addresses IPv6 and its ESP UDP-encapsulated.
+/// <see cref="UdpEncapsulation.Classify"/> sorts every datagram first, as the UDP 4500 socket does.
 /// Properties: nothing throws; every packet ends with a defined DropReason counted once (on the SA or, before the
 /// SPI is known, on the table); an opened sealed packet is the start of the sealed text; an opened inner packet,
 /// sealed again by an SA with the same keys and opened, comes out octet for octet.
@@ -70,6 +71,8 @@ internal static class EspOpenTarget
         var buffer = new PacketBuffer(PacketBufferPool.DefaultBufferSize);
         if (wire.Length > buffer.Capacity)
             wire = wire[..buffer.Capacity];
+        // RFC 3948 2.2: what arrives on UDP 4500 is sorted into ESP, IKE and keepalives before it is opened.
+        FuzzCheck.That(Enum.IsDefined(UdpEncapsulation.Classify(wire)), "undefined UdpPayloadKind");
         buffer.Load(wire, 0);
         var reason = Inbound.Open(pair.Table, buffer, framing, out var sa);
 

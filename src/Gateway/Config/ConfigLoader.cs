@@ -293,6 +293,12 @@ public static class ConfigLoader
             string? full = null;
             if (file is not null)
             {
+                // A NUL would make File.ReadAllText throw ArgumentException, which the catch below does not expect.
+                if (file.Contains('\0', StringComparison.Ordinal))
+                {
+                    p.Add($"{path}.file", $"'{file.Replace("\0", "\\0", StringComparison.Ordinal)}' holds a NUL character, which no file name can");
+                    continue;
+                }
                 full = Path.IsPathFullyQualified(file) ? file : Path.Combine(baseDirectory, file);
                 try
                 {

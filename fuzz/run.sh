@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz/run.sh TARGET SECONDS - coverage-guided fuzzing of one target with AFL++ and SharpFuzz (see fuzz/README.md).
 #
-# Builds the harness (fuzz/S2SEndpoint.Fuzz) into artifacts/fuzz/bin, instruments the project's assemblies there with
+# Builds the harness (fuzz/S2SEndpoint.Fuzz) into artifacts/fuzz/bin/TARGET (so that targets can run side by side), instruments the project's assemblies there with
 # sharpfuzz, runs afl-fuzz (niced) on the committed corpus fuzz/corpus/TARGET for SECONDS, minimizes the corpus and
 # what afl-fuzz found with afl-cmin back into fuzz/corpus/TARGET, copies crashes and hangs to
 # artifacts/fuzz/findings/TARGET, prints executions and paths, and appends a line to fuzz/stats.tsv.
@@ -25,7 +25,7 @@ s2s_install_packages afl++ || { log "afl++ is needed (run as root once)"; exit 1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 WORK=$ROOT/artifacts/fuzz
-BIN=$WORK/bin
+BIN=$WORK/bin/$TARGET
 OUT=$WORK/out/$TARGET
 FINDINGS=$WORK/findings/$TARGET
 CORPUS=$ROOT/fuzz/corpus/$TARGET

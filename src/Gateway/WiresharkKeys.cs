@@ -25,7 +25,9 @@ namespace S2SEndpoint.Gateway;
 /// removes them when the engine removes the SA; the IKE engine reports each IKE SA it keys and each that goes
 /// (<see cref="IIkeKeyLog"/>). Every change rewrites its file whole: a temporary file made 0600, then renamed over the
 /// old one, so that a reader never sees half a table and nobody but the owner ever can read one. A write that fails is
-/// logged and the tunnels carry on; the next change writes the whole table again.
+/// logged and the tunnels carry on; the next change writes the whole table again. The writes happen inside the engine's
+/// and kernel's calls, under the control lock: a few hundred octets per SA change, never per packet. While an SA is up
+/// its keys stay here as text, which cannot be zeroed: that, like the files, is the price of turning this on.
 /// </summary>
 public sealed partial class WiresharkKeys : IIkeKeyLog
 {

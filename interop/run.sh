@@ -8,7 +8,7 @@
 #   sudo interop/run.sh 6            # one scenario by number, or by a word of its case names (nat, pfs...)
 #   KEEP_WORK=1 sudo interop/run.sh  # keep the work directory with every configuration and log
 #
-# Needs root, strongSwan, iproute2, nftables, iperf3 and a Release build of s2s (./test.sh provides all
+# Needs root, strongSwan, iproute2, nftables, iperf3, tcpdump, tshark and a Release build of s2s (./test.sh provides all
 # of these). Outside CI without root it skips and says why; with CI=true a missing prerequisite fails.
 # Everything it creates (namespaces, veths, processes, the work directory) is removed on exit, also
 # after a failure or Ctrl-C; processes are stopped by PID.
@@ -503,8 +503,65 @@ scenario_10() {
   done
 }
 
+# ---- 12. Wireshark keys ----
+# s2s writes its keys with gateway.wireshark_keys; a capture of gwA's WAN side (IKE on 500 and 4500, ESP in UDP 4500)
+# must then open in tshark with those two files: the ICMP echo inside ESP and IKE_AUTH's payloads readable. tshark 4.0
+# (Debian 12) has no ChaCha20-Poly1305 for ESP, so the two suites are AES-GCM and AES-CBC with HMAC-SHA2.
+scenario_12() {
+  local ike esp pair
+  for pair in aes256gcm16-prfsha384-ecp384:aes256gcm16 aes256-sha256-modp2048:aes256-sha256; do
+    ike=${pair%%:*} esp=${pair#*:}
+    wanted 12 "12-wireshark-keys-$ike-$esp" || continue
+    begin "12-wireshark-keys-$ike-$esp"
+    S_PROPOSALS=$ike C_PROPOSALS=$ike S_ESP=$esp C_ESP=$esp
+    S_EXTRA_GW=", \"wireshark_keys\": \"$D/keys\""
+    # The capture starts once the lab is there, before either daemon: IKE_SA_INIT and IKE_AUTH are in it.
+    AFTER_LAB='capture_start "$GA" wan0 "$D/wan.pcap" "udp port 500 or udp port 4500"'
+    local requests=0 replies=0 auth=0 ids="" modes=""
+    if up initiator; then
+      ping_all 3 || fail "pings lost"
+      # The files hold the SAs up now: taken while the tunnel is up, as someone reading a capture would.
+      mkdir -p "$D/wireshark" && cp "$D/keys/esp_sa" "$D/keys/ikev2_decryption_table" "$D/wireshark/" 2>"$D/err" ||
+        fail "no key files in $D/keys: $(cat "$D/err")"
+      modes=$(stat -c '%n %a' "$D/keys" "$D/keys/esp_sa" "$D/keys/ikev2_decryption_table" 2>&1 | sed "s|$D/||g" | tr '\n' ' ')
+      [ "$modes" = "keys 700 keys/esp_sa 600 keys/ikev2_decryption_table 600 " ] || fail "modes are not 0700 and 0600: $modes"
+      [ "$(grep -c "for Wireshark: anyone who can read them can decrypt" "$D/s2s.log")" = 1 ] || fail "s2s did not log its one warning about the key files"
+      lab_stop "$CAPTURE_PID"
+      # ESP in UDP 4500 is dissected as such by default; decryption and the ICV check are options. Both directions:
+      # echo requests on s2s's outbound SA, replies on strongSwan's.
+      WIRESHARK_CONFIG_DIR=$D/wireshark tshark -r "$D/wan.pcap" -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
+        -Y 'esp.icv_good == 1 && (icmp.type == 0 || icmp.type == 8)' -T fields -E separator=' ' -e ip.src -e ip.dst -e icmp.type >"$D/tshark-esp.out" 2>&1
+      # Outer and inner addresses, then the ICMP type: "192.0.2.1,10.1.0.10 192.0.2.2,10.2.0.10 8".
+      requests=$(grep -cE ",10\.1\.0\.10 [0-9.]+,10\.2\.0\.10 8$" "$D/tshark-esp.out")
+      replies=$(grep -cE ",10\.2\.0\.10 [0-9.]+,10\.1\.0\.10 0$" "$D/tshark-esp.out")
+      [ "$requests" -ge 3 ] && [ "$replies" -ge 3 ] ||
+        fail "tshark decrypted $requests ICMP echo requests and $replies replies inside ESP with a good ICV: $(grep -v '^Running as' "$D/tshark-esp.out" | head -3 | tr '\n' ' ')"
+      WIRESHARK_CONFIG_DIR=$D/wireshark tshark -r "$D/wan.pcap" -V -Y 'isakmp.exchangetype == 35' >"$D/tshark-ike.out" 2>&1
+      auth=$(grep -c "Integrity Checksum Data: .*\[correct\]" "$D/tshark-ike.out")
+      ids=$(grep -oE "Identification Data:(moon|sun).s2s.test" "$D/tshark-ike.out" | sort -u | sed 's/.*://' | tr '\n' ' ')
+      [ "$auth" = 2 ] && [ "$ids" = "moon.s2s.test sun.s2s.test " ] ||
+        fail "tshark opened $auth of 2 IKE_AUTH messages, identities shown: ${ids:-none}: $(grep -v '^Running as' "$D/tshark-ike.out" | grep -iE 'error|decrypt' | head -3 | tr '\n' ' ')"
+      # Gone with the SAs: after s2s stops, the files hold no key.
+      lab_stop "$S2S_PID"
+      grep -qv '^#' "$D/keys/esp_sa" "$D/keys/ikev2_decryption_table" && fail "key lines stayed in the files after s2s deleted its SAs"
+    fi
+    AFTER_LAB=""
+    end "tshark with s2s's esp_sa and ikev2_decryption_table: ICMP in ESP decrypted, ICV good ($requests requests, $replies replies), IKE_AUTH opened ($auth messages, IDs ${ids% }); files 0600, emptied at exit"
+  done
+}
+
+# Starts tcpdump in a namespace, writing each packet as it comes (--immediate-mode: a TERM loses none); returns once it
+# listens. Sets CAPTURE_PID.
+capture_start() { # ns interface file filter
+  ip netns exec "$1" tcpdump -n -U --immediate-mode -i "$2" -w "$3" "$4" >"$3.out" 2>&1 &
+  CAPTURE_PID=$!
+  LAB_PIDS+=("$CAPTURE_PID")
+  for _ in $(seq 50); do grep -q "listening on" "$3.out" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+
 # ---- main ----
-SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11)
+SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12)
 lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then

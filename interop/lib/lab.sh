@@ -31,7 +31,7 @@ lab_install() { s2s_install_packages; }
 lab_missing() {
   local missing="" tool
   [ "$(id -u)" -eq 0 ] || missing="not root"
-  for tool in ip ping swanctl dotnet unshare nft iperf3 tcpdump; do
+  for tool in ip ping swanctl dotnet unshare nft iperf3 tcpdump tshark; do
     command -v "$tool" >/dev/null 2>&1 || missing="${missing:+$missing, }no $tool"
   done
   [ -x "$CHARON" ] || missing="${missing:+$missing, }no $CHARON"

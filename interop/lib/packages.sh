@@ -10,8 +10,9 @@ S2S_APT_PACKAGES=(
   procps                         # sysctl in the lab's routers
   iproute2                       # ip netns, ip link/addr/route/rule, ss
   iputils-ping                   # ping through the tunnels
-  tcpdump                        # keepalive and golden captures
+  tcpdump                        # keepalive, golden and Wireshark-keys captures
   libpcap0.8                     # s2s capture (SharpPcap loads libpcap)
+  tshark                         # decrypts a capture with s2s's wireshark_keys files (interop scenario 12)
   nftables                       # the lab's NAT
   iperf3                         # throughput scenario and bench/tunnel.sh
   strongswan-charon              # charon 5.9.8

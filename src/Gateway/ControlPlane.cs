@@ -58,8 +58,9 @@ internal sealed partial class ControlPlane
         _log = logs.CreateLogger("gateway");
         _acceptedPeers = AcceptedPeers(config);
         SharedDevice = sharedDevice;
-        Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow, IsHub, logs.CreateLogger("esp"));
-        Engine = new IkeEngine(config.Connections, Kernel, time, random, logs.CreateLogger("ike"));
+        var keys = WiresharkKeys.Open(config.Settings.WiresharkKeys, _log);
+        Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow, IsHub, logs.CreateLogger("esp"), keys);
+        Engine = new IkeEngine(config.Connections, Kernel, time, random, logs.CreateLogger("ike"), new IkeEngineOptions { KeyLog = keys });
         Keeper = new ConnectionKeeper(Engine, Kernel, io, counters, time, _log);
         Data = new DataPath(this, io, Kernel.Table, counters, new SourceRateLimiter(time, GatewayCore.NewSaBurst, GatewayCore.NewSaPerSecond));
         Run(() => SetUpTraps(config));

@@ -26,7 +26,7 @@ public static class ConfigLoader
     private static readonly JsonDocumentOptions DuplicatesAllowed = JsonOptions with { AllowDuplicateProperties = true };
 
     private static readonly string[] TopKeys = ["gateway", "connections", "secrets"];
-    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels", "log_format"];
+    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels", "log_format", "wireshark_keys"];
     private static readonly string[] ConnectionKeys =
     [
         "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "life_time", "rand_time",
@@ -197,6 +197,14 @@ public static class ConfigLoader
             else
                 p.Add($"{Path}.control_group", $"'{group}' {why}");
         }
+        // Empty is off, as strongSwan's save-keys option.
+        if (Text(e, "wireshark_keys", Path, p) is { Length: > 0 } keys)
+        {
+            if (WiresharkKeysProblem(keys) is { } why)
+                p.Add($"{Path}.wireshark_keys", $"'{keys}' {why}");
+            else
+                settings = settings with { WiresharkKeys = keys };
+        }
         if (Text(e, "log_format", Path, p) is { } format)
         {
             LogFormat? parsed = format.ToLowerInvariant() switch
@@ -231,6 +239,23 @@ public static class ConfigLoader
             settings = settings with { LogLevels = map };
         }
         return settings;
+    }
+
+    /// <summary>
+    /// Why <paramref name="directory"/> cannot hold the Wireshark key files; null when it is a directory, or can be made
+    /// as one (its parent is a directory): `s2s run` makes it, `s2s check` makes nothing.
+    /// </summary>
+    private static string? WiresharkKeysProblem(string directory)
+    {
+        if (!System.IO.Path.IsPathFullyQualified(directory))
+            return "is not an absolute path; give the directory for the key files, such as /var/lib/s2s/wireshark";
+        if (Directory.Exists(directory))
+            return null;
+        if (File.Exists(directory))
+            return "is a file, not a directory";
+        var parent = System.IO.Path.GetDirectoryName(System.IO.Path.TrimEndingDirectorySeparator(directory));
+        return parent is not null && Directory.Exists(parent) ? null
+            : $"does not exist and cannot be made: its parent {parent} is not a directory";
     }
 
     private static LogLevel? ParseLevel(string text, string path, ConfigProblems p)

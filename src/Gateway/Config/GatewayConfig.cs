@@ -30,6 +30,11 @@ public sealed record GatewaySettings
     public IReadOnlyDictionary<string, LogLevel> LogLevels { get; init; } = new Dictionary<string, LogLevel>();
     /// <summary>How log lines are written (gateway.log_format).</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Auto;
+    /// <summary>
+    /// The directory where the IKE and ESP keys of the SAs up now are kept for Wireshark (gateway.wireshark_keys, the name
+    /// of strongSwan's save-keys option): files esp_sa and ikev2_decryption_table in Wireshark's formats. Null: off.
+    /// </summary>
+    public string? WiresharkKeys { get; init; }
 }
 
 /// <summary>How s2s writes its log lines to standard output.</summary>

@@ -26,7 +26,9 @@ namespace S2SEndpoint.Gateway.Policy;
 /// peer has one per spoke; a connection to named peers (active-passive included) has one per child.
 /// </param>
 /// <param name="log">The "esp" category: the data plane's SAs as they join and leave the table, at Debug.</param>
-public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow, Func<string, bool>? perPeer = null, ILogger? log = null) : IChildSaKernel
+/// <param name="wiresharkKeys">gateway.wireshark_keys: told each SA's keys as it is installed and when it goes; null: off.</param>
+public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow, Func<string, bool>? perPeer = null, ILogger? log = null,
+    WiresharkKeys? wiresharkKeys = null) : IChildSaKernel
 {
     private readonly ILogger _log = log ?? NullLogger.Instance;
 
@@ -215,6 +217,8 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
                 inbound.Dispose();
                 throw;
             }
+            // Only an SA that was made, and while its keys are still there.
+            wiresharkKeys?.Installed(childSa);
         }
         finally
         {
@@ -241,6 +245,7 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
     {
         if (!_byInboundSpi.Remove(inboundSpi, out var installed))
             return;
+        wiresharkKeys?.Removed(installed.Install.InboundSpi, installed.Install.OutboundSpi);
         _changes.Add(new KernelChange(linger ? KernelChangeKind.Superseded : KernelChangeKind.Removed, installed));
         // A rekey may already have put a newer SA in this child's outbound slot: only this SA's own goes, and
         // if another SA of the child is still installed (the survivor of a rekey collision), it takes the slot.
@@ -332,6 +337,7 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
             return;
         i.Local = local;
         i.Remote = remote;
+        wiresharkKeys?.Moved(i.Install.InboundSpi, i.Install.OutboundSpi, local.Address, remote.Address);
         _changes.Add(new KernelChange(KernelChangeKind.EndpointsMoved, i));
     }
 

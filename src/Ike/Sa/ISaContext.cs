@@ -15,6 +15,9 @@ internal interface ISaContext
     DateTimeOffset Now { get; }
     EngineLog Log { get; }
 
+    /// <summary>Where the keys of each keyed IKE SA are reported (<see cref="IkeEngineOptions.KeyLog"/>); null: nowhere.</summary>
+    IIkeKeyLog? KeyLog { get; }
+
     /// <summary>A fresh nonce of the configured size (RFC 7296 2.10).</summary>
     byte[] NewNonce();
 

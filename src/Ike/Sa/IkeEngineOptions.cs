@@ -42,6 +42,12 @@ public sealed record IkeEngineOptions
     /// <summary>How often the data plane's counters are read when a Child SA has byte or packet limits.</summary>
     public TimeSpan UsagePollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Told the keys of every IKE SA when it is keyed and when it goes, for export to a protocol analyser; null (the
+    /// default) reports nothing. Keys never reach the engine's log either way.
+    /// </summary>
+    public IIkeKeyLog? KeyLog { get; init; }
+
     public TimeSpan RetransmitTimeout(int retransmit) =>
         TimeSpan.FromTicks((long)(RetransmitBase.Ticks * Math.Pow(RetransmitFactor, retransmit)));
 }

@@ -124,6 +124,7 @@ public sealed partial class IkeSa
             : (Keys.SkEr, Keys.SkAr, Keys.SkEi, Keys.SkAi);
         OutboundCipher = IkeCipher.Create(suite, outEncr, outInteg, Context.Random);
         InboundCipher = IkeCipher.Create(suite, inEncr, inInteg, Context.Random);
+        Context.KeyLog?.Keyed(InitiatorSpi, ResponderSpi, suite, Keys.SkEi, Keys.SkEr, Keys.SkAi, Keys.SkAr);
     }
 
     /// <summary>RFC 7296 2.23: after NAT detection the initiator moves to port 4500 for IKE_AUTH and beyond.</summary>
@@ -137,6 +138,8 @@ public sealed partial class IkeSa
 
     internal void DisposeKeys()
     {
+        if (Keys is not null)
+            Context.KeyLog?.Forgotten(InitiatorSpi, ResponderSpi);
         Keys?.Dispose();
         OutboundCipher?.Dispose();
         InboundCipher?.Dispose();

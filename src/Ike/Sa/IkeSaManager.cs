@@ -34,6 +34,7 @@ internal sealed partial class IkeSaManager : ISaContext
     public IChildSaKernel Kernel { get; }
     public IRandomSource Random { get; }
     public EngineLog Log { get; }
+    public IIkeKeyLog? KeyLog => Options.KeyLog;
     public DateTimeOffset Now => _time.GetUtcNow();
 
     public IReadOnlyCollection<IkeSa> Sas => _sas.Values;

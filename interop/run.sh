@@ -81,7 +81,16 @@ charon_initiate() {
   LAB_PIDS+=($!)
 }
 
-sas() { swanctl_ "$D" --list-sas 2>&1; }
+# strongSwan's SAs; on a loaded machine swanctl now and then fails to reach charon's vici socket (it prints its
+# usage): it asks again, up to three times.
+sas() {
+  local out try
+  for try in 1 2 3; do
+    out=$(swanctl_ "$D" --list-sas 2>&1) && break
+    sleep 0.5
+  done
+  printf '%s\n' "$out"
+}
 # grep over strongSwan's SAs (not in a pipe: with pipefail, grep -q closing early would fail the pipe).
 sas_grep() { local out; out=$(sas); grep "$@" <<<"$out"; }
 

@@ -42,6 +42,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     private UdpTransport? _udp;
     private GatewayCore? _core;
     private ControlServer? _control;
+    private GatewayMetrics? _metrics;
 
     /// <summary>An open tunnel device: its queues' readers, its link settings and the routes through it.</summary>
     private sealed class Device(TunDevice tun, LinkConfigurator link)
@@ -79,6 +80,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             _core = new GatewayCore(_config, this, _time, SystemRandomSource.Instance, _logs, shared);
             _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this, _core), _logs.CreateLogger("control"), _config.Settings.ControlGroup, _time);
             _control.Start();
+            if (_config.Settings.Metrics is { } metrics)
+                _metrics = new GatewayMetrics(_core, metrics);
             SyncDevices(_config);
             _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses), workers: Workers);
             _udp.Start(_core.OnUdp);
@@ -401,6 +404,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             // The deletes are on the wire; their answers get a moment before the sockets close (one try, short).
             Task.Delay(DeleteGrace, _time).Wait();
         }
+        _metrics?.Dispose();
+        _metrics = null;
         _control?.Dispose();
         _control = null;
         // Device readers first: they would otherwise still send through the sockets being closed.

@@ -34,6 +34,7 @@ public sealed record ConfigDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         Setting("workers", a.Workers, b.Workers);
         Setting("log_level", a.LogLevel, b.LogLevel);
         Setting("log_format", a.LogFormat, b.LogFormat);
+        Setting("metrics", a.Metrics, b.Metrics);
         Setting("wireshark_keys", a.WiresharkKeys, b.WiresharkKeys);
         Setting("log_levels", string.Join(",", a.LogLevels.OrderBy(l => l.Key, StringComparer.Ordinal)), string.Join(",", b.LogLevels.OrderBy(l => l.Key, StringComparer.Ordinal)));
         return new ConfigDiff(

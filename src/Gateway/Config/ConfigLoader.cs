@@ -26,7 +26,7 @@ public static class ConfigLoader
     private static readonly JsonDocumentOptions DuplicatesAllowed = JsonOptions with { AllowDuplicateProperties = true };
 
     private static readonly string[] TopKeys = ["gateway", "connections", "secrets"];
-    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels", "log_format", "wireshark_keys"];
+    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels", "log_format", "wireshark_keys", "metrics"];
     private static readonly string[] ConnectionKeys =
     [
         "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "life_time", "rand_time",
@@ -205,6 +205,13 @@ public static class ConfigLoader
             else
                 settings = settings with { WiresharkKeys = keys };
         }
+        if (Text(e, "metrics", Path, p) is { } metrics)
+        {
+            if (MetricsEndpoint(metrics) is { } endpoint)
+                settings = settings with { Metrics = endpoint };
+            else
+                p.Add($"{Path}.metrics", $"'{metrics}' is not a port or ADDRESS:PORT such as 9469, 127.0.0.1:9469 or [::1]:9469");
+        }
         if (Text(e, "log_format", Path, p) is { } format)
         {
             LogFormat? parsed = format.ToLowerInvariant() switch
@@ -245,6 +252,14 @@ public static class ConfigLoader
     /// Why <paramref name="directory"/> cannot hold the Wireshark key files; null when it is a directory, or can be made
     /// as one (its parent is a directory): `s2s run` makes it, `s2s check` makes nothing.
     /// </summary>
+    /// <summary>gateway.metrics: a port alone listens on loopback only; an address says where else.</summary>
+    internal static System.Net.IPEndPoint? MetricsEndpoint(string text)
+    {
+        if (ushort.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
+            return port == 0 ? null : new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
+        return System.Net.IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0 ? endpoint : null;
+    }
+
     private static string? WiresharkKeysProblem(string directory)
     {
         if (!System.IO.Path.IsPathFullyQualified(directory))

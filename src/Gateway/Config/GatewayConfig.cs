@@ -35,6 +35,8 @@ public sealed record GatewaySettings
     /// of strongSwan's save-keys option): files esp_sa and ikev2_decryption_table in Wireshark's formats. Null: off.
     /// </summary>
     public string? WiresharkKeys { get; init; }
+    /// <summary>Where Prometheus scrapes the metrics (gateway.metrics); null: no metrics endpoint.</summary>
+    public System.Net.IPEndPoint? Metrics { get; init; }
 }
 
 /// <summary>How s2s writes its log lines to standard output.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using S2SEndpoint.Esp;
 using S2SEndpoint.Ike.Crypto;
+using S2SEndpoint.Ike.Diagnostics;
 using S2SEndpoint.Ike.Sa;
 
 namespace S2SEndpoint.Gateway.Policy;
@@ -139,6 +140,7 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
                 continue;
             }
             _retired.Add((installed.Outbound, now));
+            Retire(installed);
             if (_log.IsEnabled(LogLevel.Debug))
                 Log.Left(_log, Name(installed), installed.Install.InboundSpi, installed.Install.OutboundSpi, installed.Inbound.Packets, installed.Outbound.Packets,
                     Drops(installed), change.Kind == KernelChangeKind.Superseded ? $", inbound open for {SupersededInboundLinger.TotalSeconds:0} s more" : "");
@@ -342,6 +344,36 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
     }
 
     public bool TryGetByInboundSpi(uint spi, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Installed? installed) => _byInboundSpi.TryGetValue(spi, out installed);
+
+    /// <summary>Traffic of a child over all its SAs so far, for metrics: what the gone ones carried plus the live ones.</summary>
+    public readonly record struct ChildTotals(ulong InboundBytes, ulong InboundPackets, ulong OutboundBytes, ulong OutboundPackets);
+
+    private readonly Dictionary<(string Connection, string Child), ChildTotals> _retiredTotals = [];
+
+    /// <summary>The drops of every SA that has gone, so that a running total never goes down when an SA does.</summary>
+    public DropCounters<DropReason> RetiredDrops { get; } = new();
+
+    private void Retire(Installed i)
+    {
+        var key = (i.Install.Connection, i.Install.Child);
+        var t = _retiredTotals.GetValueOrDefault(key);
+        _retiredTotals[key] = new ChildTotals(t.InboundBytes + i.Inbound.Bytes, t.InboundPackets + i.Inbound.Packets, t.OutboundBytes + i.Outbound.Bytes, t.OutboundPackets + i.Outbound.Packets);
+        RetiredDrops.Add(i.Inbound.Drops);
+        RetiredDrops.Add(i.Outbound.Drops);
+    }
+
+    /// <summary>Each child's traffic over all its SAs so far (control plane).</summary>
+    public IReadOnlyDictionary<(string Connection, string Child), ChildTotals> Totals()
+    {
+        var totals = new Dictionary<(string Connection, string Child), ChildTotals>(_retiredTotals);
+        foreach (var i in _byInboundSpi.Values)
+        {
+            var key = (i.Install.Connection, i.Install.Child);
+            var t = totals.GetValueOrDefault(key);
+            totals[key] = new ChildTotals(t.InboundBytes + i.Inbound.Bytes, t.InboundPackets + i.Inbound.Packets, t.OutboundBytes + i.Outbound.Bytes, t.OutboundPackets + i.Outbound.Packets);
+        }
+        return totals;
+    }
 
     private static string Name(Installed i) => $"{i.Install.Connection}/{i.Install.Child}{{{i.Install.UniqueId}}}";
 

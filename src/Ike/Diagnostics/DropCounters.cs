@@ -45,6 +45,14 @@ public sealed class DropCounters<TReason> where TReason : struct, Enum
         }
     }
 
+    /// <summary>Adds what <paramref name="other"/> counted (the drops of an SA that goes, kept in a running total).</summary>
+    public void Add(DropCounters<TReason> other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (var i = 0; i < _counts.Length; i++)
+            Interlocked.Add(ref _counts[i], Volatile.Read(ref other._counts[i]));
+    }
+
     /// <summary>Counts one drop for <paramref name="reason"/>. Any thread.</summary>
     public void Increment(TReason reason) => Interlocked.Increment(ref _counts[Unsafe.As<TReason, int>(ref reason)]);
 

@@ -51,6 +51,9 @@ public sealed class IkeEngine
 
     public List<Datagram> TakeOutgoing() => _sas.TakeOutgoing();
 
+    /// <summary>IKE datagrams in and out, retransmits and rekeys, for metrics.</summary>
+    public IkeStatistics Statistics => _sas.Statistics;
+
     public List<IkeEvent> TakeEvents() => _sas.TakeEvents();
 
     /// <summary>The earliest moment <see cref="OnTimer"/> has work to do.</summary>
@@ -175,6 +178,7 @@ public sealed class IkeEngine
     /// <summary>Handles one received IKE message (without non-ESP marker). Never throws on its content.</summary>
     public void Receive(Datagram datagram)
     {
+        _sas.Statistics.CountReceived();
         if (!IkeMessage.TryParse(datagram.Data, out var message, out var error))
         {
             _sas.Drop(null, datagram, error.DropReason, _sas.Log.DebugEnabled ? error.ToString() : null);

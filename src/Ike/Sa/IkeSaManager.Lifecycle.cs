@@ -37,6 +37,8 @@ internal sealed partial class IkeSaManager
     public void Installed(IkeSa sa, ChildSa child, ChildSaInstall install, bool rekeyed)
     {
         Kernel.Install(install);
+        if (rekeyed)
+            Statistics.CountChildRekey();
         sa.Children.Add(child);
         var proposal = ProposalKeywords.Format(child.Proposal);
         var local = string.Join(' ', child.LocalTs);
@@ -150,6 +152,7 @@ internal sealed partial class IkeSaManager
     public void AdoptRekeyed(IkeSa old, IkeSa created)
     {
         Register(created);
+        Statistics.CountIkeRekey();
         created.Children.AddRange(old.Children);
         old.Children.Clear();
         foreach (var task in old.Tasks.TakeQueued())

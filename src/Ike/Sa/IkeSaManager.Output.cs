@@ -16,10 +16,14 @@ internal sealed partial class IkeSaManager
     /// <summary>Datagrams dropped before or instead of processing, by reason (for status and tests).</summary>
     public DropCounters<IkeDropReason> Drops { get; } = new();
 
+    /// <summary>Datagrams in and out, retransmits and rekeys, for metrics.</summary>
+    public IkeStatistics Statistics { get; } = new();
+
     public List<Datagram> TakeOutgoing()
     {
         var list = new List<Datagram>(_outgoing);
         _outgoing.Clear();
+        Statistics.CountSent(list.Count);
         return list;
     }
 

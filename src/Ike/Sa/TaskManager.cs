@@ -570,6 +570,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             return;
         }
         _retransmits++;
+        sas.Statistics.CountRetransmit();
         _retransmitAt = now + options.RetransmitTimeout(_retransmits);
         sas.Log.Retransmitting(sa.Config.Name, sa.Id, _activeExchange, _nextRequestId, _retransmits);
         SendAll(_outstanding);

@@ -8,12 +8,19 @@
 #
 #   sudo ./interop/demo.sh           # the whole tour, about 15 s once built
 #   sudo ./interop/demo.sh --hold    # keep the lab up until Enter, to look around (commands are printed)
+#   sudo ./interop/demo.sh --teach   # follow one ping through the encryption path: s2s's capture of the wire and
+#                                    # tshark's decryption of it with s2s's Wireshark keys (docs/encryption-path.md)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/lab.sh
 . "$HERE/lib/lab.sh"
-HOLD=0
-[ "${1:-}" = --hold ] && HOLD=1
+HOLD=0 TEACH=0
+case "${1:-}" in
+  --hold) HOLD=1 ;;
+  --teach) TEACH=1 ;;
+  "") ;;
+  *) echo "demo: unknown option '$1'; valid: --hold, --teach" >&2; exit 2 ;;
+esac
 
 bold() { if [ -t 1 ]; then printf '\n\033[1m== %s\033[0m\n' "$*"; else printf '\n== %s\n' "$*"; fi; }
 die() { echo "demo: $*" >&2; exit 1; }
@@ -32,6 +39,31 @@ fi
 missing=$(lab_missing)
 [ -z "$missing" ] || die "missing: $missing"
 
+# --teach: one ping through the encryption path, as docs/encryption-path.md walks it. s2s capture writes the WAN
+# side (UDP 500 and 4500) in gwA while hostA pings once; tshark opens the ESP with the keys s2s wrote for it.
+teach() {
+  local s2s=(ip netns exec "$GA" dotnet "$S2S_DLL")
+  bold "one ping, captured on gwA's WAN side by s2s capture"
+  "${s2s[@]}" capture --wan --write "$D/wan.pcap" --count 2 --seconds 15 >"$D/capture.out" 2>&1 &
+  local capture=$!
+  LAB_PIDS+=("$capture")
+  # The capture opens its device while dotnet starts: ping once a second until it has both packets.
+  for _ in $(seq 15); do
+    kill -0 "$capture" 2>/dev/null || break
+    ip netns exec "$HA" ping -n -c 1 -W 1 10.2.0.10 >/dev/null 2>&1
+    sleep 1
+  done
+  lab_stop "$capture"
+  cat "$D/capture.out"
+  mkdir -p "$D/wireshark" && cp "$D/keys/esp_sa" "$D/keys/ikev2_decryption_table" "$D/wireshark/"
+  local tshark=(env WIRESHARK_CONFIG_DIR="$D/wireshark" tshark -r "$D/wan.pcap" -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE)
+  bold "the echo request on the wire, octet by octet (tshark -x): outer IPv4 | UDP 4500 | ESP header | IV | ciphertext | ICV"
+  "${tshark[@]}" -c 1 -x 2>/dev/null | sed -n '/^0000/,$p'
+  bold "the same packet as tshark reads it with s2s's Wireshark keys (tshark -V, the ESP layer and what it carried)"
+  "${tshark[@]}" -c 1 -V 2>/dev/null | sed -n '/^User Datagram Protocol/,$p'
+  echo "  (keys: $D/keys; docs/encryption-path.md explains each field and offset)"
+}
+
 lab_init s2s-demo
 trap lab_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -42,6 +74,8 @@ bold "the lab: hostA 10.1.0.10 - gwA (s2s) 192.0.2.1 === 192.0.2.2 gwB (strongSw
 lab_up none || die "could not build the namespace lab"
 echo "namespaces: $HA $GA $GB $HB"
 S_START=start S_PROPOSALS="aes256gcm16-prfsha384-ecp384" S_ESP="aes256gcm16"
+# --teach: s2s keeps Wireshark's key tables in $D/keys, so that tshark can open what s2s capture writes.
+[ $TEACH -eq 1 ] && S_EXTRA_GW=", \"wireshark_keys\": \"$D/keys\""
 write_s2s_conf "$D/s2s.json"
 write_charon_conf "$D"
 echo "s2s configuration ($D/s2s.json):"
@@ -68,6 +102,10 @@ paste <(expand "$D/status.out") <(expand "$D/sas.out") | awk -F '\t' '{ printf "
 
 bold "ping hostB (10.2.0.10) from hostA (10.1.0.10) through the tunnel"
 ip netns exec "$HA" ping -n -c 5 -i 0.3 10.2.0.10
+
+if [ $TEACH -eq 1 ]; then
+  teach
+fi
 
 bold "where to look next"
 cat <<EOF

@@ -46,6 +46,29 @@ public sealed class WireCaptureTests : IDisposable
             ports.Add(packet.GetPacket().GetPacket().Extract<UdpPacket>().DestinationPort);
         Assert.Equal(3, ports.Count);
         Assert.All(ports, p => Assert.Contains(p, new[] { 500, 4500 }));
+        // And Wireshark's reader takes the file (tshark is in the project's apt list).
+        if (Tshark(_file) is { } lines)
+            Assert.Equal(3, lines.Count(l => l.Contains("192.0.2.", StringComparison.Ordinal) || l.Contains("127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    /// <summary>tshark's one line per packet, or null where tshark is not installed (outside the test machine's apt list).</summary>
+    private static string[]? Tshark(string file)
+    {
+        if (!File.Exists("/usr/bin/tshark"))
+        {
+            // ./test.sh installs it under CI; a machine without it checks the file with libpcap alone.
+            Assert.NotEqual("true", Environment.GetEnvironmentVariable("CI"));
+            return null;
+        }
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/tshark") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-n", "-r", file })
+            start.ArgumentList.Add(a);
+        using var tshark = System.Diagnostics.Process.Start(start)!;
+        var output = tshark.StandardOutput.ReadToEnd();
+        tshark.StandardError.ReadToEnd();
+        Assert.True(tshark.WaitForExit(30_000));
+        Assert.Equal(0, tshark.ExitCode);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
     [Fact]

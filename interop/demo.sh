@@ -8,8 +8,8 @@
 #
 #   sudo ./interop/demo.sh           # the whole tour, about 15 s once built
 #   sudo ./interop/demo.sh --hold    # keep the lab up until Enter, to look around (commands are printed)
-#   sudo ./interop/demo.sh --teach   # follow one ping through the encryption path: s2s's capture of the wire and
-#                                    # tshark's decryption of it with s2s's Wireshark keys (docs/encryption-path.md)
+#   sudo ./interop/demo.sh --teach   # follow one ping through the encryption path: s2s trace, s2s's capture of the
+#                                    # wire and tshark's decryption of it with s2s's Wireshark keys (docs/encryption-path.md)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/lab.sh
@@ -39,21 +39,30 @@ fi
 missing=$(lab_missing)
 [ -z "$missing" ] || die "missing: $missing"
 
-# --teach: one ping through the encryption path, as docs/encryption-path.md walks it. s2s capture writes the WAN
-# side (UDP 500 and 4500) in gwA while hostA pings once; tshark opens the ESP with the keys s2s wrote for it.
+# --teach: one ping through the encryption path, as docs/encryption-path.md walks it. s2s trace follows it through
+# gwA step by step, s2s capture writes the WAN side (UDP 500 and 4500) in gwA while hostA pings once; tshark opens the
+# ESP with the keys s2s wrote for it.
 teach() {
   local s2s=(ip netns exec "$GA" dotnet "$S2S_DLL")
-  bold "one ping, captured on gwA's WAN side by s2s capture"
+  # The kernel's IPv6 router solicitations out of s2s0 would be traced too (dropped: no policy holds them).
+  ip netns exec "$GA" sysctl -qw net.ipv6.conf.s2s0.router_solicitations=0 2>/dev/null
+  bold "one ping, followed through gwA by s2s trace and captured on its WAN side by s2s capture"
+  "${s2s[@]}" trace --count 2 --control "$D/s2s.ctl" >"$D/trace.out" 2>&1 &
+  local trace=$!
   "${s2s[@]}" capture --wan --write "$D/wan.pcap" --count 2 --seconds 15 >"$D/capture.out" 2>&1 &
   local capture=$!
-  LAB_PIDS+=("$capture")
-  # The capture opens its device while dotnet starts: ping once a second until it has both packets.
-  for _ in $(seq 15); do
-    kill -0 "$capture" 2>/dev/null || break
+  LAB_PIDS+=("$trace" "$capture")
+  # Both open their ends while dotnet starts: give them 3 s, then ping once a second until each has both packets.
+  sleep 3
+  for _ in $(seq 12); do
+    kill -0 "$capture" 2>/dev/null || kill -0 "$trace" 2>/dev/null || break
     ip netns exec "$HA" ping -n -c 1 -W 1 10.2.0.10 >/dev/null 2>&1
     sleep 1
   done
   lab_stop "$capture"
+  lab_stop "$trace"
+  bold "s2s trace: the echo request from hostA out through the tunnel, the echo reply back in"
+  cat "$D/trace.out"
   cat "$D/capture.out"
   mkdir -p "$D/wireshark" && cp "$D/keys/esp_sa" "$D/keys/ikev2_decryption_table" "$D/wireshark/"
   local tshark=(env WIRESHARK_CONFIG_DIR="$D/wireshark" tshark -r "$D/wan.pcap" -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE)

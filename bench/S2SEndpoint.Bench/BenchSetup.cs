@@ -51,10 +51,11 @@ internal static class BenchSetup
     }
 
     /// <summary>Our outbound SA, or the peer's inbound SA that opens what it seals; each call makes a new one (a new window).</summary>
-    public static EspSa CreateSa(ChildSuite suite, ChildKeys keys, SaDirection direction)
+    public static EspSa CreateSa(ChildSuite suite, ChildKeys keys, SaDirection direction, bool udpEncapsulation = false)
     {
         var settings = new EspSaSettings
         {
+            UdpEncapsulation = udpEncapsulation,
             Spi = Spi,
             Direction = SaDirection.Outbound,
             LocalAddress = IPAddress.Parse("192.0.2.1"),

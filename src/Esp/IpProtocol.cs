@@ -1,8 +1,8 @@
 namespace S2SEndpoint.Esp;
 
 // IANA "Assigned Internet Protocol Numbers": the values the ESP data path reads or writes in Next Header and
-// Protocol fields.
-internal static class IpProtocol
+// Protocol fields. Public so that the gateway's trace names Next Header with the same values.
+public static class IpProtocol
 {
     public const byte HopByHop = 0;
     public const byte Icmp = 1;

@@ -62,7 +62,7 @@ internal sealed partial class ControlPlane
         Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow, IsHub, logs.CreateLogger("esp"), keys);
         Engine = new IkeEngine(config.Connections, Kernel, time, random, logs.CreateLogger("ike"), new IkeEngineOptions { KeyLog = keys });
         Keeper = new ConnectionKeeper(Engine, Kernel, io, counters, time, _log);
-        Data = new DataPath(this, io, Kernel.Table, counters, new SourceRateLimiter(time, GatewayCore.NewSaBurst, GatewayCore.NewSaPerSecond));
+        Data = new DataPath(this, io, Kernel.Table, counters, new SourceRateLimiter(time, GatewayCore.NewSaBurst, GatewayCore.NewSaPerSecond), time);
         Run(() => SetUpTraps(config));
     }
 

@@ -266,7 +266,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                 return;
             }
             buffer.SetLength(n);
-            _core!.OnTun(name, buffer);
+            _core!.OnTun(name, queue, buffer);
         }
     }
 
@@ -381,6 +381,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         public string Reload() => _commands.Reload();
 
         public EventFeed.Subscription Monitor() => _commands.Monitor();
+
+        public Tracing.TraceSession Trace(string? connection, string? child, Tracing.TraceDirection direction, int count) =>
+            _commands.Trace(connection, child, direction, count);
     }
 
     /// <summary>Deletes the SAs (one try, short), then closes the control socket, sockets and devices and removes routes.</summary>

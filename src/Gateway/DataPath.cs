@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using S2SEndpoint.Esp;
 using S2SEndpoint.Gateway.Net;
+using S2SEndpoint.Gateway.Tracing;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
 
@@ -20,16 +21,53 @@ namespace S2SEndpoint.Gateway;
 ///   TUN in:  the device's child (route-based) or the first policy that holds the packet (policy-based), the child's
 ///            route: its current outbound SA and endpoints, seal, UDP to the peer's 4500; without an SA, a trap holds
 ///            the packet, anything else is counted and dropped, never sent in clear.
+///
+/// `s2s trace` sees each step through <see cref="Tracer"/>: null while nobody traces, and then reading it is all the
+/// tracing a packet costs; with sessions, a packet one of them takes carries a trace (<see cref="PacketTrace"/>) that
+/// each step and drop below tells what it did.
 /// </summary>
-internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable table, GatewayCounters counters, SourceRateLimiter newSaLimit)
+internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable table, GatewayCounters counters, SourceRateLimiter newSaLimit, TimeProvider time)
 {
+    private readonly Lock _traceSync = new();
     private DataPathSnapshot _snapshot = DataPathSnapshot.Empty;
+    private PacketTracer? _tracer;
 
     /// <summary>What the data path reads now.</summary>
     public DataPathSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
     /// <summary>Makes <paramref name="next"/> what every worker reads from its next packet on. Control plane only.</summary>
     public void Publish(DataPathSnapshot next) => Volatile.Write(ref _snapshot, next);
+
+    /// <summary>The traces running now; null while there is none.</summary>
+    public PacketTracer? Tracer => Volatile.Read(ref _tracer);
+
+    /// <summary>
+    /// Starts `s2s trace` with this filter; null when <see cref="PacketTracer.MaxSessions"/> run already. Disposing the
+    /// session stops it, and the last one to stop leaves the data path as it was before any.
+    /// </summary>
+    public TraceSession? StartTrace(string? connection, string? child, TraceDirection direction, int count)
+    {
+        lock (_traceSync)
+        {
+            var running = _tracer?.Sessions ?? [];
+            if (running.Count >= PacketTracer.MaxSessions)
+                return null;
+            var session = new TraceSession(connection, child, direction, count, time, StopTrace);
+            Volatile.Write(ref _tracer, new PacketTracer([.. running, session], time));
+            return session;
+        }
+    }
+
+    private void StopTrace(TraceSession session)
+    {
+        lock (_traceSync)
+        {
+            if (_tracer is not { } tracer)
+                return;
+            TraceSession[] left = [.. tracer.Sessions.Where(s => s != session)];
+            Volatile.Write(ref _tracer, left.Length == 0 ? null : new PacketTracer(left, time));
+        }
+    }
 
     // ---- UDP to TUN ----
 
@@ -50,12 +88,14 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
                 return;
             case UdpPayloadKind.NatKeepalive:
                 counters.CountKeepalive();
+                Tracer?.Inbound(Snapshot, table, local, remote, UdpPayloadKind.NatKeepalive, buffer)?.NotEsp(UdpPayloadKind.NatKeepalive);
                 return;
             case UdpPayloadKind.Esp:
-                ReceiveEsp(buffer);
+                ReceiveEsp(local, remote, buffer);
                 return;
             default:
                 counters.Count(GatewayDropReason.MalformedUdp);
+                Tracer?.Inbound(Snapshot, table, local, remote, UdpPayloadKind.Malformed, buffer)?.NotEsp(UdpPayloadKind.Malformed);
                 return;
         }
     }
@@ -102,61 +142,83 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
         ((HeaderFlags)message[IkeHeader.FlagsOffset] & (HeaderFlags.Initiator | HeaderFlags.Response)) == HeaderFlags.Initiator &&
         BinaryPrimitives.ReadUInt64BigEndian(message[IkeHeader.ResponderSpiOffset..]) == 0;
 
-    private void ReceiveEsp(PacketBuffer buffer)
+    private void ReceiveEsp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer)
     {
-        if (Inbound.Open(table, buffer, out var sa) != DropReason.None || sa is null)
+        var trace = Tracer?.Inbound(Snapshot, table, local, remote, UdpPayloadKind.Esp, buffer);
+        var reason = Inbound.Open(table, buffer, out var sa);
+        if (reason != DropReason.None || sa is null)
         {
             counters.Count(GatewayDropReason.OpenFailed);
+            trace?.OpenFailed(reason);
             return;
         }
         if (!Snapshot.Routes.TryGetValue(sa.ReqId, out var route))
         {
             counters.Count(GatewayDropReason.NoRoute);
+            trace?.Opened(sa, buffer, null);
             return;
         }
+        // A traced packet's record is made before it goes on, so that no answer to it can be recorded first.
+        trace?.Opened(sa, buffer, route.Device);
         io.WriteTun(route.Device, buffer.Data);
     }
 
     // ---- TUN to UDP ----
 
-    /// <summary>One inner packet read from tunnel device <paramref name="device"/>, in <paramref name="buffer"/>'s window.</summary>
-    public void OnTun(string device, PacketBuffer buffer)
+    /// <summary>One inner packet read from queue <paramref name="queue"/> of tunnel device <paramref name="device"/>, in <paramref name="buffer"/>'s window.</summary>
+    public void OnTun(string device, int queue, PacketBuffer buffer)
     {
         var snapshot = Snapshot;
         if (!snapshot.ReqIdOfDevice.TryGetValue(device, out var reqId) && !snapshot.Policies.TryLookup(buffer.Data, out reqId))
         {
             counters.Count(GatewayDropReason.NoPolicy);
+            Tracer?.Outbound(snapshot, device, queue, null, buffer.Data)?.Drop(GatewayDropReason.NoPolicy);
             return;
         }
         if (!snapshot.Routes.TryGetValue(reqId, out var route))
         {
             counters.Count(GatewayDropReason.NoSa);
+            Tracer?.Outbound(snapshot, device, queue, null, buffer.Data)?.Drop(GatewayDropReason.NoSa);
             return;
         }
+        var trace = Tracer?.Outbound(snapshot, device, queue, route, buffer.Data);
         if (route.Outbound is not { } sa)
         {
             if (route.Trap is not null)
+            {
                 Hold(route, buffer.Data);
+                trace?.Held();
+            }
             else
+            {
                 counters.Count(GatewayDropReason.NoSa);
+                trace?.Drop(GatewayDropReason.NoSa);
+            }
             return;
         }
-        Send(route, sa, buffer);
+        Send(route, sa, buffer, trace);
     }
 
-    /// <summary>Seals the inner packet in <paramref name="buffer"/> with <paramref name="sa"/> and sends it to the route's peer.</summary>
-    public void Send(ChildRoute route, EspSa sa, PacketBuffer buffer)
+    /// <summary>
+    /// Seals the inner packet in <paramref name="buffer"/> with <paramref name="sa"/> and sends it to the route's peer;
+    /// <paramref name="trace"/>, when the packet is traced, is told the outcome.
+    /// </summary>
+    public void Send(ChildRoute route, EspSa sa, PacketBuffer buffer, OutboundTrace? trace = null)
     {
         if (!sa.IsUdpEncapsulated || route.Local is not { } local || route.Remote is not { } remote)
         {
             counters.Count(GatewayDropReason.NotEncapsulated);
+            trace?.Drop(GatewayDropReason.NotEncapsulated, sa);
             return;
         }
-        if (Outbound.Seal(sa, buffer) != DropReason.None)
+        var reason = Outbound.Seal(sa, buffer);
+        if (reason != DropReason.None)
         {
             counters.Count(GatewayDropReason.SealFailed);
+            trace?.SealFailed(sa, reason);
             return;
         }
+        trace?.Sent(sa, buffer.Data, local, remote);
         io.SendUdp(local, remote, buffer.Data);
     }
 

@@ -5,6 +5,7 @@ using S2SEndpoint.Esp;
 using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Net;
 using S2SEndpoint.Gateway.Policy;
+using S2SEndpoint.Gateway.Tracing;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
@@ -152,17 +153,31 @@ public sealed partial class GatewayCore
     }
 
     /// <summary>One inner packet read from tunnel device <paramref name="device"/>, in <paramref name="buffer"/>'s window. Any thread.</summary>
-    public void OnTun(string device, PacketBuffer buffer)
+    public void OnTun(string device, PacketBuffer buffer) => OnTun(device, 0, buffer);
+
+    /// <summary>One inner packet read from queue <paramref name="queue"/> of tunnel device <paramref name="device"/> (its worker's), in <paramref name="buffer"/>'s window. Any thread.</summary>
+    public void OnTun(string device, int queue, PacketBuffer buffer)
     {
         try
         {
-            _data.OnTun(device, buffer);
+            _data.OnTun(device, queue, buffer);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Survive("tun", e);
         }
     }
+
+    /// <summary>
+    /// `s2s trace`: follows the packets of <paramref name="connection"/> (or of its <paramref name="child"/>; every packet
+    /// when null) in <paramref name="direction"/>, <paramref name="count"/> of them (0: until disposed). Null when
+    /// <see cref="PacketTracer.MaxSessions"/> traces run already. Names are not checked here.
+    /// </summary>
+    public TraceSession? Trace(string? connection, string? child, TraceDirection direction, int count) =>
+        _data.StartTrace(connection, child, direction, count);
+
+    /// <summary>The data path (tests reach its snapshot and traces).</summary>
+    internal DataPath Data => _data;
 
     /// <summary>Runs what is due; the daemon calls it when <see cref="NextDeadline"/> passes, and at least once a second.</summary>
     public void OnTimer()

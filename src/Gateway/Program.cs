@@ -7,12 +7,13 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Control;
+using S2SEndpoint.Gateway.Tracing;
 
 namespace S2SEndpoint.Gateway;
 
 /// <summary>
 /// The s2s program: `run` (the daemon), `check` (a configuration), and the control commands `status`,
-/// `initiate`, `terminate`, `rekey` and `reload`, which reach a running daemon over its control socket
+/// `initiate`, `terminate`, `rekey`, `reload`, `monitor` and `trace`, which reach a running daemon over its control socket
 /// (the configuration's gateway.control_socket, /run/s2s/s2s.sock unless set; `--control PATH` for several
 /// daemons on one machine). Exit codes: 0 done, 1 failed (the problem on stderr, one line each), 2 usage.
 /// </summary>
@@ -86,6 +87,27 @@ internal static partial class Program
         monitor.Options.Add(monitorControl);
         monitor.SetAction(r => Monitor(r.GetRequiredValue(monitorControl), r.GetValue(monitorCount), r.GetValue(monitorJson), output, error));
         root.Subcommands.Add(monitor);
+
+        var trace = new Command("trace", $"Follow packets through the encryption path, one block per packet: TUN, policy, SA, seal, UDP; UDP, SPI, replay window, ICV, trailer, selectors, TUN. At most {TraceSession.PacketsPerSecond} packets a second.");
+        var traceTarget = new Argument<string?>("CONN[/CHILD]") { Description = "Only a connection's packets, or one child's (default: every packet).", Arity = ArgumentArity.ZeroOrOne };
+        traceTarget.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 1 && !TrySplitTarget(r.Tokens[0].Value, out _, out _))
+                r.AddError($"'{r.Tokens[0].Value}' is not CONN or CONN/CHILD (a connection name, optionally '/' and one of its children)");
+        });
+        var traceCount = new Option<int>("--count") { Description = "Stop after this many packets (default: until interrupted).", HelpName = "N" };
+        var inbound = new Option<bool>("--inbound") { Description = "Only packets from the wire to a tunnel device." };
+        var outbound = new Option<bool>("--outbound") { Description = "Only packets from a tunnel device to the wire." };
+        var traceJson = new Option<bool>("--json") { Description = "One JSON object per packet." };
+        var traceControl = ControlOption();
+        trace.Arguments.Add(traceTarget);
+        trace.Options.Add(traceCount);
+        trace.Options.Add(inbound);
+        trace.Options.Add(outbound);
+        trace.Options.Add(traceJson);
+        trace.Options.Add(traceControl);
+        trace.SetAction(r => Trace(r.GetRequiredValue(traceControl), r.GetValue(traceTarget), r.GetValue(traceCount), r.GetValue(inbound), r.GetValue(outbound), r.GetValue(traceJson), output, error));
+        root.Subcommands.Add(trace);
 
         var capture = new Command("capture", "Write the WAN side's IKE and ESP (UDP 500 and 4500), or a tunnel device's packets, to a pcap file.");
         var wan = new Option<bool>("--wan") { Description = "Capture IKE and ESP on UDP 500 and 4500, on every interface." };
@@ -191,6 +213,47 @@ internal static partial class Program
             ControlClient.Stream(control, new JsonObject { ["command"] = "monitor" }, line =>
             {
                 output.WriteLine(json ? line.ToJsonString() : EventFeed.Render(line));
+                output.Flush();
+                return count == 0 || ++seen < count;
+            });
+            return 0;
+        }
+        catch (ControlException e)
+        {
+            error.WriteLine(e.Message);
+            return Failed;
+        }
+    }
+
+    /// <summary>`s2s trace`: one block per traced packet (as text, or the JSON object), until <paramref name="count"/> packets or forever.</summary>
+    private static int Trace(string control, string? target, int count, bool inbound, bool outbound, bool json, TextWriter output, TextWriter error)
+    {
+        if (count < 0)
+        {
+            error.WriteLine($"--count: '{count}' is not a number of packets; give 1 or more, or leave it out to follow until interrupted");
+            return Usage;
+        }
+        if (inbound && outbound)
+        {
+            error.WriteLine("trace: give --inbound or --outbound, not both (leave both out for both directions)");
+            return Usage;
+        }
+        var request = new JsonObject { ["command"] = "trace", ["direction"] = inbound ? "inbound" : outbound ? "outbound" : "both" };
+        if (target is not null)
+        {
+            TrySplitTarget(target, out var connection, out var child);
+            request["connection"] = connection;
+            if (child is not null)
+                request["child"] = child;
+        }
+        if (count > 0)
+            request["count"] = count;
+        var seen = 0;
+        try
+        {
+            ControlClient.Stream(control, request, record =>
+            {
+                output.WriteLine(json ? record.ToJsonString() : TraceText.Render(record));
                 output.Flush();
                 return count == 0 || ++seen < count;
             });

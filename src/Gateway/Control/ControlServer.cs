@@ -16,6 +16,8 @@ namespace S2SEndpoint.Gateway.Control;
 /// → {"command":"status"}      {"command":"initiate","connection":"moon","child":"net"}      {"command":"reload"}
 /// ← {"ok":true,"result":...}  {"ok":false,"error":"no connection 'x'; known: moon"}
 /// → {"command":"monitor"}     ← {"ok":true,"result":"monitoring"}, then one JSON line per SA event (EventFeed)
+/// → {"command":"trace","connection":"moon","child":"net","direction":"inbound|outbound|both","count":10}
+///                             ← {"ok":true,"result":"tracing"}, then one JSON line per packet (Tracing/PacketTrace)
 /// </code>
 /// Up to <see cref="MaxClients"/> clients are served at once, each on a pool thread and bounded in size
 /// and time (reading the request and sending the answer), so that a stuck or hostile client holds one
@@ -295,9 +297,9 @@ public sealed partial class ControlServer : IDisposable
                 Log.BadRequest(_log, problem);
                 answer = Error(problem);
             }
-            else if (IsMonitor(request))
+            else if (StreamCommand(request) is { } command)
             {
-                return Monitor(client);
+                return StartStream(client, command, request);
             }
             else
             {
@@ -327,56 +329,83 @@ public sealed partial class ControlServer : IDisposable
         return false;
     }
 
-    private static bool IsMonitor(JsonObject request)
+    /// <summary>"monitor" or "trace": the commands that stream; null for any other.</summary>
+    private static string? StreamCommand(JsonObject request)
     {
         try
         {
-            return Text(request, "command") == "monitor";
+            return Text(request, "command") is ("monitor" or "trace") and var command ? command : null;
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             // A request with a key twice: Handle answers it.
-            return false;
+            return null;
         }
     }
 
     /// <summary>
-    /// `s2s monitor`: answers {"ok":true,"result":"monitoring"}, then streams one JSON line per SA event on a thread of
-    /// its own (a monitor does not hold one of the <see cref="MaxClients"/> slots) until the client goes, a line
-    /// cannot be sent within the request timeout, or the daemon stops. False when it was refused (answered here).
+    /// `s2s monitor` and `s2s trace`: answers {"ok":true,"result":"monitoring"} (or "tracing"), then streams one JSON line
+    /// per SA event or traced packet on a thread of its own (a stream does not hold one of the <see cref="MaxClients"/>
+    /// slots) until the client goes, a trace reaches its count, a line cannot be sent within the request timeout, or
+    /// the daemon stops. False when it was refused (answered here).
     /// </summary>
-    private bool Monitor(Socket client)
+    private bool StartStream(Socket client, string command, JsonObject request)
     {
-        EventFeed.Subscription feed;
+        IControlStream source;
+        string target;
         try
         {
-            feed = _handler.Monitor();
+            (source, target) = command == "trace" ? Trace(request) : (_handler.Monitor(), "");
         }
-        catch (ControlException e)
+        catch (Exception e) when (e is ControlException or InvalidOperationException or ArgumentException)
         {
             client.SendTimeout = (int)RequestTimeout.TotalMilliseconds;
             client.Send(Encoding.UTF8.GetBytes(Error(e.Message).ToJsonString() + "\n"));
             return false;
         }
-        Log.Command(_log, "monitor", "");
-        var thread = new Thread(() => Stream(client, feed)) { IsBackground = true, Name = "control monitor" };
+        Log.Command(_log, command, target);
+        var answer = command == "trace" ? "tracing" : "monitoring";
+        var thread = new Thread(() => Stream(client, source, answer)) { IsBackground = true, Name = $"control {command}" };
         thread.Start();
         return true;
     }
 
-    private void Stream(Socket client, EventFeed.Subscription feed)
+    /// <summary>Reads a trace request's filter and starts the trace; a bad value is a <see cref="ControlException"/> naming it.</summary>
+    private (IControlStream, string) Trace(JsonObject request)
+    {
+        var connection = Text(request, "connection");
+        var child = Text(request, "child");
+        if (child is not null && string.IsNullOrEmpty(connection))
+            throw new ControlException("'trace' with a \"child\" needs its \"connection\"");
+        var direction = Text(request, "direction") switch
+        {
+            null or "both" => Tracing.TraceDirection.Both,
+            "inbound" => Tracing.TraceDirection.Inbound,
+            "outbound" => Tracing.TraceDirection.Outbound,
+            var other => throw new ControlException($"'trace' direction '{other}' is not one of inbound, outbound, both"),
+        };
+        var count = 0;
+        if (request["count"] is { } n && (n is not JsonValue v || !v.TryGetValue(out count) || count < 0))
+            throw new ControlException($"'trace' count '{n.ToJsonString()}' is not a number of packets; give 1 or more, or 0 for no limit");
+        var target = connection is null ? "every connection" : child is null ? connection : $"{connection}/{child}";
+        return (_handler.Trace(string.IsNullOrEmpty(connection) ? null : connection, child, direction, count), $"{target} {direction.ToString().ToLowerInvariant()}{(count > 0 ? $" {count}" : "")}");
+    }
+
+    private void Stream(Socket client, IControlStream source, string answer)
     {
         using (client)
-        using (feed)
+        using (source)
         {
             try
             {
                 client.SendTimeout = (int)RequestTimeout.TotalMilliseconds;
-                client.Send(Encoding.UTF8.GetBytes(new JsonObject { ["ok"] = true, ["result"] = "monitoring" }.ToJsonString() + "\n"));
+                client.Send(Encoding.UTF8.GetBytes(new JsonObject { ["ok"] = true, ["result"] = answer }.ToJsonString() + "\n"));
                 while (!_stopping)
                 {
-                    if (feed.TryRead(MonitorPoll, out var line))
+                    if (source.TryRead(MonitorPoll, out var line))
                         client.Send(Encoding.UTF8.GetBytes(line.ToJsonString() + "\n"));
+                    else if (source.Finished)
+                        return; // a trace that reached its count
                     else if (client.Poll(0, SelectMode.SelectRead) && client.Available == 0)
                         return; // the client closed its end
                 }
@@ -388,7 +417,7 @@ public sealed partial class ControlServer : IDisposable
         }
     }
 
-    /// <summary>How often a quiet monitor looks whether its client is still there and the daemon still running.</summary>
+    /// <summary>How often a quiet stream looks whether its client is still there, its trace finished and the daemon still running.</summary>
     private static readonly TimeSpan MonitorPoll = TimeSpan.FromSeconds(1);
 
     private void Drain(Socket client, DateTimeOffset deadline)
@@ -493,7 +522,7 @@ public sealed partial class ControlServer : IDisposable
                 _ => null,
             };
             return result is null
-                ? Error($"unknown command '{command}'; known: status, initiate, terminate, rekey, reload, monitor")
+                ? Error($"unknown command '{command}'; known: status, initiate, terminate, rekey, reload, monitor, trace")
                 : new JsonObject { ["ok"] = true, ["result"] = result };
         }
         catch (ControlException e)

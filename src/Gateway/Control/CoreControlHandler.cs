@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using S2SEndpoint.Gateway.Tracing;
 using S2SEndpoint.Ike.Sa;
 
 namespace S2SEndpoint.Gateway.Control;
@@ -17,6 +18,20 @@ public sealed class CoreControlHandler(GatewayCore core, Func<string>? reload = 
 
     public EventFeed.Subscription Monitor() =>
         core.Events.Subscribe() ?? throw new ControlException($"{EventFeed.MaxSubscribers} monitors are listening already; try again later");
+
+    public TraceSession Trace(string? connection, string? child, TraceDirection direction, int count)
+    {
+        if (connection is not null)
+        {
+            core.Inspect(_ =>
+            {
+                Check(connection, child);
+                return true;
+            });
+        }
+        return core.Trace(connection, child, direction, count)
+            ?? throw new ControlException($"{PacketTracer.MaxSessions} traces are running already; try again later");
+    }
 
     public string Initiate(string connection, string? child) => core.Control(_ =>
     {

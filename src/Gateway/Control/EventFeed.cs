@@ -24,7 +24,7 @@ public sealed class EventFeed
     private Subscription[] _subscribers = [];
 
     /// <summary>One subscriber's queue; dispose it to unsubscribe.</summary>
-    public sealed class Subscription : IDisposable
+    public sealed class Subscription : IControlStream
     {
         private readonly EventFeed _feed;
         private readonly Channel<JsonObject> _lines;
@@ -38,27 +38,10 @@ public sealed class EventFeed
         }
 
         /// <summary>The next line, waiting up to <paramref name="wait"/>; false when none came (or the feed closed it).</summary>
-        public bool TryRead(TimeSpan wait, out JsonObject line)
-        {
-            if (!_lines.Reader.TryRead(out line!))
-            {
-                using var timeout = new CancellationTokenSource(wait);
-                try
-                {
-                    if (!_lines.Reader.WaitToReadAsync(timeout.Token).AsTask().GetAwaiter().GetResult() || !_lines.Reader.TryRead(out line!))
-                        return false;
-                }
-                catch (OperationCanceledException)
-                {
-                    line = null!;
-                    return false;
-                }
-            }
-            var dropped = Interlocked.Exchange(ref _dropped, 0);
-            if (dropped > 0)
-                line["dropped_before"] = dropped;
-            return true;
-        }
+        public bool TryRead(TimeSpan wait, out JsonObject line) => ControlStreamQueue.TryRead(_lines.Reader, wait, ref _dropped, out line);
+
+        /// <summary>A monitor follows events until its client goes.</summary>
+        public bool Finished => false;
 
         internal void Write(JsonObject line) => _lines.Writer.TryWrite(line);
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using S2SEndpoint.Gateway.Tracing;
 
 namespace S2SEndpoint.Gateway.Control;
 
@@ -27,6 +28,13 @@ public interface IControlHandler
 
     /// <summary>A live feed of SA events (`s2s monitor`); dispose it to stop. Throws <see cref="ControlException"/> when too many listen.</summary>
     EventFeed.Subscription Monitor();
+
+    /// <summary>
+    /// A live trace of packets (`s2s trace`): a connection's (or one child's; every packet's when null), in one direction
+    /// or both, <paramref name="count"/> of them (0: until disposed). Throws <see cref="ControlException"/> for a name the
+    /// configuration does not have, or when too many trace already.
+    /// </summary>
+    TraceSession Trace(string? connection, string? child, TraceDirection direction, int count);
 }
 
 /// <summary>A control request that cannot be carried out; <see cref="Exception.Message"/> is what the user reads.</summary>

@@ -18,7 +18,16 @@ public sealed class SecurityPolicyDatabase
     private readonly Entry[] _entries;
     private readonly Entry[] _traps;
 
-    private readonly record struct Entry(uint ReqId, uint InboundSpi, Selector[] Local, Selector[] Remote);
+    private readonly record struct Entry(uint ReqId, uint InboundSpi, Selector[] Local, Selector[] Remote, TrafficSelector[] LocalTs, TrafficSelector[] RemoteTs);
+
+    /// <summary>
+    /// One policy as `s2s trace` explains it for a packet: its child's request ID, whether it is a trap policy, its
+    /// selectors, and whether they hold the packet's source (local) and destination (remote).
+    /// </summary>
+    public sealed record Verdict(uint ReqId, bool Trap, IReadOnlyList<TrafficSelector> Local, IReadOnlyList<TrafficSelector> Remote, bool SourceHeld, bool DestinationHeld)
+    {
+        public bool Holds => SourceHeld && DestinationHeld;
+    }
 
     private SecurityPolicyDatabase(Entry[] entries, Entry[] traps)
     {
@@ -34,7 +43,7 @@ public sealed class SecurityPolicyDatabase
 
     /// <summary>With the policy of the Child SA <paramref name="inboundSpi"/>, after every policy already there.</summary>
     public SecurityPolicyDatabase Add(uint reqId, uint inboundSpi, IEnumerable<TrafficSelector> local, IEnumerable<TrafficSelector> remote) =>
-        new([.. _entries, new Entry(reqId, inboundSpi, Selectors(local), Selectors(remote))], _traps);
+        new(Add(_entries, reqId, inboundSpi, local, remote), _traps);
 
     /// <summary>Without the policy of the Child SA <paramref name="inboundSpi"/>.</summary>
     public SecurityPolicyDatabase Remove(uint inboundSpi) =>
@@ -42,7 +51,7 @@ public sealed class SecurityPolicyDatabase
 
     /// <summary>With a trap policy: packets between the configured selectors go to <paramref name="reqId"/> until an SA takes them.</summary>
     public SecurityPolicyDatabase AddTrap(uint reqId, IEnumerable<TrafficSelector> local, IEnumerable<TrafficSelector> remote) =>
-        new(_entries, [.. _traps, new Entry(reqId, 0, Selectors(local), Selectors(remote))]);
+        new(_entries, Add(_traps, reqId, 0, local, remote));
 
     public SecurityPolicyDatabase RemoveTrap(uint reqId) =>
         new(_entries, [.. _traps.Where(e => e.ReqId != reqId)]);
@@ -78,6 +87,31 @@ public sealed class SecurityPolicyDatabase
         }
         reqId = 0;
         return false;
+    }
+
+    /// <summary>
+    /// Every policy in lookup order (installed, then traps), each with whether it holds the flow: what `s2s trace` shows
+    /// for the policy that matched, or for why none did. Allocates; never called for a packet that is not traced.
+    /// </summary>
+    public IReadOnlyList<Verdict> Explain(bool ipv6, UInt128 source, UInt128 destination, byte protocol, int sourcePort, int destinationPort)
+    {
+        var verdicts = new List<Verdict>(_entries.Length + _traps.Length);
+        foreach (var (entries, trap) in new[] { (_entries, false), (_traps, true) })
+        {
+            foreach (var e in entries)
+            {
+                verdicts.Add(new Verdict(e.ReqId, trap, e.LocalTs, e.RemoteTs,
+                    Selector.AnyMatches(e.Local, ipv6, source, protocol, sourcePort), Selector.AnyMatches(e.Remote, ipv6, destination, protocol, destinationPort)));
+            }
+        }
+        return verdicts;
+    }
+
+    private static Entry[] Add(Entry[] entries, uint reqId, uint inboundSpi, IEnumerable<TrafficSelector> local, IEnumerable<TrafficSelector> remote)
+    {
+        TrafficSelector[] localTs = [.. local];
+        TrafficSelector[] remoteTs = [.. remote];
+        return [.. entries, new Entry(reqId, inboundSpi, Selectors(localTs), Selectors(remoteTs), localTs, remoteTs)];
     }
 
     private static Selector[] Selectors(IEnumerable<TrafficSelector> selectors) => [.. selectors.Select(Selector.FromTrafficSelector)];

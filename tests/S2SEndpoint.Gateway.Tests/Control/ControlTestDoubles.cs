@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Control;
+using S2SEndpoint.Gateway.Tracing;
 
 namespace S2SEndpoint.Gateway.Tests.Control;
 
@@ -39,6 +40,24 @@ internal sealed class FakeHandler : IControlHandler
     {
         Record("monitor", null, null);
         return Feed.Subscribe() ?? throw new ControlException("too many monitors");
+    }
+
+    /// <summary>The traces `trace` started, with what each asked for: a test publishes records into them.</summary>
+    public List<(TraceSession Session, TraceDirection Direction, int Count)> Traces { get; } = [];
+
+    /// <summary>Traces running now (started and not yet disposed).</summary>
+    public int Tracing => Volatile.Read(ref _tracing);
+
+    private int _tracing;
+
+    public TraceSession Trace(string? connection, string? child, TraceDirection direction, int count)
+    {
+        Record("trace", connection, child);
+        var session = new TraceSession(connection, child, direction, count, TimeProvider.System, _ => Interlocked.Decrement(ref _tracing));
+        lock (Traces)
+            Traces.Add((session, direction, count));
+        Interlocked.Increment(ref _tracing);
+        return session;
     }
 
     private string Record(string command, string? connection, string? child)

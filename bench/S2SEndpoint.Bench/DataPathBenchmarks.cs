@@ -97,5 +97,9 @@ public class DataPathBenchmarks
         public void WriteTun(string device, ReadOnlySpan<byte> packet)
         {
         }
+
+        public void SetCarrier(string device, bool up)
+        {
+        }
     }
 }

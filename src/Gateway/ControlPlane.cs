@@ -18,7 +18,8 @@ namespace S2SEndpoint.Gateway;
 /// the engine told the kernel is only noted. After the step returns, <see cref="Flush"/> applies it, in this order:
 ///   1. the kernel's changes: routes of new children, policies added and removed, endpoints moved (logged);
 ///   2. make before break: new inbound SAs into the table, the next snapshot published (each child's outbound SA
-///      with its endpoints, our IKE SPIs), removed inbound SAs out of the table;
+///      with its endpoints, our IKE SPIs), removed inbound SAs out of the table; then the carrier of each route-based
+///      child's device, on while the child has a Child SA installed and off while it has none;
 ///   3. the engine's datagrams sent (IKE on 4500 with the non-ESP marker);
 ///   4. what trapped children held, sealed and sent through their new SAs;
 ///   5. the engine's events kept for status.
@@ -36,6 +37,7 @@ internal sealed partial class ControlPlane
     private readonly Queue<IkeEvent> _events = new();
     private readonly Dictionary<uint, RouteEntry> _routes = [];
     private readonly Dictionary<string, uint> _devices = new(StringComparer.Ordinal);
+    private HashSet<string> _carrierUp = new(StringComparer.Ordinal);
     private GatewayConfig _config;
     private SecurityPolicyDatabase _policies = SecurityPolicyDatabase.Empty;
     private HashSet<IPAddress>? _acceptedPeers;
@@ -307,6 +309,25 @@ internal sealed partial class ControlPlane
             Data.Publish(Build(Data.Snapshot));
         Kernel.Apply(changes, () => Data.Publish(Build(null)));
         _stale = false;
+        UpdateCarriers();
+    }
+
+    /// <summary>
+    /// Carrier follows the child: a route-based child's device has carrier while a Child SA of the child is installed
+    /// (across rekeys, whose new SA comes before the old one goes), and none while it has none, so that a routing daemon
+    /// and the kernel's route lookup turn to another tunnel at once. Devices start without it; only changes are told.
+    /// </summary>
+    private void UpdateCarriers()
+    {
+        var installed = Kernel.All.Select(i => i.ReqId).ToHashSet();
+        var up = _routes.Values.Where(r => _devices.ContainsKey(r.Device) && installed.Contains(r.ReqId)).Select(r => r.Device).ToHashSet(StringComparer.Ordinal);
+        if (up.SetEquals(_carrierUp))
+            return;
+        foreach (var device in up.Where(d => !_carrierUp.Contains(d)))
+            _io.SetCarrier(device, true);
+        foreach (var device in _carrierUp.Where(d => !up.Contains(d)))
+            _io.SetCarrier(device, false);
+        _carrierUp = up;
     }
 
     /// <summary>The route, device and policy of an installed SA's child; true when the child had no route before.</summary>

@@ -44,14 +44,18 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     private ControlServer? _control;
     private GatewayMetrics? _metrics;
 
-    /// <summary>An open tunnel device: its queues' readers, its link settings and the routes through it.</summary>
+    /// <summary>An open tunnel device: its queues' readers, its link settings, its addresses and the routes through it.</summary>
     private sealed class Device(TunDevice tun, LinkConfigurator link)
     {
         public TunDevice Tun { get; } = tun;
         public LinkConfigurator Link { get; } = link;
         public List<Thread> Readers { get; } = [];
-        public HashSet<IPNetwork> Routes { get; } = [];
+        public HashSet<TunnelRoute> Routes { get; } = [];
+        public HashSet<InterfaceAddress> Addresses { get; } = [];
     }
+
+    /// <summary>What a device should have: the routes into it and, for a route-based child's, its addresses.</summary>
+    private sealed record WantedDevice(bool RouteBased, HashSet<TunnelRoute> Routes, HashSet<InterfaceAddress> Addresses);
 
     /// <param name="controlOverride">`--control PATH`, which beats the file's gateway.control_socket, also on reload.</param>
     public Daemon(GatewayConfig config, ILoggerFactory logs, string? configPath = null, string? controlOverride = null)
@@ -117,10 +121,15 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     {
         if (!config.Routing.Any(r => r.Interface is null))
             return config.Settings.TunName;
-        return OpenDevice(config.Settings.TunName);
+        return OpenDevice(config.Settings.TunName, routeBased: false);
     }
 
-    private string OpenDevice(string name)
+    /// <summary>
+    /// Opens a device and brings it up. A route-based child's device starts without carrier (its child has no SA yet;
+    /// the control plane turns carrier on with <see cref="SetCarrier"/>), and the kernel passes over its routes while it
+    /// has none, so that a route of a higher metric through another tunnel carries instead.
+    /// </summary>
+    private string OpenDevice(string name, bool routeBased)
     {
         var tun = TunDevice.Open(name, Workers);
         LinkConfigurator? link = null;
@@ -128,6 +137,19 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         {
             link = new LinkConfigurator(tun.Name);
             link.SetMtu(_config.Settings.Mtu);
+            if (routeBased)
+            {
+                if (tun.SetCarrier(false) is < 0 and var errno)
+                    throw new IOException($"TUNSETCARRIER off for interface \"{tun.Name}\" failed: errno {-errno} (carrier control needs Linux 5.0 or later).");
+                try
+                {
+                    link.IgnoreRoutesWhileCarrierDown();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+                {
+                    Log.LinkdownRoutesKept(_tunLog, tun.Name, e.Message);
+                }
+            }
             link.BringUp();
         }
         catch
@@ -149,41 +171,59 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     /// </summary>
     private List<string> SyncDevices(GatewayConfig config)
     {
-        var wanted = new Dictionary<string, HashSet<IPNetwork>>(StringComparer.Ordinal);
+        var wanted = new Dictionary<string, WantedDevice>(StringComparer.Ordinal);
         var shared = _core!.SharedDevice;
         foreach (var r in config.Routing)
         {
             var name = r.Interface ?? shared;
-            if (!wanted.TryGetValue(name, out var routes))
-                wanted[name] = routes = [];
+            if (!wanted.TryGetValue(name, out var device))
+                wanted[name] = device = new WantedDevice(r.Interface is not null, [], []);
             // A route-based child routes what its routes say; a policy-based one routes its remote selectors.
-            var prefixes = r.Interface is not null ? r.Routes
-                : config.Connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs;
-            foreach (var ts in prefixes)
+            if (r.Interface is not null)
+            {
+                device.Routes.UnionWith(r.Routes);
+                device.Addresses.UnionWith(r.InterfaceAddresses);
+                continue;
+            }
+            foreach (var ts in config.Connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs)
             {
                 if (ToNetwork(ts) is { } network)
-                    routes.Add(network);
+                    device.Routes.Add(new TunnelRoute(network, null));
             }
         }
-        foreach (var name in wanted.Keys.Where(n => !_devices.ContainsKey(n)).ToList())
+        foreach (var (name, device) in wanted.Where(w => !_devices.ContainsKey(w.Key)).ToList())
         {
-            OpenDevice(name);
+            OpenDevice(name, device.RouteBased);
             StartReaders(name);
         }
         foreach (var (name, device) in _devices)
         {
             if (device.Readers.Count == 0 && wanted.ContainsKey(name))
                 StartReaders(name);
-            var routes = wanted.GetValueOrDefault(name) ?? [];
-            foreach (var route in routes.Where(r => !device.Routes.Contains(r)).ToList())
+            var want = wanted.GetValueOrDefault(name) ?? new WantedDevice(false, [], []);
+            // Routes go before the addresses they may lean on, and come after them.
+            foreach (var route in device.Routes.Where(r => !want.Routes.Contains(r)).ToList())
             {
-                device.Link.AddRoute(route);
-                device.Routes.Add(route);
-            }
-            foreach (var route in device.Routes.Where(r => !routes.Contains(r)).ToList())
-            {
-                TryCleanUp(() => device.Link.RemoveRoute(route));
+                TryCleanUp(() => device.Link.RemoveRoute(route.Prefix, route.Metric));
                 device.Routes.Remove(route);
+            }
+            foreach (var address in device.Addresses.Where(a => !want.Addresses.Contains(a)).ToList())
+            {
+                TryCleanUp(() => device.Link.RemoveAddress(address.Address, address.PrefixLength, address.Peer));
+                device.Addresses.Remove(address);
+            }
+            foreach (var address in want.Addresses.Where(a => !device.Addresses.Contains(a)).ToList())
+            {
+                if (address.Peer is { } peer)
+                    device.Link.AddAddress(address.Address, peer, address.PrefixLength);
+                else
+                    device.Link.AddAddress(address.Address, address.PrefixLength);
+                device.Addresses.Add(address);
+            }
+            foreach (var route in want.Routes.Where(r => !device.Routes.Contains(r)).ToList())
+            {
+                device.Link.AddRoute(route.Prefix, route.Metric);
+                device.Routes.Add(route);
             }
         }
         return [.. _devices.Keys.Where(n => !wanted.ContainsKey(n))];
@@ -276,6 +316,17 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     {
         if (Volatile.Read(ref _devices).TryGetValue(device, out var d))
             d.Tun.Write(packet);
+    }
+
+    public void SetCarrier(string device, bool up)
+    {
+        if (!Volatile.Read(ref _devices).TryGetValue(device, out var d))
+            return;
+        var result = d.Tun.SetCarrier(up);
+        if (result < 0)
+            Log.CarrierFailed(_tunLog, device, up ? "on" : "off", -result);
+        else
+            Log.Carrier(_tunLog, device, up ? "on: its child has a Child SA" : "off: its child has no Child SA");
     }
 
     // ---- control ----
@@ -454,5 +505,14 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
         [LoggerMessage(3008, LogLevel.Information, "{Path} {Summary}")]
         public static partial void Reloaded(ILogger logger, string path, string summary);
+
+        [LoggerMessage(3009, LogLevel.Information, "tunnel device {Device} carrier {State}")]
+        public static partial void Carrier(ILogger logger, string device, string state);
+
+        [LoggerMessage(3010, LogLevel.Warning, "tunnel device {Device}: carrier {State} failed (errno {Errno})")]
+        public static partial void CarrierFailed(ILogger logger, string device, string state, int errno);
+
+        [LoggerMessage(3011, LogLevel.Warning, "tunnel device {Device}: the kernel will keep using its routes while its carrier is down, so a route of a higher metric does not take over ({Reason})")]
+        public static partial void LinkdownRoutesKept(ILogger logger, string device, string reason);
     }
 }

@@ -36,7 +36,7 @@ public static class ConfigLoader
     private static readonly string[] ChildKeys =
     [
         "local_ts", "remote_ts", "esp_proposals", "rekey_time", "life_time", "rand_time", "rekey_bytes", "life_bytes", "rekey_packets",
-        "life_packets", "start_action", "dpd_action", "mode", "interface", "routes",
+        "life_packets", "start_action", "dpd_action", "mode", "interface", "interface_addrs", "routes",
     ];
     private static readonly string[] SecretKeys = ["id", "secret", "file"];
 
@@ -112,6 +112,8 @@ public static class ConfigLoader
                 }
             }
             CheckInterfaces(routing, p);
+            if (!p.Any)
+                CheckRouteClashes(routing, connections, settings.TunName, p);
             if (p.Any)
                 return false;
             config = new GatewayConfig(settings, connections, routing) { Warnings = p.Warnings };
@@ -620,14 +622,10 @@ public static class ConfigLoader
         };
         if (dpdAction is null)
             p.Add($"{path}.dpd_action", $"'{dpd}' is not valid; valid: clear, restart, none");
-        var routes = new List<TrafficSelector>();
-        foreach (var (text, i) in List(e, "routes", path, p).Select((t, i) => (t, i)))
-        {
-            if (TryPrefix(text, out var route))
-                routes.Add(route);
-            else
-                p.Add($"{path}.routes[{i}]", $"'{text}' is not a CIDR prefix");
-        }
+        var routes = Routes(e, path, p);
+        var addresses = InterfaceAddresses(e, path, p);
+        if (iface is null && addresses.Count > 0)
+            p.Add($"{path}.interface_addrs", $"'{string.Join(", ", addresses)}' is for a route-based child's tunnel interface, and this child has no interface; give it one (\"interface\": \"vti0\") or remove interface_addrs");
         var rekey = Time(e, "rekey_time", path, p) ?? TimeSpan.FromHours(1);
         var config = new ChildSaConfig
         {
@@ -649,7 +647,7 @@ public static class ConfigLoader
         CheckRandTime(config.RandTime, config.RekeyTime, path, p);
         if (p.Lines.Count > before)
             return null;
-        routing.Add(new ChildRouting(connection, name, iface, routes, dpdAction ?? DpdAction.Clear));
+        routing.Add(new ChildRouting(connection, name, iface, routes, addresses, dpdAction ?? DpdAction.Clear));
         return new ChildRead(config, dpdAction ?? DpdAction.Clear);
     }
 
@@ -675,6 +673,115 @@ public static class ConfigLoader
             foreach (var r in group.Skip(1))
                 p.Add($"connections.{r.Connection}.children.{r.Child}.interface", $"'{r.Interface}' is already used by connections.{first.Connection}.children.{first.Child}; each route-based child needs its own");
         }
+    }
+
+    /// <summary>
+    /// Two routes of one prefix and one metric into two devices: the kernel keeps one route per prefix and metric, so
+    /// `ip route add` of the second answers "File exists" and `s2s run` would stop. Different metrics order them.
+    /// </summary>
+    private static void CheckRouteClashes(List<ChildRouting> routing, List<IkeSaConfig> connections, string sharedDevice, ConfigProblems p)
+    {
+        var taken = new Dictionary<(IPNetwork Prefix, uint Metric), (ChildRouting Owner, string Device)>();
+        foreach (var r in routing)
+        {
+            var path = $"connections.{r.Connection}.children.{r.Child}";
+            List<(TunnelRoute Route, string Key)> routes = r.Interface is not null
+                ? [.. r.Routes.Select((route, i) => (route, $"{path}.routes[{i}]"))]
+                : [.. connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs
+                    .Select(ts => Daemon.ToNetwork(ts)).OfType<IPNetwork>().Select(n => (new TunnelRoute(n, null), $"{path}.remote_ts"))];
+            var device = r.Interface ?? sharedDevice;
+            foreach (var (route, key) in routes)
+            {
+                if (!taken.TryGetValue((route.Prefix, route.EffectiveMetric), out var first))
+                {
+                    taken[(route.Prefix, route.EffectiveMetric)] = (r, device);
+                    continue;
+                }
+                // Policy-based children share one device and one route.
+                if (first.Device == device && (first.Owner != r || r.Interface is null))
+                    continue;
+                var other = first.Owner == r ? "earlier in this list" : $"by connections.{first.Owner.Connection}.children.{first.Owner.Child}";
+                var advice = r.Interface is null || first.Owner.Interface is null
+                    ? $"give the route-based child's route a metric (\"{route.Prefix} metric 100\"); a policy-based child's route has the kernel's default"
+                    : $"give each a different metric (\"{route.Prefix} metric 100\", \"{route.Prefix} metric 200\"): the lower one carries while its tunnel is up";
+                p.Add(key, $"'{route}' is already routed into {first.Device} with metric {route.EffectiveMetric} {other}; the kernel keeps one route per prefix and metric: {advice}");
+            }
+        }
+    }
+
+    /// <summary>children.NAME.routes: "PREFIX" or "PREFIX metric METRIC".</summary>
+    private static List<TunnelRoute> Routes(JsonElement e, string path, ConfigProblems p)
+    {
+        var routes = new List<TunnelRoute>();
+        foreach (var (text, i) in List(e, "routes", path, p).Select((t, i) => (t, i)))
+        {
+            var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (!TryPrefix(words.Length > 0 ? words[0] : "", out var ts) || Daemon.ToNetwork(ts) is not { } prefix)
+                p.Add($"{path}.routes[{i}]", $"'{text}' is not a CIDR prefix; valid: a prefix, optionally with a metric, such as 10.2.0.0/16 or 10.2.0.0/16 metric 100");
+            else if (words.Length == 1)
+                routes.Add(new TunnelRoute(prefix, null));
+            else if (words.Length == 3 && words[1] == "metric" && uint.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var metric))
+                routes.Add(new TunnelRoute(prefix, metric));
+            else
+                p.Add($"{path}.routes[{i}]", $"'{text}' is not a route; valid: a prefix, optionally with a metric from 0 to {uint.MaxValue}, such as 10.2.0.0/16 or 10.2.0.0/16 metric 100");
+        }
+        return routes;
+    }
+
+    /// <summary>children.NAME.interface_addrs: "ADDRESS/PREFIX", or "ADDRESS[/HOST] peer PEER[/PREFIX]" for a point-to-point link.</summary>
+    private static List<InterfaceAddress> InterfaceAddresses(JsonElement e, string path, ConfigProblems p)
+    {
+        const string Valid = "valid: ADDRESS/PREFIX such as 169.254.21.2/30, or ADDRESS peer PEER such as 169.254.21.2 peer 169.254.21.1";
+        var list = new List<InterfaceAddress>();
+        foreach (var (text, i) in List(e, "interface_addrs", path, p).Select((t, i) => (t, i)))
+        {
+            var key = $"{path}.interface_addrs[{i}]";
+            var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var hasPeer = words.Length == 3 && words[1] == "peer";
+            if ((words.Length != 1 && !hasPeer) || !TryHostAndLength(words[0], out var address, out var length))
+            {
+                p.Add(key, $"'{text}' is not an interface address; {Valid}");
+                continue;
+            }
+            var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+            if (!hasPeer)
+            {
+                if (length is null)
+                    p.Add(key, $"'{text}' has no prefix length; {Valid}");
+                else
+                    list.Add(new InterfaceAddress(address, length.Value, null));
+                continue;
+            }
+            if (!TryHostAndLength(words[2], out var peer, out var peerLength))
+                p.Add(key, $"'{text}': '{words[2]}' is not an address; {Valid}");
+            else if (peer.AddressFamily != address.AddressFamily)
+                p.Add(key, $"'{text}': the address and its peer must both be IPv4 or both IPv6");
+            else if (length is { } l && l != bits)
+                p.Add(key, $"'{text}': with a peer the prefix length belongs to the peer; write {address} peer {peer}/{l}");
+            else
+                list.Add(new InterfaceAddress(address, peerLength ?? bits, peer));
+        }
+        foreach (var twice in list.GroupBy(a => a.Address).Where(g => g.Count() > 1))
+            p.Add($"{path}.interface_addrs", $"'{twice.Key}' is listed {twice.Count()} times; an interface takes an address once");
+        return list;
+    }
+
+    /// <summary>An address with its host bits kept (not a network), and the prefix length when one is written.</summary>
+    private static bool TryHostAndLength(string text, out IPAddress address, out int? length)
+    {
+        length = null;
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var addressText = slash < 0 ? text : text[..slash];
+        if (!IPAddress.TryParse(addressText, out address!) || (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0)
+            || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
+            return false;
+        if (slash < 0)
+            return true;
+        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        if (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > bits)
+            return false;
+        length = n;
+        return true;
     }
 
     // ---- values ----

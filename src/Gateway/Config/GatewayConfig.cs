@@ -56,7 +56,7 @@ public enum LogFormat
 }
 
 /// <summary>
-/// A route-based (VTI-style) child: its own tunnel interface and the routes through it. A child without
-/// an interface is policy-based and uses the shared device.
+/// A route-based (VTI-style) child: its own tunnel interface, the addresses on it and the routes through it. A child
+/// without an interface is policy-based and uses the shared device (its remote_ts are routed there).
 /// </summary>
-public sealed record ChildRouting(string Connection, string Child, string? Interface, IReadOnlyList<Ike.Messages.TrafficSelector> Routes, DpdAction DpdAction);
+public sealed record ChildRouting(string Connection, string Child, string? Interface, IReadOnlyList<TunnelRoute> Routes, IReadOnlyList<InterfaceAddress> InterfaceAddresses, DpdAction DpdAction);

@@ -75,23 +75,48 @@ public sealed class LinkConfigurator : IDisposable
     public void BringUp() => Execute(["link", "set", "dev", Name, "up"]);
 
     /// <summary>Adds an IPv4 or IPv6 address with its prefix length: <c>ip address add ADDRESS/PREFIX dev NAME</c>.</summary>
-    public void AddAddress(IPAddress address, int prefixLength)
+    public void AddAddress(IPAddress address, int prefixLength) => Remember(_addresses, AddressArguments("add", address, prefixLength, null));
+
+    /// <summary>
+    /// Adds the address of one end of a point-to-point link, with the other end's: <c>ip address add ADDRESS peer
+    /// PEER/PREFIX dev NAME</c> (the prefix length is the peer's; the kernel routes PEER/PREFIX into the interface).
+    /// </summary>
+    public void AddAddress(IPAddress address, IPAddress peer, int peerPrefixLength)
     {
-        ArgumentNullException.ThrowIfNull(address);
-        var bits = address.AddressFamily switch
+        ArgumentNullException.ThrowIfNull(peer);
+        Remember(_addresses, AddressArguments("add", address, peerPrefixLength, peer));
+    }
+
+    /// <summary>Removes an address added with <see cref="AddAddress(IPAddress, int)"/> or, with its peer, the other overload.</summary>
+    /// <exception cref="InvalidOperationException">ip failed, also when there is no such address.</exception>
+    public void RemoveAddress(IPAddress address, int prefixLength, IPAddress? peer = null)
+    {
+        var arguments = AddressArguments("del", address, prefixLength, peer);
+        Execute(arguments);
+        lock (_lock)
+            _addresses.RemoveAll(added => Undo(added).SequenceEqual(arguments));
+    }
+
+    /// <summary>
+    /// Makes the kernel pass over the routes through this interface while it has no carrier (sysctl
+    /// net.ipv4.conf.NAME.ignore_routes_with_linkdown = 1, and for IPv6 when the kernel has it): without it the kernel
+    /// keeps sending into a "linkdown" route, and a route of the same prefix with a higher metric never takes over. The
+    /// setting goes with the interface.
+    /// </summary>
+    /// <exception cref="IOException">The setting could not be written (/proc/sys read-only).</exception>
+    /// <exception cref="InvalidOperationException">In a named namespace: ip netns exec ... sysctl failed.</exception>
+    public void IgnoreRoutesWhileCarrierDown()
+    {
+        foreach (var family in (string[])["ipv4", "ipv6"])
         {
-            AddressFamily.InterNetwork => 32,
-            AddressFamily.InterNetworkV6 when address.ScopeId == 0 => 128,
-            _ => throw new ArgumentException(
-                $"Address {address} is not valid for an interface: it is an IPv4 or IPv6 address without a zone.", nameof(address)),
-        };
-        if (prefixLength < 0 || prefixLength > bits)
-        {
-            throw new ArgumentOutOfRangeException(nameof(prefixLength), prefixLength,
-                $"Prefix length {prefixLength} for {address} is not valid: it is 0 to {bits}.");
+            if (!Directory.Exists($"/proc/sys/net/{family}"))
+                continue;
+            var key = $"net/{family}/conf/{Name}/ignore_routes_with_linkdown";
+            if (NetworkNamespace is null)
+                File.WriteAllText($"/proc/sys/{key}", "1");
+            else
+                Run(["netns", "exec", NetworkNamespace, "sysctl", "-q", "-w", $"{key}=1"]);
         }
-        var prefix = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{address}/{prefixLength}");
-        Remember(_addresses, ["address", "add", prefix, "dev", Name]);
     }
 
     /// <summary>
@@ -126,9 +151,10 @@ public sealed class LinkConfigurator : IDisposable
         List<string>? failures = null;
         foreach (var arguments in undo)
         {
-            var result = _run(WithNamespace(arguments));
+            var run = WithNamespace(arguments);
+            var result = _run(run);
             if (result.ExitCode != 0 && !IsGone(result.StandardError))
-                (failures ??= []).Add(Failure(arguments, result));
+                (failures ??= []).Add(Failure(run, result));
         }
         if (failures is not null)
             ThrowCleanupFailed(failures);
@@ -136,6 +162,34 @@ public sealed class LinkConfigurator : IDisposable
 
     private static void ThrowCleanupFailed(List<string> failures) =>
         throw new InvalidOperationException(string.Join(" ", failures));
+
+    private string[] AddressArguments(string verb, IPAddress address, int prefixLength, IPAddress? peer)
+    {
+        var bits = Bits(address, nameof(address));
+        if (peer is not null && Bits(peer, nameof(peer)) != bits)
+            throw new ArgumentException($"Peer {peer} is not valid for address {address}: both are IPv4 or both IPv6.", nameof(peer));
+        if (prefixLength < 0 || prefixLength > bits)
+        {
+            throw new ArgumentOutOfRangeException(nameof(prefixLength), prefixLength,
+                $"Prefix length {prefixLength} for {peer ?? address} is not valid: it is 0 to {bits}.");
+        }
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        return peer is null
+            ? ["address", verb, string.Create(culture, $"{address}/{prefixLength}"), "dev", Name]
+            : ["address", verb, address.ToString(), "peer", string.Create(culture, $"{peer}/{prefixLength}"), "dev", Name];
+    }
+
+    private static int Bits(IPAddress address, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(address, parameter);
+        return address.AddressFamily switch
+        {
+            AddressFamily.InterNetwork => 32,
+            AddressFamily.InterNetworkV6 when address.ScopeId == 0 => 128,
+            _ => throw new ArgumentException(
+                $"Address {address} is not valid for an interface: it is an IPv4 or IPv6 address without a zone.", parameter),
+        };
+    }
 
     private string[] RouteArguments(string verb, IPNetwork destination, uint? metric)
     {
@@ -150,17 +204,21 @@ public sealed class LinkConfigurator : IDisposable
             added.Add(arguments);
     }
 
-    private void Execute(string[] arguments)
+    private void Execute(string[] arguments) => Run(WithNamespace(arguments));
+
+    /// <summary>Runs ip with <paramref name="arguments"/> as they are (no -n added).</summary>
+    private void Run(string[] arguments)
     {
-        var result = _run(WithNamespace(arguments));
+        var result = _run(arguments);
         if (result.ExitCode != 0)
             throw new InvalidOperationException(Failure(arguments, result));
     }
 
-    private string Failure(string[] arguments, IpCommand.Result result)
+    /// <param name="arguments">The arguments as run, with any -n.</param>
+    private static string Failure(string[] arguments, IpCommand.Result result)
     {
         var error = result.ErrorLine;
-        return $"`{IpCommand.Format(WithNamespace(arguments))}` failed (exit {result.ExitCode}): "
+        return $"`{IpCommand.Format(arguments)}` failed (exit {result.ExitCode}): "
             + (error.Length > 0 ? error.TrimEnd('.') : "ip gave no reason") + ".";
     }
 

@@ -24,6 +24,7 @@ public sealed class TunDevice : IDisposable
     public const int MaxQueues = 256;
 
     private const nuint TunSetIff = 0x400454CA; // _IOW('T', 202, int)
+    private const nuint TunSetCarrier = 0x400454E2; // _IOW('T', 226, int), Linux 5.0
     private const short IffTun = 0x0001;
     private const short IffNoPi = 0x1000;
     private const short IffMultiQueue = 0x0100;
@@ -153,6 +154,29 @@ public sealed class TunDevice : IDisposable
         {
             var written = Libc.Write(handle.Fd, in MemoryMarshal.GetReference(packet), (nuint)packet.Length);
             return written >= 0 ? (int)written : -Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// Turns the interface's carrier on or off (TUNSETCARRIER, Linux 5.0; any queue's descriptor sets it for the
+    /// interface): without carrier the interface is up but its operational state is down (NO-CARRIER), which routing
+    /// daemons and the kernel's route lookup see at once. The kernel turns carrier on when the device is made.
+    /// </summary>
+    /// <returns>0; or a negative errno (-EINVAL before Linux 5.0, -EBADF once the device is disposed).</returns>
+    public int SetCarrier(bool on)
+    {
+        var handle = _queues[0];
+        if (!TryAddRef(handle))
+            return -Libc.EBadF;
+        try
+        {
+            Span<byte> value = stackalloc byte[sizeof(int)];
+            MemoryMarshal.Write(value, on ? 1 : 0);
+            return Libc.Ioctl(handle.Fd, TunSetCarrier, ref MemoryMarshal.GetReference(value)) < 0 ? -Marshal.GetLastPInvokeError() : 0;
         }
         finally
         {

@@ -105,6 +105,29 @@ public sealed class CheckCommandTests : IDisposable
         Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
     }
 
+    /// <summary>Two tunnels that route one prefix with one metric: `s2s run` would stop at `ip route add` ("File exists").</summary>
+    [Fact]
+    public void Check_OnePrefixIntoTwoTunnelsWithOneMetric_RefusedNamingBothChildren()
+    {
+        var path = Write("s2s.json", """
+            {
+              "connections": {
+                "azure-0": { "remote_addrs": "192.0.2.2", "local": { "id": "moon" }, "remote": { "id": "sun" },
+                  "children": { "vnet": { "interface": "vti0", "routes": "10.2.0.0/16" } } },
+                "azure-1": { "remote_addrs": "192.0.2.3", "local": { "id": "moon" }, "remote": { "id": "sun" },
+                  "children": { "vnet": { "interface": "vti1", "routes": "10.2.0.0/16" } } }
+              },
+              "secrets": { "ike-c": { "id": "sun", "secret": "a-pre-shared-key-of-26-chars" } }
+            }
+            """, Private);
+
+        var (exit, _, error) = Check(path);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("connections.azure-1.children.vnet.routes[0]: '10.2.0.0/16' is already routed into vti0 with metric 0 by connections.azure-0.children.vnet;", error, StringComparison.Ordinal);
+        Assert.Single(error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public void Check_ProblemsAndWarnings_BothPrintedAndExitOne()
     {

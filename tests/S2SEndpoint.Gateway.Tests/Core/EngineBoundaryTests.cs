@@ -37,6 +37,12 @@ public sealed class EngineBoundaryTests
             Inner.WriteTun(device, packet);
         }
 
+        public void SetCarrier(string device, bool up)
+        {
+            Watch($"SetCarrier {device} {up}");
+            Inner.SetCarrier(device, up);
+        }
+
         private void Watch(string call)
         {
             Calls++;

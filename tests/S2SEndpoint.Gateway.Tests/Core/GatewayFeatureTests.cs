@@ -465,6 +465,10 @@ public sealed class GatewayFeatureTests
         public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => Udp.Enqueue(payload.ToArray());
 
         public void WriteTun(string device, ReadOnlySpan<byte> packet) => Interlocked.Increment(ref TunPackets);
+
+        public void SetCarrier(string device, bool up)
+        {
+        }
     }
 
     [Fact]
@@ -513,6 +517,8 @@ public sealed class GatewayFeatureTests
         public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => Target.SendUdp(local, remote, payload);
 
         public void WriteTun(string device, ReadOnlySpan<byte> packet) => Target.WriteTun(device, packet);
+
+        public void SetCarrier(string device, bool up) => Target.SetCarrier(device, up);
     }
 
     // ---- allocation ----
@@ -530,6 +536,10 @@ public sealed class GatewayFeatureTests
         }
 
         public void WriteTun(string device, ReadOnlySpan<byte> packet) => LastLength = packet.Length;
+
+        public void SetCarrier(string device, bool up)
+        {
+        }
     }
 
     [Fact]

@@ -28,6 +28,10 @@ public sealed class HostileNetworkTests
         public void WriteTun(string device, ReadOnlySpan<byte> packet)
         {
         }
+
+        public void SetCarrier(string device, bool up)
+        {
+        }
     }
 
     [Fact]

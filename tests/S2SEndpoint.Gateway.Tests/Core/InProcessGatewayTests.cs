@@ -163,14 +163,15 @@ public sealed class InProcessGatewayTests
     public void RouteBased_TwoPeersSideBySide_EachInterfaceHasItsTunnel()
     {
         // A has two route-based tunnels (to B and to C); each interface carries any address the routing table sends it.
-        static string Child(string iface, string start) => $$""" "vti": { "interface": "{{iface}}", "routes": "10.0.0.0/8", "esp_proposals": "chacha20poly1305", "start_action": "{{start}}" } """;
+        // One prefix into two tunnels, in order of metric.
+        static string Child(string iface, string start, int metric = 100) => $$""" "vti": { "interface": "{{iface}}", "routes": "10.0.0.0/8 metric {{metric}}", "esp_proposals": "chacha20poly1305", "start_action": "{{start}}" } """;
         var configA = $$"""
             {
               "connections": {
                 "to-b": { "local_addrs": "192.0.2.1", "remote_addrs": "192.0.2.2", "proposals": "aes256gcm16-prfsha384-ecp384",
                   "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "sun" }, "children": { {{Child("vti-b", "start")}} } },
                 "to-c": { "local_addrs": "192.0.2.1", "remote_addrs": "192.0.2.3", "proposals": "aes256gcm16-prfsha384-ecp384",
-                  "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "venus" }, "children": { {{Child("vti-c", "start")}} } }
+                  "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "venus" }, "children": { {{Child("vti-c", "start", 200)}} } }
               },
               "secrets": { "ike-b": { "id": "sun", "secret": "psk-b" }, "ike-c": { "id": "venus", "secret": "psk-c" } }
             }

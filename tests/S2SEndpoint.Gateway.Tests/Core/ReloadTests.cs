@@ -112,9 +112,11 @@ public sealed class ReloadTests
             "{{name}}": {
               "local_addrs": "192.0.2.1", "remote_addrs": "{{remote}}", "proposals": "aes256gcm16-prfsha384-ecp384",
               "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
-              "children": { "vti": { "interface": "{{iface}}", "routes": "10.0.0.0/8", "esp_proposals": "aes256gcm16", "start_action": "{{start}}" } }
+              "children": { "vti": { "interface": "{{iface}}", "routes": "10.0.0.0/8 metric {{Metric(name)}}", "esp_proposals": "aes256gcm16", "start_action": "{{start}}" } }
             }
             """;
+        // One prefix into two tunnels needs two metrics.
+        static int Metric(string name) => name == "x" ? 100 : 200;
         var old = Config("", Vti("x", "192.0.2.2", "sun", "vti1", "start"));
         var gateway = new GatewayCore(old, io, clock, new SeededRandom(1));
         var peer = new GatewayCore(TestConfig.Load("""
@@ -170,9 +172,10 @@ public sealed class ReloadTests
             "{{name}}": {
               "local_addrs": "192.0.2.1", "remote_addrs": "{{remote}}", "proposals": "aes256gcm16-prfsha384-ecp384",
               "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
-              "children": { "vti": { "interface": "{{iface}}", "routes": "10.0.0.0/8", "esp_proposals": "aes256gcm16", "start_action": "start" } }
+              "children": { "vti": { "interface": "{{iface}}", "routes": "10.0.0.0/8 metric {{Metric(name)}}", "esp_proposals": "aes256gcm16", "start_action": "start" } }
             }
             """;
+        static int Metric(string name) => name == "x" ? 100 : 200;
         var old = Config("", Vti("x", "192.0.2.2", "sun", "vti1"));
         var gateway = new GatewayCore(old, io, clock, new SeededRandom(1));
         var peer = new GatewayCore(TestConfig.Load("""

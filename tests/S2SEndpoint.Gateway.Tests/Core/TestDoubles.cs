@@ -6,15 +6,20 @@ using S2SEndpoint.Ike.Sa;
 
 namespace S2SEndpoint.Gateway.Tests.Core;
 
-/// <summary>The gateway's sockets and devices as two lists.</summary>
+/// <summary>The gateway's sockets and devices as lists, and each device's carrier as told last (none told: off).</summary>
 internal sealed class FakeIo : IGatewayIo
 {
     public List<(IPEndPoint Local, IPEndPoint Remote, byte[] Data)> Udp { get; } = [];
     public List<(string Device, byte[] Packet)> Tun { get; } = [];
+    public List<(string Device, bool Up)> CarrierChanges { get; } = [];
 
     public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => Udp.Add((local, remote, payload.ToArray()));
 
     public void WriteTun(string device, ReadOnlySpan<byte> packet) => Tun.Add((device, packet.ToArray()));
+
+    public void SetCarrier(string device, bool up) => CarrierChanges.Add((device, up));
+
+    public bool HasCarrier(string device) => CarrierChanges.LastOrDefault(c => c.Device == device).Up;
 }
 
 internal static class TestConfig

@@ -501,6 +501,10 @@ public sealed class TraceTests
         public void WriteTun(string device, ReadOnlySpan<byte> packet)
         {
         }
+
+        public void SetCarrier(string device, bool up)
+        {
+        }
     }
 
     /// <summary>

@@ -106,6 +106,74 @@ public sealed class TwoGatewaysTests
     [NamespaceFact(needsPing: true)]
     public void RouteBased_PingPassesThroughTheChildsInterface() => PingThrough(RouteBased(), "vti-s2s");
 
+    /// <summary>
+    /// `s2s run` with a route-based child whose interface has an APIPA point-to-point address (as for BGP to Azure) and a
+    /// route with a metric: the device starts without carrier, has it while the Child SA is installed (ping between the
+    /// APIPA addresses passes), loses it when the child is terminated, has it again once initiated, and is gone at exit.
+    /// </summary>
+    [NamespaceFact(needsPing: true)]
+    public void RouteBased_CarrierFollowsTheChild_AndTheApipaPeersReachEachOther()
+    {
+        const string Device = "vti-s2s";
+        using var lab = new Lab();
+        var fileA = Write(Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun",
+            """ "vti": { "interface": "vti-s2s", "interface_addrs": "169.254.21.2 peer 169.254.21.1", "routes": "10.2.0.0/24 metric 50", "esp_proposals": "chacha20poly1305" } """));
+        var fileB = Write(Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon",
+            """ "vti": { "interface": "vti-s2s", "interface_addrs": "169.254.21.1/30", "routes": "10.1.0.0/24", "esp_proposals": "chacha20poly1305" } """));
+        try
+        {
+            var controlA = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "a.sock");
+            var controlB = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "b.sock");
+            using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB, "--control", controlB);
+            using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA, "--control", controlA);
+            string Link(TestNamespace ns)
+            {
+                var links = ns.Ip("-o", "link", "show");
+                return links.Split('\n').FirstOrDefault(l => l.Contains($": {Device}: ", StringComparison.Ordinal)) ?? "";
+            }
+            bool Carrier(TestNamespace ns) => Link(ns).Contains("LOWER_UP", StringComparison.Ordinal);
+            bool NoCarrier(TestNamespace ns) => Link(ns).Contains("NO-CARRIER", StringComparison.Ordinal);
+            Assert.True(Eventually.Holds(() => NoCarrier(lab.A) && File.Exists(controlA), TimeSpan.FromSeconds(60)), $"A's device did not come up without carrier: {Link(lab.A)}");
+            Assert.True(Eventually.Holds(() => NoCarrier(lab.B) && File.Exists(controlB), TimeSpan.FromSeconds(60)), $"B's device did not come up without carrier: {Link(lab.B)}");
+            // Addresses and routes follow the device's opening; the daemon may still be adding them.
+            Assert.True(Eventually.Holds(() => lab.A.Ip("route", "show").Contains($"10.2.0.0/24 dev {Device} scope link metric 50", StringComparison.Ordinal)), lab.A.Ip("route", "show"));
+            Assert.True(Eventually.Holds(() => lab.B.Ip("route", "show").Contains($"10.1.0.0/24 dev {Device}", StringComparison.Ordinal)), lab.B.Ip("route", "show"));
+            Assert.Contains("inet 169.254.21.2 peer 169.254.21.1/32", lab.A.Ip("-o", "address", "show", "dev", Device), StringComparison.Ordinal);
+            Assert.Contains("inet 169.254.21.1/30", lab.B.Ip("-o", "address", "show", "dev", Device), StringComparison.Ordinal);
+
+            var (initiated, initiateOutput) = S2sCommand("initiate", "moon", "--control", controlA);
+            Assert.True(initiated == 0, initiateOutput);
+            Assert.True(Eventually.Holds(() => Carrier(lab.A) && Carrier(lab.B)), $"no carrier: {Link(lab.A)} / {Link(lab.B)}");
+            using (var ping = lab.A.Start("ping", "-c", "1", "-W", "2", "-I", "169.254.21.2", "169.254.21.1"))
+            {
+                var (exit, output) = ping.Finish(TimeSpan.FromSeconds(5));
+                Assert.True(exit == 0, $"no ping between the APIPA addresses: {output}");
+            }
+
+            var (terminated, terminateOutput) = S2sCommand("terminate", "moon/vti", "--control", controlA);
+            Assert.True(terminated == 0, terminateOutput);
+            Assert.True(Eventually.Holds(() => NoCarrier(lab.A) && NoCarrier(lab.B)), $"carrier stayed: {Link(lab.A)} / {Link(lab.B)}");
+
+            (initiated, initiateOutput) = S2sCommand("initiate", "moon/vti", "--control", controlA);
+            Assert.True(initiated == 0, initiateOutput);
+            Assert.True(Eventually.Holds(() => Carrier(lab.A) && Carrier(lab.B)), $"no carrier again: {Link(lab.A)} / {Link(lab.B)}");
+
+            var (exitA, logA) = a.Terminate(TimeSpan.FromSeconds(10));
+            var (exitB, logB) = b.Terminate(TimeSpan.FromSeconds(10));
+            Assert.True(exitA == 0, $"gateway A exited {exitA}: {logA}");
+            Assert.True(exitB == 0, $"gateway B exited {exitB}: {logB}");
+            Assert.Contains($"tunnel device {Device} carrier off", logA, StringComparison.Ordinal);
+            Assert.Empty(Link(lab.A));
+            Assert.Empty(Link(lab.B));
+            Assert.DoesNotContain("10.2.0.0/24", lab.A.Ip("route", "show"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(fileA);
+            File.Delete(fileB);
+        }
+    }
+
     private static void PingThrough((string A, string B) configs, string device)
     {
         using var lab = new Lab();

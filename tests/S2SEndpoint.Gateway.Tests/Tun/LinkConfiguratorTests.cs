@@ -59,6 +59,47 @@ public sealed class LinkConfiguratorTests
     }
 
     [Fact]
+    public void AddAddress_WithAPeer_ThePrefixLengthIsThePeers_AndRemoveAddressForgetsIt()
+    {
+        var ran = new List<string>();
+        var link = new LinkConfigurator("vti0", null, Recorder(ran));
+
+        link.AddAddress(IPAddress.Parse("169.254.21.2"), IPAddress.Parse("169.254.21.1"), 32);
+        link.AddAddress(IPAddress.Parse("169.254.22.2"), 30);
+        link.RemoveAddress(IPAddress.Parse("169.254.22.2"), 30);
+        link.Dispose();
+
+        Assert.Equal(
+        [
+            "address|add|169.254.21.2|peer|169.254.21.1/32|dev|vti0",
+            "address|add|169.254.22.2/30|dev|vti0",
+            "address|del|169.254.22.2/30|dev|vti0",
+            "address|del|169.254.21.2|peer|169.254.21.1/32|dev|vti0",
+        ], ran);
+    }
+
+    [Fact]
+    public void AddAddress_PeerOfAnotherFamily_Throws()
+    {
+        var link = new LinkConfigurator("vti0", null, Recorder([]));
+
+        var e = Assert.Throws<ArgumentException>(() => link.AddAddress(IPAddress.Parse("169.254.21.2"), IPAddress.Parse("fd00::1"), 128));
+
+        Assert.StartsWith("Peer fd00::1 is not valid for address 169.254.21.2: both are IPv4 or both IPv6.", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IgnoreRoutesWhileCarrierDown_InANamedNamespace_RunsSysctlThere()
+    {
+        var ran = new List<string>();
+        var link = new LinkConfigurator("vti0", "s2st-test", Recorder(ran));
+
+        link.IgnoreRoutesWhileCarrierDown();
+
+        Assert.Contains("netns|exec|s2st-test|sysctl|-q|-w|net/ipv4/conf/vti0/ignore_routes_with_linkdown=1", ran);
+    }
+
+    [Fact]
     public void RemoveRoute_ForgetsTheRoute()
     {
         var ran = new List<string>();
@@ -151,6 +192,71 @@ public sealed class LinkConfiguratorTests
             tun.Dispose();
         }
         Assert.DoesNotContain(tun.Name, ns.Ip("link", "show"), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// What a route-based child's device gets (a point-to-point address with its peer, a route with a metric, routes
+    /// passed over while it has no carrier), for real: one prefix into two devices with metrics 100 and 200 goes into the
+    /// first while it has carrier, into the second at once when the first loses it, and back when it returns.
+    /// </summary>
+    [NamespaceFact]
+    public void PeerAddressesAndMetrics_InANamespace_TheNextMetricCarriesWhileTheFirstHasNoCarrier()
+    {
+        using var ns = TestNamespace.Create();
+        using var first = ns.OnThread(() => TunDevice.Open("s2s%d"));
+        using var second = ns.OnThread(() => TunDevice.Open("s2s%d"));
+        using var a = new LinkConfigurator(first.Name, ns.Name);
+        using var b = new LinkConfigurator(second.Name, ns.Name);
+        a.AddAddress(IPAddress.Parse("169.254.21.2"), IPAddress.Parse("169.254.21.1"), 32);
+        a.AddAddress(IPAddress.Parse("fd00:99::2"), IPAddress.Parse("fd00:99::1"), 128);
+        a.IgnoreRoutesWhileCarrierDown();
+        a.BringUp();
+        a.AddRoute(IPNetwork.Parse("10.99.2.0/24"), metric: 100);
+        a.AddRoute(IPNetwork.Parse("fd00:99:2::/64"), metric: 100);
+        b.AddAddress(IPAddress.Parse("169.254.22.2"), 30);
+        // The daemon's way: /proc/sys of the namespace it runs in.
+        ns.OnThread(() =>
+        {
+            using var local = new LinkConfigurator(second.Name);
+            local.IgnoreRoutesWhileCarrierDown();
+            return true;
+        });
+        b.BringUp();
+        b.AddRoute(IPNetwork.Parse("10.99.2.0/24"), metric: 200);
+        b.AddRoute(IPNetwork.Parse("fd00:99:2::/64"), metric: 200);
+
+        var addresses = ns.Ip("-o", "address", "show", "dev", first.Name);
+        Assert.Contains("inet 169.254.21.2 peer 169.254.21.1/32", addresses, StringComparison.Ordinal);
+        Assert.Contains("inet6 fd00:99::2 peer fd00:99::1/128", addresses, StringComparison.Ordinal);
+        Assert.Contains("inet 169.254.22.2/30", ns.Ip("-o", "address", "show", "dev", second.Name), StringComparison.Ordinal);
+        Assert.Contains($"169.254.21.1 dev {first.Name} proto kernel scope link src 169.254.21.2", ns.Ip("route", "show"), StringComparison.Ordinal);
+        var routes = ns.Ip("route", "show");
+        Assert.Contains($"10.99.2.0/24 dev {first.Name} scope link metric 100", routes, StringComparison.Ordinal);
+        Assert.Contains($"10.99.2.0/24 dev {second.Name} scope link metric 200", routes, StringComparison.Ordinal);
+        foreach (var device in (string[])[first.Name, second.Name])
+        {
+            Assert.Equal("1", ns.OnThread(() => File.ReadAllText($"/proc/sys/net/ipv4/conf/{device}/ignore_routes_with_linkdown").Trim()));
+            Assert.Equal("1", ns.OnThread(() => File.ReadAllText($"/proc/sys/net/ipv6/conf/{device}/ignore_routes_with_linkdown").Trim()));
+        }
+        bool Via(TunDevice device) =>
+            ns.Ip("route", "get", "10.99.2.1").Contains($" dev {device.Name} ", StringComparison.Ordinal)
+            && ns.Ip("-6", "route", "get", "fd00:99:2::1").Contains($" dev {device.Name} ", StringComparison.Ordinal);
+        Assert.True(Eventually.Holds(() => Via(first)), ns.Ip("route", "get", "10.99.2.1"));
+
+        Assert.Equal(0, first.SetCarrier(false));
+        Assert.True(Eventually.Holds(() => Via(second)), ns.Ip("route", "show"));
+
+        Assert.Equal(0, first.SetCarrier(true));
+        Assert.True(Eventually.Holds(() => Via(first)), ns.Ip("route", "show"));
+
+        a.RemoveAddress(IPAddress.Parse("169.254.21.2"), 32, IPAddress.Parse("169.254.21.1"));
+        Assert.DoesNotContain("169.254.21.2", ns.Ip("-o", "address", "show", "dev", first.Name), StringComparison.Ordinal);
+        a.Dispose();
+        b.Dispose();
+        Assert.DoesNotContain("10.99.2.0/24", ns.Ip("route", "show"), StringComparison.Ordinal);
+        Assert.DoesNotContain("fd00:99:2::", ns.Ip("-6", "route", "show"), StringComparison.Ordinal);
+        Assert.DoesNotContain("fd00:99::2", ns.Ip("-o", "address", "show"), StringComparison.Ordinal);
+        Assert.DoesNotContain("169.254.22.2", ns.Ip("-o", "address", "show"), StringComparison.Ordinal);
     }
 
     [NamespaceFact]

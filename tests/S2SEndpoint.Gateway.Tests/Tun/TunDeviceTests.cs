@@ -176,6 +176,37 @@ public sealed class TunDeviceTests
         return read;
     }
 
+    /// <summary>
+    /// TUNSETCARRIER through one queue of two: `ip link` shows NO-CARRIER (the operational state follows the carrier
+    /// through the kernel's link watch, so it is waited for) and LOWER_UP again once carrier is back.
+    /// </summary>
+    [NamespaceFact]
+    public void SetCarrier_OffThenOn_TheLinkShowsNoCarrierThenLowerUp()
+    {
+        using var ns = TestNamespace.Create();
+        using var tun = ns.OnThread(() => TunDevice.Open("s2s%d", queueCount: 2));
+        ns.Ip("link", "set", "dev", tun.Name, "up");
+        string Link() => ns.Ip("-o", "link", "show", "dev", tun.Name);
+        Assert.True(Eventually.Holds(() => Link().Contains("LOWER_UP", StringComparison.Ordinal)), Link());
+
+        Assert.Equal(0, tun.SetCarrier(false));
+        Assert.True(Eventually.Holds(() => Link().Contains("<NO-CARRIER,", StringComparison.Ordinal) && Link().Contains("state DOWN", StringComparison.Ordinal)), Link());
+        Assert.DoesNotContain("LOWER_UP", Link(), StringComparison.Ordinal);
+
+        Assert.Equal(0, tun.SetCarrier(true));
+        Assert.True(Eventually.Holds(() => Link().Contains("LOWER_UP", StringComparison.Ordinal) && !Link().Contains("NO-CARRIER", StringComparison.Ordinal)), Link());
+    }
+
+    [NamespaceFact]
+    public void SetCarrier_AfterDispose_ReturnsMinusEbadf()
+    {
+        using var ns = TestNamespace.Create();
+        var tun = ns.OnThread(() => TunDevice.Open("s2s%d"));
+        tun.Dispose();
+
+        Assert.Equal(-Libc.EBadF, tun.SetCarrier(true));
+    }
+
     [NamespaceFact]
     public void Dispose_RemovesTheInterface_AndASecondDisposeIsHarmless()
     {

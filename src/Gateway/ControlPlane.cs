@@ -315,12 +315,14 @@ internal sealed partial class ControlPlane
     /// <summary>
     /// Carrier follows the child: a route-based child's device has carrier while a Child SA of the child is installed
     /// (across rekeys, whose new SA comes before the old one goes), and none while it has none, so that a routing daemon
-    /// and the kernel's route lookup turn to another tunnel at once. Devices start without it; only changes are told.
+    /// and the kernel's route lookup turn to another tunnel at once. A child with start_action trap keeps carrier while
+    /// its trap is set: its traffic must reach the device to bring the tunnel up. Devices start without it; only
+    /// changes are told.
     /// </summary>
     private void UpdateCarriers()
     {
         var installed = Kernel.All.Select(i => i.ReqId).ToHashSet();
-        var up = _routes.Values.Where(r => _devices.ContainsKey(r.Device) && installed.Contains(r.ReqId)).Select(r => r.Device).ToHashSet(StringComparer.Ordinal);
+        var up = _routes.Values.Where(r => _devices.ContainsKey(r.Device) && (installed.Contains(r.ReqId) || r.Trap is not null)).Select(r => r.Device).ToHashSet(StringComparer.Ordinal);
         if (up.SetEquals(_carrierUp))
             return;
         foreach (var device in up.Where(d => !_carrierUp.Contains(d)))

@@ -39,6 +39,24 @@ public sealed class CarrierTests
     }
 
     [Fact]
+    public void Carrier_TrappedChild_HasCarrierBeforeItsFirstSa_SoThatItsTrafficCanBringTheTunnelUp()
+    {
+        var p = new InProcessGatewayTests.Pair(
+            InProcessGatewayTests.Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun",
+                """ "vti": { "interface": "vti-a", "routes": "10.2.0.0/16", "esp_proposals": "aes256gcm16", "start_action": "START" } """, "trap"),
+            InProcessGatewayTests.Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon",
+                """ "vti": { "interface": "vti-b", "routes": "10.1.0.0/16", "esp_proposals": "aes256gcm16", "start_action": "START" } """, "none"));
+        Assert.Equal([("vti-a", true)], p.IoA.CarrierChanges);
+        Assert.Empty(p.IoB.CarrierChanges);
+
+        InProcessGatewayTests.Pair.Inject(p.A, "vti-a", InProcessGatewayTests.Ping("10.1.0.5", "10.2.0.7"));
+        p.Pump();
+        Assert.Single(p.IoB.Tun);
+        Assert.Equal([("vti-a", true)], p.IoA.CarrierChanges);
+        Assert.Equal([("vti-b", true)], p.IoB.CarrierChanges);
+    }
+
+    [Fact]
     public void Carrier_DownWhenTheChildExpires_UpAgainWhenReestablished()
     {
         // rekey_time 0: no rekey, so the Child SA goes at its life_time.

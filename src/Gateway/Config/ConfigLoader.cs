@@ -36,7 +36,7 @@ public static class ConfigLoader
     private static readonly string[] ChildKeys =
     [
         "local_ts", "remote_ts", "esp_proposals", "rekey_time", "life_time", "rand_time", "rekey_bytes", "life_bytes", "rekey_packets",
-        "life_packets", "start_action", "dpd_action", "mode", "interface", "interface_addrs", "routes",
+        "life_packets", "start_action", "dpd_action", "mode", "interface", "interface_addrs", "routes", "updown",
     ];
     private static readonly string[] SecretKeys = ["id", "secret", "file"];
 
@@ -626,6 +626,10 @@ public static class ConfigLoader
         var addresses = InterfaceAddresses(e, path, p);
         if (iface is null && addresses.Count > 0)
             p.Add($"{path}.interface_addrs", $"'{string.Join(", ", addresses)}' is for a route-based child's tunnel interface, and this child has no interface; give it one (\"interface\": \"vti0\") or remove interface_addrs");
+        // Empty is none, as swanctl's updown.
+        var updown = Text(e, "updown", path, p) is { Length: > 0 } script ? script : null;
+        if (updown is not null && UpdownProblem(updown) is { } bad)
+            p.Add($"{path}.updown", $"'{updown.Replace("\0", "\\0", StringComparison.Ordinal)}' {bad}; valid: the absolute path of an executable file that others cannot write, such as /etc/s2s/updown.sh");
         var rekey = Time(e, "rekey_time", path, p) ?? TimeSpan.FromHours(1);
         var config = new ChildSaConfig
         {
@@ -647,8 +651,42 @@ public static class ConfigLoader
         CheckRandTime(config.RandTime, config.RekeyTime, path, p);
         if (p.Lines.Count > before)
             return null;
-        routing.Add(new ChildRouting(connection, name, iface, routes, addresses, dpdAction ?? DpdAction.Clear));
+        routing.Add(new ChildRouting(connection, name, iface, routes, addresses, dpdAction ?? DpdAction.Clear, updown));
         return new ChildRead(config, dpdAction ?? DpdAction.Clear);
+    }
+
+    /// <summary>
+    /// Why children.NAME.updown cannot be run; null when it can. The script runs as root with each Child SA that comes and
+    /// goes, so it must be a file that is there now (`s2s check` sees what `s2s run` would), executable, and that no
+    /// other user can change.
+    /// </summary>
+    private static string? UpdownProblem(string script)
+    {
+        if (script.Contains('\0', StringComparison.Ordinal))
+            return "holds a NUL character, which no file name can";
+        if (!System.IO.Path.IsPathFullyQualified(script))
+            return "is not an absolute path";
+        if (Directory.Exists(script))
+            return "is a directory";
+        if (!File.Exists(script))
+            return "does not exist";
+        if (OperatingSystem.IsWindows())
+            return null;
+        UnixFileMode mode;
+        try
+        {
+            mode = File.GetUnixFileMode(script);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot be read ({e.Message})";
+        }
+        var octal = Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
+        if ((mode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
+            return $"is not executable (mode {octal}; chmod 755 {script})";
+        if ((mode & UnixFileMode.OtherWrite) != 0)
+            return $"can be written by any user (mode {octal}), and it runs as root (chmod o-w {script})";
+        return null;
     }
 
     /// <summary>

@@ -56,7 +56,10 @@ public enum LogFormat
 }
 
 /// <summary>
-/// A route-based (VTI-style) child: its own tunnel interface, the addresses on it and the routes through it. A child
-/// without an interface is policy-based and uses the shared device (its remote_ts are routed there).
+/// What only the gateway needs of a child. A route-based (VTI-style) child has its own tunnel interface, the addresses
+/// on it and the routes through it; a child without an interface is policy-based and uses the shared device (its
+/// remote_ts are routed there).
 /// </summary>
-public sealed record ChildRouting(string Connection, string Child, string? Interface, IReadOnlyList<TunnelRoute> Routes, IReadOnlyList<InterfaceAddress> InterfaceAddresses, DpdAction DpdAction);
+/// <param name="Updown">children.NAME.updown: the script run with strongSwan's updown environment when the child comes up and goes down; null: none.</param>
+public sealed record ChildRouting(string Connection, string Child, string? Interface, IReadOnlyList<TunnelRoute> Routes, IReadOnlyList<InterfaceAddress> InterfaceAddresses, DpdAction DpdAction,
+    string? Updown = null);

@@ -4,6 +4,7 @@ using S2SEndpoint.Esp;
 using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Net;
 using S2SEndpoint.Gateway.Policy;
+using S2SEndpoint.Gateway.Updown;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Sa;
 
@@ -19,7 +20,8 @@ namespace S2SEndpoint.Gateway;
 ///   1. the kernel's changes: routes of new children, policies added and removed, endpoints moved (logged);
 ///   2. make before break: new inbound SAs into the table, the next snapshot published (each child's outbound SA
 ///      with its endpoints, our IKE SPIs), removed inbound SAs out of the table; then the carrier of each route-based
-///      child's device, on while the child has a Child SA installed and off while it has none;
+///      child's device, on while the child has a Child SA installed and off while it has none; and the child's updown
+///      runs queued when its first Child SA came or its last one went (ControlPlane.Updown.cs);
 ///   3. the engine's datagrams sent (IKE on 4500 with the non-ESP marker);
 ///   4. what trapped children held, sealed and sent through their new SAs;
 ///   5. the engine's events kept for status.
@@ -51,9 +53,12 @@ internal sealed partial class ControlPlane
     /// </summary>
     private sealed record RouteEntry(uint ReqId, string Connection, string Child, string Device, TrapQueue? Trap);
 
-    public ControlPlane(GatewayConfig config, IGatewayIo io, TimeProvider time, IRandomSource random, ILoggerFactory logs, string sharedDevice, GatewayCounters counters)
+    /// <param name="updown">Where the children's updown runs go; null: no script runs.</param>
+    public ControlPlane(GatewayConfig config, IGatewayIo io, TimeProvider time, IRandomSource random, ILoggerFactory logs, string sharedDevice, GatewayCounters counters,
+        IUpdownRunner? updown = null)
     {
         _config = config;
+        _updown = updown;
         _io = io;
         _time = time;
         _counters = counters;
@@ -310,6 +315,7 @@ internal sealed partial class ControlPlane
         Kernel.Apply(changes, () => Data.Publish(Build(null)));
         _stale = false;
         UpdateCarriers();
+        QueueUpdown(changes);
     }
 
     /// <summary>

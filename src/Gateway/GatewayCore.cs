@@ -61,12 +61,14 @@ public sealed partial class GatewayCore
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, byte> _faultsSeen = new(StringComparer.Ordinal);
 
-    public GatewayCore(GatewayConfig config, IGatewayIo io, TimeProvider time, IRandomSource random, ILoggerFactory? logs = null, string? sharedDevice = null)
+    /// <param name="updown">Where the children's updown scripts are queued (the daemon's <see cref="Updown.UpdownRunner"/>); null: none run.</param>
+    public GatewayCore(GatewayConfig config, IGatewayIo io, TimeProvider time, IRandomSource random, ILoggerFactory? logs = null, string? sharedDevice = null,
+        Updown.IUpdownRunner? updown = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         logs ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
         _log = logs.CreateLogger("gateway");
-        _control = new ControlPlane(config, io, time, random, logs, sharedDevice ?? config.Settings.TunName, Counters);
+        _control = new ControlPlane(config, io, time, random, logs, sharedDevice ?? config.Settings.TunName, Counters, updown);
         _data = _control.Data;
     }
 
@@ -135,6 +137,12 @@ public sealed partial class GatewayCore
         ArgumentNullException.ThrowIfNull(diff);
         _control.Reload(next, diff);
     }
+
+    /// <summary>
+    /// At exit, after the deletes went out: queues the down runs of the children still up (as strongSwan runs down-client
+    /// when it stops), and no updown run after.
+    /// </summary>
+    public void StopUpdown() => _control.StopUpdown();
 
     /// <summary>Applies what the engine told the kernel, sends what the engine queued and what trapped children held, and keeps its events.</summary>
     public void Flush() => _control.Flush();

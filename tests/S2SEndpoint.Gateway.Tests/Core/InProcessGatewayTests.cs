@@ -3,6 +3,7 @@ using System.Net;
 using S2SEndpoint.Esp;
 using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Net;
+using S2SEndpoint.Gateway.Updown;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Sa;
 
@@ -16,10 +17,10 @@ public sealed class InProcessGatewayTests
 {
     internal sealed class Pair
     {
-        public Pair(string configA, string configB)
+        public Pair(string configA, string configB, IUpdownRunner? updownA = null, IUpdownRunner? updownB = null)
         {
-            A = new GatewayCore(Load(configA), IoA, Clock, new SeededRandom(1));
-            B = new GatewayCore(Load(configB), IoB, Clock, new SeededRandom(2));
+            A = new GatewayCore(Load(configA), IoA, Clock, new SeededRandom(1), updown: updownA);
+            B = new GatewayCore(Load(configB), IoB, Clock, new SeededRandom(2), updown: updownB);
             Net.Add("192.0.2.1", A, IoA);
             Net.Add("192.0.2.2", B, IoB);
         }

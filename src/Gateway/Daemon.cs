@@ -7,6 +7,7 @@ using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Control;
 using S2SEndpoint.Gateway.Net;
 using S2SEndpoint.Gateway.Tun;
+using S2SEndpoint.Gateway.Updown;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
 
@@ -18,8 +19,9 @@ namespace S2SEndpoint.Gateway;
 /// or the child's routes through them, binds UDP 500 and 4500, listens on the control socket, and drives
 /// one <see cref="GatewayCore"/> from the device readers and socket readers (one per worker on each device
 /// and on port 4500: the data path runs on all of them at once) and a timer. `s2s reload` re-reads the
-/// file and opens or closes devices as the tunnels that changed need. SIGTERM and SIGINT delete the SAs
-/// and remove every device, route, socket and file it made.
+/// file and opens or closes devices as the tunnels that changed need. Children's updown scripts run in an
+/// <see cref="UpdownRunner"/>. SIGTERM and SIGINT delete the SAs, run the down scripts of the children still up, and
+/// remove every device, route, socket and file it made.
 /// </summary>
 internal sealed partial class Daemon : IGatewayIo, IDisposable
 {
@@ -36,6 +38,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
     /// <summary>How long shutdown waits after sending the deletes, before it closes the sockets.</summary>
     private static readonly TimeSpan DeleteGrace = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long shutdown waits for the updown scripts (the downs of the children still up among them) before it kills them.</summary>
+    private static readonly TimeSpan UpdownGrace = TimeSpan.FromSeconds(10);
     private readonly Lock _reloadLock = new();
     private GatewayConfig _config;
     private Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
@@ -43,6 +48,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     private GatewayCore? _core;
     private ControlServer? _control;
     private GatewayMetrics? _metrics;
+    private UpdownRunner? _updown;
 
     /// <summary>An open tunnel device: its queues' readers, its link settings, its addresses and the routes through it.</summary>
     private sealed class Device(TunDevice tun, LinkConfigurator link)
@@ -81,7 +87,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         try
         {
             var shared = ResolveSharedDevice(_config);
-            _core = new GatewayCore(_config, this, _time, SystemRandomSource.Instance, _logs, shared);
+            _updown = new UpdownRunner(_log, _time);
+            _core = new GatewayCore(_config, this, _time, SystemRandomSource.Instance, _logs, shared, _updown);
             _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this, _core), _logs.CreateLogger("control"), _config.Settings.ControlGroup, _time);
             _control.Start();
             if (_config.Settings.Metrics is { } metrics)
@@ -458,6 +465,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             // The deletes are on the wire; their answers get a moment before the sockets close (one try, short).
             Task.Delay(DeleteGrace, _time).Wait();
         }
+        // The down scripts run while the devices they may name are still there; none outlives the daemon.
+        _core?.StopUpdown();
+        _updown?.Stop(UpdownGrace);
         _metrics?.Dispose();
         _metrics = null;
         _control?.Dispose();
@@ -475,6 +485,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
     public void Dispose()
     {
+        _updown?.Dispose();
         _stop.Dispose();
         _udp?.Dispose();
         _control?.Dispose();

@@ -99,7 +99,7 @@ public sealed class IkeEngine
         foreach (var c in children)
         {
             // Not twice: a child already there, queued, or being created in the exchange in flight stays as it is.
-            if (!sa.Children.Exists(x => x.Config.Name == c.Name) && !sa.Tasks.QueuedOrActive.Any(t => t is ChildCreateTask cc && cc.Config?.Name == c.Name))
+            if (!sa.Children.Exists(x => x.Config.Name == c.Name) && !sa.Tasks.ActiveAndQueued.Any(t => t is ChildCreateTask cc && cc.Config?.Name == c.Name))
                 sa.Tasks.Queue(new ChildCreateTask(sa, true, c));
         }
         sa.Tasks.Initiate();

@@ -111,15 +111,18 @@ internal sealed partial class IkeSaManager
     }
 
     /// <summary>
-    /// Retransmissions ran out. An SA still connecting tries the next remote address (active-passive);
-    /// an established one is dead: dpd_action restart brings the connection up again.
+    /// Retransmissions ran out, or a liveness check its dpd_timeout. An SA still connecting tries the next remote
+    /// address (active-passive gateways). An established one is dead: with dpd_action restart it is established again
+    /// from the first remote address, as strongSwan's reestablish() resolves the configured addresses anew, and each
+    /// address that does not answer passes on to the next, in order; after the last the connection stays down (the
+    /// gateway keeps start_action start connections trying, with a back-off). The new SA brings back every child
+    /// that was up or on its way, and carries INITIAL_CONTACT, so that a peer that kept the old state drops it.
     /// </summary>
     public void GiveUp(IkeSa sa, string reason)
     {
         var config = sa.Config;
         var connecting = sa.State is IkeSaState.Connecting or IkeSaState.Authenticating;
-        var queued = sa.Tasks.Queued.Select(t => t switch { ChildCreateTask c => c.Config, ChildRekeyTask r => r.Old!.Config, _ => null });
-        var children = sa.Children.Select(c => c.Config).Concat(queued.OfType<ChildSaConfig>()).Distinct().ToList();
+        var children = ChildrenOf(sa);
         var established = !connecting;
         var next = sa.RemoteAddressIndex + 1;
         if (sa.State is IkeSaState.Deleting or IkeSaState.Rekeyed)
@@ -140,6 +143,17 @@ internal sealed partial class IkeSaManager
         }
         if (established && config.DpdAction == DpdAction.Restart && config.RemoteAddresses.Count > 0)
             StartIkeSa(config, 0, children.Count > 0 ? children : config.Children);
+    }
+
+    /// <summary>
+    /// The children an SA had up, then those its exchange in flight and its queue were bringing up (the first child of
+    /// a new SA rides in IKE_AUTH, so it is in flight, not queued): what a failover or a restart brings back, as
+    /// strongSwan's reestablish_children() and adopt_child_tasks().
+    /// </summary>
+    private static List<ChildSaConfig> ChildrenOf(IkeSa sa)
+    {
+        var coming = sa.Tasks.ActiveAndQueued.Select(t => t switch { ChildCreateTask c => c.Config, ChildRekeyTask r => r.Old?.Config, _ => null });
+        return [.. sa.Children.Select(c => c.Config).Concat(coming.OfType<ChildSaConfig>()).DistinctBy(c => c.Name)];
     }
 
     public void MarkRekeyed(IkeSa sa)

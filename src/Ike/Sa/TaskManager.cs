@@ -38,8 +38,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
     public uint ExpectedRequestId => _expectedRequestId;
     public IReadOnlyList<IkeTask> Queued => _queued;
 
-    /// <summary>The tasks queued and the tasks of the exchange in flight.</summary>
-    public IEnumerable<IkeTask> QueuedOrActive => _queued.Concat(_active);
+    /// <summary>The tasks of the exchange in flight, then the tasks queued: in the order they run.</summary>
+    public IEnumerable<IkeTask> ActiveAndQueued => _active.Concat(_queued);
 
     public DateTimeOffset NextDeadline => _retransmitAt;
 

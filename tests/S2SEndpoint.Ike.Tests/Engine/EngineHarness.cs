@@ -112,6 +112,19 @@ internal sealed class EngineHarness
     /// <summary>The network between A and B: its filter decides what happens to each datagram, its wire lists what was delivered.</summary>
     public MemoryNetwork<Side> Net { get; } = new();
 
+    private readonly List<Side> _more = [];
+
+    /// <summary>
+    /// Another engine on the network, whose timers and events run with A's and B's: a standby gateway at an address of
+    /// its own, or a peer restarted with its state lost at an address another side had (which that side then loses).
+    /// </summary>
+    public Side AddSide(string name, IPAddress address, IkeSaConfig config, int seed, uint firstSpi, Microsoft.Extensions.Logging.ILogger? log = null)
+    {
+        var side = new Side(name, address, config, Clock, seed, firstSpi, null, log);
+        Net.Add(address, side);
+        _more.Add(side);
+        return side;
+    }
 
     public static IkeSaConfig Config(string name, IPAddress local, IPAddress remote, string localId, string remoteId, string localTs, string remoteTs,
         string ike = "aes256-sha256-modp2048", string esp = "aes256gcm16")
@@ -171,6 +184,8 @@ internal sealed class EngineHarness
     {
         A.Events.AddRange(A.Engine.TakeEvents());
         B.Events.AddRange(B.Engine.TakeEvents());
+        foreach (var side in _more)
+            side.Events.AddRange(side.Engine.TakeEvents());
     }
 
     /// <summary>Moves the clock, runs both engines' timers, and pumps what they send.</summary>
@@ -179,6 +194,8 @@ internal sealed class EngineHarness
         Clock.Advance(by);
         A.Engine.OnTimer();
         B.Engine.OnTimer();
+        foreach (var side in _more)
+            side.Engine.OnTimer();
         Pump();
     }
 
@@ -189,6 +206,8 @@ internal sealed class EngineHarness
         while (true)
         {
             var next = Min(A.Engine.NextDeadline, B.Engine.NextDeadline);
+            foreach (var side in _more)
+                next = Min(next, side.Engine.NextDeadline);
             if (next > end)
             {
                 Clock.SetUtcNow(end);

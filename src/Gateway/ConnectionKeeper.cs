@@ -73,6 +73,8 @@ internal sealed partial class ConnectionKeeper(IkeEngine engine, EspKernel kerne
             {
                 if (sas.Exists(s => s.State == IkeSaState.Established))
                     _retry.Remove(c.Name);
+                else if (sas.Exists(s => s.IsOriginalInitiator && s.State is (IkeSaState.Connecting or IkeSaState.Authenticating) && engine.Connections.Contains(s.Config)))
+                    RideAlong(c);
                 continue;
             }
             if (!_retry.TryGetValue(c.Name, out var retry))
@@ -88,6 +90,17 @@ internal sealed partial class ConnectionKeeper(IkeEngine engine, EspKernel kerne
             var backoff = retry.Backoff * 2 < MaxRetryInterval ? retry.Backoff * 2 : MaxRetryInterval;
             _retry[c.Name] = (now + backoff, backoff);
         }
+    }
+
+    /// <summary>
+    /// An IKE SA of the connection is coming up that another cause started (a trapped packet, `s2s initiate` of one
+    /// child) while the connection was down: its start children are queued on it too (the engine skips those already
+    /// there), so that they come up with it rather than never, as the keeper stops trying once an SA is up.
+    /// </summary>
+    private void RideAlong(IkeSaConfig c)
+    {
+        foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
+            engine.Initiate(c.Name, child.Name);
     }
 
     /// <summary>

@@ -253,4 +253,19 @@ public sealed class ActiveStandbyTests(ITestOutputHelper output)
         output.WriteLine($"{attempts.Count} attempts in 30 minutes; standby back to traffic flowing: {took.TotalSeconds} s of fake time");
         Assert.True(took <= Ladder + ConnectionKeeper.MaxRetryInterval + Ladder + TimeSpan.FromSeconds(1), $"took {took.TotalSeconds} s");
     }
+
+    [Fact]
+    public void EveryAddressDead_ATrappedPacketStartsTheNextAttempt_TheStartChildComesUpWithIt()
+    {
+        var lab = UpOnTheActive(out var active);
+        lab.Silence(Active);
+        lab.Silence(Standby);
+        lab.Inits.Clear();
+        // The restart's pass over both addresses ends; the trapped child's next packet starts another attempt at once.
+        lab.RunUntil(() => lab.Inits.Select(i => i.Spi).Distinct().Count() == 3, TimeSpan.FromMinutes(10));
+        lab.Silence(Active, false);
+        active.Tun.Clear();
+        lab.RunUntil(() => Lab.BothChildrenCarry(active), TimeSpan.FromMinutes(4));
+        Assert.Equal(["net", "net2"], Assert.Single(lab.Moon.Engine.Sas).Children.Select(c => c.Config.Name).Order());
+    }
 }

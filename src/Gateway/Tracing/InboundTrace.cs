@@ -131,9 +131,9 @@ internal sealed class InboundTrace : PacketTrace
     /// <summary>The open passed every check; the inner packet is <paramref name="sa"/>'s and went to <paramref name="device"/> (null: no route).</summary>
     public void Opened(EspSa sa, PacketBuffer buffer, string? device)
     {
-        var inner = buffer.Data;
         var innerStep = new JsonObject { ["step"] = "inner" };
-        InnerHeaders.Describe(inner, innerStep);
+        // A fault in reading the headers loses the record, never the packet.
+        Guard(() => InnerHeaders.Describe(buffer.Data, innerStep));
         Guard(() =>
         {
             LengthStep(true);

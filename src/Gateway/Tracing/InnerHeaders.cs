@@ -54,7 +54,16 @@ internal static class InnerHeaders
         }
         step["protocol"] = ProtocolName(ip.Protocol);
         step["protocol_number"] = (int)ip.Protocol;
-        Transport(ip, step);
+        try
+        {
+            Transport(ip, step);
+        }
+#pragma warning disable CA1031 // As above: a transport header PacketDotNet cannot read is said, not thrown.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            step["transport_problem"] = "PacketDotNet could not decode the transport header";
+        }
     }
 
     private static void Transport(IPPacket ip, JsonObject step)

@@ -183,6 +183,7 @@ public sealed class TraceTests
         { "length", DropReason.MalformedInner },
         { "headroom", DropReason.NoRoom },
         { "expired", DropReason.Expired },
+        { "exhausted", DropReason.SequenceExhausted },
     };
 
     [Theory]
@@ -197,6 +198,8 @@ public sealed class TraceTests
             BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), 200);
         if (how == "expired")
             p.A.Kernel.All.Single().Outbound.Dispose();
+        if (how == "exhausted")
+            p.A.Kernel.All.Single().Outbound.SetLastSequenceNumber(uint.MaxValue);
         buffer.Load(packet, how == "headroom" ? 0 : PacketBuffer.Headroom);
         p.A.OnTun("s2s0", buffer);
 

@@ -194,7 +194,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             }
             foreach (var ts in config.Connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs)
             {
-                if (ToNetwork(ts) is { } network)
+                if (SelectorPrefix.Exact(ts) is { } network)
                     device.Routes.Add(new TunnelRoute(network, null));
             }
         }
@@ -271,26 +271,6 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         {
             Log.CleanupFailed(_log, e.Message);
         }
-    }
-
-    /// <summary>A selector that is exactly a CIDR prefix, as a network for a route.</summary>
-    internal static IPNetwork? ToNetwork(TrafficSelector ts)
-    {
-        if (ts.UnknownBody is not null)
-            return null;
-        var start = ts.StartAddress.GetAddressBytes();
-        var end = ts.EndAddress.GetAddressBytes();
-        var bits = start.Length * 8;
-        var prefix = 0;
-        while (prefix < bits && (start[prefix / 8] & (0x80 >> (prefix % 8))) == (end[prefix / 8] & (0x80 >> (prefix % 8))))
-            prefix++;
-        for (var b = prefix; b < bits; b++)
-        {
-            var mask = 0x80 >> (b % 8);
-            if ((start[b / 8] & mask) != 0 || (end[b / 8] & mask) == 0)
-                return null;
-        }
-        return new IPNetwork(ts.StartAddress, prefix);
     }
 
     // ---- data path ----

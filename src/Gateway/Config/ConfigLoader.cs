@@ -726,7 +726,7 @@ public static class ConfigLoader
             List<(TunnelRoute Route, string Key)> routes = r.Interface is not null
                 ? [.. r.Routes.Select((route, i) => (route, $"{path}.routes[{i}]"))]
                 : [.. connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs
-                    .Select(ts => Daemon.ToNetwork(ts)).OfType<IPNetwork>().Select(n => (new TunnelRoute(n, null), $"{path}.remote_ts"))];
+                    .Select(ts => SelectorPrefix.Exact(ts)).OfType<IPNetwork>().Select(n => (new TunnelRoute(n, null), $"{path}.remote_ts"))];
             var device = r.Interface ?? sharedDevice;
             foreach (var (route, key) in routes)
             {
@@ -754,7 +754,7 @@ public static class ConfigLoader
         foreach (var (text, i) in List(e, "routes", path, p).Select((t, i) => (t, i)))
         {
             var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (!TryPrefix(words.Length > 0 ? words[0] : "", out var ts) || Daemon.ToNetwork(ts) is not { } prefix)
+            if (!TryPrefix(words.Length > 0 ? words[0] : "", out var ts) || SelectorPrefix.Exact(ts) is not { } prefix)
                 p.Add($"{path}.routes[{i}]", $"'{text}' is not a CIDR prefix; valid: a prefix, optionally with a metric, such as 10.2.0.0/16 or 10.2.0.0/16 metric 100");
             else if (words.Length == 1)
                 routes.Add(new TunnelRoute(prefix, null));

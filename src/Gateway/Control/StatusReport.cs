@@ -168,7 +168,7 @@ public static class StatusReport
     {
         if (ts.UnknownBody is not null)
             return ts.ToString();
-        var addresses = Daemon.ToNetwork(ts)?.ToString() ?? $"{ts.StartAddress}..{ts.EndAddress}";
+        var addresses = Config.SelectorPrefix.Exact(ts)?.ToString() ?? $"{ts.StartAddress}..{ts.EndAddress}";
         var allPorts = ts.StartPort == 0 && ts.EndPort == ushort.MaxValue;
         if (ts.IpProtocol == 0 && allPorts)
             return addresses;

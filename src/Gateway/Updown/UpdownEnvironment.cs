@@ -68,18 +68,7 @@ public static class UpdownEnvironment
     private static bool IsHost(TrafficSelector ts, IPAddress me) => ts.StartAddress.Equals(ts.EndAddress) && ts.StartAddress.Equals(me);
 
     /// <summary>The smallest subnet that holds the selector's range, as ADDRESS/PREFIX (strongSwan's to_subnet).</summary>
-    internal static string Subnet(TrafficSelector ts)
-    {
-        var start = ts.StartAddress.GetAddressBytes();
-        var end = ts.EndAddress.GetAddressBytes();
-        var bits = start.Length * 8;
-        var prefix = 0;
-        while (prefix < bits && (start[prefix / 8] & (0x80 >> (prefix % 8))) == (end[prefix / 8] & (0x80 >> (prefix % 8))))
-            prefix++;
-        for (var b = prefix; b < bits; b++)
-            start[b / 8] &= unchecked((byte)~(0x80 >> (b % 8)));
-        return string.Create(CultureInfo.InvariantCulture, $"{new IPAddress(start)}/{prefix}");
-    }
+    internal static string Subnet(TrafficSelector ts) => Config.SelectorPrefix.Smallest(ts).ToString();
 
     /// <summary>
     /// PLUTO_MY_PORT and PLUTO_PEER_PORT as strongSwan writes them: a port, "FROM:TO" for a range, 0 for any; for ICMP

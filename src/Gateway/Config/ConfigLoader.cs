@@ -686,6 +686,22 @@ public static class ConfigLoader
             return $"is not executable (mode {octal}; chmod 755 {script})";
         if ((mode & UnixFileMode.OtherWrite) != 0)
             return $"can be written by any user (mode {octal}), and it runs as root (chmod o-w {script})";
+        // Nor may another user put a file of their own in its place: no directory on the way that any user can write,
+        // unless it is sticky (as /tmp), where only the owner of a file can rename or remove it.
+        for (var dir = System.IO.Path.GetDirectoryName(script); !string.IsNullOrEmpty(dir); dir = System.IO.Path.GetDirectoryName(dir))
+        {
+            UnixFileMode dirMode;
+            try
+            {
+                dirMode = File.GetUnixFileMode(dir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return $"cannot be checked: its directory {dir} cannot be read ({e.Message})";
+            }
+            if ((dirMode & UnixFileMode.OtherWrite) != 0 && (dirMode & UnixFileMode.StickyBit) == 0)
+                return $"lies in {dir}, which any user can write (mode {Convert.ToString((int)dirMode & 0xFFF, 8).PadLeft(4, '0')}): another user could put a script of their own in its place, and it runs as root (chmod o-w {dir}, or move the script)";
+        }
         return null;
     }
 

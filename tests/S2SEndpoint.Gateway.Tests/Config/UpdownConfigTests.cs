@@ -93,6 +93,24 @@ public sealed class UpdownConfigTests : IDisposable
     }
 
     [Fact]
+    public void TryParse_Updown_InADirectoryAnyUserCanWrite_Refused_UnlessItIsSticky()
+    {
+        var open = Path.Combine(_dir, "open");
+        Directory.CreateDirectory(open);
+        var script = Path.Combine(open, "updown.sh");
+        File.WriteAllText(script, "#!/bin/sh\nexit 0\n");
+        File.SetUnixFileMode(script, Mode755);
+        const UnixFileMode All = (UnixFileMode)0x1FF;
+        File.SetUnixFileMode(open, All);
+        Assert.Equal($"{Key}: '{script}' lies in {open}, which any user can write (mode 0777): another user could put a script of their own in its place, and it runs as root (chmod o-w {open}, or move the script); {Valid}",
+            Problem(WithUpdown(script)));
+
+        // Sticky, as /tmp: only a file's owner may rename or remove it.
+        File.SetUnixFileMode(open, All | UnixFileMode.StickyBit);
+        Assert.True(ConfigLoader.TryParse(WithUpdown(script), ".", out _, out var problems), string.Join('\n', problems));
+    }
+
+    [Fact]
     public void TryParse_Updown_NulCharacter_Refused() =>
         Assert.Equal($"{Key}: '/etc/s2s/up\\0down' holds a NUL character, which no file name can; {Valid}", Problem(WithUpdown("/etc/s2s/up\\u0000down")));
 

@@ -207,22 +207,7 @@ internal static partial class Program
             error.WriteLine($"--count: '{count}' is not a number of events; give 1 or more, or leave it out to follow until interrupted");
             return Failed;
         }
-        var seen = 0;
-        try
-        {
-            ControlClient.Stream(control, new JsonObject { ["command"] = "monitor" }, line =>
-            {
-                output.WriteLine(json ? line.ToJsonString() : EventFeed.Render(line));
-                output.Flush();
-                return count == 0 || ++seen < count;
-            });
-            return 0;
-        }
-        catch (ControlException e)
-        {
-            error.WriteLine(e.Message);
-            return Failed;
-        }
+        return Follow(control, new JsonObject { ["command"] = "monitor" }, count, json ? null : EventFeed.Render, output, error);
     }
 
     /// <summary>`s2s trace`: one block per traced packet (as text, or the JSON object), until <paramref name="count"/> packets or forever.</summary>
@@ -248,12 +233,21 @@ internal static partial class Program
         }
         if (count > 0)
             request["count"] = count;
+        return Follow(control, request, count, json ? null : TraceText.Render, output, error);
+    }
+
+    /// <summary>
+    /// The streaming commands' client side: sends <paramref name="request"/> and prints each line the daemon streams,
+    /// as <paramref name="render"/> makes it (null: the JSON object), until <paramref name="count"/> lines (0: forever).
+    /// </summary>
+    private static int Follow(string control, JsonObject request, int count, Func<JsonObject, string>? render, TextWriter output, TextWriter error)
+    {
         var seen = 0;
         try
         {
-            ControlClient.Stream(control, request, record =>
+            ControlClient.Stream(control, request, line =>
             {
-                output.WriteLine(json ? record.ToJsonString() : TraceText.Render(record));
+                output.WriteLine(render is null ? line.ToJsonString() : render(line));
                 output.Flush();
                 return count == 0 || ++seen < count;
             });

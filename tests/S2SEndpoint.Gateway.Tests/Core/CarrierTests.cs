@@ -91,12 +91,7 @@ public sealed class CarrierTests
         p.Pump();
         var before = Assert.Single(p.A.Kernel.All).Install.InboundSpi;
 
-        p.A.Control(engine => engine.Rekey("moon", "vti"));
-        p.Pump();
-        p.Clock.Advance(TimeSpan.FromSeconds(10));
-        p.A.OnTimer();
-        p.B.OnTimer();
-        p.Pump();
+        p.RekeyChildOnA("moon", "vti");
 
         Assert.NotEqual(before, Assert.Single(p.A.Kernel.All).Install.InboundSpi);
         Assert.Equal([("vti-a", true)], p.IoA.CarrierChanges);

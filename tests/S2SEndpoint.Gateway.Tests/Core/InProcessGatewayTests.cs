@@ -37,6 +37,17 @@ public sealed class InProcessGatewayTests
         /// <summary>Delivers UDP both ways until quiet; the receiver sees the datagram's destination as local.</summary>
         public void Pump() => Net.Pump();
 
+        /// <summary>A rekeys <paramref name="child"/> of <paramref name="connection"/>; 10 s on, the old Child SA is gone on both sides.</summary>
+        public void RekeyChildOnA(string connection, string child)
+        {
+            A.Control(engine => engine.Rekey(connection, child));
+            Pump();
+            Clock.Advance(TimeSpan.FromSeconds(10));
+            A.OnTimer();
+            B.OnTimer();
+            Pump();
+        }
+
         public static void Inject(GatewayCore gateway, string device, byte[] packet)
         {
             var buffer = new PacketBuffer(2048);

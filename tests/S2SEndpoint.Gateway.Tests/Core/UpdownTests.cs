@@ -130,12 +130,7 @@ public sealed class UpdownTests
         p.Pump();
         var before = Assert.Single(p.A.Kernel.All).Install.InboundSpi;
 
-        p.A.Control(engine => engine.Rekey("moon", "net"));
-        p.Pump();
-        p.Clock.Advance(TimeSpan.FromSeconds(10));
-        p.A.OnTimer();
-        p.B.OnTimer();
-        p.Pump();
+        p.RekeyChildOnA("moon", "net");
         Assert.NotEqual(before, Assert.Single(p.A.Kernel.All).Install.InboundSpi);
         Assert.Equal([true], moon.Runs.Select(r => r.Up));
         Assert.Equal([true], sun.Runs.Select(r => r.Up));

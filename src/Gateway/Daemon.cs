@@ -44,19 +44,19 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     private readonly Lock _reloadLock = new();
     private GatewayConfig _config;
     private Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
+    private readonly RouteTable _routes = new();
     private UdpTransport? _udp;
     private GatewayCore? _core;
     private ControlServer? _control;
     private GatewayMetrics? _metrics;
     private UpdownRunner? _updown;
 
-    /// <summary>An open tunnel device: its queues' readers, its link settings, its addresses and the routes through it.</summary>
+    /// <summary>An open tunnel device: its queues' readers, its link settings and its addresses (its routes are in <see cref="_routes"/>).</summary>
     private sealed class Device(TunDevice tun, LinkConfigurator link)
     {
         public TunDevice Tun { get; } = tun;
         public LinkConfigurator Link { get; } = link;
         public List<Thread> Readers { get; } = [];
-        public HashSet<TunnelRoute> Routes { get; } = [];
         public HashSet<InterfaceAddress> Addresses { get; } = [];
     }
 
@@ -173,8 +173,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
     /// <summary>
     /// Makes the devices and their routes what <paramref name="config"/> asks for: devices of new route-based
-    /// children opened and started, routes added and removed. Devices no longer wanted are returned, still
-    /// open, for the caller to close once the SAs that used them are gone.
+    /// children opened and started, addresses and routes added and removed (routes of one prefix and metric into
+    /// several tunnel interfaces are one multipath route). Devices no longer wanted are returned, still open and
+    /// without routes, for the caller to close once the SAs that used them are gone.
     /// </summary>
     private List<string> SyncDevices(GatewayConfig config)
     {
@@ -203,17 +204,14 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             OpenDevice(name, device.RouteBased);
             StartReaders(name);
         }
+        List<(string Device, TunnelRoute Route)> routes = [.. wanted.SelectMany(w => w.Value.Routes.Select(r => (w.Key, r)))];
+        // Routes go before the addresses they may lean on, and come after them.
+        TryCleanUp(() => _routes.Withdraw(routes));
         foreach (var (name, device) in _devices)
         {
             if (device.Readers.Count == 0 && wanted.ContainsKey(name))
                 StartReaders(name);
             var want = wanted.GetValueOrDefault(name) ?? new WantedDevice(false, [], []);
-            // Routes go before the addresses they may lean on, and come after them.
-            foreach (var route in device.Routes.Where(r => !want.Routes.Contains(r)).ToList())
-            {
-                TryCleanUp(() => device.Link.RemoveRoute(route.Prefix, route.Metric));
-                device.Routes.Remove(route);
-            }
             foreach (var address in device.Addresses.Where(a => !want.Addresses.Contains(a)).ToList())
             {
                 TryCleanUp(() => device.Link.RemoveAddress(address.Address, address.PrefixLength, address.Peer));
@@ -227,12 +225,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                     device.Link.AddAddress(address.Address, address.PrefixLength);
                 device.Addresses.Add(address);
             }
-            foreach (var route in want.Routes.Where(r => !device.Routes.Contains(r)).ToList())
-            {
-                device.Link.AddRoute(route.Prefix, route.Metric);
-                device.Routes.Add(route);
-            }
         }
+        _routes.Install(routes);
         return [.. _devices.Keys.Where(n => !wanted.ContainsKey(n))];
     }
 
@@ -458,6 +452,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         foreach (var t in _devices.Values.SelectMany(d => d.Readers))
             t.Join(TimeSpan.FromSeconds(2));
         _udp?.Dispose();
+        // The routes before the devices and addresses they go into.
+        TryCleanUp(_routes.Dispose);
         foreach (var name in _devices.Keys.ToList())
             CloseDevice(name);
         Log.Stopped(_log);

@@ -4,10 +4,11 @@ using System.Net.Sockets;
 namespace S2SEndpoint.Gateway.Tun;
 
 // Puts the TUN interface into service once TunDevice has created it: MTU, the gateway's inner addresses, link up,
-// and one route per remote subnet that sends the LAN's traffic for the tunnel into the interface. Every change is
-// an iproute2 command (`ip [-n NETNS] link|address|route ...`); the namespace option is what the namespace tests
-// and the interop harness use. What was added is remembered and taken away again on Dispose, routes first, and
-// anything already gone (the interface closed, the namespace deleted) is not an error then.
+// and the sysctl that makes the kernel pass over its routes while it has no carrier. The routes into it are
+// RouteTable's, which holds those of every interface (one prefix may go into several as one multipath route).
+// Every change is an iproute2 command (`ip [-n NETNS] link|address ...`); the namespace option is what the namespace
+// tests and the interop harness use. What was added is remembered and taken away again on Dispose, and anything
+// already gone (the interface closed, the namespace deleted) is not an error then.
 
 /// <summary>Configures one network interface with iproute2 and undoes its additions on Dispose.</summary>
 public sealed class LinkConfigurator : IDisposable
@@ -18,15 +19,7 @@ public sealed class LinkConfigurator : IDisposable
     /// <summary>The largest MTU of a TUN interface (MAX_MTU in drivers/net/tun.c).</summary>
     public const int MaxMtu = 65535;
 
-    // What ip says when the thing to delete is no longer there.
-    private static readonly string[] GoneMarkers =
-    [
-        "No such process", "Cannot find device", "address not found", "Cannot assign requested address",
-        "FIB table does not exist", "Cannot open network namespace", "No such device",
-    ];
-
     private readonly Func<IReadOnlyList<string>, IpCommand.Result> _run;
-    private readonly List<string[]> _routes = [];
     private readonly List<string[]> _addresses = [];
     private readonly Lock _lock = new();
 
@@ -42,13 +35,7 @@ public sealed class LinkConfigurator : IDisposable
     internal LinkConfigurator(string interfaceName, string? networkNamespace, Func<IReadOnlyList<string>, IpCommand.Result> run)
     {
         InterfaceName.Validate(interfaceName, nameof(interfaceName), allowPattern: false);
-        if (networkNamespace is not null && (networkNamespace.Length == 0 || networkNamespace is "." or ".."
-            || networkNamespace.Contains('/', StringComparison.Ordinal) || networkNamespace.Any(char.IsWhiteSpace)))
-        {
-            throw new ArgumentException(
-                $"Network namespace \"{networkNamespace}\" is not valid: a name from `ip netns list` is a file name in "
-                + "/run/netns, not empty, without '/' or spaces.", nameof(networkNamespace));
-        }
+        IpCommand.ValidateNamespace(networkNamespace, nameof(networkNamespace));
         Name = interfaceName;
         NetworkNamespace = networkNamespace;
         _run = run;
@@ -75,7 +62,7 @@ public sealed class LinkConfigurator : IDisposable
     public void BringUp() => Execute(["link", "set", "dev", Name, "up"]);
 
     /// <summary>Adds an IPv4 or IPv6 address with its prefix length: <c>ip address add ADDRESS/PREFIX dev NAME</c>.</summary>
-    public void AddAddress(IPAddress address, int prefixLength) => Remember(_addresses, AddressArguments("add", address, prefixLength, null));
+    public void AddAddress(IPAddress address, int prefixLength) => Remember(AddressArguments("add", address, prefixLength, null));
 
     /// <summary>
     /// Adds the address of one end of a point-to-point link, with the other end's: <c>ip address add ADDRESS peer
@@ -84,7 +71,7 @@ public sealed class LinkConfigurator : IDisposable
     public void AddAddress(IPAddress address, IPAddress peer, int peerPrefixLength)
     {
         ArgumentNullException.ThrowIfNull(peer);
-        Remember(_addresses, AddressArguments("add", address, peerPrefixLength, peer));
+        Remember(AddressArguments("add", address, peerPrefixLength, peer));
     }
 
     /// <summary>Removes an address added with <see cref="AddAddress(IPAddress, int)"/> or, with its peer, the other overload.</summary>
@@ -100,8 +87,8 @@ public sealed class LinkConfigurator : IDisposable
     /// <summary>
     /// Makes the kernel pass over the routes through this interface while it has no carrier (sysctl
     /// net.ipv4.conf.NAME.ignore_routes_with_linkdown = 1, and for IPv6 when the kernel has it): without it the kernel
-    /// keeps sending into a "linkdown" route, and a route of the same prefix with a higher metric never takes over. The
-    /// setting goes with the interface.
+    /// keeps sending into a "linkdown" route, a route of the same prefix with a higher metric never takes over, and a
+    /// multipath route keeps hashing flows onto this interface's nexthop. The setting goes with the interface.
     /// </summary>
     /// <exception cref="IOException">The setting could not be written (/proc/sys read-only).</exception>
     /// <exception cref="InvalidOperationException">In a named namespace: ip netns exec ... sysctl failed.</exception>
@@ -120,41 +107,25 @@ public sealed class LinkConfigurator : IDisposable
     }
 
     /// <summary>
-    /// Routes <paramref name="destination"/> into the interface: <c>ip route add PREFIX dev NAME [metric METRIC]</c>.
-    /// </summary>
-    /// <param name="metric">The route's priority (lower wins), or null for the kernel's default (0 for IPv4, 1024 for IPv6).</param>
-    public void AddRoute(IPNetwork destination, uint? metric = null) => Remember(_routes, RouteArguments("add", destination, metric));
-
-    /// <summary>Removes a route added with <see cref="AddRoute"/>, with the same destination and metric.</summary>
-    /// <exception cref="InvalidOperationException">ip failed, also when there is no such route.</exception>
-    public void RemoveRoute(IPNetwork destination, uint? metric = null)
-    {
-        var arguments = RouteArguments("del", destination, metric);
-        Execute(arguments);
-        lock (_lock)
-            _routes.RemoveAll(added => Undo(added).SequenceEqual(arguments));
-    }
-
-    /// <summary>
-    /// Removes the routes, then the addresses, that this object added, newest first. What is already gone is
-    /// skipped; any other failure is thrown as one exception once everything was tried. A second call does nothing.
+    /// Removes the addresses that this object added, newest first (the routes that lean on them went first, through
+    /// RouteTable). What is already gone is skipped; any other failure is thrown as one exception once everything was
+    /// tried. A second call does nothing.
     /// </summary>
     public void Dispose()
     {
         string[][] undo;
         lock (_lock)
         {
-            undo = [.. Enumerable.Reverse(_routes).Concat(Enumerable.Reverse(_addresses)).Select(Undo)];
-            _routes.Clear();
+            undo = [.. Enumerable.Reverse(_addresses).Select(Undo)];
             _addresses.Clear();
         }
         List<string>? failures = null;
         foreach (var arguments in undo)
         {
-            var run = WithNamespace(arguments);
+            var run = IpCommand.InNamespace(NetworkNamespace, arguments);
             var result = _run(run);
-            if (result.ExitCode != 0 && !IsGone(result.StandardError))
-                (failures ??= []).Add(Failure(run, result));
+            if (result.ExitCode != 0 && !result.IsGone)
+                (failures ??= []).Add(IpCommand.Failure(run, result));
         }
         if (failures is not null)
             ThrowCleanupFailed(failures);
@@ -191,39 +162,22 @@ public sealed class LinkConfigurator : IDisposable
         };
     }
 
-    private string[] RouteArguments(string verb, IPNetwork destination, uint? metric)
-    {
-        string[] arguments = ["route", verb, destination.ToString(), "dev", Name];
-        return metric is { } m ? [.. arguments, "metric", m.ToString(System.Globalization.CultureInfo.InvariantCulture)] : arguments;
-    }
-
-    private void Remember(List<string[]> added, string[] arguments)
+    private void Remember(string[] arguments)
     {
         Execute(arguments);
         lock (_lock)
-            added.Add(arguments);
+            _addresses.Add(arguments);
     }
 
-    private void Execute(string[] arguments) => Run(WithNamespace(arguments));
+    private void Execute(string[] arguments) => Run(IpCommand.InNamespace(NetworkNamespace, arguments));
 
     /// <summary>Runs ip with <paramref name="arguments"/> as they are (no -n added).</summary>
     private void Run(string[] arguments)
     {
         var result = _run(arguments);
         if (result.ExitCode != 0)
-            throw new InvalidOperationException(Failure(arguments, result));
+            throw new InvalidOperationException(IpCommand.Failure(arguments, result));
     }
-
-    /// <param name="arguments">The arguments as run, with any -n.</param>
-    private static string Failure(string[] arguments, IpCommand.Result result)
-    {
-        var error = result.ErrorLine;
-        return $"`{IpCommand.Format(arguments)}` failed (exit {result.ExitCode}): "
-            + (error.Length > 0 ? error.TrimEnd('.') : "ip gave no reason") + ".";
-    }
-
-    private string[] WithNamespace(string[] arguments) =>
-        NetworkNamespace is null ? arguments : ["-n", NetworkNamespace, .. arguments];
 
     /// <summary>The command that takes back <paramref name="added"/>: the same arguments with "del" for "add".</summary>
     private static string[] Undo(string[] added)
@@ -231,15 +185,5 @@ public sealed class LinkConfigurator : IDisposable
         var undo = (string[])added.Clone();
         undo[1] = "del";
         return undo;
-    }
-
-    private static bool IsGone(string standardError)
-    {
-        foreach (var marker in GoneMarkers)
-        {
-            if (standardError.Contains(marker, StringComparison.OrdinalIgnoreCase))
-                return true;
-        }
-        return false;
     }
 }

@@ -1,11 +1,13 @@
 using System.Net;
+using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Tun;
 
 namespace S2SEndpoint.Gateway.Tests.Tun;
 
 /// <summary>
 /// The ip commands LinkConfigurator runs, their order and its messages, first with a recording fake in place of
-/// ip (no root needed), then for real in a namespace: everything it added is gone after Dispose.
+/// ip (no root needed), then for real in a namespace: everything it added is gone after Dispose. The routes into
+/// its interface are RouteTable's (RouteTableTests); the namespace tests here add them through one.
 /// </summary>
 public sealed class LinkConfiguratorTests
 {
@@ -21,8 +23,6 @@ public sealed class LinkConfiguratorTests
         link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
         link.AddAddress(IPAddress.Parse("fd00:99::1"), 64);
         link.BringUp();
-        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
-        link.AddRoute(IPNetwork.Parse("fd00:99:1::/64"), metric: 100);
 
         Assert.Equal(
         [
@@ -30,32 +30,23 @@ public sealed class LinkConfiguratorTests
             "-n|s2st-test|address|add|10.99.0.1/24|dev|s2s0",
             "-n|s2st-test|address|add|fd00:99::1/64|dev|s2s0",
             "-n|s2st-test|link|set|dev|s2s0|up",
-            "-n|s2st-test|route|add|10.99.1.0/24|dev|s2s0",
-            "-n|s2st-test|route|add|fd00:99:1::/64|dev|s2s0|metric|100",
         ], ran);
     }
 
     [Fact]
-    public void Dispose_RemovesRoutesFirstThenAddresses_NewestFirst_Once()
+    public void Dispose_RemovesTheAddresses_NewestFirst_Once()
     {
         var ran = new List<string>();
         var link = new LinkConfigurator("s2s0", null, Recorder(ran));
         link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
-        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
+        link.SetMtu(1400);
         link.AddAddress(IPAddress.Parse("fd00:99::1"), 64);
-        link.AddRoute(IPNetwork.Parse("fd00:99:1::/64"), metric: 7);
         ran.Clear();
 
         link.Dispose();
         link.Dispose();
 
-        Assert.Equal(
-        [
-            "route|del|fd00:99:1::/64|dev|s2s0|metric|7",
-            "route|del|10.99.1.0/24|dev|s2s0",
-            "address|del|fd00:99::1/64|dev|s2s0",
-            "address|del|10.99.0.1/24|dev|s2s0",
-        ], ran);
+        Assert.Equal(["address|del|fd00:99::1/64|dev|s2s0", "address|del|10.99.0.1/24|dev|s2s0"], ran);
     }
 
     [Fact]
@@ -100,27 +91,13 @@ public sealed class LinkConfiguratorTests
     }
 
     [Fact]
-    public void RemoveRoute_ForgetsTheRoute()
-    {
-        var ran = new List<string>();
-        var link = new LinkConfigurator("s2s0", null, Recorder(ran));
-        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"), metric: 5);
-        link.RemoveRoute(IPNetwork.Parse("10.99.1.0/24"), metric: 5);
-        ran.Clear();
-
-        link.Dispose();
-
-        Assert.Empty(ran);
-    }
-
-    [Fact]
     public void FailingCommand_MessageNamesTheCommandAndIpsError()
     {
         var link = new LinkConfigurator("s2s0", "s2st-test", _ => new IpCommand.Result(2, "", "RTNETLINK answers: File exists\n"));
 
-        var e = Assert.Throws<InvalidOperationException>(() => link.AddRoute(IPNetwork.Parse("10.99.1.0/24")));
+        var e = Assert.Throws<InvalidOperationException>(() => link.AddAddress(IPAddress.Parse("10.99.0.1"), 24));
 
-        Assert.Equal("`ip -n s2st-test route add 10.99.1.0/24 dev s2s0` failed (exit 2): RTNETLINK answers: File exists.", e.Message);
+        Assert.Equal("`ip -n s2st-test address add 10.99.0.1/24 dev s2s0` failed (exit 2): RTNETLINK answers: File exists.", e.Message);
     }
 
     [Theory]
@@ -135,7 +112,6 @@ public sealed class LinkConfiguratorTests
         var removing = false;
         var link = new LinkConfigurator("s2s0", "s2st-test", _ => removing ? new IpCommand.Result(2, "", ipError) : Ok);
         link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
-        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
         removing = true;
 
         link.Dispose();
@@ -148,16 +124,16 @@ public sealed class LinkConfiguratorTests
         var link = new LinkConfigurator("s2s0", null, arguments =>
         {
             ran.Add(string.Join(' ', arguments));
-            return arguments[1] == "del" && arguments[0] == "route" ? new IpCommand.Result(2, "", "RTNETLINK answers: Operation not permitted") : Ok;
+            return arguments[1] == "del" && arguments[2] == "fd00:99::1/64" ? new IpCommand.Result(2, "", "RTNETLINK answers: Operation not permitted") : Ok;
         });
         link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
-        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
+        link.AddAddress(IPAddress.Parse("fd00:99::1"), 64);
         ran.Clear();
 
         var e = Assert.Throws<InvalidOperationException>(link.Dispose);
 
-        Assert.Equal("`ip route del 10.99.1.0/24 dev s2s0` failed (exit 2): RTNETLINK answers: Operation not permitted.", e.Message);
-        Assert.Equal(["route del 10.99.1.0/24 dev s2s0", "address del 10.99.0.1/24 dev s2s0"], ran);
+        Assert.Equal("`ip address del fd00:99::1/64 dev s2s0` failed (exit 2): RTNETLINK answers: Operation not permitted.", e.Message);
+        Assert.Equal(["address del fd00:99::1/64 dev s2s0", "address del 10.99.0.1/24 dev s2s0"], ran);
     }
 
     [NamespaceFact]
@@ -168,17 +144,18 @@ public sealed class LinkConfiguratorTests
         try
         {
             var link = new LinkConfigurator(tun.Name, ns.Name);
+            var routes = new RouteTable(ns.Name);
             link.SetMtu(1400);
             link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
             link.AddAddress(IPAddress.Parse("fd00:99::1"), 64);
             link.BringUp();
-            link.AddRoute(IPNetwork.Parse("10.99.1.0/24"), metric: 100);
-            link.AddRoute(IPNetwork.Parse("fd00:99:1::/64"));
+            routes.Install([(tun.Name, new TunnelRoute(IPNetwork.Parse("10.99.1.0/24"), 100)), (tun.Name, new TunnelRoute(IPNetwork.Parse("fd00:99:1::/64"), null))]);
             Assert.Contains($"10.99.1.0/24 dev {tun.Name} scope link metric 100", ns.Ip("route", "show"), StringComparison.Ordinal);
             Assert.Contains($"fd00:99:1::/64 dev {tun.Name}", ns.Ip("-6", "route", "show"), StringComparison.Ordinal);
             Assert.Contains("inet 10.99.0.1/24", ns.Ip("address", "show", "dev", tun.Name), StringComparison.Ordinal);
             Assert.Contains("inet6 fd00:99::1/64", ns.Ip("address", "show", "dev", tun.Name), StringComparison.Ordinal);
 
+            routes.Dispose();
             link.Dispose();
             Assert.DoesNotContain("10.99.1.0/24", ns.Ip("route", "show"), StringComparison.Ordinal);
             Assert.DoesNotContain("fd00:99:1::", ns.Ip("-6", "route", "show"), StringComparison.Ordinal);
@@ -207,12 +184,11 @@ public sealed class LinkConfiguratorTests
         using var second = ns.OnThread(() => TunDevice.Open("s2s%d"));
         using var a = new LinkConfigurator(first.Name, ns.Name);
         using var b = new LinkConfigurator(second.Name, ns.Name);
+        using var table = new RouteTable(ns.Name);
         a.AddAddress(IPAddress.Parse("169.254.21.2"), IPAddress.Parse("169.254.21.1"), 32);
         a.AddAddress(IPAddress.Parse("fd00:99::2"), IPAddress.Parse("fd00:99::1"), 128);
         a.IgnoreRoutesWhileCarrierDown();
         a.BringUp();
-        a.AddRoute(IPNetwork.Parse("10.99.2.0/24"), metric: 100);
-        a.AddRoute(IPNetwork.Parse("fd00:99:2::/64"), metric: 100);
         b.AddAddress(IPAddress.Parse("169.254.22.2"), 30);
         // The daemon's way: /proc/sys of the namespace it runs in.
         ns.OnThread(() =>
@@ -222,8 +198,13 @@ public sealed class LinkConfiguratorTests
             return true;
         });
         b.BringUp();
-        b.AddRoute(IPNetwork.Parse("10.99.2.0/24"), metric: 200);
-        b.AddRoute(IPNetwork.Parse("fd00:99:2::/64"), metric: 200);
+        table.Install(
+        [
+            (first.Name, new TunnelRoute(IPNetwork.Parse("10.99.2.0/24"), 100)),
+            (first.Name, new TunnelRoute(IPNetwork.Parse("fd00:99:2::/64"), 100)),
+            (second.Name, new TunnelRoute(IPNetwork.Parse("10.99.2.0/24"), 200)),
+            (second.Name, new TunnelRoute(IPNetwork.Parse("fd00:99:2::/64"), 200)),
+        ]);
 
         var addresses = ns.Ip("-o", "address", "show", "dev", first.Name);
         Assert.Contains("inet 169.254.21.2 peer 169.254.21.1/32", addresses, StringComparison.Ordinal);
@@ -251,6 +232,7 @@ public sealed class LinkConfiguratorTests
 
         a.RemoveAddress(IPAddress.Parse("169.254.21.2"), 32, IPAddress.Parse("169.254.21.1"));
         Assert.DoesNotContain("169.254.21.2", ns.Ip("-o", "address", "show", "dev", first.Name), StringComparison.Ordinal);
+        table.Dispose();
         a.Dispose();
         b.Dispose();
         Assert.DoesNotContain("10.99.2.0/24", ns.Ip("route", "show"), StringComparison.Ordinal);
@@ -265,23 +247,25 @@ public sealed class LinkConfiguratorTests
         using var ns = TestNamespace.Create();
         var tun = ns.OnThread(() => TunDevice.Open("s2s%d"));
         var link = new LinkConfigurator(tun.Name, ns.Name);
+        var routes = new RouteTable(ns.Name);
         link.AddAddress(IPAddress.Parse("10.99.0.1"), 24);
         link.BringUp();
-        link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
+        routes.Install([(tun.Name, new TunnelRoute(IPNetwork.Parse("10.99.1.0/24"), null))]);
 
         tun.Dispose();
+        routes.Dispose();
         link.Dispose();
     }
 
     [NamespaceFact]
-    public void AddRoute_OnAMissingInterface_MessageNamesTheCommandAndIpsError()
+    public void AddAddress_OnAMissingInterface_MessageNamesTheCommandAndIpsError()
     {
         using var ns = TestNamespace.Create();
         using var link = new LinkConfigurator("s2s-missing", ns.Name);
 
-        var e = Assert.Throws<InvalidOperationException>(() => link.AddRoute(IPNetwork.Parse("10.99.1.0/24")));
+        var e = Assert.Throws<InvalidOperationException>(() => link.AddAddress(IPAddress.Parse("10.99.0.1"), 24));
 
-        Assert.Equal($"`ip -n {ns.Name} route add 10.99.1.0/24 dev s2s-missing` failed (exit 1): Cannot find device \"s2s-missing\".", e.Message);
+        Assert.Equal($"`ip -n {ns.Name} address add 10.99.0.1/24 dev s2s-missing` failed (exit 1): Cannot find device \"s2s-missing\".", e.Message);
     }
 
     private static Func<IReadOnlyList<string>, IpCommand.Result> Recorder(List<string> ran) => arguments =>

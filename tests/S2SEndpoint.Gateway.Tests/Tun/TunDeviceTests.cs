@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using S2SEndpoint.Gateway.Config;
 using S2SEndpoint.Gateway.Tun;
 
 namespace S2SEndpoint.Gateway.Tests.Tun;
@@ -48,10 +49,11 @@ public sealed class TunDeviceTests
         using var ns = TestNamespace.Create();
         using var tun = ns.OnThread(() => TunDevice.Open("s2s%d"));
         using var link = new LinkConfigurator(tun.Name, ns.Name);
+        using var routes = new RouteTable(ns.Name);
         link.SetMtu(1400);
         link.AddAddress(LocalV6, 64);
         link.BringUp();
-        link.AddRoute(IPNetwork.Parse("fd00:99:1::/64"));
+        routes.Install([(tun.Name, new TunnelRoute(IPNetwork.Parse("fd00:99:1::/64"), null))]);
 
         using var ping = ns.Start("ping", "-6", "-n", "-c", "1", "-W", "2", RemoteV6.ToString());
         var packet = new byte[2048];
@@ -230,21 +232,31 @@ public sealed class TunDeviceTests
         Assert.Contains($"\"{first.Name}\"", e.Message, StringComparison.Ordinal);
     }
 
-    private static LinkConfigurator ConfigureV4(TestNamespace ns, TunDevice tun)
+    /// <summary>MTU, LocalV4/24 and link up, and a route to 10.99.1.0/24 into the device; Dispose takes them away.</summary>
+    private static ConfiguredV4 ConfigureV4(TestNamespace ns, TunDevice tun)
     {
-        var link = new LinkConfigurator(tun.Name, ns.Name);
+        var configured = new ConfiguredV4(new LinkConfigurator(tun.Name, ns.Name), new RouteTable(ns.Name));
         try
         {
-            link.SetMtu(1400);
-            link.AddAddress(LocalV4, 24);
-            link.BringUp();
-            link.AddRoute(IPNetwork.Parse("10.99.1.0/24"));
-            return link;
+            configured.Link.SetMtu(1400);
+            configured.Link.AddAddress(LocalV4, 24);
+            configured.Link.BringUp();
+            configured.Routes.Install([(tun.Name, new TunnelRoute(IPNetwork.Parse("10.99.1.0/24"), null))]);
+            return configured;
         }
         catch
         {
-            link.Dispose();
+            configured.Dispose();
             throw;
+        }
+    }
+
+    private sealed record ConfiguredV4(LinkConfigurator Link, RouteTable Routes) : IDisposable
+    {
+        public void Dispose()
+        {
+            Routes.Dispose();
+            Link.Dispose();
         }
     }
 

@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using S2SEndpoint.Gateway.Config;
+
+namespace S2SEndpoint.Gateway.Tun;
+
+// The kernel routes into the tunnel devices, all of them in one place: the shared device's (a policy-based child's
+// remote selectors) and the tunnel interfaces' (a route-based child's routes). The kernel keeps one route per prefix
+// and metric, so routes of one prefix and one metric into several tunnel interfaces are one multipath route with a
+// nexthop per interface, of equal weight (ECMP). A nexthop whose interface has no carrier is skipped
+// (ignore_routes_with_linkdown, which LinkConfigurator sets), so the traffic spreads over the tunnels that are up.
+//
+// The daemon says what it wants at start and on each reload, in two steps around the interfaces' addresses: Withdraw
+// before addresses go (routes gone are deleted, a multipath route loses the nexthops of interfaces that left), Install
+// after addresses come (new routes are added, a route gains the nexthops of interfaces that joined). A route whose
+// nexthops change is replaced in one command, never deleted and added again. Every change is an iproute2 command
+// (`ip [-n NETNS] route add|replace|del ...`); what was installed is remembered and deleted on Dispose, before the
+// devices close, and what is already gone (the interface closed, the namespace deleted) is not an error then.
+
+/// <summary>The routes s2s installed into its tunnel devices, converged with iproute2 to what is wanted, removed on Dispose.</summary>
+public sealed class RouteTable : IDisposable
+{
+    /// <summary>
+    /// The gateway of each nexthop of an IPv6 multipath route. Linux takes no IPv6 nexthop that is a device alone ("Device
+    /// only routes can not be added for IPv6 using the multipath API"). A TUN device has no link layer: its neighbours need
+    /// no discovery (NUD_NOARP) and the gateway is in no packet; it only makes the nexthops ones the kernel spreads over.
+    /// A link-local address that no tunnel interface should have: the kernel refuses a gateway that is its own address.
+    /// </summary>
+    public static readonly IPAddress Ipv6NexthopGateway = IPAddress.Parse("fe80::525");
+
+    private readonly Func<IReadOnlyList<string>, IpCommand.Result> _run;
+    private readonly Dictionary<(IPNetwork Prefix, uint Metric), Route> _installed = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>One route as the kernel has it from s2s: a device alone, or several as a multipath route.</summary>
+    /// <param name="Metric">For a route into one device, the metric as written (null for the kernel's default).</param>
+    /// <param name="Devices">In ordinal order.</param>
+    private sealed record Route(uint? Metric, string[] Devices);
+
+    /// <summary>Routes in the current network namespace, or in the named one.</summary>
+    /// <param name="networkNamespace">A name from <c>ip netns list</c> (commands run as <c>ip -n NAME ...</c>), or null.</param>
+    /// <exception cref="ArgumentException">The namespace name is not valid.</exception>
+    public RouteTable(string? networkNamespace = null)
+        : this(networkNamespace, IpCommand.Run)
+    {
+    }
+
+    /// <summary>The same with another way to run ip commands, for tests.</summary>
+    internal RouteTable(string? networkNamespace, Func<IReadOnlyList<string>, IpCommand.Result> run)
+    {
+        IpCommand.ValidateNamespace(networkNamespace, nameof(networkNamespace));
+        NetworkNamespace = networkNamespace;
+        _run = run;
+    }
+
+    /// <summary>The network namespace the commands run in, or null for the current one.</summary>
+    public string? NetworkNamespace { get; }
+
+    /// <summary>
+    /// Takes away what <paramref name="wanted"/> no longer has, before the addresses the routes may lean on go: a route
+    /// none of whose devices is wanted any more is deleted (<c>ip route del</c>), a multipath route that keeps some is
+    /// replaced with those (<c>ip route replace</c>; into one device it becomes a plain route). A route already gone
+    /// is not an error; any other failure is thrown as one exception once everything was tried.
+    /// </summary>
+    /// <param name="wanted">Each route with the device it goes into; see <see cref="Install"/>.</param>
+    /// <exception cref="InvalidOperationException">ip failed.</exception>
+    public void Withdraw(IEnumerable<(string Device, TunnelRoute Route)> wanted)
+    {
+        var want = Group(wanted);
+        List<string>? failures = null;
+        lock (_lock)
+        {
+            foreach (var (key, have) in _installed.ToList())
+            {
+                var keep = want.TryGetValue(key, out var next) ? have.Devices.Where(next.Devices.Contains).ToArray() : [];
+                if (keep.Length == have.Devices.Length)
+                    continue;
+                if (keep.Length == 0)
+                {
+                    _installed.Remove(key);
+                    var result = Run(Delete(key, have));
+                    if (result.Failure is { } failure && !result.Gone)
+                        (failures ??= []).Add(failure);
+                    continue;
+                }
+                var kept = new Route(next!.Metric, keep);
+                if (Run(Arguments("replace", key, kept)).Failure is { } replaceFailure)
+                    (failures ??= []).Add(replaceFailure);
+                else
+                    _installed[key] = kept;
+            }
+        }
+        if (failures is not null)
+            throw new InvalidOperationException(string.Join(" ", failures));
+    }
+
+    /// <summary>
+    /// Installs what <paramref name="wanted"/> has and the kernel not yet, after the addresses the routes may lean on
+    /// came: a new route is added (<c>ip route add PREFIX dev DEVICE [metric METRIC]</c>, or for several devices
+    /// <c>ip route add PREFIX metric METRIC nexthop dev A weight 1 nexthop dev B weight 1</c>), a route whose devices
+    /// changed is replaced (<c>ip route replace</c>). Adding, not replacing, a new route leaves a route that s2s did not
+    /// install alone: ip answers "File exists".
+    /// </summary>
+    /// <param name="wanted">
+    /// Each route with the device it goes into. Routes of one prefix and one effective metric (<see
+    /// cref="TunnelRoute.EffectiveMetric"/>) into several devices make one multipath route, its nexthops in ordinal
+    /// order of the devices' names.
+    /// </param>
+    /// <exception cref="InvalidOperationException">ip failed; the routes installed before are kept (and Dispose removes them).</exception>
+    public void Install(IEnumerable<(string Device, TunnelRoute Route)> wanted)
+    {
+        var want = Group(wanted);
+        lock (_lock)
+        {
+            foreach (var (key, next) in want)
+            {
+                var installed = _installed.TryGetValue(key, out var have);
+                if (installed && have!.Devices.SequenceEqual(next.Devices, StringComparer.Ordinal))
+                    continue;
+                if (Run(Arguments(installed ? "replace" : "add", key, next)).Failure is { } failure)
+                    throw new InvalidOperationException(failure);
+                _installed[key] = next;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes every route this table installed. What is already gone is skipped (the kernel takes an IPv4 multipath
+    /// route away with any of its devices); any other failure is thrown as one exception once everything was tried. A
+    /// second call does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        List<string>? failures = null;
+        lock (_lock)
+        {
+            foreach (var (key, have) in _installed)
+            {
+                var result = Run(Delete(key, have));
+                if (result.Failure is { } failure && !result.Gone)
+                    (failures ??= []).Add(failure);
+            }
+            _installed.Clear();
+        }
+        if (failures is not null)
+            throw new InvalidOperationException(string.Join(" ", failures));
+    }
+
+    /// <summary>The wanted routes by prefix and effective metric, each with its devices.</summary>
+    private static Dictionary<(IPNetwork Prefix, uint Metric), Route> Group(IEnumerable<(string Device, TunnelRoute Route)> wanted)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        var groups = new Dictionary<(IPNetwork Prefix, uint Metric), (uint? Metric, SortedSet<string> Devices)>();
+        foreach (var (device, route) in wanted)
+        {
+            InterfaceName.Validate(device, nameof(wanted), allowPattern: false);
+            ArgumentNullException.ThrowIfNull(route, nameof(wanted));
+            var key = (route.Prefix, route.EffectiveMetric);
+            if (!groups.TryGetValue(key, out var group))
+                groups[key] = group = (route.Metric, new SortedSet<string>(StringComparer.Ordinal));
+            group.Devices.Add(device);
+        }
+        return groups.ToDictionary(g => g.Key, g => new Route(g.Value.Metric, [.. g.Value.Devices]));
+    }
+
+    /// <summary>
+    /// <c>route VERB PREFIX dev DEVICE [metric METRIC]</c> for one device; for several, <c>route VERB PREFIX metric
+    /// METRIC nexthop [via GATEWAY] dev A weight 1 ...</c> with the effective metric, since the route is one for it.
+    /// </summary>
+    private static string[] Arguments(string verb, (IPNetwork Prefix, uint Metric) key, Route route)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        if (route.Devices.Length == 1)
+        {
+            string[] single = ["route", verb, key.Prefix.ToString(), "dev", route.Devices[0]];
+            return route.Metric is { } m ? [.. single, "metric", m.ToString(culture)] : single;
+        }
+        var arguments = new List<string> { "route", verb, key.Prefix.ToString(), "metric", key.Metric.ToString(culture) };
+        var ipv6 = key.Prefix.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6;
+        foreach (var device in route.Devices)
+        {
+            arguments.Add("nexthop");
+            if (ipv6)
+                arguments.AddRange(["via", Ipv6NexthopGateway.ToString()]);
+            arguments.AddRange(["dev", device, "weight", "1"]);
+        }
+        return [.. arguments];
+    }
+
+    /// <summary>
+    /// The delete of an installed route: as it was added for one device; by prefix and metric for a multipath route,
+    /// which takes all its nexthops, also those the kernel left when a device went (IPv6 keeps the others).
+    /// </summary>
+    private static string[] Delete((IPNetwork Prefix, uint Metric) key, Route route) =>
+        route.Devices.Length == 1
+            ? Arguments("del", key, route)
+            : ["route", "del", key.Prefix.ToString(), "metric", key.Metric.ToString(CultureInfo.InvariantCulture)];
+
+    /// <summary>Runs ip in the namespace: the failure sentence (null on success) and whether it failed because the route is gone.</summary>
+    private (string? Failure, bool Gone) Run(string[] arguments)
+    {
+        var run = IpCommand.InNamespace(NetworkNamespace, arguments);
+        var result = _run(run);
+        return result.ExitCode == 0 ? (null, false) : (IpCommand.Failure(run, result), result.IsGone);
+    }
+}

@@ -730,12 +730,17 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// Two routes of one prefix and one metric into two devices: the kernel keeps one route per prefix and metric, so
-    /// `ip route add` of the second answers "File exists" and `s2s run` would stop. Different metrics order them.
+    /// Routes of one prefix and one effective metric, which the kernel keeps as one route (RouteTable installs them): into
+    /// several route-based children's interfaces they are one multipath route (ECMP), and policy-based children share
+    /// the shared device's. Refused: one into the shared device and one into a tunnel interface (`ip route add` would
+    /// answer "File exists" and `s2s run` would stop); an IPv6 multipath route through an interface whose own address is
+    /// its nexthops' gateway (RouteTable.Ipv6NexthopGateway), which the kernel refuses too; one prefix twice with one
+    /// metric in a child's list, which would be one route.
     /// </summary>
     private static void CheckRouteClashes(List<ChildRouting> routing, List<IkeSaConfig> connections, string sharedDevice, ConfigProblems p)
     {
         var taken = new Dictionary<(IPNetwork Prefix, uint Metric), (ChildRouting Owner, string Device)>();
+        var multipathV6 = new HashSet<ChildRouting>();
         foreach (var r in routing)
         {
             var path = $"connections.{r.Connection}.children.{r.Child}";
@@ -744,22 +749,38 @@ public static class ConfigLoader
                 : [.. connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs
                     .Select(ts => SelectorPrefix.Exact(ts)).OfType<IPNetwork>().Select(n => (new TunnelRoute(n, null), $"{path}.remote_ts"))];
             var device = r.Interface ?? sharedDevice;
+            var own = new HashSet<(IPNetwork, uint)>();
             foreach (var (route, key) in routes)
             {
-                if (!taken.TryGetValue((route.Prefix, route.EffectiveMetric), out var first))
+                var at = (route.Prefix, route.EffectiveMetric);
+                // A policy-based child whose remote selectors give one prefix twice routes it once.
+                if (!own.Add(at))
                 {
-                    taken[(route.Prefix, route.EffectiveMetric)] = (r, device);
+                    if (r.Interface is not null)
+                        p.Add(key, $"'{route}' is already routed into {device} with metric {route.EffectiveMetric} earlier in this list; an interface takes a prefix once per metric: remove one of them");
                     continue;
                 }
-                // Policy-based children share one device and one route.
-                if (first.Device == device && (first.Owner != r || r.Interface is null))
+                if (!taken.TryGetValue(at, out var first))
+                {
+                    taken[at] = (r, device);
                     continue;
-                var other = first.Owner == r ? "earlier in this list" : $"by connections.{first.Owner.Connection}.children.{first.Owner.Child}";
-                var advice = r.Interface is null || first.Owner.Interface is null
-                    ? $"give the route-based child's route a metric (\"{route.Prefix} metric 100\"); a policy-based child's route has the kernel's default"
-                    : $"give each a different metric (\"{route.Prefix} metric 100\", \"{route.Prefix} metric 200\"): the lower one carries while its tunnel is up";
-                p.Add(key, $"'{route}' is already routed into {first.Device} with metric {route.EffectiveMetric} {other}; the kernel keeps one route per prefix and metric: {advice}");
+                }
+                if ((first.Owner.Interface is null) == (r.Interface is null))
+                {
+                    if (r.Interface is not null && route.Prefix.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6)
+                        multipathV6.UnionWith([first.Owner, r]);
+                    continue;
+                }
+                p.Add(key, $"'{route}' is already routed into {first.Device} with metric {route.EffectiveMetric} by connections.{first.Owner.Connection}.children.{first.Owner.Child}; "
+                    + "the kernel keeps one route per prefix and metric, which only tunnel interfaces share (as ECMP): "
+                    + $"give the route-based child's route a metric (\"{route.Prefix} metric 100\"); a policy-based child's route has the kernel's default");
             }
+        }
+        foreach (var r in routing.Where(r => multipathV6.Contains(r) && r.InterfaceAddresses.Any(a => a.Address.Equals(RouteTable.Ipv6NexthopGateway))))
+        {
+            p.Add($"connections.{r.Connection}.children.{r.Child}.interface_addrs",
+                $"'{RouteTable.Ipv6NexthopGateway}' is the gateway of the nexthops of an IPv6 route this interface shares with other tunnels (ECMP), "
+                + "and the kernel takes no gateway that is the interface's own address: give the interface another link-local address");
         }
     }
 

@@ -105,15 +105,38 @@ public sealed class CheckCommandTests : IDisposable
         Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
     }
 
-    /// <summary>Two tunnels that route one prefix with one metric: `s2s run` would stop at `ip route add` ("File exists").</summary>
+    /// <summary>Two tunnels that route one prefix with one metric: one multipath route (ECMP), which `s2s run` installs.</summary>
     [Fact]
-    public void Check_OnePrefixIntoTwoTunnelsWithOneMetric_RefusedNamingBothChildren()
+    public void Check_OnePrefixIntoTwoTunnelsWithOneMetric_OkAsEcmp()
     {
         var path = Write("s2s.json", """
             {
               "connections": {
                 "azure-0": { "remote_addrs": "192.0.2.2", "local": { "id": "moon" }, "remote": { "id": "sun" },
-                  "children": { "vnet": { "interface": "vti0", "routes": "10.2.0.0/16" } } },
+                  "children": { "vnet": { "interface": "vti0", "routes": "10.2.0.0/16, fd00:2::/48" } } },
+                "azure-1": { "remote_addrs": "192.0.2.3", "local": { "id": "moon" }, "remote": { "id": "sun" },
+                  "children": { "vnet": { "interface": "vti1", "routes": "10.2.0.0/16 metric 0, fd00:2::/48 metric 1024" } } }
+              },
+              "secrets": { "ike-c": { "id": "sun", "secret": "a-pre-shared-key-of-26-chars" } }
+            }
+            """, Private);
+
+        var (exit, output, error) = Check(path);
+
+        Assert.Equal(0, exit);
+        Assert.EndsWith(": OK" + Environment.NewLine, output, StringComparison.Ordinal);
+        Assert.Empty(error);
+    }
+
+    /// <summary>A tunnel's route equal to a policy-based child's remote_ts: `s2s run` would stop at `ip route add` ("File exists").</summary>
+    [Fact]
+    public void Check_ATunnelRouteEqualToAPolicyBasedChildsRoute_RefusedNamingBothChildren()
+    {
+        var path = Write("s2s.json", """
+            {
+              "connections": {
+                "hq": { "remote_addrs": "192.0.2.2", "local": { "id": "moon" }, "remote": { "id": "sun" },
+                  "children": { "lan": { "local_ts": "10.1.0.0/16", "remote_ts": "10.2.0.0/16" } } },
                 "azure-1": { "remote_addrs": "192.0.2.3", "local": { "id": "moon" }, "remote": { "id": "sun" },
                   "children": { "vnet": { "interface": "vti1", "routes": "10.2.0.0/16" } } }
               },
@@ -124,7 +147,7 @@ public sealed class CheckCommandTests : IDisposable
         var (exit, _, error) = Check(path);
 
         Assert.Equal(1, exit);
-        Assert.StartsWith("connections.azure-1.children.vnet.routes[0]: '10.2.0.0/16' is already routed into vti0 with metric 0 by connections.azure-0.children.vnet;", error, StringComparison.Ordinal);
+        Assert.StartsWith("connections.azure-1.children.vnet.routes[0]: '10.2.0.0/16' is already routed into s2s%d with metric 0 by connections.hq.children.lan;", error, StringComparison.Ordinal);
         Assert.Single(error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
     }
 

@@ -5,8 +5,9 @@ namespace S2SEndpoint.Gateway.Tests.Config;
 
 /// <summary>
 /// A route-based child's tunnel interface as a routing daemon needs it: interface_addrs (with a point-to-point peer),
-/// routes with a metric, and one prefix into several tunnels ordered by metric, a clash of equal metrics refused
-/// (by `s2s check` as by `s2s run`) with one line naming both children.
+/// routes with a metric, and one prefix into several tunnels, ordered by metric or, with equal metrics, one multipath
+/// route (ECMP). What `s2s run` could not install is refused (by `s2s check` as by `s2s run`) with one line naming both
+/// children: a tunnel's route equal to a policy-based child's, one prefix twice in a list.
 /// </summary>
 public sealed class TunnelRoutingConfigTests
 {
@@ -129,35 +130,34 @@ public sealed class TunnelRoutingConfigTests
     }
 
     [Theory]
-    [InlineData("10.2.0.0/16", "10.2.0.0/16", "'10.2.0.0/16' is already routed into vti0 with metric 0 by connections.a.children.net")]
-    [InlineData("10.2.0.0/16 metric 100", "10.2.1.2/16 metric 100", "'10.2.0.0/16 metric 100' is already routed into vti0 with metric 100 by connections.a.children.net")]
-    [InlineData("10.2.0.0/16 metric 0", "10.2.0.0/16", "'10.2.0.0/16' is already routed into vti0 with metric 0 by connections.a.children.net")]
+    [InlineData("10.2.0.0/16", "10.2.0.0/16")]
+    [InlineData("10.2.0.0/16 metric 100", "10.2.1.2/16 metric 100")]
+    [InlineData("10.2.0.0/16 metric 0", "10.2.0.0/16")]
     // IPv6: no metric and metric 0 are both the kernel's 1024.
-    [InlineData("fd00:2::/48 metric 0", "fd00:2::/48 metric 1024", "'fd00:2::/48 metric 1024' is already routed into vti0 with metric 1024 by connections.a.children.net")]
-    public void TryParse_OnePrefixIntoTwoTunnels_EqualMetrics_RefusedNamingBothChildren(string routeA, string routeB, string expected)
+    [InlineData("fd00:2::/48 metric 0", "fd00:2::/48 metric 1024")]
+    [InlineData("fd00:2::/48", "fd00:2::/48")]
+    public void TryParse_OnePrefixIntoTwoTunnels_EqualMetrics_LoadsAsEcmp(string routeA, string routeB)
     {
-        var problems = Problems(TwoTunnels($""" "routes": "{routeA}" """, $""" "routes": "{routeB}" """));
+        var config = Loads(TwoTunnels($""" "routes": "{routeA}" """, $""" "routes": "{routeB}" """));
 
-        var line = Assert.Single(problems);
-        Assert.StartsWith($"connections.b.children.net.routes[0]: {expected}; the kernel keeps one route per prefix and metric: give each a different metric (", line, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void TryParse_EqualMetricClash_WholeLine()
-    {
-        Assert.Equal(
-            ["connections.b.children.net.routes[1]: '10.2.0.0/16 metric 100' is already routed into vti0 with metric 100 by connections.a.children.net; the kernel keeps one route per prefix and metric: "
-                + "give each a different metric (\"10.2.0.0/16 metric 100\", \"10.2.0.0/16 metric 200\"): the lower one carries while its tunnel is up"],
-            Problems(TwoTunnels(""" "routes": "10.2.0.0/16 metric 100" """, """ "routes": "10.3.0.0/16, 10.2.0.0/16 metric 100" """)));
+        Assert.Equal(["vti0", "vti1"], config.Routing.Select(r => r.Interface));
+        Assert.Equal(config.Routing[0].Routes.Single().EffectiveMetric, config.Routing[1].Routes.Single().EffectiveMetric);
     }
 
     [Fact]
     public void TryParse_OnePrefixTwiceInOneChild_Refused()
     {
         Assert.Equal(
-            ["connections.a.children.net.routes[1]: '10.2.0.0/16 metric 0' is already routed into vti0 with metric 0 earlier in this list; the kernel keeps one route per prefix and metric: "
-                + "give each a different metric (\"10.2.0.0/16 metric 100\", \"10.2.0.0/16 metric 200\"): the lower one carries while its tunnel is up"],
+            ["connections.a.children.net.routes[1]: '10.2.0.0/16 metric 0' is already routed into vti0 with metric 0 earlier in this list; an interface takes a prefix once per metric: remove one of them"],
             Problems(TwoTunnels(""" "routes": "10.2.0.0/16, 10.2.0.0/16 metric 0" """, """ "routes": "10.3.0.0/16" """)));
+    }
+
+    [Fact]
+    public void TryParse_OnePrefixTwiceInAChildThatSharesItWithAnotherTunnel_Refused()
+    {
+        Assert.Equal(
+            ["connections.b.children.net.routes[2]: '10.2.0.0/16 metric 0' is already routed into vti1 with metric 0 earlier in this list; an interface takes a prefix once per metric: remove one of them"],
+            Problems(TwoTunnels(""" "routes": "10.2.0.0/16" """, """ "routes": "10.2.0.0/16, 10.3.0.0/16, 10.2.0.0/16 metric 0" """)));
     }
 
     [Fact]
@@ -166,9 +166,55 @@ public sealed class TunnelRoutingConfigTests
         var json = TwoTunnels(""" "routes": "10.2.0.0/16" """, """ "local_ts": "10.1.0.0/16", "remote_ts": "10.2.0.0/16" """, ifaceB: null);
 
         Assert.Equal(
-            ["connections.b.children.net.remote_ts: '10.2.0.0/16' is already routed into vti0 with metric 0 by connections.a.children.net; the kernel keeps one route per prefix and metric: "
-                + "give the route-based child's route a metric (\"10.2.0.0/16 metric 100\"); a policy-based child's route has the kernel's default"],
+            ["connections.b.children.net.remote_ts: '10.2.0.0/16' is already routed into vti0 with metric 0 by connections.a.children.net; the kernel keeps one route per prefix and metric, "
+                + "which only tunnel interfaces share (as ECMP): give the route-based child's route a metric (\"10.2.0.0/16 metric 100\"); a policy-based child's route has the kernel's default"],
             Problems(json));
+    }
+
+    /// <summary>The policy-based child comes first: each of the two tunnels that would share a route is refused.</summary>
+    [Theory]
+    [InlineData("10.2.0.0/16", "10.2.0.0/16", "'10.2.0.0/16' is already routed into s2s%d with metric 0")]
+    [InlineData("fd00:2::/48", "fd00:2::/48 metric 0", "'fd00:2::/48 metric 0' is already routed into s2s%d with metric 1024")]
+    public void TryParse_APolicyBasedRemoteTsThenEqualRoutesOfTwoTunnels_EachTunnelRefused(string remoteTs, string route, string expected)
+    {
+        var json = $$"""
+            {
+              "connections": {
+                "a": {
+                  "local_addrs": "192.0.2.1", "remote_addrs": "192.0.2.2",
+                  "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "sun" },
+                  "children": { "net": { "local_ts": "10.1.0.0/16, fd00:1::/48", "remote_ts": "{{remoteTs}}" } }
+                },
+                "b": {
+                  "local_addrs": "192.0.2.1", "remote_addrs": "192.0.2.3",
+                  "local": { "auth": "psk", "id": "moon" }, "remote": { "auth": "psk", "id": "venus" },
+                  "children": { "net": { "interface": "vti0", "routes": "{{route}}" }, "other": { "interface": "vti1", "routes": "{{route}}" } }
+                }
+              },
+              "secrets": { "ike-a": { "id": "sun", "secret": "a-pre-shared-key-of-26-chars" }, "ike-b": { "id": "venus", "secret": "a-pre-shared-key-of-26-chars" } }
+            }
+            """;
+
+        var problems = Problems(json);
+
+        Assert.Equal(2, problems.Count);
+        Assert.StartsWith($"connections.b.children.net.routes[0]: {expected} by connections.a.children.net; the kernel keeps one route per prefix and metric, which only tunnel interfaces share (as ECMP): ", problems[0], StringComparison.Ordinal);
+        Assert.StartsWith($"connections.b.children.other.routes[0]: {expected} by connections.a.children.net;", problems[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_Ipv6EcmpThroughAnInterfaceWithTheNexthopGatewaysAddress_Refused()
+    {
+        var shared = Problems(TwoTunnels(""" "routes": "fd00:2::/48", "interface_addrs": "fe80::525/64" """, """ "routes": "fd00:2::/48" """));
+        var ordered = Loads(TwoTunnels(""" "routes": "fd00:2::/48", "interface_addrs": "fe80::525/64" """, """ "routes": "fd00:2::/48 metric 2000" """));
+        var ipv4 = Loads(TwoTunnels(""" "routes": "10.2.0.0/16", "interface_addrs": "fe80::525/64" """, """ "routes": "10.2.0.0/16" """));
+
+        Assert.Equal(
+            ["connections.a.children.net.interface_addrs: 'fe80::525' is the gateway of the nexthops of an IPv6 route this interface shares with other tunnels (ECMP), "
+                + "and the kernel takes no gateway that is the interface's own address: give the interface another link-local address"],
+            shared);
+        Assert.Equal(2, ordered.Routing.Count);
+        Assert.Equal(2, ipv4.Routing.Count);
     }
 
     [Fact]

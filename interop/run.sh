@@ -16,6 +16,8 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/lab.sh
 . "$HERE/lib/lab.sh"
+# shellcheck source=lib/bgp-lab.sh
+. "$HERE/lib/bgp-lab.sh"
 FILTER=${1:-}
 PASSED=0 FAILED=0 SKIPPED=0 CASE_N=0 AFTER_LAB=""
 RUN_T0=$SECONDS
@@ -562,6 +564,273 @@ scenario_12() {
   done
 }
 
+# ---- 13. Azure active-standby: the peer fails over ----
+# Azure's active-standby gateway keeps its public IP and fails over inside Azure: the standby instance takes over
+# with no SA (10 to 15 s planned, 1 to 3 minutes unplanned) and does not start the tunnel again. Played here by
+# killing charon and starting a fresh one at the same address 10 s later; s2s (route-based, dpd_delay 5 s,
+# dpd_timeout 5 s, dpd_action restart) must notice and come back by itself, announcing INITIAL_CONTACT. Ping at 10/s
+# throughout: the loss and the time from the peer's restart to traffic flowing again are printed.
+scenario_13() {
+  wanted 13 "13-azure-active-standby" || return 0
+  begin "13-azure-active-standby"
+  S_IFACE=vti0 S_ROUTES=10.2.0.0/24 C_LTS=0.0.0.0/0 C_RTS=0.0.0.0/0 S_DPD_DELAY=5s S_DPD_TIMEOUT=5s S_DPD_ACTION=restart
+  AFTER_LAB='ip -n "$GB" rule add to 10.2.0.0/24 lookup main priority 100'
+  local t_restart t_back lines sent recv ping_pid
+  if up initiator; then
+    ip netns exec "$HA" ping -n -D -O -i 0.1 -c 250 -W 1 10.2.0.10 >"$D/ping.out" 2>&1 &
+    ping_pid=$!
+    LAB_PIDS+=("$ping_pid")
+    sleep 2
+    lab_stop "$CHARON_PID" KILL
+    sleep 10
+    lines=$(wc -l <"$D/charon.log")
+    t_restart=$(date +%s.%N)
+    charon_start "$GB" "$D" 2>"$D/err" || fail "charon did not restart: $(cat "$D/err")"
+    lab_wait "$ping_pid"
+    sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$D/ping.out")
+    recv=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$D/ping.out")
+    # The first reply after the restart, from ping's own timestamps.
+    t_back=$(awk -v r="$t_restart" '/bytes from/ { t = substr($1, 2, length($1) - 2); if (t > r) { print t; exit } }' "$D/ping.out")
+    [ -n "$t_back" ] || fail "no ping came back within $(awk -v a="$t_restart" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s of charon's restart"
+    grep -q "IKE SA closed" "$D/s2s.log" || fail "s2s did not notice that its peer died"
+    tail -n +"$((lines + 1))" "$D/charon.log" | grep -q "parsed IKE_AUTH request .*N(INIT_CONTACT)" ||
+      fail "s2s's IKE_AUTH to the restarted peer carried no INITIAL_CONTACT"
+    grep -q "vti0 carrier off" "$D/s2s.log" || fail "vti0 did not lose carrier while the peer was gone"
+    ping_all 5 || fail "pings lost after the tunnel came back"
+    BACK=$(awk -v a="$t_restart" -v b="${t_back:-0}" 'BEGIN { printf "%.1f", b - a }')
+    LOSS="$((${sent:-0} - ${recv:-0})) of ${sent:-0} pings lost"
+  fi
+  AFTER_LAB=""
+  end "peer killed, a fresh one 10 s later; s2s noticed ($(grep -m1 'IKE SA closed' "$D/s2s.log" 2>/dev/null | sed 's/.*closed: //')), INITIAL_CONTACT sent; traffic back ${BACK:-?} s after the peer's restart; ${LOSS:-?} at 10/s"
+  BACK="" LOSS=""
+}
+
+# ---- 14. Azure active-active with BGP (FRR) ----
+# The redundant lab of lib/bgp-lab.sh: s2s with a route-based tunnel to each of two instances played by strongSwan,
+# FRR on every side, BGP between APIPA addresses. Flows from sixteen LAN addresses go over both tunnels (ECMP).
+# Killing one instance's charon: s2s's liveness check (dpd_delay 5 s, dpd_timeout 5 s) takes the tunnel's carrier
+# away, and FRR withdraws its routes at once, within 3 x dpd_delay and not after BGP's 180 s hold time; loss and
+# failover time printed. The instance back: its tunnel and BGP session come back and carry again.
+scenario_14() {
+  wanted 14 "14-azure-active-active-bgp" || return 0
+  begin "14-azure-active-active-bgp"
+  local missing t_kill t_carrier="" t_route="" now lost sent
+  missing=$(bgp_lab_missing)
+  if [ -n "$missing" ]; then
+    fail "$missing"
+  elif { bgp_lab_up single 2>"$D/err" || fail "could not build the redundant lab: $(cat "$D/err")"; } &&
+    azure_instances_start && onprem_start "$GA" "$D" "$GWA_ADDR" moon.s2s.test 10.1.0.1 169.254.21.2 169.254.22.2 &&
+    { wait_bgp 40 "$D/frr" 169.254.21.1 169.254.22.1 ||
+      fail "BGP did not come up to both instances within 40 s: $(vty "$D/frr" -c 'show bgp summary' | grep -A3 Neighbor | tr -s ' ' | tr '\n' '|')"; } &&
+    ecmp_check "both tunnels up" "$GA"; then
+    ASSIGNED=$(flows_by_device)
+    # Failover: pings from every address at 10/s while az0's charon dies.
+    flows_start 300 0.1
+    sleep 2
+    t_kill=$(date +%s.%N)
+    lab_stop "$AZ0_CHARON" KILL
+    for _ in $(seq 300); do
+      now=$(date +%s.%N)
+      [ -z "$t_carrier" ] && ip -n "$GA" link show vti0 | grep -q NO-CARRIER && t_carrier=$now
+      [ -z "$t_route" ] && ! ip -n "$GA" route show 10.2.0.0/24 | grep -q vti0 && t_route=$now
+      [ -n "$t_carrier" ] && [ -n "$t_route" ] && break
+      sleep 0.1
+    done
+    flows_wait
+    flows_keep failover
+    read -r lost sent < <(flows_lost)
+    SPREAD=$(flows_loss_spread)
+    CARRIER=$(awk -v a="$t_kill" -v b="$t_carrier" 'BEGIN { if (b == "") print "?"; else printf "%.1f", b - a }')
+    WITHDRAWN=$(awk -v a="$t_kill" -v b="$t_route" 'BEGIN { if (b == "") print "?"; else printf "%.1f", b - a }')
+    LOSS="$lost of $sent pings lost"
+    awk -v w="$WITHDRAWN" 'BEGIN { exit !(w != "?" && w <= 15) }' ||
+      fail "the route through vti0 was not withdrawn within 15 s (3 x dpd_delay) of az0's death: carrier off after $CARRIER s, route after $WITHDRAWN s"
+    ping_flows 3 0.2 || fail "pings lost over the remaining tunnel: $(flows_lost)"
+    # az0 back: a fresh charon at the same address; s2s's restarts find it, BGP comes back, both carry again.
+    if [ -z "$WHY" ]; then
+      t_kill=$SECONDS
+      if instance_charon_start "$AZ0" "$D/az0" "$AZ0_ADDR" "$GWA_ADDR" az0.s2s.test 169.254.21.1 169.254.21.2 2>"$D/err"; then
+        AZ0_CHARON=$CHARON_PID
+        wait_bgp 60 "$D/frr" 169.254.21.1 || fail "BGP to az0 did not come back within 60 s"
+        RESTORED=$((SECONDS - t_kill))
+        ecmp_check "az0 back" "$GA"
+      else
+        fail "az0's charon did not restart: $(cat "$D/err")"
+      fi
+    fi
+  fi
+  end "flows by tunnel: ${ASSIGNED:-?}; az0 killed: vti0 carrier off after ${CARRIER:-?} s, its routes withdrawn after ${WITHDRAWN:-?} s (dpd_delay 5 s), ${LOSS:-?} at 10/s (${SPREAD:-?}); az0 back and carrying after ${RESTORED:-?} s"
+  ASSIGNED="" CARRIER="" WITHDRAWN="" LOSS="" SPREAD="" RESTORED=""
+}
+
+# ---- 15. Azure dual redundancy: two on-premises gateways, two instances, four tunnels ----
+# The redundant lab with gwA2 beside gwA (hostA routes the VNet over both): each on-premises s2s has a tunnel to
+# each instance, and each instance one to each on-premises gateway, from its one BGP address (169.254.21.1,
+# 169.254.22.1) to theirs (.2 and .6). The instances are s2s here (lib/bgp-lab.sh says why). Every tunnel carries;
+# az0's s2s killed: both on-premises gateways withdraw their routes through it within 3 x dpd_delay; back, all four
+# carry again.
+scenario_15() {
+  wanted 15 "15-azure-dual-redundancy" || return 0
+  begin "15-azure-dual-redundancy"
+  local missing t_kill t_gone="" now lost sent g
+  missing=$(bgp_lab_missing)
+  if [ -n "$missing" ]; then
+    fail "$missing"
+  elif { bgp_lab_up dual 2>"$D/err" || fail "could not build the redundant lab: $(cat "$D/err")"; } &&
+    { instance_s2s_start "$AZ0" "$D/az0" "$AZ0_ADDR" az0.s2s.test 169.254.21.1 "$GWA_ADDR" moon.s2s.test 169.254.21.2 "$GWA2_ADDR" moon2.s2s.test 169.254.21.6 2>"$D/err" &&
+      instance_s2s_start "$AZ1" "$D/az1" "$AZ1_ADDR" az1.s2s.test 169.254.22.1 "$GWA_ADDR" moon.s2s.test 169.254.22.2 "$GWA2_ADDR" moon2.s2s.test 169.254.22.6 2>"$D/err" ||
+      fail "an instance did not start: $(cat "$D/err")"; } &&
+    { write_frr_vnet "$D/frr-vnet" && frr_start "$VN" "$D/frr-vnet" 2>"$D/err" || fail "$(cat "$D/err")"; } &&
+    onprem_start "$GA" "$D/gwa" "$GWA_ADDR" moon.s2s.test 10.1.0.1 169.254.21.2 169.254.22.2 &&
+    onprem_start "$GA2" "$D/gwa2" "$GWA2_ADDR" moon2.s2s.test 10.1.0.2 169.254.21.6 169.254.22.6 &&
+    { wait_bgp 40 "$D/gwa/frr" 169.254.21.1 169.254.22.1 && wait_bgp 20 "$D/gwa2/frr" 169.254.21.1 169.254.22.1 ||
+      fail "BGP did not come up from both gateways to both instances within 60 s"; } &&
+    ecmp_check "four tunnels up" "$GA $GA2" "$AZ0 $AZ1" 2; then
+    FIRST_TX=$TUNNEL_TX
+    flows_start 250 0.1
+    sleep 2
+    t_kill=$(date +%s.%N)
+    lab_stop "$AZ0_S2S" KILL
+    # Until neither on-premises gateway routes the VNet through vti0 (its tunnel to az0).
+    for _ in $(seq 300); do
+      now=$(date +%s.%N)
+      ip -n "$GA" route show 10.2.0.0/24 | grep -q vti0 || ip -n "$GA2" route show 10.2.0.0/24 | grep -q vti0 || { t_gone=$now; break; }
+      sleep 0.1
+    done
+    flows_wait
+    flows_keep failover
+    read -r lost sent < <(flows_lost)
+    SPREAD=$(flows_loss_spread)
+    WITHDRAWN=$(awk -v a="$t_kill" -v b="$t_gone" 'BEGIN { if (b == "") print "?"; else printf "%.1f", b - a }')
+    LOSS="$lost of $sent pings lost"
+    awk -v w="$WITHDRAWN" 'BEGIN { exit !(w != "?" && w <= 15) }' ||
+      fail "the routes through az0 were not withdrawn within 15 s (3 x dpd_delay): $WITHDRAWN s"
+    if [ -z "$WHY" ]; then
+      t_kill=$SECONDS
+      s2s_start "$AZ0" "$D/az0/s2s.json" "$D/az0/s2s.log" 2>"$D/err" && AZ0_S2S=$S2S_PID || fail "az0's s2s did not restart: $(cat "$D/err")"
+      for g in gwa gwa2; do
+        [ -n "$WHY" ] || wait_bgp 60 "$D/$g/frr" 169.254.21.1 || fail "BGP from $g to az0 did not come back within 60 s"
+      done
+      RESTORED=$((SECONDS - t_kill))
+      [ -n "$WHY" ] || ecmp_check "az0 back" "$GA $GA2" "$AZ0 $AZ1" 2
+    fi
+  fi
+  end "packets per tunnel: ${FIRST_TX:-?}; az0's s2s killed: routes through it withdrawn on both gateways after ${WITHDRAWN:-?} s (dpd_delay 5 s), ${LOSS:-?} at 10/s (${SPREAD:-?}); az0 back, all four carrying after ${RESTORED:-?} s"
+  FIRST_TX="" WITHDRAWN="" LOSS="" SPREAD="" RESTORED=""
+}
+
+# The two instances of scenario 14: strongSwan and FRR each, and the VNet's FRR.
+azure_instances_start() {
+  instance_charon_start "$AZ0" "$D/az0" "$AZ0_ADDR" "$GWA_ADDR" az0.s2s.test 169.254.21.1 169.254.21.2 2>"$D/err" ||
+    fail "az0's charon: $(cat "$D/err")" || return 1
+  AZ0_CHARON=$CHARON_PID
+  instance_charon_start "$AZ1" "$D/az1" "$AZ1_ADDR" "$GWA_ADDR" az1.s2s.test 169.254.22.1 169.254.22.2 2>"$D/err" ||
+    fail "az1's charon: $(cat "$D/err")" || return 1
+  write_frr_vnet "$D/frr-vnet" && write_frr_instance "$D/frr-az0" 169.254.21.1 10.99.0.2 169.254.21.2 &&
+    write_frr_instance "$D/frr-az1" 169.254.22.1 10.99.0.6 169.254.22.2 || return 1
+  frr_start "$VN" "$D/frr-vnet" 2>"$D/err" && frr_start "$AZ0" "$D/frr-az0" 2>>"$D/err" && frr_start "$AZ1" "$D/frr-az1" 2>>"$D/err" ||
+    fail "$(cat "$D/err")"
+}
+
+# An on-premises gateway: s2s with a tunnel to each instance (vti0 to az0, vti1 to az1), then FRR.
+onprem_start() { # ns dir wan-addr ike-id router-id apipa-to-az0 apipa-to-az1
+  local ns=$1 d=$2
+  mkdir -p "$d"
+  cat >"$d/s2s.json" <<EOF
+{
+  "gateway": { "log_level": "info", "control_socket": "$d/s2s.ctl" },
+  "connections": {
+$(s2s_tunnel_json az0 "$3" "$AZ0_ADDR" "$4" az0.s2s.test vti0 "$6" 169.254.21.1 5s 5s start restart),
+$(s2s_tunnel_json az1 "$3" "$AZ1_ADDR" "$4" az1.s2s.test vti1 "$7" 169.254.22.1 5s 5s start restart)
+  },
+  "secrets": {
+    "ike-az0": { "id": "az0.s2s.test", "secret": "interop-test-pre-shared-key" },
+    "ike-az1": { "id": "az1.s2s.test", "secret": "interop-test-pre-shared-key" }
+  }
+}
+EOF
+  chmod 600 "$d/s2s.json"
+  s2s_start "$ns" "$d/s2s.json" "$d/s2s.log" 2>"$D/err" || fail "$(cat "$D/err")" || return 1
+  write_frr_onprem "$d/frr" "$5" 10.1.0.0/24 "$6" "$7" && frr_start "$ns" "$d/frr" 2>"$D/err" || fail "$(cat "$D/err")"
+}
+
+# Which tunnel gwA's kernel gives each of hostA's sixteen ping flows to the VNet: "vti0 9, vti1 7" (the hash takes the
+# protocol too: fib_multipath_hash_policy 1).
+flows_by_device() {
+  local n
+  for n in $(seq 10 25); do
+    ip -n "$GA" route get 10.2.0.10 from "10.1.0.$n" iif lan0 ipproto icmp 2>/dev/null | grep -oE 'dev [a-z0-9]+' | head -n 1
+  done | sort | uniq -c | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $3, $1 }'
+}
+
+# hostA pings the VNet from each of its sixteen addresses at once; flows_wait waits for them.
+flows_start() { # count interval
+  local n
+  FLOW_PIDS=()
+  for n in $(seq 10 25); do
+    ip netns exec "$HA" ping -n -D -O -c "$1" -i "$2" -W 1 -I "10.1.0.$n" 10.2.0.10 >"$D/flow-$n.out" 2>&1 &
+    FLOW_PIDS+=($!)
+    LAB_PIDS+=($!)
+  done
+}
+flows_wait() { local p; for p in "${FLOW_PIDS[@]}"; do lab_wait "$p"; done; FLOW_PIDS=(); }
+# Keeps the flows' outputs of a run under a name (the next run writes over flow-*.out).
+flows_keep() { local f; for f in "$D"/flow-*.out; do cp "$f" "$D/$1-${f##*/}"; done; }
+# "lost sent" over the flows' last run.
+flows_lost() {
+  cat "$D"/flow-*.out | awk '/packets transmitted/ { s += $1; r += $4 } END { print s - r, s + 0 }'
+}
+# How the flows' last run lost its pings: "7 of 16 flows lost pings, at most 105 each".
+flows_loss_spread() {
+  cat "$D"/flow-*.out | awk '/packets transmitted/ { l = $1 - $4; n++; if (l > 0) k++; if (l > m) m = l }
+    END { printf "%d of %d flows lost pings, at most %d each", k, n, m }'
+}
+ping_flows() { # count interval: returns 1 unless every ping of every flow came back
+  flows_start "$1" "$2"
+  flows_wait
+  [ "$(flows_lost | cut -d' ' -f1)" = 0 ]
+}
+
+# What is missing of ECMP (empty when nothing): each on-premises gateway routes the VNet through both tunnels, the
+# VNet routes back over both instances, and each named instance back to every on-premises gateway.
+ecmp_missing() { # "gateway-namespace..." "instance-namespace..." on-premises-gateway-count
+  local g i out
+  for g in $1; do
+    out=$(ip -n "$g" route show 10.2.0.0/24)
+    grep -q "dev vti0" <<<"$out" && grep -q "dev vti1" <<<"$out" || { echo "${g%-*}: 10.2.0.0/24 is not over both tunnels: $(tr '\n' ' ' <<<"$out")"; return; }
+  done
+  out=$(ip -n "$VN" route show 10.1.0.0/24)
+  [ "$(grep -c 'nexthop via' <<<"$out")" = 2 ] || { echo "the VNet's route back is not over both instances: $(tr '\n' ' ' <<<"$out")"; return; }
+  for i in $2; do
+    out=$(ip -n "$i" route show 10.1.0.0/24)
+    [ "$(grep -c 'nexthop via' <<<"$out")" = "$3" ] || { echo "${i%-*}: 10.1.0.0/24 is not over all $3 on-premises gateways: $(tr '\n' ' ' <<<"$out")"; return; }
+  done
+}
+
+# The routes of ecmp_missing (given up to 10 s once BGP is up, for the updates to be sent and installed), then the
+# sixteen flows, none lost, with packets in every on-premises tunnel. Sets TUNNEL_TX ("gwA vti0 12, vti1 36; ...").
+ecmp_check() { # when "gateway-namespace..." ["instance-namespace..." on-premises-gateway-count]
+  local missing g t name before=() after=() k=0 idle=""
+  for _ in $(seq 50); do missing=$(ecmp_missing "$2" "${3:-}" "${4:-1}"); [ -z "$missing" ] && break; sleep 0.2; done
+  [ -z "$missing" ] || { bgp_dump "$D/bgp-state.txt"; fail "$1: $missing"; return 1; }
+  for g in $2; do for t in vti0 vti1; do before+=("$(ip netns exec "$g" cat "/sys/class/net/$t/statistics/tx_packets")"); done; done
+  ping_flows 3 0.2 || fail "$1: pings lost: $(flows_lost)" || return 1
+  TUNNEL_TX=""
+  for g in $2; do
+    name=gwA
+    [ "$g" = "$GA2" ] && name=gwA2
+    TUNNEL_TX="$TUNNEL_TX${TUNNEL_TX:+; }$name"
+    for t in vti0 vti1; do
+      after[k]=$(ip netns exec "$g" cat "/sys/class/net/$t/statistics/tx_packets")
+      [ "$t" = vti1 ] && TUNNEL_TX="$TUNNEL_TX,"
+      TUNNEL_TX="$TUNNEL_TX $t $((after[k] - before[k]))"
+      [ $((after[k] - before[k])) -gt 0 ] || idle="$idle $name $t"
+      k=$((k + 1))
+    done
+  done
+  [ -z "$idle" ] || fail "$1: not every tunnel carried (idle:$idle): $TUNNEL_TX"
+}
+
 # Starts tcpdump in a namespace, writing each packet as it comes (--immediate-mode: a TERM loses none); returns once it
 # listens. Sets CAPTURE_PID.
 capture_start() { # ns interface file filter
@@ -573,7 +842,7 @@ capture_start() { # ns interface file filter
 }
 
 # ---- main ----
-SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12)
+SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
 lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then

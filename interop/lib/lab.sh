@@ -74,6 +74,15 @@ lab_stop() { # pid [signal]
   LAB_PIDS=("${keep[@]}")
 }
 
+# Waits for a process the lab started that ends by itself (a ping with a count) and forgets it, so that its PID, once
+# free for another process, is never stopped.
+lab_wait() { # pid
+  local p=$1 keep=() q
+  wait "$p" 2>/dev/null
+  for q in "${LAB_PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
+  LAB_PIDS=("${keep[@]}")
+}
+
 lab_down() {
   local n
   lab_stop_all

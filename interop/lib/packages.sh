@@ -20,6 +20,7 @@ S2S_APT_PACKAGES=(
   libstrongswan-standard-plugins # openssl, gcm (a Recommends only)
   libstrongswan-extra-plugins    # chapoly, curve25519
   libcharon-extra-plugins        # kernel-libipsec
+  frr                            # zebra, bgpd and vtysh: BGP over the tunnels (interop scenarios 14 and 15)
 )
 
 # Prints the packages of the list (and of any extra arguments) that are not installed.

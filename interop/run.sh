@@ -619,7 +619,7 @@ scenario_14() {
   if [ -n "$missing" ]; then
     fail "$missing"
   elif { bgp_lab_up single 2>"$D/err" || fail "could not build the redundant lab: $(cat "$D/err")"; } &&
-    azure_instances_start && onprem_start "$GA" "$D" "$GWA_ADDR" moon.s2s.test 10.1.0.1 169.254.21.2 169.254.22.2 &&
+    azure_instances_start && onprem_start "$GA" "$D" "$GWA_ADDR" moon.s2s.test 10.1.0.1 169.254.21.2 &&
     { wait_bgp 40 "$D/frr" 169.254.21.1 169.254.22.1 ||
       fail "BGP did not come up to both instances within 40 s: $(vty "$D/frr" -c 'show bgp summary' | grep -A3 Neighbor | tr -s ' ' | tr '\n' '|')"; } &&
     ecmp_check "both tunnels up" "$GA"; then
@@ -666,7 +666,7 @@ scenario_14() {
 # ---- 15. Azure dual redundancy: two on-premises gateways, two instances, four tunnels ----
 # The redundant lab with gwA2 beside gwA (hostA routes the VNet over both): each on-premises s2s has a tunnel to
 # each instance, and each instance one to each on-premises gateway, from its one BGP address (169.254.21.1,
-# 169.254.22.1) to theirs (.2 and .6). The instances are s2s here (lib/bgp-lab.sh says why). Every tunnel carries;
+# 169.254.22.1) to theirs (169.254.21.2 and 169.254.21.6). The instances are s2s here (lib/bgp-lab.sh says why). Every tunnel carries;
 # az0's s2s killed: both on-premises gateways withdraw their routes through it within 3 x dpd_delay; back, all four
 # carry again.
 scenario_15() {
@@ -678,11 +678,11 @@ scenario_15() {
     fail "$missing"
   elif { bgp_lab_up dual 2>"$D/err" || fail "could not build the redundant lab: $(cat "$D/err")"; } &&
     { instance_s2s_start "$AZ0" "$D/az0" "$AZ0_ADDR" az0.s2s.test 169.254.21.1 "$GWA_ADDR" moon.s2s.test 169.254.21.2 "$GWA2_ADDR" moon2.s2s.test 169.254.21.6 2>"$D/err" &&
-      instance_s2s_start "$AZ1" "$D/az1" "$AZ1_ADDR" az1.s2s.test 169.254.22.1 "$GWA_ADDR" moon.s2s.test 169.254.22.2 "$GWA2_ADDR" moon2.s2s.test 169.254.22.6 2>"$D/err" ||
+      instance_s2s_start "$AZ1" "$D/az1" "$AZ1_ADDR" az1.s2s.test 169.254.22.1 "$GWA_ADDR" moon.s2s.test 169.254.21.2 "$GWA2_ADDR" moon2.s2s.test 169.254.21.6 2>"$D/err" ||
       fail "an instance did not start: $(cat "$D/err")"; } &&
     { write_frr_vnet "$D/frr-vnet" && frr_start "$VN" "$D/frr-vnet" 2>"$D/err" || fail "$(cat "$D/err")"; } &&
-    onprem_start "$GA" "$D/gwa" "$GWA_ADDR" moon.s2s.test 10.1.0.1 169.254.21.2 169.254.22.2 &&
-    onprem_start "$GA2" "$D/gwa2" "$GWA2_ADDR" moon2.s2s.test 10.1.0.2 169.254.21.6 169.254.22.6 &&
+    onprem_start "$GA" "$D/gwa" "$GWA_ADDR" moon.s2s.test 10.1.0.1 169.254.21.2 &&
+    onprem_start "$GA2" "$D/gwa2" "$GWA2_ADDR" moon2.s2s.test 10.1.0.2 169.254.21.6 &&
     { wait_bgp 40 "$D/gwa/frr" 169.254.21.1 169.254.22.1 && wait_bgp 20 "$D/gwa2/frr" 169.254.21.1 169.254.22.1 ||
       fail "BGP did not come up from both gateways to both instances within 60 s"; } &&
     ecmp_check "four tunnels up" "$GA $GA2" "$AZ0 $AZ1" 2; then
@@ -724,16 +724,17 @@ azure_instances_start() {
   instance_charon_start "$AZ0" "$D/az0" "$AZ0_ADDR" "$GWA_ADDR" az0.s2s.test 169.254.21.1 169.254.21.2 2>"$D/err" ||
     fail "az0's charon: $(cat "$D/err")" || return 1
   AZ0_CHARON=$CHARON_PID
-  instance_charon_start "$AZ1" "$D/az1" "$AZ1_ADDR" "$GWA_ADDR" az1.s2s.test 169.254.22.1 169.254.22.2 2>"$D/err" ||
+  instance_charon_start "$AZ1" "$D/az1" "$AZ1_ADDR" "$GWA_ADDR" az1.s2s.test 169.254.22.1 169.254.21.2 2>"$D/err" ||
     fail "az1's charon: $(cat "$D/err")" || return 1
   write_frr_vnet "$D/frr-vnet" && write_frr_instance "$D/frr-az0" 169.254.21.1 10.99.0.2 169.254.21.2 &&
-    write_frr_instance "$D/frr-az1" 169.254.22.1 10.99.0.6 169.254.22.2 || return 1
+    write_frr_instance "$D/frr-az1" 169.254.22.1 10.99.0.6 169.254.21.2 || return 1
   frr_start "$VN" "$D/frr-vnet" 2>"$D/err" && frr_start "$AZ0" "$D/frr-az0" 2>>"$D/err" && frr_start "$AZ1" "$D/frr-az1" 2>>"$D/err" ||
     fail "$(cat "$D/err")"
 }
 
-# An on-premises gateway: s2s with a tunnel to each instance (vti0 to az0, vti1 to az1), then FRR.
-onprem_start() { # ns dir wan-addr ike-id router-id apipa-to-az0 apipa-to-az1
+# An on-premises gateway: s2s with a tunnel to each instance (vti0 to az0, vti1 to az1), the gateway's one BGP
+# address on both (as Azure's local network gateway has one BGP peer IP), then FRR.
+onprem_start() { # ns dir wan-addr ike-id router-id apipa
   local ns=$1 d=$2
   mkdir -p "$d"
   cat >"$d/s2s.json" <<EOF
@@ -741,7 +742,7 @@ onprem_start() { # ns dir wan-addr ike-id router-id apipa-to-az0 apipa-to-az1
   "gateway": { "log_level": "info", "control_socket": "$d/s2s.ctl" },
   "connections": {
 $(s2s_tunnel_json az0 "$3" "$AZ0_ADDR" "$4" az0.s2s.test vti0 "$6" 169.254.21.1 5s 5s start restart),
-$(s2s_tunnel_json az1 "$3" "$AZ1_ADDR" "$4" az1.s2s.test vti1 "$7" 169.254.22.1 5s 5s start restart)
+$(s2s_tunnel_json az1 "$3" "$AZ1_ADDR" "$4" az1.s2s.test vti1 "$6" 169.254.22.1 5s 5s start restart)
   },
   "secrets": {
     "ike-az0": { "id": "az0.s2s.test", "secret": "interop-test-pre-shared-key" },
@@ -751,7 +752,7 @@ $(s2s_tunnel_json az1 "$3" "$AZ1_ADDR" "$4" az1.s2s.test vti1 "$7" 169.254.22.1 
 EOF
   chmod 600 "$d/s2s.json"
   s2s_start "$ns" "$d/s2s.json" "$d/s2s.log" 2>"$D/err" || fail "$(cat "$D/err")" || return 1
-  write_frr_onprem "$d/frr" "$5" 10.1.0.0/24 "$6" "$7" && frr_start "$ns" "$d/frr" 2>"$D/err" || fail "$(cat "$D/err")"
+  write_frr_onprem "$d/frr" "$5" 10.1.0.0/24 "$6" && frr_start "$ns" "$d/frr" 2>"$D/err" || fail "$(cat "$D/err")"
 }
 
 # Which tunnel gwA's kernel gives each of hostA's sixteen ping flows to the VNet: "vti0 9, vti1 7" (the hash takes the

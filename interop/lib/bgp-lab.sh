@@ -11,10 +11,11 @@
 #                                  │ 10.99.0.1/30              │ 10.99.0.5/30
 #                                  └──────── vnet 10.2.0.10/24 (FRR) ──┘            iBGP, ECMP back to on-premises
 #
-# Tunnels and APIPA addresses (on-premises side first): gwA-az0 169.254.21.2 - 169.254.21.1 (vti0), gwA-az1
-# 169.254.22.2 - 169.254.22.1 (vti1); with gwA2, gwA2-az0 169.254.21.6 - 169.254.21.1, gwA2-az1 169.254.22.6 -
-# 169.254.22.1. Azure gives each instance one BGP address, so an instance peers with every on-premises device from
-# it (eBGP multihop, as Azure asks of APIPA peers) and with APIPA addresses Azure does not start BGP: the
+# BGP addresses as Azure has them: each instance has one (169.254.21.1, 169.254.22.1), and so has each on-premises
+# device (the BGP peer IP of its local network gateway: gwA 169.254.21.2, gwA2 169.254.21.6), on each of its tunnel
+# interfaces with the instance's address as the peer (gwA: vti0 "169.254.21.2 peer 169.254.21.1" to az0, vti1
+# "169.254.21.2 peer 169.254.22.1" to az1), so that each instance's address is routed through its own tunnel. Every
+# session is eBGP multihop, as Azure asks of APIPA peers, and with APIPA addresses Azure does not start BGP: the
 # instances are passive, the on-premises side connects. Timers are Azure's 60/180 s; no BFD.
 #
 # The instances are played by strongSwan 5.9.8 (kernel-libipsec: one TUN device ipsec0, charon's routes off and
@@ -170,10 +171,10 @@ bgp_dump() { # file
   { echo "== kernel of $GA"; ip -n "$GA" -d link show; ip -n "$GA" nexthop show; ip -n "$GA" route show; } >>"$1" 2>&1
 }
 
-# zebra.conf and bgpd.conf of an on-premises gateway: BGP to each instance's APIPA address from its own over that
+# zebra.conf and bgpd.conf of an on-premises gateway: BGP from its APIPA address to each instance's over that
 # instance's tunnel, the LAN announced, ECMP over both.
-write_frr_onprem() { # dir router-id lan-prefix local-apipa-0 local-apipa-1
-  local d=$1 id=$2 lan=$3 my0=$4 my1=$5
+write_frr_onprem() { # dir router-id lan-prefix local-apipa
+  local d=$1 id=$2 lan=$3 me=$4
   mkdir -p "$d"
   printf 'hostname onprem-%s\nno zebra nexthop kernel enable\n' "$id" >"$d/zebra.conf"
   cat >"$d/bgpd.conf" <<EOF
@@ -187,11 +188,11 @@ router bgp $BGP_ONPREM_ASN
  timers bgp 60 180
  neighbor 169.254.21.1 remote-as $BGP_AZURE_ASN
  neighbor 169.254.21.1 ebgp-multihop 2
- neighbor 169.254.21.1 update-source $my0
+ neighbor 169.254.21.1 update-source $me
  neighbor 169.254.21.1 timers connect 5
  neighbor 169.254.22.1 remote-as $BGP_AZURE_ASN
  neighbor 169.254.22.1 ebgp-multihop 2
- neighbor 169.254.22.1 update-source $my1
+ neighbor 169.254.22.1 update-source $me
  neighbor 169.254.22.1 timers connect 5
  address-family ipv4 unicast
   network $lan

@@ -101,7 +101,7 @@ for project in tests/*/*.Tests.csproj; do
 done
 
 # The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, eleven scenarios in both roles
-# (root; skips with a reason otherwise, fails under CI). About 12 minutes.
+# (root; skips with a reason otherwise, fails under CI). About 14 minutes.
 run_script_suite interop/run.sh
 
 finish

@@ -618,6 +618,8 @@ scenario_14() {
   missing=$(bgp_lab_missing)
   if [ -n "$missing" ]; then
     fail "$missing"
+  elif ! vtysh -C -f "$LAB_ROOT/examples/azure-active-active.frr.conf" >"$D/recipe.out" 2>&1; then
+    fail "FRR refuses the recipe's examples/azure-active-active.frr.conf: $(grep -v '^$' "$D/recipe.out" | head -n 2 | tr '\n' ' ')"
   elif { bgp_lab_up single 2>"$D/err" || fail "could not build the redundant lab: $(cat "$D/err")"; } &&
     azure_instances_start && onprem_start "$GA" "$D" "$GWA_ADDR" moon.s2s.test 10.1.0.1 169.254.21.2 &&
     { wait_bgp 40 "$D/frr" 169.254.21.1 169.254.22.1 ||
@@ -659,7 +661,7 @@ scenario_14() {
       fi
     fi
   fi
-  end "flows by tunnel: ${ASSIGNED:-?}; az0 killed: vti0 carrier off after ${CARRIER:-?} s, its routes withdrawn after ${WITHDRAWN:-?} s (dpd_delay 5 s), ${LOSS:-?} at 10/s (${SPREAD:-?}); az0 back and carrying after ${RESTORED:-?} s"
+  end "flows by tunnel: ${ASSIGNED:-?}; az0 killed: vti0 carrier off after ${CARRIER:-?} s, its routes withdrawn after ${WITHDRAWN:-?} s (dpd_delay 5 s), ${LOSS:-?} at 10/s (${SPREAD:-?}); az0 back and carrying after ${RESTORED:-?} s; the recipe's frr.conf passes vtysh -C"
   ASSIGNED="" CARRIER="" WITHDRAWN="" LOSS="" SPREAD="" RESTORED=""
 }
 

@@ -48,6 +48,7 @@ public sealed class CheckCommandTests : IDisposable
     [InlineData("policy-based.json")]
     [InlineData("route-based.json")]
     [InlineData("azure-like.json")]
+    [InlineData("azure-active-active.json")]
     public void Check_Examples_OkWithoutWarningsOnceChmod600(string example)
     {
         // As installed: files holding secrets mode 0600 (a checkout gives them 0644, which check warns of).

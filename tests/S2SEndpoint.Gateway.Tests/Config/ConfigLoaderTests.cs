@@ -61,6 +61,24 @@ public sealed class ConfigLoaderTests
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, config.Settings.LogLevels["ike"]);
     }
 
+    [Fact]
+    public void Load_AzureActiveActiveExample_ATunnelInterfacePerInstance_OneBgpAddressOnBoth_NoRoutes()
+    {
+        var config = ConfigLoader.Load(Example("azure-active-active.json"));
+        Assert.Equal(["azure-0", "azure-1"], config.Connections.Select(c => c.Name));
+        Assert.Equal(["vti-az0", "vti-az1"], config.Routing.Select(r => r.Interface));
+        // The local network gateway's one BGP peer IP on both, each instance's APIPA address as the peer: a /32 route to
+        // each through its own tunnel. The VNet's prefixes come from BGP.
+        Assert.Equal(["169.254.21.2 peer 169.254.21.1/32", "169.254.21.2 peer 169.254.22.1/32"], config.Routing.Select(r => r.InterfaceAddresses.Single().ToString()));
+        Assert.All(config.Routing, r => Assert.Empty(r.Routes));
+        Assert.All(config.Connections, c =>
+        {
+            Assert.Equal(TimeSpan.FromSeconds(10), c.DpdDelay);
+            Assert.Equal(TimeSpan.FromSeconds(20), c.DpdTimeout);
+            Assert.Equal(TimeSpan.FromSeconds(27000), c.Children[0].RekeyTime);
+        });
+    }
+
     public static TheoryData<string, string> BadConfigs => new()
     {
         // Each: a fragment merged into a valid connection, and the line that must come out.

@@ -100,8 +100,9 @@ for project in tests/*/*.Tests.csproj; do
   run_dotnet_suite "$project"
 done
 
-# The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, eleven scenarios in both roles
-# (root; skips with a reason otherwise, fails under CI). About 14 minutes.
+# The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, fifteen scenarios, most in both
+# roles, FRR running BGP in the Azure redundancy ones (root; skips with a reason otherwise, fails under CI).
+# About 14 minutes.
 run_script_suite interop/run.sh
 
 finish

@@ -597,7 +597,7 @@ scenario_13() {
       fail "s2s's IKE_AUTH to the restarted peer carried no INITIAL_CONTACT"
     grep -q "vti0 carrier off" "$D/s2s.log" || fail "vti0 did not lose carrier while the peer was gone"
     ping_all 5 || fail "pings lost after the tunnel came back"
-    BACK=$(awk -v a="$t_restart" -v b="${t_back:-0}" 'BEGIN { printf "%.1f", b - a }')
+    BACK=$(seconds_between "$t_restart" "$t_back")
     LOSS="$((${sent:-0} - ${recv:-0})) of ${sent:-0} pings lost"
   fi
   AFTER_LAB=""
@@ -614,7 +614,7 @@ scenario_13() {
 scenario_14() {
   wanted 14 "14-azure-active-active-bgp" || return 0
   begin "14-azure-active-active-bgp"
-  local missing t_kill t_carrier="" t_route="" now lost sent
+  local missing t_kill t_carrier="" t_route="" now
   missing=$(bgp_lab_missing)
   if [ -n "$missing" ]; then
     fail "$missing"
@@ -638,14 +638,9 @@ scenario_14() {
       [ -n "$t_carrier" ] && [ -n "$t_route" ] && break
       sleep 0.1
     done
-    flows_wait
-    flows_keep failover
-    read -r lost sent < <(flows_lost)
-    SPREAD=$(flows_loss_spread)
-    CARRIER=$(awk -v a="$t_kill" -v b="$t_carrier" 'BEGIN { if (b == "") print "?"; else printf "%.1f", b - a }')
-    WITHDRAWN=$(awk -v a="$t_kill" -v b="$t_route" 'BEGIN { if (b == "") print "?"; else printf "%.1f", b - a }')
-    LOSS="$lost of $sent pings lost"
-    awk -v w="$WITHDRAWN" 'BEGIN { exit !(w != "?" && w <= 15) }' ||
+    flows_failover_done
+    CARRIER=$(seconds_between "$t_kill" "$t_carrier") WITHDRAWN=$(seconds_between "$t_kill" "$t_route")
+    at_most "$WITHDRAWN" 15 ||
       fail "the route through vti0 was not withdrawn within 15 s (3 x dpd_delay) of az0's death: carrier off after $CARRIER s, route after $WITHDRAWN s"
     ping_flows 3 0.2 || fail "pings lost over the remaining tunnel: $(flows_lost)"
     # az0 back: a fresh charon at the same address; s2s's restarts find it, BGP comes back, both carry again.
@@ -668,13 +663,13 @@ scenario_14() {
 # ---- 15. Azure dual redundancy: two on-premises gateways, two instances, four tunnels ----
 # The redundant lab with gwA2 beside gwA (hostA routes the VNet over both): each on-premises s2s has a tunnel to
 # each instance, and each instance one to each on-premises gateway, from its one BGP address (169.254.21.1,
-# 169.254.22.1) to theirs (169.254.21.2 and 169.254.21.6). The instances are s2s here (lib/bgp-lab.sh says why). Every tunnel carries;
-# az0's s2s killed: both on-premises gateways withdraw their routes through it within 3 x dpd_delay; back, all four
-# carry again.
+# 169.254.22.1) to theirs (169.254.21.2 and 169.254.21.6). The instances are s2s here (lib/bgp-lab.sh says why).
+# Every tunnel carries; az0's s2s killed: both on-premises gateways withdraw their routes through it within
+# 3 x dpd_delay; back, all four carry again.
 scenario_15() {
   wanted 15 "15-azure-dual-redundancy" || return 0
   begin "15-azure-dual-redundancy"
-  local missing t_kill t_gone="" now lost sent g
+  local missing t_kill t_gone="" now g
   missing=$(bgp_lab_missing)
   if [ -n "$missing" ]; then
     fail "$missing"
@@ -699,13 +694,9 @@ scenario_15() {
       ip -n "$GA" route show 10.2.0.0/24 | grep -q vti0 || ip -n "$GA2" route show 10.2.0.0/24 | grep -q vti0 || { t_gone=$now; break; }
       sleep 0.1
     done
-    flows_wait
-    flows_keep failover
-    read -r lost sent < <(flows_lost)
-    SPREAD=$(flows_loss_spread)
-    WITHDRAWN=$(awk -v a="$t_kill" -v b="$t_gone" 'BEGIN { if (b == "") print "?"; else printf "%.1f", b - a }')
-    LOSS="$lost of $sent pings lost"
-    awk -v w="$WITHDRAWN" 'BEGIN { exit !(w != "?" && w <= 15) }' ||
+    flows_failover_done
+    WITHDRAWN=$(seconds_between "$t_kill" "$t_gone")
+    at_most "$WITHDRAWN" 15 ||
       fail "the routes through az0 were not withdrawn within 15 s (3 x dpd_delay): $WITHDRAWN s"
     if [ -z "$WHY" ]; then
       t_kill=$SECONDS
@@ -777,8 +768,20 @@ flows_start() { # count interval
   done
 }
 flows_wait() { local p; for p in "${FLOW_PIDS[@]}"; do lab_wait "$p"; done; FLOW_PIDS=(); }
-# Keeps the flows' outputs of a run under a name (the next run writes over flow-*.out).
-flows_keep() { local f; for f in "$D"/flow-*.out; do cp "$f" "$D/$1-${f##*/}"; done; }
+# After a failover: waits for the flows, keeps their outputs (failover-flow-*.out), and sets LOSS ("N of M pings
+# lost") and SPREAD (how the flows lost them).
+flows_failover_done() {
+  local f lost sent
+  flows_wait
+  for f in "$D"/flow-*.out; do cp "$f" "$D/failover-${f##*/}"; done
+  read -r lost sent < <(flows_lost)
+  LOSS="$lost of $sent pings lost" SPREAD=$(flows_loss_spread)
+}
+
+# Seconds from one `date +%s.%N` to another, to a tenth; "?" when the second never came.
+seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "") print "?"; else printf "%.1f", b - a }'; }
+# Whether a time from seconds_between is known and at most the limit.
+at_most() { awk -v t="$1" -v l="$2" 'BEGIN { exit !(t != "?" && t <= l) }'; }
 # "lost sent" over the flows' last run.
 flows_lost() {
   cat "$D"/flow-*.out | awk '/packets transmitted/ { s += $1; r += $4 } END { print s - r, s + 0 }'

@@ -18,8 +18,8 @@
 # session is eBGP multihop, as Azure asks of APIPA peers, and with APIPA addresses Azure does not start BGP: the
 # instances are passive, the on-premises side connects. Timers are Azure's 60/180 s; no BFD.
 #
-# The instances are played by strongSwan 5.9.8 (kernel-libipsec: one TUN device ipsec0, charon's routes off and
-# FRR's on) where one instance has one tunnel (scenario 14). kernel-libipsec picks an SA by its selectors, not by
+# The instances are played by strongSwan 5.9.8 (kernel-libipsec: one TUN device ipsec0; FRR's routes in the main
+# table come before the ones kernel-libipsec puts into table 220) where one instance has one tunnel (scenario 14). kernel-libipsec picks an SA by its selectors, not by
 # the route a packet took, so an instance with a tunnel to each of two on-premises devices announcing one prefix
 # (dual redundancy, scenario 15) cannot steer a packet into the tunnel its route chose: there the instances are s2s
 # gateways, a route-based tunnel interface per on-premises device, as Azure's instances have.
@@ -66,7 +66,7 @@ bgp_lab_up() { # single | dual
   ip netns exec "$GA" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 || return 1
   [ "$mode" = dual ] && { ip netns exec "$GA2" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 || return 1; }
   n=1
-  for ns in "$HA" "$GA" "$GA2"; do
+  for ns in "$HA" "$GA" $([ "$mode" = dual ] && echo "$GA2"); do
     ip netns exec "$ns" sysctl -qw net.ipv4.fib_multipath_hash_seed=$((n++)) 2>/dev/null
   done
   # The on-premises LAN: sixteen host addresses, so that the kernel's multipath hash over source and destination

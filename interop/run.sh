@@ -44,18 +44,19 @@ begin() { # name
 end() { # what-passed
   lab_down
   local t=$((SECONDS - CASE_T0))
-  if [ -z "$WHY" ] && [ -f "$D/s2s.log" ] && grep -q "${S_PSK:-interop-test-pre-shared-key}" "$D/s2s.log"; then WHY="the pre-shared key reached s2s's log"; fi
+  # Every s2s log of the case: the redundant lab's gateways keep theirs in directories of their own.
+  local logs=() f
+  for f in "$D"/s2s.log "$D"/*/s2s*.log "$D"/charon.log "$D"/*/charon.log; do [ -s "$f" ] && logs+=("$f"); done
+  if [ -z "$WHY" ] && grep -qs "${S_PSK:-interop-test-pre-shared-key}" "$D"/s2s.log "$D"/*/s2s*.log; then WHY="the pre-shared key reached an s2s log"; fi
   if [ -z "$WHY" ]; then
     echo "PASS $CASE: $1 (${t}s)"
     PASSED=$((PASSED + 1))
   else
     echo "FAIL $CASE: $WHY (${t}s)"
     FAILED=$((FAILED + 1))
-    local f
-    for f in s2s.log charon.log; do
-      [ -s "$D/$f" ] || continue
-      echo "    --- last lines of $f"
-      tail -n 20 "$D/$f" | sed 's/^/    /'
+    for f in "${logs[@]}"; do
+      echo "    --- last lines of ${f#"$D"/}"
+      tail -n 20 "$f" | sed 's/^/    /'
     done
   fi
 }
@@ -600,6 +601,8 @@ scenario_13() {
     ping_all 5 || fail "pings lost after the tunnel came back"
     BACK=$(seconds_between "$t_restart" "$t_back")
     NOTICED=$(seconds_between "$t_kill" "$(date -d "$(grep -m 1 "IKE SA closed" "$D/s2s.log" | cut -d' ' -f1-2)" +%s.%N 2>/dev/null)")
+    # What the figure means: s2s had given the peer up before the new one came (12 s), and found it by itself.
+    at_most "$NOTICED" 12 || fail "s2s noticed the dead peer only after ${NOTICED} s, not before the fresh one came at 12 s"
     LOSS="$((${sent:-0} - ${recv:-0})) of ${sent:-0} pings lost"
   fi
   AFTER_LAB=""
@@ -623,7 +626,7 @@ scenario_14() {
   elif ! vtysh -C -f "$LAB_ROOT/examples/azure-active-active.frr.conf" >"$D/recipe.out" 2>&1; then
     fail "FRR refuses the recipe's examples/azure-active-active.frr.conf: $(grep -v '^$' "$D/recipe.out" | head -n 2 | tr '\n' ' ')"
   elif { bgp_lab_up single 2>"$D/err" || fail "could not build the redundant lab: $(cat "$D/err")"; } &&
-    azure_instances_start && onprem_start "$GA" "$D" "$GWA_ADDR" moon.s2s.test 10.1.0.1 169.254.21.2 &&
+    azure_instances_start && onprem_start "$GA" "$D" "$GWA_ADDR" moon.s2s.test 169.254.21.2 &&
     { wait_bgp 40 "$D/frr" 169.254.21.1 169.254.22.1 ||
       fail "BGP did not come up to both instances within 40 s: $(vty "$D/frr" -c 'show bgp summary' | grep -A3 Neighbor | tr -s ' ' | tr '\n' '|')"; } &&
     ecmp_check "both tunnels up" "$GA"; then
@@ -642,8 +645,8 @@ scenario_14() {
     done
     flows_failover_done
     CARRIER=$(seconds_between "$t_kill" "$t_carrier") WITHDRAWN=$(seconds_between "$t_kill" "$t_route")
-    at_most "$WITHDRAWN" 15 ||
-      fail "the route through vti0 was not withdrawn within 15 s (3 x dpd_delay) of az0's death: carrier off after $CARRIER s, route after $WITHDRAWN s"
+    at_most "$WITHDRAWN" 15 && at_most "$CARRIER" 15 ||
+      fail "vti0's carrier and its route through it were not gone within 15 s (3 x dpd_delay) of az0's death: carrier off after $CARRIER s, route after $WITHDRAWN s"
     ping_flows 3 0.2 || fail "pings lost over the remaining tunnel: $(flows_lost)"
     # az0 back: a fresh charon at the same address; s2s's restarts find it, BGP comes back, both carry again.
     if [ -z "$WHY" ]; then
@@ -651,14 +654,13 @@ scenario_14() {
       if instance_charon_start "$AZ0" "$D/az0" "$AZ0_ADDR" "$GWA_ADDR" az0.s2s.test 169.254.21.1 169.254.21.2 2>"$D/err"; then
         AZ0_CHARON=$CHARON_PID
         wait_bgp 60 "$D/frr" 169.254.21.1 || fail "BGP to az0 did not come back within 60 s"
-        RESTORED=$((SECONDS - t_kill))
-        ecmp_check "az0 back" "$GA"
+        ecmp_check "az0 back" "$GA" && RESTORED=$((SECONDS - t_kill))
       else
         fail "az0's charon did not restart: $(cat "$D/err")"
       fi
     fi
   fi
-  end "flows by tunnel: ${ASSIGNED:-?}; az0 killed: vti0 carrier off after ${CARRIER:-?} s, its routes withdrawn after ${WITHDRAWN:-?} s (dpd_delay 5 s), ${LOSS:-?} at 10/s (${SPREAD:-?}); az0 back and carrying after ${RESTORED:-?} s; the recipe's frr.conf passes vtysh -C"
+  end "flows by tunnel: ${ASSIGNED:-?}; az0 killed: vti0 carrier off after ${CARRIER:-?} s, its routes withdrawn after ${WITHDRAWN:-?} s (dpd_delay 5 s), ${LOSS:-?} at 10/s (${SPREAD:-?}); az0 back and carrying after ${RESTORED:-?} s; gwA ran the recipe's frr.conf"
   ASSIGNED="" CARRIER="" WITHDRAWN="" LOSS="" SPREAD="" RESTORED=""
 }
 
@@ -680,8 +682,8 @@ scenario_15() {
       instance_s2s_start "$AZ1" "$D/az1" "$AZ1_ADDR" az1.s2s.test 169.254.22.1 "$GWA_ADDR" moon.s2s.test 169.254.21.2 "$GWA2_ADDR" moon2.s2s.test 169.254.21.6 2>"$D/err" ||
       fail "an instance did not start: $(cat "$D/err")"; } &&
     { write_frr_vnet "$D/frr-vnet" && frr_start "$VN" "$D/frr-vnet" 2>"$D/err" || fail "$(cat "$D/err")"; } &&
-    onprem_start "$GA" "$D/gwa" "$GWA_ADDR" moon.s2s.test 10.1.0.1 169.254.21.2 &&
-    onprem_start "$GA2" "$D/gwa2" "$GWA2_ADDR" moon2.s2s.test 10.1.0.2 169.254.21.6 &&
+    onprem_start "$GA" "$D/gwa" "$GWA_ADDR" moon.s2s.test 169.254.21.2 &&
+    onprem_start "$GA2" "$D/gwa2" "$GWA2_ADDR" moon2.s2s.test 169.254.21.6 &&
     { wait_bgp 40 "$D/gwa/frr" 169.254.21.1 169.254.22.1 && wait_bgp 20 "$D/gwa2/frr" 169.254.21.1 169.254.22.1 ||
       fail "BGP did not come up from both gateways to both instances within 60 s"; } &&
     ecmp_check "four tunnels up" "$GA $GA2" "$AZ0 $AZ1" 2; then
@@ -700,17 +702,19 @@ scenario_15() {
     WITHDRAWN=$(seconds_between "$t_kill" "$t_gone")
     at_most "$WITHDRAWN" 15 ||
       fail "the routes through az0 were not withdrawn within 15 s (3 x dpd_delay): $WITHDRAWN s"
+    # The flows over what is left: each gateway's tunnel to az1 (the VNet no longer routes back through az0).
+    [ -n "$WHY" ] || ping_flows 3 0.2 || fail "pings lost over the remaining tunnels: $(flows_lost)"
     if [ -z "$WHY" ]; then
       t_kill=$SECONDS
-      s2s_start "$AZ0" "$D/az0/s2s.json" "$D/az0/s2s.log" 2>"$D/err" && AZ0_S2S=$S2S_PID || fail "az0's s2s did not restart: $(cat "$D/err")"
+      # A log of its own: s2s_start waits for "s2s running", which the first start's log already has.
+      s2s_start "$AZ0" "$D/az0/s2s.json" "$D/az0/s2s-restarted.log" 2>"$D/err" && AZ0_S2S=$S2S_PID || fail "az0's s2s did not restart: $(cat "$D/err")"
       for g in gwa gwa2; do
         [ -n "$WHY" ] || wait_bgp 60 "$D/$g/frr" 169.254.21.1 || fail "BGP from $g to az0 did not come back within 60 s"
       done
-      RESTORED=$((SECONDS - t_kill))
-      [ -n "$WHY" ] || ecmp_check "az0 back" "$GA $GA2" "$AZ0 $AZ1" 2
+      [ -n "$WHY" ] || { ecmp_check "az0 back" "$GA $GA2" "$AZ0 $AZ1" 2 && RESTORED=$((SECONDS - t_kill)); }
     fi
   fi
-  end "packets per tunnel: ${FIRST_TX:-?}; az0's s2s killed: routes through it withdrawn on both gateways after ${WITHDRAWN:-?} s (dpd_delay 5 s), ${LOSS:-?} at 10/s (${SPREAD:-?}); az0 back, all four carrying after ${RESTORED:-?} s"
+  end "echo requests per tunnel: ${FIRST_TX:-?}; az0's s2s killed: routes through it withdrawn on both gateways after ${WITHDRAWN:-?} s (dpd_delay 5 s), ${LOSS:-?} at 10/s (${SPREAD:-?}); az0 back, all four carrying after ${RESTORED:-?} s"
   FIRST_TX="" WITHDRAWN="" LOSS="" SPREAD="" RESTORED=""
 }
 
@@ -722,22 +726,22 @@ azure_instances_start() {
   instance_charon_start "$AZ1" "$D/az1" "$AZ1_ADDR" "$GWA_ADDR" az1.s2s.test 169.254.22.1 169.254.21.2 2>"$D/err" ||
     fail "az1's charon: $(cat "$D/err")" || return 1
   write_frr_vnet "$D/frr-vnet" && write_frr_instance "$D/frr-az0" 169.254.21.1 10.99.0.2 169.254.21.2 &&
-    write_frr_instance "$D/frr-az1" 169.254.22.1 10.99.0.6 169.254.21.2 || return 1
+    write_frr_instance "$D/frr-az1" 169.254.22.1 10.99.0.6 169.254.21.2 || fail "could not write the instances' FRR configuration" || return 1
   frr_start "$VN" "$D/frr-vnet" 2>"$D/err" && frr_start "$AZ0" "$D/frr-az0" 2>>"$D/err" && frr_start "$AZ1" "$D/frr-az1" 2>>"$D/err" ||
     fail "$(cat "$D/err")"
 }
 
 # An on-premises gateway: s2s with a tunnel to each instance (vti0 to az0, vti1 to az1), the gateway's one BGP
-# address on both (as Azure's local network gateway has one BGP peer IP), then FRR.
-onprem_start() { # ns dir wan-addr ike-id router-id apipa
+# address on both (as Azure's local network gateway has one BGP peer IP), then FRR with the recipe's frr.conf.
+onprem_start() { # ns dir wan-addr ike-id apipa
   local ns=$1 d=$2
   mkdir -p "$d"
   cat >"$d/s2s.json" <<EOF
 {
   "gateway": { "log_level": "info", "control_socket": "$d/s2s.ctl" },
   "connections": {
-$(s2s_tunnel_json az0 "$3" "$AZ0_ADDR" "$4" az0.s2s.test vti0 "$6" 169.254.21.1 5s 5s start restart),
-$(s2s_tunnel_json az1 "$3" "$AZ1_ADDR" "$4" az1.s2s.test vti1 "$6" 169.254.22.1 5s 5s start restart)
+$(s2s_tunnel_json az0 "$3" "$AZ0_ADDR" "$4" az0.s2s.test vti0 "$5" 169.254.21.1 5s 5s start restart),
+$(s2s_tunnel_json az1 "$3" "$AZ1_ADDR" "$4" az1.s2s.test vti1 "$5" 169.254.22.1 5s 5s start restart)
   },
   "secrets": {
     "ike-az0": { "id": "az0.s2s.test", "secret": "interop-test-pre-shared-key" },
@@ -747,7 +751,7 @@ $(s2s_tunnel_json az1 "$3" "$AZ1_ADDR" "$4" az1.s2s.test vti1 "$6" 169.254.22.1 
 EOF
   chmod 600 "$d/s2s.json"
   s2s_start "$ns" "$d/s2s.json" "$d/s2s.log" 2>"$D/err" || fail "$(cat "$D/err")" || return 1
-  write_frr_onprem "$d/frr" "$5" 10.1.0.0/24 "$6" && frr_start "$ns" "$d/frr" 2>"$D/err" || fail "$(cat "$D/err")"
+  frr_start_recipe "$ns" "$d/frr" "$5" 2>"$D/err" || fail "$(cat "$D/err")"
 }
 
 # Which tunnel gwA's kernel gives each of hostA's sixteen ping flows to the VNet: "vti0 9, vti1 7" (the hash takes the
@@ -816,12 +820,13 @@ ecmp_missing() { # "gateway-namespace..." "instance-namespace..." on-premises-ga
 }
 
 # The routes of ecmp_missing (given up to 10 s once BGP is up, for the updates to be sent and installed), then the
-# sixteen flows, none lost, with packets in every on-premises tunnel. Sets TUNNEL_TX ("gwA vti0 12, vti1 36; ...").
+# sixteen flows, none lost, with echo requests in every on-premises tunnel. Sets TUNNEL_TX ("gwA vti0 12, vti1 36;
+# ...": the echo requests each tunnel carried).
 ecmp_check() { # when "gateway-namespace..." ["instance-namespace..." on-premises-gateway-count]
   local missing g t name before=() after=() k=0 idle=""
   for _ in $(seq 50); do missing=$(ecmp_missing "$2" "${3:-}" "${4:-1}"); [ -z "$missing" ] && break; sleep 0.2; done
   [ -z "$missing" ] || { bgp_dump "$D/bgp-state.txt"; fail "$1: $missing"; return 1; }
-  for g in $2; do for t in vti0 vti1; do before+=("$(ip netns exec "$g" cat "/sys/class/net/$t/statistics/tx_packets")"); done; done
+  for g in $2; do for t in vti0 vti1; do before+=("$(tunnel_pings "$g" "$t")"); done; done
   ping_flows 3 0.2 || fail "$1: pings lost: $(flows_lost)" || return 1
   TUNNEL_TX=""
   for g in $2; do
@@ -829,7 +834,7 @@ ecmp_check() { # when "gateway-namespace..." ["instance-namespace..." on-premise
     [ "$g" = "$GA2" ] && name=gwA2
     TUNNEL_TX="$TUNNEL_TX${TUNNEL_TX:+; }$name"
     for t in vti0 vti1; do
-      after[k]=$(ip netns exec "$g" cat "/sys/class/net/$t/statistics/tx_packets")
+      after[k]=$(tunnel_pings "$g" "$t")
       [ "$t" = vti1 ] && TUNNEL_TX="$TUNNEL_TX,"
       TUNNEL_TX="$TUNNEL_TX $t $((after[k] - before[k]))"
       [ $((after[k] - before[k])) -gt 0 ] || idle="$idle $name $t"

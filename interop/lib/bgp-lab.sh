@@ -31,6 +31,9 @@
 BGP_ONPREM_ASN=65010
 BGP_AZURE_ASN=65515
 FRR_DIR=/usr/lib/frr
+# The on-premises gateways' FRR configuration is the recipe's, as it is (gwA) or with another BGP address (gwA2):
+# frr_start_recipe.
+FRR_RECIPE=$LAB_ROOT/examples/azure-active-active.frr.conf
 
 # Namespace names of the redundant lab (lab_names gives hostA and gwA).
 bgp_lab_names() {
@@ -65,6 +68,21 @@ bgp_lab_up() { # single | dual
   # each gateway would get none of them.
   ip netns exec "$GA" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 || return 1
   [ "$mode" = dual ] && { ip netns exec "$GA2" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 || return 1; }
+  # The echo requests each on-premises gateway sends into each tunnel, counted (tunnel_pings): the interfaces' own
+  # counters would count BGP too.
+  for ns in "$GA" $([ "$mode" = dual ] && echo "$GA2"); do
+    ip netns exec "$ns" nft -f - <<'EOF' || return 1
+table inet s2slab {
+  counter vti0 { }
+  counter vti1 { }
+  chain out {
+    type filter hook postrouting priority filter; policy accept;
+    oifname "vti0" icmp type echo-request counter name "vti0"
+    oifname "vti1" icmp type echo-request counter name "vti1"
+  }
+}
+EOF
+  done
   n=1
   for ns in "$HA" "$GA" $([ "$mode" = dual ] && echo "$GA2"); do
     ip netns exec "$ns" sysctl -qw net.ipv4.fib_multipath_hash_seed=$((n++)) 2>/dev/null
@@ -118,6 +136,11 @@ bgp_lab_up() { # single | dual
   ip -n "$AZ1" rule add lookup main suppress_prefixlength 0 priority 100
 }
 
+# The echo requests a gateway has sent into one of its tunnels so far.
+tunnel_pings() { # ns interface
+  ip netns exec "$1" nft list counter inet s2slab "$2" 2>/dev/null | sed -nE 's/.*packets ([0-9]+).*/\1/p'
+}
+
 # ---- FRR ----
 
 # Starts zebra, then bgpd once zebra's socket is there, in namespace ns with dir/zebra.conf and dir/bgpd.conf. The
@@ -141,6 +164,20 @@ frr_start() { # ns dir
 }
 
 vty() { local d=$1; shift; vtysh --vty_socket "$d" "$@" 2>&1; }
+
+# An on-premises gateway's FRR with the recipe's frr.conf, the gateway's BGP address in place of 169.254.21.2: zebra
+# and bgpd start bare, then vtysh gives them the integrated configuration, as Debian's frr service does (vtysh -b).
+frr_start_recipe() { # ns dir bgp-address
+  local ns=$1 d=$2
+  mkdir -p "$d"
+  sed -E "s/169\.254\.21\.2\b/$3/g" "$FRR_RECIPE" >"$d/frr.conf"
+  printf 'hostname onprem\n' >"$d/zebra.conf"
+  cp "$d/zebra.conf" "$d/bgpd.conf"
+  : >"$d/vtysh.conf"
+  frr_start "$ns" "$d" || return 1
+  vtysh --vty_socket "$d" --config_dir "$d" -b >"$d/vtysh-b.out" 2>&1 ||
+    { echo "vtysh -b with $d/frr.conf failed: $(tail -n 2 "$d/vtysh-b.out" | tr '\n' ' ')" >&2; return 1; }
+}
 
 # Whether bgpd of dir has an Established session with each of the peers.
 bgp_established() { # dir peer...
@@ -169,36 +206,6 @@ bgp_dump() { # file
     { echo "== $d"; vty "$d" -c "show bgp summary" -c "show bgp ipv4" -c "show ip route" -c "show nexthop-group rib"; } >>"$1" 2>&1
   done
   { echo "== kernel of $GA"; ip -n "$GA" -d link show; ip -n "$GA" nexthop show; ip -n "$GA" route show; } >>"$1" 2>&1
-}
-
-# zebra.conf and bgpd.conf of an on-premises gateway: BGP from its APIPA address to each instance's over that
-# instance's tunnel, the LAN announced, ECMP over both.
-write_frr_onprem() { # dir router-id lan-prefix local-apipa
-  local d=$1 id=$2 lan=$3 me=$4
-  mkdir -p "$d"
-  printf 'hostname onprem-%s\nno zebra nexthop kernel enable\n' "$id" >"$d/zebra.conf"
-  cat >"$d/bgpd.conf" <<EOF
-hostname onprem-$id
-router bgp $BGP_ONPREM_ASN
- bgp router-id $id
- bgp log-neighbor-changes
- no bgp ebgp-requires-policy
- no bgp network import-check
- bgp fast-convergence
- timers bgp 60 180
- neighbor 169.254.21.1 remote-as $BGP_AZURE_ASN
- neighbor 169.254.21.1 ebgp-multihop 2
- neighbor 169.254.21.1 update-source $me
- neighbor 169.254.21.1 timers connect 5
- neighbor 169.254.22.1 remote-as $BGP_AZURE_ASN
- neighbor 169.254.22.1 ebgp-multihop 2
- neighbor 169.254.22.1 update-source $me
- neighbor 169.254.22.1 timers connect 5
- address-family ipv4 unicast
-  network $lan
-  maximum-paths 4
- exit-address-family
-EOF
 }
 
 # An instance's FRR: passive eBGP to each on-premises APIPA address, iBGP to the VNet router.

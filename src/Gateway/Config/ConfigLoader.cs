@@ -732,8 +732,9 @@ public static class ConfigLoader
     /// <summary>
     /// Routes of one prefix and one effective metric, which the kernel keeps as one route (RouteTable installs them): into
     /// several route-based children's interfaces they are one multipath route (ECMP), and policy-based children share
-    /// the shared device's. Refused: one into the shared device and one into a tunnel interface (`ip route add` would
-    /// answer "File exists" and `s2s run` would stop); an IPv6 multipath route through an interface whose own address is
+    /// the shared device's. Refused: one into the shared device and one into a tunnel interface (as one multipath route
+    /// the shared device, which never loses carrier, would take its share of the flows whether or not their tunnel is
+    /// up, and into SAs whose selectors need not cover them); an IPv6 multipath route through an interface whose own address is
     /// its nexthops' gateway (RouteTable.Ipv6NexthopGateway), which the kernel refuses too; one prefix twice with one
     /// metric in a child's list, which would be one route.
     /// </summary>

@@ -78,10 +78,12 @@ public sealed class RouteTable : IDisposable
                     continue;
                 if (keep.Length == 0)
                 {
-                    _installed.Remove(key);
+                    // Forgotten once it is gone, not before: a route whose delete failed is still deleted on Dispose.
                     var result = Run(Delete(key, have));
                     if (result.Failure is { } failure && !result.Gone)
                         (failures ??= []).Add(failure);
+                    else
+                        _installed.Remove(key);
                     continue;
                 }
                 var kept = new Route(next!.Metric, keep);
@@ -189,13 +191,13 @@ public sealed class RouteTable : IDisposable
     }
 
     /// <summary>
-    /// The delete of an installed route: as it was added for one device; by prefix and metric for a multipath route,
-    /// which takes all its nexthops, also those the kernel left when a device went (IPv6 keeps the others).
+    /// The delete of an installed route, as it was added: a multipath route with its nexthops. By prefix and metric
+    /// alone, an IPv4 delete takes the first route of the prefix whatever its nexthops (and with metric 0 whatever its
+    /// metric): once the kernel has taken s2s's route away with one of its devices, that would be another one, FRR's
+    /// for instance. With the nexthops it takes only a route through the first of these devices (IPv4 with metric 0
+    /// still matches any metric there; IPv6 matches exactly).
     /// </summary>
-    private static string[] Delete((IPNetwork Prefix, uint Metric) key, Route route) =>
-        route.Devices.Length == 1
-            ? Arguments("del", key, route)
-            : ["route", "del", key.Prefix.ToString(), "metric", key.Metric.ToString(CultureInfo.InvariantCulture)];
+    private static string[] Delete((IPNetwork Prefix, uint Metric) key, Route route) => Arguments("del", key, route);
 
     /// <summary>Runs ip in the namespace: the failure sentence (null on success) and whether it failed because the route is gone.</summary>
     private (string? Failure, bool Gone) Run(string[] arguments)

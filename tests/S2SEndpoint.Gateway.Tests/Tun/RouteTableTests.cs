@@ -185,7 +185,7 @@ public sealed class RouteTableTests
         Assert.Equal(
         [
             "route|del|10.9.0.0/16|dev|s2s0",
-            "route|del|10.2.0.0/16|metric|100",
+            "route|del|10.2.0.0/16|metric|100|nexthop|dev|vti0|weight|1|nexthop|dev|vti1|weight|1",
             "route|add|10.4.0.0/16|dev|vti0",
         ], ran);
     }
@@ -204,7 +204,7 @@ public sealed class RouteTableTests
         Assert.Equal(
         [
             "-n|s2st-test|route|del|10.9.0.0/16|dev|s2s0",
-            "-n|s2st-test|route|del|fd00:2::/48|metric|7",
+            "-n|s2st-test|route|del|fd00:2::/48|metric|7|nexthop|via|fe80::525|dev|vti0|weight|1|nexthop|via|fe80::525|dev|vti1|weight|1",
             "-n|s2st-test|route|del|10.3.0.0/16|dev|vti0|metric|5",
         ], ran);
     }
@@ -238,8 +238,8 @@ public sealed class RouteTableTests
 
         var e = Assert.Throws<InvalidOperationException>(routes.Dispose);
 
-        Assert.Equal("`ip route del 10.2.0.0/16 metric 0` failed (exit 2): RTNETLINK answers: Operation not permitted.", e.Message);
-        Assert.Equal(["route del 10.2.0.0/16 metric 0", "route del 10.3.0.0/16 dev vti0"], ran);
+        Assert.Equal("`ip route del 10.2.0.0/16 metric 0 nexthop dev vti0 weight 1 nexthop dev vti1 weight 1` failed (exit 2): RTNETLINK answers: Operation not permitted.", e.Message);
+        Assert.Equal(["route del 10.2.0.0/16 metric 0 nexthop dev vti0 weight 1 nexthop dev vti1 weight 1", "route del 10.3.0.0/16 dev vti0"], ran);
         routes.Dispose();
         Assert.Equal(2, ran.Count);
     }
@@ -259,7 +259,27 @@ public sealed class RouteTableTests
         routes.Withdraw([]);
         routes.Dispose();
 
-        Assert.Equal(["route del 10.2.0.0/16 metric 0"], ran);
+        Assert.Equal(["route del 10.2.0.0/16 metric 0 nexthop dev vti0 weight 1 nexthop dev vti1 weight 1"], ran);
+    }
+
+    [Fact]
+    public void Withdraw_ADeleteThatFailed_TheRouteIsKept_AndDisposeDeletesIt()
+    {
+        var ran = new List<string>();
+        var refuse = true;
+        var routes = new RouteTable(null, arguments =>
+        {
+            ran.Add(string.Join(' ', arguments));
+            return refuse && arguments[1] == "del" ? new IpCommand.Result(2, "", "RTNETLINK answers: Operation not permitted") : Ok;
+        });
+        routes.Install([R("vti0", "10.2.0.0/16"), R("vti1", "10.2.0.0/16")]);
+        ran.Clear();
+
+        Assert.Throws<InvalidOperationException>(() => routes.Withdraw([]));
+        refuse = false;
+        routes.Dispose();
+
+        Assert.Equal(2, ran.Count(r => r == "route del 10.2.0.0/16 metric 0 nexthop dev vti0 weight 1 nexthop dev vti1 weight 1"));
     }
 
     [Fact]

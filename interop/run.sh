@@ -632,10 +632,8 @@ scenario_14() {
     ecmp_check "both tunnels up" "$GA"; then
     ASSIGNED=$(flows_by_device)
     # Failover: pings from every address at 10/s while az0's charon dies.
-    flows_start 300 0.1
-    sleep 2
-    t_kill=$(date +%s.%N)
-    lab_stop "$AZ0_CHARON" KILL
+    kill_during_flows 300 "$AZ0_CHARON"
+    t_kill=$T_KILL
     for _ in $(seq 300); do
       now=$(date +%s.%N)
       [ -z "$t_carrier" ] && ip -n "$GA" link show vti0 | grep -q NO-CARRIER && t_carrier=$now
@@ -688,10 +686,8 @@ scenario_15() {
       fail "BGP did not come up from both gateways to both instances within 60 s"; } &&
     ecmp_check "four tunnels up" "$GA $GA2" "$AZ0 $AZ1" 2; then
     FIRST_TX=$TUNNEL_TX
-    flows_start 250 0.1
-    sleep 2
-    t_kill=$(date +%s.%N)
-    lab_stop "$AZ0_S2S" KILL
+    kill_during_flows 250 "$AZ0_S2S"
+    t_kill=$T_KILL
     # Until neither on-premises gateway routes the VNet through vti0 (its tunnel to az0).
     for _ in $(seq 300); do
       now=$(date +%s.%N)
@@ -774,6 +770,15 @@ flows_start() { # count interval
   done
 }
 flows_wait() { local p; for p in "${FLOW_PIDS[@]}"; do lab_wait "$p"; done; FLOW_PIDS=(); }
+# A failover under traffic: hostA's sixteen flows at 10/s (count pings each), and 2 s later the process (an instance's
+# IKE daemon) killed. Sets T_KILL (date +%s.%N).
+kill_during_flows() { # count pid
+  flows_start "$1" 0.1
+  sleep 2
+  T_KILL=$(date +%s.%N)
+  lab_stop "$2" KILL
+}
+
 # After a failover: waits for the flows, keeps their outputs (failover-flow-*.out), and sets LOSS ("N of M pings
 # lost") and SPREAD (how the flows lost them).
 flows_failover_done() {

@@ -102,7 +102,7 @@ done
 
 # The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, fifteen scenarios, most in both
 # roles, FRR running BGP in the Azure redundancy ones (root; skips with a reason otherwise, fails under CI).
-# About 14 minutes.
+# About 12 minutes.
 run_script_suite interop/run.sh
 
 finish

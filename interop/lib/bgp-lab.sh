@@ -146,20 +146,20 @@ tunnel_pings() { # ns interface
 # Starts zebra, then bgpd once zebra's socket is there, in namespace ns with dir/zebra.conf and dir/bgpd.conf. The
 # directory must be the daemons' own (they run as frr), and reachable by them.
 frr_start() { # ns dir
-  local ns=$1 d=$2 pid
-  chown frr:frr "$d"
-  ip netns exec "$ns" "$FRR_DIR/zebra" -u frr -g frr -f "$d/zebra.conf" -i "$d/zebra.pid" -z "$d/zserv.api" \
-    --vty_socket "$d" -P 0 --log "file:$d/zebra.log" >>"$d/frr.out" 2>&1 &
+  chown frr:frr "$2"
+  frr_daemon "$1" "$2" zebra zserv.api && frr_daemon "$1" "$2" bgpd bgpd.vty -p 179
+}
+
+# Starts one FRR daemon (zebra or bgpd) of frr_start in the foreground and waits until the socket it opens is there.
+frr_daemon() { # ns dir daemon socket [option...]
+  local ns=$1 d=$2 daemon=$3 socket=$4 pid
+  shift 4
+  ip netns exec "$ns" "$FRR_DIR/$daemon" -u frr -g frr -f "$d/$daemon.conf" -i "$d/$daemon.pid" -z "$d/zserv.api" \
+    --vty_socket "$d" -P 0 --log "file:$d/$daemon.log" "$@" >>"$d/frr.out" 2>&1 &
   pid=$!
   LAB_PIDS+=("$pid")
-  for _ in $(seq 100); do [ -S "$d/zserv.api" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  [ -S "$d/zserv.api" ] || { echo "zebra did not start in $ns: $(tail -n 2 "$d/frr.out" "$d/zebra.log" 2>/dev/null | tr '\n' ' ')" >&2; return 1; }
-  ip netns exec "$ns" "$FRR_DIR/bgpd" -u frr -g frr -f "$d/bgpd.conf" -i "$d/bgpd.pid" -z "$d/zserv.api" \
-    --vty_socket "$d" -P 0 -p 179 --log "file:$d/bgpd.log" >>"$d/frr.out" 2>&1 &
-  pid=$!
-  LAB_PIDS+=("$pid")
-  for _ in $(seq 100); do [ -S "$d/bgpd.vty" ] && return 0; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  echo "bgpd did not start in $ns: $(tail -n 2 "$d/frr.out" "$d/bgpd.log" 2>/dev/null | tr '\n' ' ')" >&2
+  for _ in $(seq 100); do [ -S "$d/$socket" ] && return 0; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  echo "$daemon did not start in $ns: $(tail -n 2 "$d/frr.out" "$d/$daemon.log" 2>/dev/null | tr '\n' ' ')" >&2
   return 1
 }
 

@@ -36,7 +36,7 @@ public static class ConfigLoader
     private static readonly string[] ChildKeys =
     [
         "local_ts", "remote_ts", "esp_proposals", "rekey_time", "life_time", "rand_time", "rekey_bytes", "life_bytes", "rekey_packets",
-        "life_packets", "start_action", "dpd_action", "mode", "interface", "interface_addrs", "routes", "updown",
+        "life_packets", "start_action", "dpd_action", "mode", "interface", "interface_addrs", "routes", "updown", "mss_clamp",
     ];
     private static readonly string[] SecretKeys = ["id", "secret", "file"];
 
@@ -583,6 +583,9 @@ public static class ConfigLoader
         return new AuthSection(id);
     }
 
+    /// <summary>children.NAME.mss_clamp's range: IPv4's smallest default MSS (RFC 879) to the largest an IPv4 packet can hold.</summary>
+    public const int MinMssClamp = 536, MaxMssClamp = 65495;
+
     private sealed record ChildRead(ChildSaConfig Config, DpdAction DpdAction);
 
     private static ChildRead? ReadChild(string connection, string name, JsonElement e, string path, List<ChildRouting> routing, ConfigProblems p)
@@ -630,6 +633,8 @@ public static class ConfigLoader
         var updown = Text(e, "updown", path, p) is { Length: > 0 } script ? script : null;
         if (updown is not null && UpdownProblem(updown) is { } bad)
             p.Add($"{path}.updown", $"'{updown.Replace("\0", "\\0", StringComparison.Ordinal)}' {bad}; valid: the absolute path of an executable file that others cannot write, such as /etc/s2s/updown.sh");
+        // TCP's maximum segment size in SYNs both ways, so that segments fit the tunnel (Azure asks for 1350); 0: off.
+        var mss = Text(e, "mss_clamp", path, p) is "0" ? 0 : Number(e, "mss_clamp", path, MinMssClamp, MaxMssClamp, p) ?? 0;
         var rekey = Time(e, "rekey_time", path, p) ?? TimeSpan.FromHours(1);
         var config = new ChildSaConfig
         {
@@ -651,7 +656,7 @@ public static class ConfigLoader
         CheckRandTime(config.RandTime, config.RekeyTime, path, p);
         if (p.Lines.Count > before)
             return null;
-        routing.Add(new ChildRouting(connection, name, iface, routes, addresses, dpdAction ?? DpdAction.Clear, updown));
+        routing.Add(new ChildRouting(connection, name, iface, routes, addresses, dpdAction ?? DpdAction.Clear, updown, mss));
         return new ChildRead(config, dpdAction ?? DpdAction.Clear);
     }
 

@@ -61,5 +61,6 @@ public enum LogFormat
 /// remote_ts are routed there).
 /// </summary>
 /// <param name="Updown">children.NAME.updown: the script run with strongSwan's updown environment when the child comes up and goes down; null: none.</param>
+/// <param name="MssClamp">children.NAME.mss_clamp: the largest TCP MSS a SYN through the child may carry, each way; 0: not clamped.</param>
 public sealed record ChildRouting(string Connection, string Child, string? Interface, IReadOnlyList<TunnelRoute> Routes, IReadOnlyList<InterfaceAddress> InterfaceAddresses, DpdAction DpdAction,
-    string? Updown = null);
+    string? Updown = null, int MssClamp = 0);

@@ -256,6 +256,43 @@ scenario_4() {
     fi
     end "four selector pairs, s2s's 10.2.0.0/16 and 10.4.0.0/16 narrowed to /24s, ping over each pair"
   done
+  for role in "${ROLES[@]}"; do
+    wanted 4 "4-policy-one-sa-per-pair-$role" || continue
+    # strongSwan as Cisco and Azure policy-based gateways do it: one Child SA per selector pair (four children of one
+    # pair each), under one s2s child with both prefixes on each side. Responder: strongSwan brings up all four.
+    # Initiator: s2s offers both pairs, strongSwan narrows to its first child's, then brings up the other three.
+    begin "4-policy-one-sa-per-pair-$role"
+    S_LTS="10.1.0.0/24,10.3.0.0/24" S_RTS="10.2.0.0/24,10.4.0.0/24"
+    C_LTS=10.2.0.0/24 C_RTS=10.1.0.0/24
+    C_EXTRA_CHILDREN="p2 { local_ts = 10.2.0.0/24
+        remote_ts = 10.3.0.0/24
+        esp_proposals = aes256gcm16 }
+      p3 { local_ts = 10.4.0.0/24
+        remote_ts = 10.1.0.0/24
+        esp_proposals = aes256gcm16 }
+      p4 { local_ts = 10.4.0.0/24
+        remote_ts = 10.3.0.0/24
+        esp_proposals = aes256gcm16 }"
+    if up "$role"; then
+      for child in p2 p3 p4; do
+        swanctl_ "$D" --initiate --child "$child" --timeout 20 >>"$D/initiate.out" 2>&1 || fail "strongSwan could not bring up child $child"
+      done
+      local n
+      n=$(sas_grep -cE "^  (net|p[234]): .*INSTALLED")
+      [ "$n" = 4 ] || fail "strongSwan has $n Child SAs installed, not 4"
+      n=$(grep -c "CHILD_SA net{[0-9]*} established" "$D/s2s.log")
+      [ "$n" = 4 ] || fail "s2s logged $n Child SAs of child net, not 4"
+      for src in 10.1.0.10 10.3.0.10; do
+        for dst in 10.2.0.10 10.4.0.10; do
+          ping_all 3 "$src" "$dst" || fail "pings lost $src -> $dst"
+        done
+      done
+      # Each pair's Child SA carried its own pings both ways (strongSwan counts packets per SA, in and out).
+      n=$(sas_grep -cE "in  .*, +[1-9][0-9]* packets")
+      [ "$n" = 4 ] || fail "only $n of strongSwan's 4 Child SAs received packets: $(sas_grep -E 'in  ' | xargs)"
+    fi
+    end "one Child SA per selector pair (four) under one s2s child, each pair's pings on its own SA both ways"
+  done
 }
 
 # ---- 5. route-based ----

@@ -204,7 +204,7 @@ lab_reset_vars() {
   unset S_LOCAL S_REMOTE S_ID S_PEER_ID S_PSK S_PROPOSALS S_ESP S_LTS S_RTS S_START S_IKE_REKEY S_IKE_LIFE \
     S_CHILD_REKEY S_CHILD_LIFE S_RAND S_DPD_DELAY S_DPD_TIMEOUT S_DPD_ACTION S_IFACE S_ROUTES S_LOG S_EXTRA_CONN S_EXTRA_GW \
     C_LOCAL C_REMOTE C_ID C_PEER_ID C_PSK C_PROPOSALS C_ESP C_LTS C_RTS C_START C_IKE_REKEY C_CHILD_REKEY C_CHILD_LIFE \
-    C_RAND C_DPD_DELAY C_EXTRA_CHARON C_EXTRA_CONN
+    C_RAND C_DPD_DELAY C_EXTRA_CHARON C_EXTRA_CONN C_EXTRA_CHILDREN
 }
 
 json_list() { # "a,b c" -> ["a","b","c"]
@@ -288,7 +288,8 @@ connections { gw { version = 2
         rekey_time = ${C_CHILD_REKEY:-1h}
         ${C_CHILD_LIFE:+life_time = $C_CHILD_LIFE}
         ${C_RAND:+rand_time = $C_RAND}
-        start_action = ${C_START:-none} } } } }
+        start_action = ${C_START:-none} }
+      ${C_EXTRA_CHILDREN:-} } } }
 secrets { ike-gw { id = ${C_PEER_ID:-moon.s2s.test}
     secret = "${C_PSK:-interop-test-pre-shared-key}" } }
 EOF

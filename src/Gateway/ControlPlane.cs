@@ -66,7 +66,7 @@ internal sealed partial class ControlPlane
         _acceptedPeers = AcceptedPeers(config);
         SharedDevice = sharedDevice;
         var keys = WiresharkKeys.Open(config.Settings.WiresharkKeys, _log);
-        Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow, IsHub, logs.CreateLogger("esp"), keys);
+        Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow, IsHub, logs.CreateLogger("esp"), keys, IsPolicyBased);
         Engine = new IkeEngine(config.Connections, Kernel, time, random, logs.CreateLogger("ike"), new IkeEngineOptions { KeyLog = keys });
         Keeper = new ConnectionKeeper(Engine, Kernel, io, counters, time, _log);
         Data = new DataPath(this, io, Kernel.Table, counters, new SourceRateLimiter(time, GatewayCore.NewSaBurst, GatewayCore.NewSaPerSecond), time);
@@ -195,7 +195,10 @@ internal sealed partial class ControlPlane
     public void OnTrapped(ChildRoute route) => Run(() =>
     {
         // A reload may have removed the trap while this worker waited; with an SA there, the flush sends what waits.
-        if (!_routes.TryGetValue(route.ReqId, out var entry) || entry.Trap != route.Trap || Kernel.TryGetOutbound(route.ReqId, out _))
+        // A policy-based child the peer narrowed has its SAs under other request IDs than its trap's: it is up, and
+        // what its policies do not hold is not brought up again and again (the held packets time out).
+        if (!_routes.TryGetValue(route.ReqId, out var entry) || entry.Trap != route.Trap || Kernel.TryGetOutbound(route.ReqId, out _) ||
+            Kernel.All.Any(i => i.Install.Connection == route.Connection && i.Install.Child == route.Child))
             return;
         if (Engine.Sas.Any(s => s.Config.Name == route.Connection && s.State is IkeSaState.Connecting or IkeSaState.Authenticating))
             return;
@@ -389,16 +392,31 @@ internal sealed partial class ControlPlane
         };
     }
 
-    /// <summary>Sends what trapped children held, through the SAs they have now; what waited too long is dropped.</summary>
+    /// <summary>
+    /// Sends what trapped children held, through the SAs they have now; what waited too long is dropped. A policy-based
+    /// child's packet goes through the policy that holds it: the peer may have narrowed the child to other selectors
+    /// (another request ID than the trap's), or brought up one SA per selector pair; one that no SA holds is dropped and counted.
+    /// </summary>
     private void ReleaseHeld()
     {
         var snapshot = Data.Snapshot;
         foreach (var entry in _routes.Values)
         {
-            if (entry.Trap is not { } trap || !trap.IsWaiting || !snapshot.Routes.TryGetValue(entry.ReqId, out var route) || route.Outbound is not { } sa)
+            if (entry.Trap is not { } trap || !trap.IsWaiting || !snapshot.Routes.TryGetValue(entry.ReqId, out var own))
+                continue;
+            var policyBased = !_devices.ContainsKey(entry.Device);
+            if (own.Outbound is null && (!policyBased || !Kernel.All.Any(i => i.Install.Connection == entry.Connection && i.Install.Child == entry.Child)))
                 continue;
             foreach (var packet in trap.TakeFresh())
             {
+                var route = own;
+                if (policyBased && snapshot.Policies.TryLookup(packet, out var reqId) && snapshot.Routes.TryGetValue(reqId, out var held))
+                    route = held;
+                if (route.Outbound is not { } sa)
+                {
+                    _counters.Count(GatewayDropReason.NoSa);
+                    continue;
+                }
                 var buffer = new PacketBuffer(packet.Length + PacketBuffer.Headroom + PacketBuffer.Tailroom);
                 packet.CopyTo(buffer.ResetForInnerPacket().Span);
                 buffer.SetLength(packet.Length);
@@ -417,7 +435,7 @@ internal sealed partial class ControlPlane
             foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Trap))
             {
                 var peer = c.RemoteAddresses.First(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any));
-                var reqId = Kernel.ReqIdOf(c.Name, child.Name, peer);
+                var reqId = Kernel.ReqIdOf(c.Name, child.Name, peer, child.LocalTs, child.RemoteTs);
                 var iface = Interface(c.Name, child.Name);
                 _routes[reqId] = new RouteEntry(reqId, c.Name, child.Name, iface ?? SharedDevice, new TrapQueue(_time, _counters));
                 if (iface is not null)
@@ -461,6 +479,9 @@ internal sealed partial class ControlPlane
     private bool IsHub(string connection) =>
         _config.Connections.FirstOrDefault(c => c.Name == connection) is not { } c || c.RemoteAddresses.Count == 0 ||
         c.RemoteAddresses.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
+
+    /// <summary>A child without a tunnel interface of its own: its SAs are found through their policies on the shared device.</summary>
+    private bool IsPolicyBased(string connection, string child) => Interface(connection, child) is null;
 
     private string? Interface(string connection, string child) =>
         _config.Routing.FirstOrDefault(r => r.Connection == connection && r.Child == child)?.Interface;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using S2SEndpoint.Esp;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Diagnostics;
+using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
 
 namespace S2SEndpoint.Gateway.Policy;
@@ -26,14 +27,20 @@ namespace S2SEndpoint.Gateway.Policy;
 /// Whether a connection's children get a request ID per peer address: a hub whose remote_addrs allow any
 /// peer has one per spoke; a connection to named peers (active-passive included) has one per child.
 /// </param>
+/// <param name="perSelectors">
+/// Whether a child (connection, child) gets a request ID per pair of negotiated selector sets: a policy-based child
+/// whose peer brings up one Child SA per selector pair (as Cisco and Azure policy-based gateways do) has one SA
+/// carrying each pair's traffic, each found through its own policy, as strongSwan keeps a reqid per set of selectors.
+/// A route-based child has one, for its device. Null: one per child.
+/// </param>
 /// <param name="log">The "esp" category: the data plane's SAs as they join and leave the table, at Debug.</param>
 /// <param name="wiresharkKeys">gateway.wireshark_keys: told each SA's keys as it is installed and when it goes; null: off.</param>
 public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeProvider time, int replayWindow, Func<string, bool>? perPeer = null, ILogger? log = null,
-    WiresharkKeys? wiresharkKeys = null) : IChildSaKernel
+    WiresharkKeys? wiresharkKeys = null, Func<string, string, bool>? perSelectors = null) : IChildSaKernel
 {
     private readonly ILogger _log = log ?? NullLogger.Instance;
 
-    private readonly Dictionary<(string Connection, string Child, IPAddress Peer), uint> _reqIds = [];
+    private readonly Dictionary<(string Connection, string Child, IPAddress Peer, string Selectors), uint> _reqIds = [];
     private readonly Dictionary<uint, Installed> _byInboundSpi = [];
     private readonly Dictionary<uint, Installed> _outbound = [];
     private readonly List<KernelChange> _changes = [];
@@ -149,17 +156,23 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
     }
 
     /// <summary>
-    /// The stable request ID of a child (with one peer, for a hub): its policy points at it, its SAs come
-    /// and go under it across rekeys, failovers and NAT remaps. Two peers of one hub connection get two.
+    /// The stable request ID of a child (with one peer, for a hub; with one pair of selector sets, for a policy-based
+    /// child): its policy points at it, its SAs come and go under it across rekeys (which keep their selectors),
+    /// failovers and NAT remaps. Two peers of one hub connection get two, and so do two Child SAs of one policy-based
+    /// child with different selectors. A trap asks with the child's configured selectors: the SA that comes for it
+    /// with the same selectors takes its request ID.
     /// </summary>
-    public uint ReqIdOf(string connection, string child, IPAddress peer)
+    public uint ReqIdOf(string connection, string child, IPAddress peer, IReadOnlyList<TrafficSelector>? localTs = null, IReadOnlyList<TrafficSelector>? remoteTs = null)
     {
         if (perPeer is null || !perPeer(connection))
             peer = IPAddress.None;
-        if (!_reqIds.TryGetValue((connection, child, peer), out var id))
+        var selectors = perSelectors is not null && perSelectors(connection, child) && localTs is not null && remoteTs is not null
+            ? $"{string.Join(",", localTs)} === {string.Join(",", remoteTs)}"
+            : "";
+        if (!_reqIds.TryGetValue((connection, child, peer, selectors), out var id))
         {
             id = (uint)_reqIds.Count + 1;
-            _reqIds.Add((connection, child, peer), id);
+            _reqIds.Add((connection, child, peer, selectors), id);
         }
         return id;
     }
@@ -183,7 +196,7 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
         ArgumentNullException.ThrowIfNull(childSa);
         if (childSa.InboundSpi < ChildSa.FirstValidSpi || childSa.OutboundSpi < ChildSa.FirstValidSpi)
             throw new ArgumentException($"SPIs {childSa.InboundSpi:x8}/{childSa.OutboundSpi:x8}: values below {ChildSa.FirstValidSpi} are reserved (RFC 4303 2.1)", nameof(childSa));
-        var reqId = ReqIdOf(childSa.Connection, childSa.Child, childSa.RemoteEndpoint.Address);
+        var reqId = ReqIdOf(childSa.Connection, childSa.Child, childSa.RemoteEndpoint.Address, childSa.LocalTs, childSa.RemoteTs);
         var lifetime = new SaLifetime
         {
             HardBytes = childSa.LifeBytes > 0 ? childSa.LifeBytes : ulong.MaxValue,

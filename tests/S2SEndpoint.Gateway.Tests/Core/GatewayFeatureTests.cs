@@ -109,6 +109,35 @@ public sealed class GatewayFeatureTests
         Assert.Equal(2, lab.A.Counters.Held);
     }
 
+    /// <summary>
+    /// The peer narrows the trapped child to a smaller pair of selectors: the SA comes under another request ID than the
+    /// trap's, the held packet it holds goes out through it, the one it does not hold is counted, and traffic the SA does
+    /// not hold never brings it up again and again.
+    /// </summary>
+    [Fact]
+    public void Trap_PeerNarrows_HeldPacketsLeaveThroughTheNarrowedSa()
+    {
+        const string wide = """ "net": { "local_ts": "10.1.0.0/16", "remote_ts": "10.2.0.0/16", "esp_proposals": "aes256gcm16", "start_action": "trap" } """;
+        var lab = new Lab(wide, PolicyChildB);
+        Inject(lab.A, "s2s0", Ping("10.1.0.5", "10.2.0.7", 10));
+        Inject(lab.A, "s2s0", Ping("10.1.9.5", "10.2.0.7", 20));
+        lab.Pump();
+        var sa = Assert.Single(lab.A.Kernel.All);
+        Assert.Equal("10.1.0.0..10.1.0.255", Assert.Single(sa.Install.LocalTs).ToString());
+        Assert.Equal([20 + 8 + 10], lab.IoB.Tun.Select(t => t.Packet.Length));
+        Assert.Equal(1, lab.A.Counters.Drops.Count(GatewayDropReason.NoSa));
+
+        lab.Clock.Advance(TimeSpan.FromSeconds(2));
+        Inject(lab.A, "s2s0", Ping("10.1.9.5", "10.2.0.7", 30));
+        lab.A.OnTimer();
+        lab.Pump();
+        Assert.Single(lab.A.Kernel.All);
+        Assert.Single(lab.A.Engine.Sas);
+        Inject(lab.A, "s2s0", Ping("10.1.0.6", "10.2.0.8", 40));
+        lab.Pump();
+        Assert.Equal([20 + 8 + 10, 20 + 8 + 40], lab.IoB.Tun.Select(t => t.Packet.Length));
+    }
+
     [Fact]
     public void Trap_RouteBased_DeviceTrafficBringsTheTunnelUp()
     {

@@ -248,4 +248,48 @@ public sealed class InProcessGatewayTests
         var sent = Assert.Single(ioH.Udp);
         Assert.Equal(IPAddress.Parse("192.0.2.2"), sent.Remote.Address);
     }
+
+    /// <summary>
+    /// A peer that brings up one Child SA per selector pair (as Cisco and Azure policy-based gateways do) under one child of
+    /// ours: each pair's packets leave on the SA negotiated for that pair, which is the only one the peer lets them in through.
+    /// </summary>
+    [Fact]
+    public void PolicyBased_OneChildSaPerSelectorPair_EachPairLeavesOnItsOwnSa()
+    {
+        static string Pair1(string name, string lts, string rts) =>
+            $$""" "{{name}}": { "local_ts": "{{lts}}", "remote_ts": "{{rts}}", "esp_proposals": "aes256gcm16", "start_action": "start" } """;
+        var p = new Pair(
+            Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", """ "net": { "local_ts": "10.1.0.0/24,10.3.0.0/24", "remote_ts": "10.2.0.0/24,10.4.0.0/24", "esp_proposals": "aes256gcm16" } """, "none"),
+            Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", string.Join(",",
+                Pair1("p1", "10.2.0.0/24", "10.1.0.0/24"), Pair1("p2", "10.2.0.0/24", "10.3.0.0/24"), Pair1("p3", "10.4.0.0/24", "10.1.0.0/24"), Pair1("p4", "10.4.0.0/24", "10.3.0.0/24")), "start"));
+        p.B.Start();
+        p.Pump();
+        Assert.Equal(4, p.A.Kernel.All.Count);
+        Assert.Equal(4, p.A.Kernel.All.Select(i => i.ReqId).Distinct().Count());
+        Assert.All(p.A.Kernel.All, i => Assert.True(i.OutboundActive));
+
+        foreach (var (source, destination) in new[] { ("10.1.0.5", "10.2.0.7"), ("10.3.0.5", "10.2.0.7"), ("10.1.0.5", "10.4.0.7"), ("10.3.0.5", "10.4.0.7") })
+            Pair.Inject(p.A, "s2s0", Ping(source, destination));
+        // Four packets on four SAs: each SPI once.
+        Assert.Equal(4, p.IoA.Udp.Select(d => BinaryPrimitives.ReadUInt32BigEndian(d.Data)).Distinct().Count());
+        p.Pump();
+        Assert.Equal(4, p.IoB.Tun.Count);
+        Assert.Equal(4, p.B.Kernel.All.Sum(i => (int)i.Inbound.Packets));
+
+        // A rekey keeps each pair on its request ID: the new SA replaces the old one of its own pair only.
+        var before = p.A.Kernel.All.Select(i => (i.ReqId, Pair: string.Join(",", i.Install.LocalTs) + "|" + string.Join(",", i.Install.RemoteTs))).ToHashSet();
+        p.A.Control(engine => engine.Rekey("moon", "net"));
+        p.Pump();
+        p.Clock.Advance(TimeSpan.FromSeconds(10));
+        p.A.OnTimer();
+        p.B.OnTimer();
+        p.Pump();
+        Assert.Equal(before, p.A.Kernel.All.Select(i => (i.ReqId, Pair: string.Join(",", i.Install.LocalTs) + "|" + string.Join(",", i.Install.RemoteTs))).ToHashSet());
+        p.IoB.Tun.Clear();
+        foreach (var (source, destination) in new[] { ("10.1.0.5", "10.2.0.7"), ("10.3.0.5", "10.2.0.7"), ("10.1.0.5", "10.4.0.7"), ("10.3.0.5", "10.4.0.7") })
+            Pair.Inject(p.A, "s2s0", Ping(source, destination));
+        p.Pump();
+        Assert.Equal(4, p.IoB.Tun.Count);
+        Assert.Equal(0, p.B.Kernel.All.Sum(i => (int)i.Inbound.Drops.Total));
+    }
 }

@@ -293,6 +293,32 @@ scenario_4() {
     fi
     end "one Child SA per selector pair (four) under one s2s child, each pair's pings on its own SA both ways"
   done
+  for role in "${ROLES[@]}"; do
+    wanted 4 "4-policy-full-tunnel-$role" || continue
+    # A full tunnel, policy-based: s2s's local_ts 10.0.0.0/8 (narrowed by strongSwan to its two /24s), remote_ts
+    # 0.0.0.0/0; the peer off-link, reached through gwA's default route, which IKE and ESP must keep while everything
+    # else from the LAN goes into the tunnel (an "internet" address behind gwB included).
+    begin "4-policy-full-tunnel-$role"
+    S_LTS=10.0.0.0/8 S_RTS=0.0.0.0/0 C_LTS=0.0.0.0/0 C_RTS="10.1.0.0/24,10.3.0.0/24"
+    AFTER_LAB='ip -n "$HB" addr add 203.0.113.10/24 dev lan0 && ip -n "$GB" addr add 203.0.113.1/24 dev lan0'
+    if up "$role" routed; then
+      sas_grep -q "remote 10.1.0.0/24 10.3.0.0/24" || fail "strongSwan's remote selectors are not 10.1.0.0/24 10.3.0.0/24: $(sas_grep -E '^ +(local|remote) ' | xargs)"
+      grep -q "default dev s2s0" <<<"$(ip -n "$GA" route show table 5325)" || fail "no default route into s2s0 in table 5325"
+      grep -q "not from all fwmark 0x5325 lookup 5325" <<<"$(ip -n "$GA" rule)" || fail "no rule into table 5325 for unmarked packets: $(ip -n "$GA" rule | xargs)"
+      ping_all 3 10.1.0.10 203.0.113.10 || fail "pings lost 10.1.0.10 -> 203.0.113.10 (an address only the full tunnel routes)"
+      ping_all 3 10.3.0.10 10.2.0.10 || fail "pings lost 10.3.0.10 -> 10.2.0.10"
+      # IKE keeps its route to the peer: an IKE SA rekey, then traffic again.
+      swanctl_ "$D" --rekey --ike gw >/dev/null 2>&1 || fail "swanctl --rekey --ike gw failed"
+      wait_log "$D/s2s.log" "IKE SA rekeyed" 10 || fail "no IKE SA rekey through the full tunnel's gateway"
+      ping_all 3 10.1.0.10 203.0.113.10 || fail "pings lost after the IKE SA rekey"
+      # Nothing left behind when s2s stops.
+      lab_stop "$S2S_PID"
+      ip -n "$GA" rule | grep -q 5325 && fail "s2s left its rules behind: $(ip -n "$GA" rule | grep 5325 | xargs)"
+      ip -n "$GA" route show table 5325 2>/dev/null | grep -q . && fail "s2s left routes in table 5325"
+    fi
+    AFTER_LAB=""
+    end "s2s local_ts 10.0.0.0/8 narrowed to 10.1.0.0/24 10.3.0.0/24, remote_ts 0.0.0.0/0 in table 5325; pings to 203.0.113.10 and 10.2.0.10, IKE rekeyed past it, nothing left after exit"
+  done
 }
 
 # ---- 5. route-based ----

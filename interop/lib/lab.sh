@@ -121,7 +121,7 @@ lab_routed_internet() {
 
 # Builds the lab. Sets GWA_ADDR/GWB_ADDR (each gateway's own WAN address) and GWA_SEEN/GWB_SEEN (the
 # address the other gateway sends to: the NAT's outside address for the gateway behind it).
-lab_up() { # none | nat-a | nat-b | delay-ike | lossy
+lab_up() { # none | nat-a | nat-b | routed | delay-ike | lossy
   local nat=${1:-none}
   lab_names
   lab_ns "$HA" && lab_ns "$GA" && lab_ns "$GB" && lab_ns "$HB" || return 1
@@ -171,6 +171,9 @@ table ip nat {
 }
 EOF
       ;;
+    routed)
+      # A routed internet, the peer off-link: each gateway reaches the other through its default route.
+      lab_routed_internet || return 1 ;;
     delay-ike)
       # A routed internet whose router holds IKE back for IKE_DELAY seconds (ikedelay.py), so that rekey
       # requests cross.

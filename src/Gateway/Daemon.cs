@@ -46,6 +46,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     private Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
     private readonly RouteTable _routes = new();
     private UdpTransport? _udp;
+
+    /// <summary>Whether a full tunnel was ever routed: from then on the sockets' packets are marked to keep the main table.</summary>
+    private bool _fullTunnel;
     private GatewayCore? _core;
     private ControlServer? _control;
     private GatewayMetrics? _metrics;
@@ -95,6 +98,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                 _metrics = new GatewayMetrics(_core, metrics);
             SyncDevices(_config);
             _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses), workers: Workers);
+            if (_fullTunnel)
+                _udp.SetMark(TunnelRoute.FullTunnelMark);
             _udp.Start(_core.OnUdp);
             _core.Start();
             Log.Started(_log, _config.Connections.Count, string.Join(", ", _devices.Keys), Workers, _config.Settings.ControlSocket);
@@ -193,11 +198,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                 device.Addresses.UnionWith(r.InterfaceAddresses);
                 continue;
             }
-            foreach (var ts in config.Connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs)
-            {
-                if (SelectorPrefix.Exact(ts) is { } network)
-                    device.Routes.Add(new TunnelRoute(network, null));
-            }
+            device.Routes.UnionWith(TunnelRoute.OfRemoteSelectors(config.Connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs));
         }
         foreach (var (name, device) in wanted.Where(w => !_devices.ContainsKey(w.Key)).ToList())
         {
@@ -226,6 +227,10 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                 device.Addresses.Add(address);
             }
         }
+        // A full tunnel's rules skip what the sockets send marked: marked before the route can take anything.
+        _fullTunnel |= routes.Exists(r => r.Route.IsFullTunnel);
+        if (_fullTunnel)
+            _udp?.SetMark(TunnelRoute.FullTunnelMark);
         _routes.Install(routes);
         return [.. _devices.Keys.Where(n => !wanted.ContainsKey(n))];
     }

@@ -601,8 +601,6 @@ public static class ConfigLoader
         IReadOnlyList<TrafficSelector> any = iface is null ? [] : [Prefix("0.0.0.0/0"), Prefix("::/0")];
         var localTs = Selectors(e, "local_ts", path, any, p);
         var remoteTs = Selectors(e, "remote_ts", path, any, p);
-        if (iface is null && remoteTs.Any(t => t.StartAddress.Equals(IPAddress.Any) && t.EndAddress.Equals(IPAddress.Broadcast) || t.StartAddress.Equals(IPAddress.IPv6Any) && t.EndAddress.GetAddressBytes().All(b => b == 0xFF)))
-            p.Add($"{path}.remote_ts", "a default route (0.0.0.0/0 or ::/0) through the shared device would carry the tunnel's own packets; give the child an interface (route-based) instead");
         var mode = Text(e, "mode", path, p) ?? "tunnel";
         if (mode != "tunnel")
             p.Add($"{path}.mode", $"'{mode}' is not supported; valid: tunnel");
@@ -752,8 +750,9 @@ public static class ConfigLoader
             var path = $"connections.{r.Connection}.children.{r.Child}";
             List<(TunnelRoute Route, string Key)> routes = r.Interface is not null
                 ? [.. r.Routes.Select((route, i) => (route, $"{path}.routes[{i}]"))]
-                : [.. connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs
-                    .Select(ts => SelectorPrefix.Exact(ts)).OfType<IPNetwork>().Select(n => (new TunnelRoute(n, null), $"{path}.remote_ts"))];
+                // A full tunnel's default route goes into a table of its own, where it clashes with nothing.
+                : [.. TunnelRoute.OfRemoteSelectors(connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs)
+                    .Where(route => !route.IsFullTunnel).Select(route => (route, $"{path}.remote_ts"))];
             var device = r.Interface ?? sharedDevice;
             var own = new HashSet<(IPNetwork, uint)>();
             foreach (var (route, key) in routes)

@@ -65,6 +65,20 @@ public sealed class UdpTransport : IDisposable
         _sockets = [.. sockets];
     }
 
+    /// <summary>Linux's SO_MARK (socket level): the firewall mark of what a socket sends, which routing rules can match.</summary>
+    private const int SoMark = 36;
+
+    /// <summary>
+    /// Marks every packet the sockets send with <paramref name="mark"/> (SO_MARK; needs CAP_NET_ADMIN), so that routing
+    /// rules keep the tunnel's own IKE and ESP out of a full tunnel's table.
+    /// </summary>
+    /// <exception cref="SocketException">The kernel refused (no CAP_NET_ADMIN).</exception>
+    public void SetMark(uint mark)
+    {
+        foreach (var (_, socket) in _sockets)
+            socket.SetRawSocketOption(SolSocket, SoMark, BitConverter.GetBytes(mark));
+    }
+
     /// <summary>Starts one reader per socket; <paramref name="received"/> gets (local, remote, buffer) on the reader's thread.</summary>
     public void Start(Action<IPEndPoint, IPEndPoint, PacketBuffer> received)
     {

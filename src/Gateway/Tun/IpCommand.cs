@@ -22,6 +22,8 @@ internal static class IpCommand
     [
         "No such process", "Cannot find device", "address not found", "Cannot assign requested address",
         "FIB table does not exist", "Cannot open network namespace", "No such device",
+        // A rule or route to delete that is not there (ip rule del).
+        "No such file or directory",
     ];
 
     /// <summary>What one <c>ip</c> command returned.</summary>

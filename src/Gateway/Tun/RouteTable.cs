@@ -17,6 +17,13 @@ namespace S2SEndpoint.Gateway.Tun;
 // nexthops change is replaced in one command, never deleted and added again. Every change is an iproute2 command
 // (`ip [-n NETNS] route add|replace|del ...`); what was installed is remembered and deleted on Dispose, before the
 // devices close, and what is already gone (the interface closed, the namespace deleted) is not an error then.
+//
+// A full tunnel (a policy-based child whose remote selectors hold 0.0.0.0/0 or ::/0) routes its family's default into
+// TunnelRoute.FullTunnelTable, not main, and two rules per family lead there, as wg-quick's do for WireGuard: first
+// main without its default routes (`ip rule add table main suppress_prefixlength 0`: the LANs, the link to the peer
+// and anything more specific keep their routes), then the full tunnel's table for every packet that is not s2s's own
+// (`ip rule add not fwmark MARK table TABLE`: the UDP sockets mark what they send, so IKE and ESP to the peer take
+// main's default route). The rules come with the family's first route in that table and go with its last one.
 
 /// <summary>The routes s2s installed into its tunnel devices, converged with iproute2 to what is wanted, removed on Dispose.</summary>
 public sealed class RouteTable : IDisposable
@@ -30,8 +37,12 @@ public sealed class RouteTable : IDisposable
     public static readonly IPAddress Ipv6NexthopGateway = IPAddress.Parse("fe80::525");
 
     private readonly Func<IReadOnlyList<string>, IpCommand.Result> _run;
-    private readonly Dictionary<(IPNetwork Prefix, uint Metric), Route> _installed = [];
+    private readonly Dictionary<(IPNetwork Prefix, uint Metric, uint Table), Route> _installed = [];
     private readonly Lock _lock = new();
+    private readonly HashSet<AddressFamily> _ruled = [];
+
+    /// <summary>The preferences of a full tunnel's two rules: main without default routes first, then the full tunnel's table.</summary>
+    public const uint SuppressRulePreference = 5324, FullTunnelRulePreference = 5325;
 
     /// <summary>One route as the kernel has it from s2s: a device alone, or several as a multipath route.</summary>
     /// <param name="Metric">For a route into one device, the metric as written (null for the kernel's default).</param>
@@ -71,6 +82,9 @@ public sealed class RouteTable : IDisposable
         List<string>? failures = null;
         lock (_lock)
         {
+            var ruled = FullTunnelFamilies(want.Keys);
+            foreach (var family in _ruled.Where(f => !ruled.Contains(f)).ToList())
+                DeleteRules(family, ref failures);
             foreach (var (key, have) in _installed.ToList())
             {
                 var keep = want.TryGetValue(key, out var next) ? have.Devices.Where(next.Devices.Contains).ToArray() : [];
@@ -124,7 +138,50 @@ public sealed class RouteTable : IDisposable
                     throw new InvalidOperationException(failure);
                 _installed[key] = next;
             }
+            foreach (var family in FullTunnelFamilies(want.Keys).Where(f => !_ruled.Contains(f)))
+            {
+                foreach (var rule in Rules())
+                {
+                    if (Run(["-" + Family(family), "rule", "add", .. rule]).Failure is { } failure)
+                        throw new InvalidOperationException(failure);
+                }
+                _ruled.Add(family);
+            }
         }
+    }
+
+    /// <summary>The address families that have a route in the full tunnel's table.</summary>
+    private static HashSet<AddressFamily> FullTunnelFamilies(IEnumerable<(IPNetwork Prefix, uint Metric, uint Table)> keys) =>
+        [.. keys.Where(k => k.Table == TunnelRoute.FullTunnelTable).Select(k => k.Prefix.BaseAddress.AddressFamily)];
+
+    /// <summary>A full tunnel's rules (the same for both families), as ip writes them after <c>rule add</c> (and <c>rule del</c>).</summary>
+    private static string[][] Rules()
+    {
+        var culture = CultureInfo.InvariantCulture;
+        return
+        [
+            ["table", "main", "suppress_prefixlength", "0", "pref", SuppressRulePreference.ToString(culture)],
+            ["not", "fwmark", "0x" + TunnelRoute.FullTunnelMark.ToString("x", culture), "table", TunnelRoute.FullTunnelTable.ToString(culture), "pref", FullTunnelRulePreference.ToString(culture)],
+        ];
+    }
+
+    private static string Family(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? "6" : "4";
+
+    /// <summary>Deletes a family's full tunnel rules; one already gone is not an error. Under the lock.</summary>
+    private void DeleteRules(AddressFamily family, ref List<string>? failures)
+    {
+        var failed = false;
+        foreach (var rule in Rules())
+        {
+            var result = Run(["-" + Family(family), "rule", "del", .. rule]);
+            if (result.Failure is { } failure && !result.Gone)
+            {
+                (failures ??= []).Add(failure);
+                failed = true;
+            }
+        }
+        if (!failed)
+            _ruled.Remove(family);
     }
 
     /// <summary>
@@ -137,6 +194,9 @@ public sealed class RouteTable : IDisposable
         List<string>? failures = null;
         lock (_lock)
         {
+            foreach (var family in _ruled.ToList())
+                DeleteRules(family, ref failures);
+            _ruled.Clear();
             foreach (var (key, have) in _installed)
             {
                 var result = Run(Delete(key, have));
@@ -150,15 +210,15 @@ public sealed class RouteTable : IDisposable
     }
 
     /// <summary>The wanted routes by prefix and effective metric, each with its devices.</summary>
-    private static Dictionary<(IPNetwork Prefix, uint Metric), Route> Group(IEnumerable<(string Device, TunnelRoute Route)> wanted)
+    private static Dictionary<(IPNetwork Prefix, uint Metric, uint Table), Route> Group(IEnumerable<(string Device, TunnelRoute Route)> wanted)
     {
         ArgumentNullException.ThrowIfNull(wanted);
-        var groups = new Dictionary<(IPNetwork Prefix, uint Metric), (uint? Metric, SortedSet<string> Devices)>();
+        var groups = new Dictionary<(IPNetwork Prefix, uint Metric, uint Table), (uint? Metric, SortedSet<string> Devices)>();
         foreach (var (device, route) in wanted)
         {
             InterfaceName.Validate(device, nameof(wanted), allowPattern: false);
             ArgumentNullException.ThrowIfNull(route, nameof(wanted));
-            var key = (route.Prefix, route.EffectiveMetric);
+            var key = (route.Prefix, route.EffectiveMetric, route.Table ?? 0);
             if (!groups.TryGetValue(key, out var group))
                 groups[key] = group = (route.Metric, new SortedSet<string>(StringComparer.Ordinal));
             group.Devices.Add(device);
@@ -170,12 +230,13 @@ public sealed class RouteTable : IDisposable
     /// <c>route VERB PREFIX dev DEVICE [metric METRIC]</c> for one device; for several, <c>route VERB PREFIX metric
     /// METRIC nexthop [via GATEWAY] dev A weight 1 ...</c> with the effective metric, since the route is one for it.
     /// </summary>
-    private static string[] Arguments(string verb, (IPNetwork Prefix, uint Metric) key, Route route)
+    private static string[] Arguments(string verb, (IPNetwork Prefix, uint Metric, uint Table) key, Route route)
     {
         var culture = CultureInfo.InvariantCulture;
+        string[] table = key.Table == 0 ? [] : ["table", key.Table.ToString(culture)];
         if (route.Devices.Length == 1)
         {
-            string[] single = ["route", verb, key.Prefix.ToString(), "dev", route.Devices[0]];
+            string[] single = ["route", verb, key.Prefix.ToString(), "dev", route.Devices[0], .. table];
             return route.Metric is { } m ? [.. single, "metric", m.ToString(culture)] : single;
         }
         var arguments = new List<string> { "route", verb, key.Prefix.ToString(), "metric", key.Metric.ToString(culture) };
@@ -187,7 +248,7 @@ public sealed class RouteTable : IDisposable
                 arguments.AddRange(["via", Ipv6NexthopGateway.ToString()]);
             arguments.AddRange(["dev", device, "weight", "1"]);
         }
-        return [.. arguments];
+        return [.. arguments, .. table];
     }
 
     /// <summary>
@@ -197,7 +258,7 @@ public sealed class RouteTable : IDisposable
     /// for instance. With the nexthops it takes only a route through the first of these devices (IPv4 with metric 0
     /// still matches any metric there; IPv6 matches exactly).
     /// </summary>
-    private static string[] Delete((IPNetwork Prefix, uint Metric) key, Route route) => Arguments("del", key, route);
+    private static string[] Delete((IPNetwork Prefix, uint Metric, uint Table) key, Route route) => Arguments("del", key, route);
 
     /// <summary>Runs ip in the namespace: the failure sentence (null on success) and whether it failed because the route is gone.</summary>
     private (string? Failure, bool Gone) Run(string[] arguments)

@@ -108,7 +108,6 @@ public sealed class ConfigLoaderTests
         { """{ "remote_addrs": "0.0.0.0", "children": { "net": { "start_action": "start" } } }""", "connections.c.children.net.start_action: 'start' needs an address in remote_addrs" },
         { """{ "rekey_time": "1h", "rand_time": "1h" }""", "connections.c.rand_time: '3600s' must be shorter than rekey_time (3600s), from which a random part of it is taken; valid: 0s to 3599s" },
         { """{ "children": { "net": { "rekey_time": "10m", "rand_time": "20m" } } }""", "connections.c.children.net.rand_time: '1200s' must be shorter than rekey_time (600s)" },
-        { """{ "children": { "net": { "remote_ts": "0.0.0.0/0" } } }""", "connections.c.children.net.remote_ts: a default route (0.0.0.0/0 or ::/0) through the shared device" },
     };
 
     private const string Valid = """

@@ -15,6 +15,9 @@ public sealed class RouteTableTests
 {
     private static readonly IpCommand.Result Ok = new(0, "", "");
 
+    private static S2SEndpoint.Ike.Messages.TrafficSelector Ts(string network, int length) =>
+        S2SEndpoint.Ike.Messages.TrafficSelector.FromPrefix(IPAddress.Parse(network), length);
+
     private static (string Device, TunnelRoute Route) R(string device, string prefix, uint? metric = null) =>
         (device, new TunnelRoute(IPNetwork.Parse(prefix), metric));
 
@@ -30,6 +33,52 @@ public sealed class RouteTableTests
         [
             "-n|s2st-test|route|add|10.99.1.0/24|dev|s2s0",
             "-n|s2st-test|route|add|fd00:99:1::/64|dev|s2s0|metric|100",
+        ], ran);
+    }
+
+    /// <summary>
+    /// A full tunnel (a policy-based child's 0.0.0.0/0 or ::/0): its default route into a table of its own, with wg-quick's
+    /// two rules per family (main without default routes, then that table for what s2s's sockets did not mark); the rules
+    /// go with the family's last route there, before it, and on Dispose.
+    /// </summary>
+    [Fact]
+    public void FullTunnel_DefaultRouteInItsOwnTable_WithTwoRulesPerFamily_GoneWithTheLastRoute()
+    {
+        var ran = new List<string>();
+        var routes = new RouteTable("s2st-test", Recorder(ran));
+        var wanted = TunnelRoute.OfRemoteSelectors([Ts("0.0.0.0", 0), Ts("::", 0), Ts("10.2.0.0", 24)]).Select(r => ("s2s0", r)).ToList();
+
+        routes.Install(wanted);
+        routes.Install(wanted);
+
+        Assert.Equal(
+        [
+            "-n|s2st-test|route|add|0.0.0.0/0|dev|s2s0|table|5325",
+            "-n|s2st-test|route|add|::/0|dev|s2s0|table|5325",
+            "-n|s2st-test|route|add|10.2.0.0/24|dev|s2s0",
+            "-n|s2st-test|-4|rule|add|table|main|suppress_prefixlength|0|pref|5324",
+            "-n|s2st-test|-4|rule|add|not|fwmark|0x5325|table|5325|pref|5325",
+            "-n|s2st-test|-6|rule|add|table|main|suppress_prefixlength|0|pref|5324",
+            "-n|s2st-test|-6|rule|add|not|fwmark|0x5325|table|5325|pref|5325",
+        ], ran);
+
+        ran.Clear();
+        routes.Withdraw(wanted.Where(w => w.Item2.Prefix.BaseAddress.AddressFamily == AddressFamily.InterNetwork));
+        Assert.Equal(
+        [
+            "-n|s2st-test|-6|rule|del|table|main|suppress_prefixlength|0|pref|5324",
+            "-n|s2st-test|-6|rule|del|not|fwmark|0x5325|table|5325|pref|5325",
+            "-n|s2st-test|route|del|::/0|dev|s2s0|table|5325",
+        ], ran);
+
+        ran.Clear();
+        routes.Dispose();
+        Assert.Equal(
+        [
+            "-n|s2st-test|-4|rule|del|table|main|suppress_prefixlength|0|pref|5324",
+            "-n|s2st-test|-4|rule|del|not|fwmark|0x5325|table|5325|pref|5325",
+            "-n|s2st-test|route|del|0.0.0.0/0|dev|s2s0|table|5325",
+            "-n|s2st-test|route|del|10.2.0.0/24|dev|s2s0",
         ], ran);
     }
 

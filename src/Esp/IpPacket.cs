@@ -213,9 +213,18 @@ public static class IpPacket
     /// (times 8) with the M flag in bit 0 of a Fragment header, 0 when there is none. False when the chain runs past
     /// the packet or is longer than a sane packet carries.
     /// </summary>
-    public static bool TrySkipExtensionHeaders(ReadOnlySpan<byte> packet, ref byte nextHeader, ref int offset, out int fragment)
+    public static bool TrySkipExtensionHeaders(ReadOnlySpan<byte> packet, ref byte nextHeader, ref int offset, out int fragment) =>
+        TrySkipExtensionHeaders(packet, ref nextHeader, ref offset, out fragment, out _);
+
+    /// <summary>
+    /// As <see cref="TrySkipExtensionHeaders(ReadOnlySpan{byte}, ref byte, ref int, out int)"/>, and
+    /// <paramref name="walked"/> names the kinds of extension header on the way: a Fragment header is there even when
+    /// its offset and M flag are 0 (an atomic fragment, RFC 6946).
+    /// </summary>
+    public static bool TrySkipExtensionHeaders(ReadOnlySpan<byte> packet, ref byte nextHeader, ref int offset, out int fragment, out Ipv6ExtensionHeaders walked)
     {
         fragment = 0;
+        walked = Ipv6ExtensionHeaders.None;
         for (var i = 0; i < MaxExtensionHeaders; i++)
         {
             int length;
@@ -225,17 +234,25 @@ public static class IpPacket
                     if (offset + 2 > packet.Length)
                         return false;
                     length = (packet[offset + 1] + 1) * 8;
+                    walked |= nextHeader switch
+                    {
+                        IpProtocol.HopByHop => Ipv6ExtensionHeaders.HopByHop,
+                        IpProtocol.Ipv6Routing => Ipv6ExtensionHeaders.Routing,
+                        _ => Ipv6ExtensionHeaders.DestinationOptions,
+                    };
                     break;
                 case IpProtocol.Ipv6Fragment:
                     if (offset + 8 > packet.Length)
                         return false;
                     fragment = BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 2)..]) & FragmentOffsetAndMore;
                     length = 8;
+                    walked |= Ipv6ExtensionHeaders.Fragment;
                     break;
                 case IpProtocol.Ah:
                     if (offset + 2 > packet.Length)
                         return false;
                     length = (packet[offset + 1] + 2) * 4;
+                    walked |= Ipv6ExtensionHeaders.Ah;
                     break;
                 default:
                     return true;

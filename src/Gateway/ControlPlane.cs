@@ -380,7 +380,8 @@ internal sealed partial class ControlPlane
             {
                 (sa, local, remote) = (chosen.Outbound, chosen.Local, chosen.Remote);
             }
-            routes[entry.ReqId] = new ChildRoute(entry.ReqId, entry.Connection, entry.Child, entry.Device, sa, local, remote, entry.Trap);
+            routes[entry.ReqId] = new ChildRoute(entry.ReqId, entry.Connection, entry.Child, entry.Device, sa, local, remote, entry.Trap,
+                MssClamp(entry.Connection, entry.Child));
         }
         return new DataPathSnapshot
         {
@@ -485,6 +486,10 @@ internal sealed partial class ControlPlane
 
     private string? Interface(string connection, string child) =>
         _config.Routing.FirstOrDefault(r => r.Connection == connection && r.Child == child)?.Interface;
+
+    /// <summary>children.NAME.mss_clamp of the configuration now: a reload that changes it publishes it with the next snapshot.</summary>
+    private ushort MssClamp(string connection, string child) =>
+        (ushort)(_config.Routing.FirstOrDefault(r => r.Connection == connection && r.Child == child)?.MssClamp ?? 0);
 
     private static partial class Log
     {

@@ -17,10 +17,11 @@ namespace S2SEndpoint.Gateway;
 ///   UDP in:  port 500, or 4500 with the non-ESP marker (RFC 3948 2.2): IKE, pre-filtered (one of our SPIs, or a new
 ///            IKE SA request from an accepted peer within its source's rate limit), to the control plane;
 ///            0xFF on 4500: a NAT keepalive, counted; else ESP: SPI lookup and open (the ESP library), the child's route,
-///            its device.
+///            a SYN's MSS clamped to the child's mss_clamp, its device.
 ///   TUN in:  the device's child (route-based) or the first policy that holds the packet (policy-based), the child's
-///            route: its current outbound SA and endpoints, seal, UDP to the peer's 4500; without an SA, a trap holds
-///            the packet, anything else is counted and dropped, never sent in clear.
+///            route: a SYN's MSS clamped to the child's mss_clamp, its current outbound SA and endpoints, seal, UDP to
+///            the peer's 4500; without an SA, a trap holds the packet, anything else is counted and dropped, never sent
+///            in clear.
 ///
 /// `s2s trace` sees each step through <see cref="Tracer"/>: null while nobody traces, and then reading it is all the
 /// tracing a packet costs; with sessions, a packet one of them takes carries a trace (<see cref="PacketTrace"/>) that
@@ -158,6 +159,8 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
             trace?.Opened(sa, buffer, null);
             return;
         }
+        if (route.MssClamp != 0)
+            ClampMss(route, buffer, trace);
         // A traced packet's record is made before it goes on, so that no answer to it can be recorded first.
         trace?.Opened(sa, buffer, route.Device);
         io.WriteTun(route.Device, buffer.Data);
@@ -182,6 +185,9 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
             return;
         }
         var trace = Tracer?.Outbound(snapshot, device, queue, route, buffer.Data);
+        // Before a trap holds it too: the first packet of a connection is its SYN.
+        if (route.MssClamp != 0)
+            ClampMss(route, buffer, trace);
         if (route.Outbound is not { } sa)
         {
             if (route.Trap is not null)
@@ -220,6 +226,18 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
         }
         trace?.Sent(sa, buffer.Data, local, remote);
         io.SendUdp(local, remote, buffer.Data);
+    }
+
+    /// <summary>
+    /// children.NAME.mss_clamp: the MSS option of a SYN or SYN-ACK in <paramref name="buffer"/> lowered to the route's
+    /// maximum where it offers more (the ESP library's <see cref="TcpMss"/>), counted, and told to the trace.
+    /// </summary>
+    private void ClampMss(ChildRoute route, PacketBuffer buffer, PacketTrace? trace)
+    {
+        if (!TcpMss.Clamp(buffer.Data, route.MssClamp, out var previous))
+            return;
+        counters.CountMssClamped();
+        trace?.MssClamped(previous, route.MssClamp);
     }
 
     /// <summary>

@@ -89,6 +89,24 @@ public sealed class IpPacketTests
         Assert.Equal(443, destinationPort);
     }
 
+    [Theory]
+    [InlineData(new byte[0], Ipv6ExtensionHeaders.None)]
+    [InlineData(new byte[] { 0, 43, 60 }, Ipv6ExtensionHeaders.HopByHop | Ipv6ExtensionHeaders.Routing | Ipv6ExtensionHeaders.DestinationOptions)]
+    [InlineData(new byte[] { 60, 44 }, Ipv6ExtensionHeaders.DestinationOptions | Ipv6ExtensionHeaders.Fragment)]
+    public void TrySkipExtensionHeaders_NamesWhatItWalked_AnAtomicFragmentToo(byte[] extensions, Ipv6ExtensionHeaders expected)
+    {
+        var packet = Ipv6(extensions);
+        var nextHeader = packet[IpPacket.Ipv6NextHeaderOffset];
+        var offset = IpPacket.Ipv6HeaderSize;
+
+        Assert.True(IpPacket.TrySkipExtensionHeaders(packet, ref nextHeader, ref offset, out var fragment, out var walked));
+
+        Assert.Equal(expected, walked);
+        Assert.Equal(0, fragment);
+        Assert.Equal(IpProtocol.Tcp, nextHeader);
+        Assert.Equal(IpPacket.Ipv6HeaderSize + (extensions.Length * 8), offset);
+    }
+
     [Fact]
     public void TryReadFlow_LaterIpv6Fragment_HasNoPorts()
     {

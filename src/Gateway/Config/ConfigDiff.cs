@@ -65,7 +65,7 @@ public sealed record ConfigDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
             Add("limits", $"{child.RekeyTime}/{child.LifeTime}/{child.RandTime}/{child.RekeyBytes}/{child.LifeBytes}/{child.RekeyPackets}/{child.LifePackets}");
             Add("start", child.StartAction);
             if (config.Routing.FirstOrDefault(r => r.Connection == c.Name && r.Child == child.Name) is { } routing)
-                Add("routing", $"{routing.Interface}|{string.Join(",", routing.Routes)}|{string.Join(",", routing.InterfaceAddresses)}|{routing.DpdAction}|{routing.Updown}");
+                Add("routing", $"{routing.Interface}|{string.Join(",", routing.Routes)}|{string.Join(",", routing.InterfaceAddresses)}|{routing.DpdAction}|{routing.Updown}|{routing.MssClamp}");
         }
         return text.ToString();
     }

@@ -588,6 +588,21 @@ public static class ConfigLoader
 
     private sealed record ChildRead(ChildSaConfig Config, DpdAction DpdAction);
 
+    /// <summary>
+    /// children.NAME.mss_clamp: the largest TCP MSS a SYN through the child may carry, both ways, so that segments fit
+    /// the tunnel (Azure asks for 1350); 0 or absent: off.
+    /// </summary>
+    private static int MssClamp(JsonElement e, string path, ConfigProblems p)
+    {
+        var text = Text(e, "mss_clamp", path, p);
+        if (text is null or "0")
+            return 0;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= MinMssClamp and <= MaxMssClamp)
+            return n;
+        p.Add($"{path}.mss_clamp", $"'{text}' is not a whole number from {MinMssClamp} to {MaxMssClamp}, nor 0 (off); Azure asks for 1350");
+        return 0;
+    }
+
     private static ChildRead? ReadChild(string connection, string name, JsonElement e, string path, List<ChildRouting> routing, ConfigProblems p)
     {
         if (!IsObject(e, path, p))
@@ -631,8 +646,7 @@ public static class ConfigLoader
         var updown = Text(e, "updown", path, p) is { Length: > 0 } script ? script : null;
         if (updown is not null && UpdownProblem(updown) is { } bad)
             p.Add($"{path}.updown", $"'{updown.Replace("\0", "\\0", StringComparison.Ordinal)}' {bad}; valid: the absolute path of an executable file that others cannot write, such as /etc/s2s/updown.sh");
-        // TCP's maximum segment size in SYNs both ways, so that segments fit the tunnel (Azure asks for 1350); 0: off.
-        var mss = Text(e, "mss_clamp", path, p) is "0" ? 0 : Number(e, "mss_clamp", path, MinMssClamp, MaxMssClamp, p) ?? 0;
+        var mss = MssClamp(e, path, p);
         var rekey = Time(e, "rekey_time", path, p) ?? TimeSpan.FromHours(1);
         var config = new ChildSaConfig
         {

@@ -18,6 +18,7 @@ namespace S2SEndpoint.Gateway.Control;
 ///   s2s_drops_total{layer, reason}                   ike, esp (the table's and every SA's, gone ones included), gateway
 ///   s2s_rekeys_total{kind}                           ike, child
 ///   s2s_ike_messages_total{direction}, s2s_ike_retransmits_total
+///   s2s_tcp_mss_clamped_total                        SYNs whose MSS option a child's mss_clamp lowered, both ways
 /// </summary>
 public sealed class GatewayMetrics : IDisposable
 {
@@ -58,6 +59,7 @@ public sealed class GatewayMetrics : IDisposable
             new Measurement<long>(core.Engine.Statistics.Sent, Tag("direction", "out")),
         }), description: "IKE datagrams received and sent");
         _meter.CreateObservableCounter("s2s.ike.retransmits", () => core.Inspect(_ => core.Engine.Statistics.Retransmits), description: "IKE requests sent again for want of an answer");
+        _meter.CreateObservableCounter("s2s.tcp.mss_clamped", () => core.Counters.MssClamped, description: "TCP SYNs whose MSS option a child's mss_clamp lowered, both ways");
 
         var prefix = $"http://{(listen.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{listen.Address}]" : listen.Address.ToString())}:{listen.Port}/";
         try

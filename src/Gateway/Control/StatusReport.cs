@@ -17,7 +17,7 @@ namespace S2SEndpoint.Gateway.Control;
 /// proposals in swanctl keywords). Keys and secrets are never part of it.
 ///
 /// <code>
-/// { "gateway": { "devices", "workers", "half_open", "keepalives" },
+/// { "gateway": { "devices", "workers", "half_open", "keepalives", "mss_clamped" },
 ///   "connections": [ { "name", "local_addrs", "remote_addrs",
 ///     "ike_sas": [ { "id", "state", "role", "local", "remote", "local_id", "remote_id", "initiator_spi",
 ///       "responder_spi", "proposal", "nat": { "local", "remote", "faked" }, "established", "rekey_in", "expire_in",
@@ -72,6 +72,7 @@ public static class StatusReport
                 ["workers"] = config.Settings.Workers,
                 ["half_open"] = core.Engine.HalfOpenCount,
                 ["keepalives"] = core.Counters.Keepalives,
+                ["mss_clamped"] = core.Counters.MssClamped,
             },
             ["connections"] = connections,
             ["drops"] = new JsonObject { ["ike"] = ikeDrops, ["esp"] = espDrops, ["gateway"] = gatewayDrops },
@@ -189,7 +190,10 @@ public static class StatusReport
     {
         var text = new StringBuilder();
         if (status["gateway"] is JsonObject gateway && gateway["devices"] is JsonArray { Count: > 0 } devices)
-            Line(text, 0, $"gateway: devices {Join(devices, ", ")}");
+        {
+            var clamped = gateway["mss_clamped"] is JsonValue v && v.TryGetValue<long>(out var n) && n > 0 ? $"; TCP MSS clamped in {n} SYNs" : "";
+            Line(text, 0, $"gateway: devices {Join(devices, ", ")}{clamped}");
+        }
         foreach (var connection in Objects(status["connections"]))
         {
             var sas = Objects(connection["ike_sas"]).ToList();

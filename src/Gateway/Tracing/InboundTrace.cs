@@ -26,6 +26,7 @@ internal sealed class InboundTrace : PacketTrace
     private readonly ulong _edgeBefore;
     private readonly string _iv = "";
     private readonly string _icv = "";
+    private JsonObject? _mss;
 
     /// <summary>
     /// A datagram from <paramref name="remote"/> to <paramref name="local"/> on port 4500 whose payload is of
@@ -128,6 +129,9 @@ internal sealed class InboundTrace : PacketTrace
         Dropped("selectors", open, Explain(reason), reason);
     });
 
+    /// <summary>After the open, before the device: the record shows it between the selectors and the TUN write.</summary>
+    public override void MssClamped(ushort previous, ushort maximum) => Guard(() => _mss = MssStep(previous, maximum));
+
     /// <summary>The open passed every check; the inner packet is <paramref name="sa"/>'s and went to <paramref name="device"/> (null: no route).</summary>
     public void Opened(EspSa sa, PacketBuffer buffer, string? device)
     {
@@ -146,6 +150,8 @@ internal sealed class InboundTrace : PacketTrace
             selectors["remote_ts"] = Selectors(sa.Settings.RemoteSelectors);
             selectors["source_held"] = true;
             selectors["destination_held"] = true;
+            if (_mss is not null)
+                Steps.Add(_mss);
             var tun = Step("tun");
             if (device is null)
             {

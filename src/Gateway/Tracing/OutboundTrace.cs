@@ -90,6 +90,9 @@ internal sealed class OutboundTrace : PacketTrace
         into["remote_ts"] = Selectors(policy.Remote);
     }
 
+    /// <summary>After the policy, before the SA: the clamp changed the inner packet before the seal encrypts it.</summary>
+    public override void MssClamped(ushort previous, ushort maximum) => Guard(() => Steps.Add(MssStep(previous, maximum)));
+
     /// <summary>Dropped before the seal: no policy, no SA (and no trap), or an SA a user-mode gateway cannot send with.</summary>
     public void Drop(GatewayDropReason reason, EspSa? sa = null) => Guard(() =>
     {

@@ -107,6 +107,18 @@ internal abstract class PacketTrace
         }
     }
 
+    /// <summary>The clamp lowered a SYN's MSS option from <paramref name="previous"/> to <paramref name="maximum"/> (children.NAME.mss_clamp).</summary>
+    public abstract void MssClamped(ushort previous, ushort maximum);
+
+    /// <summary>The "mss" step: the MSS a SYN offered and the child's maximum it carries now.</summary>
+    protected static JsonObject MssStep(ushort previous, ushort maximum) => new()
+    {
+        ["step"] = "mss",
+        ["from"] = previous,
+        ["to"] = maximum,
+        ["detail"] = "TCP MSS option of a SYN lowered to the child's mss_clamp (RFC 9293 3.7.1)",
+    };
+
     /// <summary>A drop reason as status and metrics name it: no_policy, icv_mismatch.</summary>
     public static string Name<TReason>(TReason reason) where TReason : struct, Enum =>
         JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString());

@@ -96,6 +96,9 @@ public static class TraceText
                 Line(text, name, "@" + S(step, "pad_length_offset"), $"Pad Length {S(step, "pad_length")}, Next Header {S(step, "next_header")} ({S(step, "next_header_name")}), " +
                     $"{S(step, "payload_length")} octets of payload: {(B(step, "passed") ? "ok" : step["problem"] is null ? "refused" : S(step, "problem"))}");
                 break;
+            case "mss":
+                Line(text, name, "", $"TCP MSS {S(step, "from")} -> {S(step, "to")} (mss_clamp)");
+                break;
             case "selectors":
                 Line(text, name, "", step["source_held"] is null
                     ? $"local_ts {S(step, "local_ts")}, remote_ts {S(step, "remote_ts")}: the addresses could not be read"

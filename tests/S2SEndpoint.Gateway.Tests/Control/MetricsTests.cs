@@ -44,6 +44,27 @@ public sealed class MetricsTests
         Assert.Contains("s2s_ike_retransmits_total{} 0", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Scrape_AfterClampedSyns_CountsThem()
+    {
+        const string child = """ "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "start", "mss_clamp": 1350 } """;
+        var p = new InProcessGatewayTests.Pair(
+            InProcessGatewayTests.Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", child, "start"),
+            InProcessGatewayTests.Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", child.Replace("10.1.0.0/24\", \"remote_ts\": \"10.2.0.0/24", "10.2.0.0/24\", \"remote_ts\": \"10.1.0.0/24", StringComparison.Ordinal), "none"));
+        p.A.Start();
+        p.Pump();
+        InProcessGatewayTests.Pair.Inject(p.A, "s2s0", TcpSegments.Ipv4("10.1.0.5", "10.2.0.7", TcpSegments.Tcp(TcpSegments.LinuxSynOptions(1460))));
+        p.Pump();
+
+        using var metrics = new GatewayMetrics(p.A, FreeLoopbackPort());
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri($"http://{metrics.Endpoint}/metrics"));
+
+        // A lowered it before the seal; B found 1350 and left it.
+        Assert.Contains("s2s_tcp_mss_clamped_total{} 1", text, StringComparison.Ordinal);
+        Assert.Equal(0, p.B.Counters.MssClamped);
+    }
+
     [Theory]
     [InlineData("9469", "127.0.0.1:9469")]
     [InlineData("0.0.0.0:9100", "0.0.0.0:9100")]

@@ -571,10 +571,16 @@ public sealed class GatewayFeatureTests
         }
     }
 
-    [Fact]
-    public void DataPath_OnTunAndEspOnUdp_AllocateNothingPerPacket()
+    /// <summary>With mss_clamp on both sides, a SYN is clamped on each: A lowers 1460 to 1400 before the seal, B to 1350 after the open.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DataPath_OnTunAndEspOnUdp_AllocateNothingPerPacket(bool mssClamp)
     {
-        var lab = new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB);
+        var lab = mssClamp
+            ? new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal).Replace("\"start\" }", "\"start\", \"mss_clamp\": 1400 }", StringComparison.Ordinal),
+                PolicyChildB.Replace("aes256gcm16\" }", "aes256gcm16\", \"mss_clamp\": 1350 }", StringComparison.Ordinal))
+            : new Lab(PolicyChildA.Replace("START", "start", StringComparison.Ordinal), PolicyChildB);
         lab.A.Start();
         lab.Pump();
         var sinkA = new SinkIo();
@@ -582,7 +588,9 @@ public sealed class GatewayFeatureTests
         lab.SwitchA.Target = sinkA;
         lab.SwitchB.Target = sinkB;
         var (a, b) = (lab.A, lab.B);
-        var packet = Ping("10.1.0.5", "10.2.0.7", 1300);
+        var packet = mssClamp
+            ? TcpSegments.Ipv4("10.1.0.5", "10.2.0.7", TcpSegments.Tcp(TcpSegments.LinuxSynOptions(1460)))
+            : Ping("10.1.0.5", "10.2.0.7", 1300);
         var tunBuffer = new PacketBuffer(4096);
         var udpBuffer = new PacketBuffer(4096);
         var local = new IPEndPoint(AddressB, 4500);
@@ -612,6 +620,9 @@ public sealed class GatewayFeatureTests
         }
         Assert.True(rounds[^1] == 0, $"allocated {string.Join(", ", rounds)} bytes in rounds of 2000 round trips");
         Assert.Equal(packet.Length, sinkB.LastLength);
+        var clamped = mssClamp ? 200 + (rounds.Count * 2000) : 0;
+        Assert.Equal(clamped, a.Counters.MssClamped);
+        Assert.Equal(clamped, b.Counters.MssClamped);
     }
 
     /// <summary>RFC 7296 2.8.1: both ends rekey the same Child SA at once; afterwards both must still send.</summary>

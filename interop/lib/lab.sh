@@ -383,7 +383,8 @@ s2s_start() { # ns config log
 
 # ---- traffic ----
 
-# Waits until one ping from hostA reaches hostB (or another pair); returns 1 after the timeout.
+# Waits until one ping from hostA reaches hostB (or another pair, IPv4 or IPv6: ping takes the family of the
+# destination); returns 1 after the timeout.
 wait_ping() { # seconds [src dst]
   local end=$((SECONDS + $1)) src=${2:-10.1.0.10} dst=${3:-10.2.0.10}
   while [ $SECONDS -lt $end ]; do
@@ -393,7 +394,7 @@ wait_ping() { # seconds [src dst]
   return 1
 }
 
-# n pings from hostA to hostB; returns 1 unless all came back.
+# n pings from hostA to hostB (or another pair, IPv4 or IPv6); returns 1 unless all came back.
 ping_all() { # count [src dst] [out]
   local n=$1 src=${2:-10.1.0.10} dst=${3:-10.2.0.10} out=${4:-/dev/null}
   ip netns exec "$HA" ping -n -c "$n" -i 0.2 -W 1 -I "$src" "$dst" >"$out" 2>&1 || return 1

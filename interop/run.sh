@@ -924,8 +924,70 @@ capture_start() { # ns interface file filter
   return 1
 }
 
+# ---- 16. IPv6: IPv6 in IPv6, IPv4 in IPv6, IPv6 in IPv4, IPv4 and IPv6 through one Child SA ----
+# The lab's IPv6 (lib/lab.sh): LANs fd00:1::/64 and fd00:2::/64, WAN 2001:db8::1 and 2001:db8::2 on the same veths.
+# Where the outer is IPv6 and s2s names no address of its own (local_addrs %any) it listens on 0.0.0.0 and :: and
+# answers from the address a request came to. A policy-based child routes its IPv6 remote selectors into s2s0, a
+# route-based one (IPv6 in IPv4, on vti0) its IPv6 routes: each route is checked while s2s runs and gone once it stopped.
+scenario_16() {
+  local kind role pair out
+  for kind in ipv6-in-ipv6 ipv4-in-ipv6 ipv6-in-ipv4 dual-stack; do
+    for role in "${ROLES[@]}"; do
+      wanted 16 "16-$kind-$role" || continue
+      begin "16-$kind-$role"
+      local pairs=() route="" device=s2s0 outer6=yes what lts
+      case $kind in
+        ipv6-in-ipv6)
+          S_LTS=fd00:1::/64 S_RTS=fd00:2::/64 C_LTS=fd00:2::/64 C_RTS=fd00:1::/64
+          pairs=("fd00:1::10 fd00:2::10") route=fd00:2::/64
+          what="outer 2001:db8::1 <-> 2001:db8::2 (s2s on %any), fd00:1::/64 <-> fd00:2::/64, ping, route fd00:2::/64 dev s2s0 in and out" ;;
+        ipv4-in-ipv6)
+          S_LOCAL=2001:db8::1
+          pairs=("10.1.0.10 10.2.0.10")
+          what="outer 2001:db8::1 <-> 2001:db8::2 (s2s on 2001:db8::1), 10.1.0.0/24 <-> 10.2.0.0/24, ping" ;;
+        ipv6-in-ipv4)
+          outer6=""
+          S_IFACE=vti0 S_ROUTES=fd00:2::/64 S_LTS=fd00:1::/64 S_RTS=fd00:2::/64 C_LTS=fd00:2::/64 C_RTS=fd00:1::/64
+          pairs=("fd00:1::10 fd00:2::10") route=fd00:2::/64 device=vti0
+          what="outer 192.0.2.1 <-> 192.0.2.2, fd00:1::/64 <-> fd00:2::/64 route-based, ping, route fd00:2::/64 dev vti0 in and out" ;;
+        dual-stack)
+          S_LTS="10.1.0.0/24,fd00:1::/64" S_RTS="10.2.0.0/24,fd00:2::/64"
+          C_LTS="10.2.0.0/24,fd00:2::/64" C_RTS="10.1.0.0/24,fd00:1::/64"
+          pairs=("10.1.0.10 10.2.0.10" "fd00:1::10 fd00:2::10") route=fd00:2::/64
+          what="one Child SA with 10.1.0.0/24 fd00:1::/64 <-> 10.2.0.0/24 fd00:2::/64, outer IPv6 (s2s on %any), ping over both families" ;;
+      esac
+      if [ -n "$outer6" ]; then C_LOCAL=2001:db8::2 C_REMOTE=2001:db8::1 S_REMOTE=2001:db8::2 S_LOCAL=${S_LOCAL:-%any}; fi
+      if up "$role" none nowait; then
+        for pair in "${pairs[@]}"; do
+          # shellcheck disable=SC2086 # the pair is two words: source and destination
+          { wait_ping 20 $pair && ping_all 3 $pair; } || fail "no ping ${pair/ / -> } through the tunnel" || break
+        done
+        out=$(sas)
+        if [ -n "$outer6" ]; then
+          grep -qF "remote 'moon.s2s.test' @ 2001:db8::1[4500]" <<<"$out" ||
+            fail "strongSwan's IKE SA is not with 2001:db8::1[4500]: $(grep -m1 "remote 'moon" <<<"$out" | xargs)"
+          [ "$S_LOCAL" != %any ] || grep -q "listening for IKE and ESP on UDP 500 and 4500 at 0.0.0.0, ::$" "$D/s2s.log" ||
+            fail "s2s does not listen on 0.0.0.0 and ::: $(grep -m1 'listening for' "$D/s2s.log")"
+        fi
+        lts=${C_LTS:-10.2.0.0/24}
+        grep -qE "^ +local  ${lts/,/ }$" <<<"$out" || fail "strongSwan's local selectors are not ${lts/,/ }: $(grep -m1 '^    local ' <<<"$out" | xargs)"
+        [ "$(grep -c 'INSTALLED, TUNNEL' <<<"$out")" = 1 ] || fail "strongSwan has $(grep -c 'INSTALLED, TUNNEL' <<<"$out") Child SAs, not one"
+        [ "$(grep -c 'CHILD_SA net{[0-9]*} established' "$D/s2s.log")" = 1 ] ||
+          fail "s2s established $(grep -c 'CHILD_SA net{[0-9]*} established' "$D/s2s.log") Child SAs, not one"
+        if [ -n "$route" ] && [ -z "$WHY" ]; then
+          grep -q "^$route dev $device " <<<"$(ip -n "$GA" -6 route show "$route")" ||
+            fail "no route $route dev $device on s2s's side: $(ip -n "$GA" -6 route show "$route" | head -1)"
+          lab_stop "$S2S_PID"
+          [ -z "$(ip -n "$GA" -6 route show "$route")" ] || fail "route $route still there after s2s stopped: $(ip -n "$GA" -6 route show "$route")"
+        fi
+      fi
+      end "$what"
+    done
+  done
+}
+
 # ---- main ----
-SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then

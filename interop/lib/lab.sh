@@ -1,10 +1,14 @@
 # interop/lib/lab.sh - the namespace lab shared by interop/run.sh, interop/demo.sh and bench/tunnel.sh.
 # Source it; it defines functions and variables only, starts nothing.
 #
-#   hostA (10.1.0.10, 10.3.0.10)                                              hostB (10.2.0.10, 10.4.0.10)
+#   hostA (10.1.0.10, 10.3.0.10, fd00:1::10)                                  hostB (10.2.0.10, 10.4.0.10, fd00:2::10)
 #     | lan0                                                                          | lan0
 #   gwA  10.1.0.1 10.3.0.1 | wan0 192.0.2.1 ==== "internet" ==== 192.0.2.2 wan0 | gwB 10.2.0.1 10.4.0.1
+#        fd00:1::1         |      2001:db8::1                   2001:db8::2      |     fd00:2::1
 #
+# IPv6 runs beside IPv4 on the same links (addresses added with nodad, usable at once; forwarding on in the gateways,
+# default routes in the hosts); the WAN has its IPv6 addresses in the direct topology (none), whose GWA_ADDR6 and
+# GWB_ADDR6 name them.
 # lab_up nat-a puts gwA behind a NAT namespace (gwA 172.16.1.1 -> nat 172.16.1.254 | 192.0.2.254,
 # nftables masquerade); lab_up nat-b does the same for gwB (172.16.2.2); lab_up delay-ike routes the
 # internet through a namespace that holds IKE datagrams back (ikedelay.py) so that rekeys collide; lab_up lossy
@@ -120,9 +124,11 @@ lab_routed_internet() {
 }
 
 # Builds the lab. Sets GWA_ADDR/GWB_ADDR (each gateway's own WAN address) and GWA_SEEN/GWB_SEEN (the
-# address the other gateway sends to: the NAT's outside address for the gateway behind it).
+# address the other gateway sends to: the NAT's outside address for the gateway behind it), and GWA_ADDR6/GWB_ADDR6
+# (the WAN's IPv6 addresses; empty in the topologies without them).
 lab_up() { # none | nat-a | nat-b | routed | delay-ike | lossy
   local nat=${1:-none}
+  GWA_ADDR6="" GWB_ADDR6=""
   lab_names
   lab_ns "$HA" && lab_ns "$GA" && lab_ns "$GB" && lab_ns "$HB" || return 1
   lab_router "$GA" && lab_router "$GB" || return 1
@@ -137,12 +143,17 @@ lab_up() { # none | nat-a | nat-b | routed | delay-ike | lossy
   ip -n "$GB" addr add 10.2.0.1/24 dev lan0 && ip -n "$GB" addr add 10.4.0.1/24 dev lan0 &&
   ip -n "$HB" link set lan0 up && ip -n "$GB" link set lan0 up &&
   ip -n "$HB" route add default via 10.2.0.1 || return 1
+  ip netns exec "$GA" sysctl -qw net.ipv6.conf.all.forwarding=1 && ip netns exec "$GB" sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+  ip -n "$HA" addr add fd00:1::10/64 dev lan0 nodad && ip -n "$GA" addr add fd00:1::1/64 dev lan0 nodad &&
+  ip -n "$HB" addr add fd00:2::10/64 dev lan0 nodad && ip -n "$GB" addr add fd00:2::1/64 dev lan0 nodad &&
+  ip -n "$HA" -6 route add default via fd00:1::1 && ip -n "$HB" -6 route add default via fd00:2::1 || return 1
   # The internet link, directly or through the NAT namespace.
   case $nat in
     none)
-      GWA_ADDR=192.0.2.1 GWB_ADDR=192.0.2.2 GWA_SEEN=192.0.2.1 GWB_SEEN=192.0.2.2
+      GWA_ADDR=192.0.2.1 GWB_ADDR=192.0.2.2 GWA_SEEN=192.0.2.1 GWB_SEEN=192.0.2.2 GWA_ADDR6=2001:db8::1 GWB_ADDR6=2001:db8::2
       ip -n "$GA" link add wan0 type veth peer name wan0 netns "$GB" &&
       ip -n "$GA" addr add 192.0.2.1/24 dev wan0 && ip -n "$GB" addr add 192.0.2.2/24 dev wan0 &&
+      ip -n "$GA" addr add 2001:db8::1/64 dev wan0 nodad && ip -n "$GB" addr add 2001:db8::2/64 dev wan0 nodad &&
       ip -n "$GA" link set wan0 up && ip -n "$GB" link set wan0 up || return 1 ;;
     nat-a|nat-b)
       local inner outer in_addr gw_in
@@ -376,7 +387,8 @@ s2s_start() { # ns config log
 
 # ---- traffic ----
 
-# Waits until one ping from hostA reaches hostB (or another pair); returns 1 after the timeout.
+# Waits until one ping from hostA reaches hostB (or another pair, IPv4 or IPv6: ping takes the family of the
+# destination); returns 1 after the timeout.
 wait_ping() { # seconds [src dst]
   local end=$((SECONDS + $1)) src=${2:-10.1.0.10} dst=${3:-10.2.0.10}
   while [ $SECONDS -lt $end ]; do
@@ -386,7 +398,7 @@ wait_ping() { # seconds [src dst]
   return 1
 }
 
-# n pings from hostA to hostB; returns 1 unless all came back.
+# n pings from hostA to hostB (or another pair, IPv4 or IPv6); returns 1 unless all came back.
 ping_all() { # count [src dst] [out]
   local n=$1 src=${2:-10.1.0.10} dst=${3:-10.2.0.10} out=${4:-/dev/null}
   ip netns exec "$HA" ping -n -c "$n" -i 0.2 -W 1 -I "$src" "$dst" >"$out" 2>&1 || return 1

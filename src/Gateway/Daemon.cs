@@ -97,7 +97,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             if (_config.Settings.Metrics is { } metrics)
                 _metrics = new GatewayMetrics(_core, metrics);
             SyncDevices(_config);
-            _udp = new UdpTransport(_config.Connections.SelectMany(c => c.LocalAddresses), workers: Workers);
+            _udp = new UdpTransport(UdpTransport.AddressesFor(_config.Connections.Select(c => c.LocalAddresses)), workers: Workers);
+            Log.Listening(_log, string.Join(", ", _udp.Addresses));
             if (_fullTunnel)
                 _udp.SetMark(TunnelRoute.FullTunnelMark);
             _udp.Start(_core.OnUdp);
@@ -354,9 +355,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             var diff = ConfigDiff.Between(_config, next);
             // What only a restart can change keeps its running value (the diff reports it).
             next = next with { Settings = _config.Settings };
-            var bound = _config.Connections.SelectMany(c => c.LocalAddresses).ToHashSet();
-            var unbound = next.Connections.SelectMany(c => c.LocalAddresses).Where(a => !bound.Contains(a) && !bound.Contains(IPAddress.Any)).Distinct().ToList();
-            if (bound.Count > 0 && unbound.Count > 0)
+            var unbound = next.Connections.Where(c => _udp is { } udp && !udp.Serves(c.LocalAddresses))
+                .Select(c => c.LocalAddresses.Count == 0 ? "%any" : string.Join(", ", c.LocalAddresses)).Distinct().ToList();
+            if (unbound.Count > 0)
                 throw new ControlException($"{_configPath}: not reloaded: local_addrs {string.Join(", ", unbound)} are not bound; restart s2s to use them");
             if (next.Routing.Any(r => r.Interface is null) && !_devices.ContainsKey(_core!.SharedDevice))
                 throw new ControlException($"{_configPath}: not reloaded: policy-based children need the shared device {_config.Settings.TunName}, which this run did not open; restart s2s");
@@ -506,5 +507,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
         [LoggerMessage(3011, LogLevel.Warning, "tunnel device {Device}: the kernel will keep using its routes while its carrier is down, so a route of a higher metric does not take over ({Reason})")]
         public static partial void LinkdownRoutesKept(ILogger logger, string device, string reason);
+
+        [LoggerMessage(3012, LogLevel.Information, "listening for IKE and ESP on UDP 500 and 4500 at {Addresses}")]
+        public static partial void Listening(ILogger logger, string addresses);
     }
 }

@@ -13,9 +13,15 @@ namespace S2SEndpoint.Gateway.Net;
 /// readers on one socket would hand consecutive packets of one tunnel to different threads, and TCP
 /// inside would see them reordered).
 ///
+/// With no address (or with a wildcard) it listens on the wildcard of each family: 0.0.0.0, and :: with IPV6_V6ONLY
+/// (two sockets per port rather than one dual-stack socket, so that an IPv4 peer is never an IPv4-mapped IPv6
+/// address). A wildcard socket learns the address each datagram came to from IP_PKTINFO or IPV6_PKTINFO, hands that on
+/// as the local endpoint, and sends from it what is sent from that endpoint (<see cref="SocketMessage"/>): a reply
+/// leaves from the address the request came to, and IKE's NAT detection hashes the real address.
+///
 /// Nothing is allocated per datagram once the peers are known: receiving fills a reused SocketAddress
-/// and maps it to its IPEndPoint through a per-reader cache; sending looks up the peer's serialized
-/// address in a shared cache.
+/// and maps it (and the local address) to its IPEndPoint through a per-reader cache; sending looks up the peer's
+/// serialized address in a shared cache.
 /// </summary>
 public sealed class UdpTransport : IDisposable
 {
@@ -25,7 +31,11 @@ public sealed class UdpTransport : IDisposable
     /// <summary>Cached peer addresses per reader and for sending; past this many (a spoofing flood) a cache starts over.</summary>
     private const int MaxCachedPeers = 4096;
 
-    private readonly (IPEndPoint Local, Socket Socket)[] _sockets;
+    /// <summary>One bound socket: the endpoint it is bound to, and whether that is its family's wildcard.</summary>
+    private sealed record Listener(IPEndPoint Local, Socket Socket, bool Wildcard);
+
+    private readonly Listener[] _sockets;
+    private readonly HashSet<IPAddress> _asked;
     private readonly List<Thread> _readers = [];
     private readonly ConcurrentDictionary<IPEndPoint, SocketAddress> _sendAddresses = new();
     private volatile bool _stopping;
@@ -33,33 +43,34 @@ public sealed class UdpTransport : IDisposable
     /// <summary>Linux's SO_REUSEPORT (socket level), which .NET does not name.</summary>
     private const int SolSocket = 1, SoReusePort = 15;
 
-    /// <summary>Binds port 500 and, <paramref name="workers"/> times, 4500 on each address (an empty list binds the IPv4 wildcard).</summary>
+    /// <summary>
+    /// Binds port 500 and, <paramref name="workers"/> times, 4500 on each address. An empty list binds the wildcards of
+    /// both families (the IPv6 one when the host has IPv6); a wildcard in the list stands for every address of its family.
+    /// </summary>
     public UdpTransport(IEnumerable<IPAddress> addresses, int ikePort = 500, int natPort = UdpEncapsulation.Port, int workers = 1)
     {
         var list = addresses.Distinct().ToList();
-        if (list.Count == 0)
-            list.Add(IPAddress.Any);
-        var sockets = new List<(IPEndPoint, Socket)>();
+        var ipv6Optional = list.Count == 0;
+        if (ipv6Optional)
+            list = [IPAddress.Any, IPAddress.IPv6Any];
+        // A wildcard's socket takes its family's datagrams to every address, and a specific address's socket on the
+        // same port could not be bound beside it.
+        var wildcardFamilies = list.Where(IsWildcard).Select(a => a.AddressFamily).ToHashSet();
+        list.RemoveAll(a => !IsWildcard(a) && wildcardFamilies.Contains(a.AddressFamily));
+        _asked = [.. list];
+        var sockets = new List<Listener>();
         try
         {
             foreach (var address in list)
             {
-                foreach (var port in Enumerable.Repeat(natPort, Math.Max(1, workers)).Prepend(ikePort))
-                {
-                    var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-                    sockets.Add((new IPEndPoint(address, port), socket));
-                    socket.ReceiveBufferSize = SocketBufferSize;
-                    socket.SendBufferSize = SocketBufferSize;
-                    if (port == natPort && workers > 1)
-                        socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
-                    socket.Bind(new IPEndPoint(address, port));
-                }
+                if (!TryBind(address, ikePort, natPort, workers, sockets) && !(ipv6Optional && address.Equals(IPAddress.IPv6Any)))
+                    throw new SocketException((int)SocketError.AddressFamilyNotSupported);
             }
         }
         catch
         {
-            foreach (var (_, socket) in sockets)
-                socket.Dispose();
+            foreach (var listener in sockets)
+                listener.Socket.Dispose();
             throw;
         }
         _sockets = [.. sockets];
@@ -75,45 +86,108 @@ public sealed class UdpTransport : IDisposable
     /// <exception cref="SocketException">The kernel refused (no CAP_NET_ADMIN).</exception>
     public void SetMark(uint mark)
     {
-        foreach (var (_, socket) in _sockets)
-            socket.SetRawSocketOption(SolSocket, SoMark, BitConverter.GetBytes(mark));
+        foreach (var listener in _sockets)
+            listener.Socket.SetRawSocketOption(SolSocket, SoMark, BitConverter.GetBytes(mark));
     }
+
+    /// <summary>Binds one address's sockets; false when the host has not the address's family (IPv6 disabled).</summary>
+    private static bool TryBind(IPAddress address, int ikePort, int natPort, int workers, List<Listener> sockets)
+    {
+        var wildcard = IsWildcard(address);
+        foreach (var port in Enumerable.Repeat(natPort, Math.Max(1, workers)).Prepend(ikePort))
+        {
+            Socket socket;
+            try
+            {
+                socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressFamilyNotSupported && sockets.All(l => l.Local.AddressFamily != address.AddressFamily))
+            {
+                return false;
+            }
+            sockets.Add(new Listener(new IPEndPoint(address, port), socket, wildcard));
+            socket.ReceiveBufferSize = SocketBufferSize;
+            socket.SendBufferSize = SocketBufferSize;
+            if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                socket.DualMode = false;
+            if (wildcard)
+                socket.SetSocketOption(address.AddressFamily == AddressFamily.InterNetworkV6 ? SocketOptionLevel.IPv6 : SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
+            if (port == natPort && workers > 1)
+                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            socket.Bind(new IPEndPoint(address, port));
+        }
+        return true;
+    }
+
+    /// <summary>The addresses listened on, as bound (a wildcard for every address of its family).</summary>
+    public IReadOnlyList<IPAddress> Addresses => [.. _sockets.Select(l => l.Local.Address).Distinct()];
+
+    /// <summary>
+    /// Whether a connection with these local_addrs is served: each address bound, or its family's wildcard; no address
+    /// (any) needs the wildcards of both families.
+    /// </summary>
+    public bool Serves(IReadOnlyCollection<IPAddress> localAddresses) => localAddresses.Count == 0
+        ? _asked.Contains(IPAddress.Any) && _asked.Contains(IPAddress.IPv6Any)
+        : localAddresses.All(a => _asked.Contains(a) || _asked.Contains(WildcardOf(a.AddressFamily)));
+
+    /// <summary>
+    /// What the connections' local_addrs ask the transport to bind: their addresses, or nothing (the wildcards of both
+    /// families) when there is no connection or one has none (%any).
+    /// </summary>
+    public static IReadOnlyList<IPAddress> AddressesFor(IEnumerable<IReadOnlyList<IPAddress>> localAddresses)
+    {
+        var all = localAddresses.ToList();
+        return all.Count == 0 || all.Exists(l => l.Count == 0) ? [] : [.. all.SelectMany(l => l).Distinct()];
+    }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+
+    private static IPAddress WildcardOf(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
 
     /// <summary>Starts one reader per socket; <paramref name="received"/> gets (local, remote, buffer) on the reader's thread.</summary>
     public void Start(Action<IPEndPoint, IPEndPoint, PacketBuffer> received)
     {
         for (var i = 0; i < _sockets.Length; i++)
         {
-            var (local, socket) = _sockets[i];
-            var thread = new Thread(() => ReadLoop(local, socket, received)) { IsBackground = true, Name = $"udp {local} #{i}" };
+            var listener = _sockets[i];
+            var thread = new Thread(() => ReadLoop(listener, received)) { IsBackground = true, Name = $"udp {listener.Local} #{i}" };
             _readers.Add(thread);
             thread.Start();
         }
     }
 
-    private void ReadLoop(IPEndPoint local, Socket socket, Action<IPEndPoint, IPEndPoint, PacketBuffer> received)
+    private void ReadLoop(Listener listener, Action<IPEndPoint, IPEndPoint, PacketBuffer> received)
     {
         var buffer = new PacketBuffer(65536 + PacketBuffer.Headroom + PacketBuffer.Tailroom);
-        var from = new SocketAddress(local.AddressFamily);
+        var message = new SocketMessage();
+        var from = new SocketAddress(listener.Local.AddressFamily);
+        var nameSize = from.Size;
         var peers = new Dictionary<SocketAddress, IPEndPoint>();
+        var locals = new Dictionary<(UInt128 Address, int Interface), IPEndPoint>();
         while (!_stopping)
         {
             int length;
+            UInt128 address;
+            int index;
+            bool hasLocal;
             try
             {
-                var memory = buffer.ResetForDatagram();
-                length = socket.ReceiveFrom(memory.Span, SocketFlags.None, from);
+                buffer.ResetForDatagram();
+                length = message.Receive(listener.Socket, buffer.Array, 0, from, out address, out index, out hasLocal);
             }
-            catch (SocketException) when (!_stopping)
-            {
-                continue;
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (ObjectDisposedException)
             {
                 return;
             }
+            // Closing the socket ends the loop (the read it interrupts returns nothing); an error (EINTR, or one a datagram
+            // left behind) or a datagram without a whole sender address is passed over.
+            if (_stopping)
+                return;
+            if (length < 0 || from.Size != nameSize)
+                continue;
             buffer.SetLength(length);
-            received(local, PeerOf(from, local, peers), buffer);
+            var local = listener.Wildcard && hasLocal ? LocalOf(address, index, listener.Local, locals) : listener.Local;
+            received(local, PeerOf(from, listener.Local, peers), buffer);
         }
     }
 
@@ -131,40 +205,75 @@ public sealed class UdpTransport : IDisposable
         return peer;
     }
 
-    /// <summary>Sends from the socket bound to <paramref name="local"/> (or its port's wildcard socket). Any thread.</summary>
+    /// <summary>The local endpoint a wildcard socket's datagram came to (IP_PKTINFO, IPV6_PKTINFO): from the reader's cache, or made once.</summary>
+    private static IPEndPoint LocalOf(UInt128 address, int index, IPEndPoint bound, Dictionary<(UInt128, int), IPEndPoint> locals)
+    {
+        if (locals.TryGetValue((address, index), out var local))
+            return local;
+        if (locals.Count >= MaxCachedPeers)
+            locals.Clear();
+        local = new IPEndPoint(SocketMessage.AddressOf(address, bound.AddressFamily, index), bound.Port);
+        locals[(address, index)] = local;
+        return local;
+    }
+
+    /// <summary>
+    /// Sends from <paramref name="local"/>: from the socket bound to its address, else from its family's wildcard socket
+    /// with the address as source (a wildcard <paramref name="local"/> lets the routes pick it). Any thread.
+    /// </summary>
     public void Send(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload)
     {
-        if (_stopping)
+        if (_stopping || Pick(local, remote.AddressFamily) is not { } listener)
             return;
-        foreach (var (endpoint, socket) in _sockets)
+        if (!_sendAddresses.TryGetValue(remote, out var address))
         {
-            if (endpoint.Port == local.Port && (endpoint.Address.Equals(local.Address) || endpoint.Address.Equals(IPAddress.Any) || local.Address.Equals(IPAddress.Any)))
-            {
-                if (!_sendAddresses.TryGetValue(remote, out var address))
-                {
-                    if (_sendAddresses.Count >= MaxCachedPeers)
-                        _sendAddresses.Clear();
-                    address = _sendAddresses.GetOrAdd(remote, remote.Serialize());
-                }
-                try
-                {
-                    socket.SendTo(payload, SocketFlags.None, address);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    // Unreachable peers are IKE's to notice (retransmission, liveness); a socket closed by shutdown
-                    // takes nothing more. The path lives on either way.
-                }
-                return;
-            }
+            if (_sendAddresses.Count >= MaxCachedPeers)
+                _sendAddresses.Clear();
+            address = _sendAddresses.GetOrAdd(remote, remote.Serialize());
         }
+        try
+        {
+            if (listener.Wildcard && !IsWildcard(local.Address))
+                SocketMessage.ForThisThread.Send(listener.Socket, payload, address, local.Address);
+            else
+                listener.Socket.SendTo(payload, SocketFlags.None, address);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Unreachable peers are IKE's to notice (retransmission, liveness); a socket closed by shutdown
+            // takes nothing more. The path lives on either way. (A failed sendmsg returns its errno, ignored alike.)
+        }
+    }
+
+    /// <summary>
+    /// The socket to send from <paramref name="local"/> to a peer of <paramref name="family"/>: the one bound to the
+    /// local address and port, else the port's wildcard socket of the family; for a wildcard local address, any of the
+    /// family's sockets on the port.
+    /// </summary>
+    private Listener? Pick(IPEndPoint local, AddressFamily family)
+    {
+        var any = IsWildcard(local.Address);
+        if (!any && local.AddressFamily != family)
+            return null;
+        Listener? wildcard = null, first = null;
+        foreach (var listener in _sockets)
+        {
+            if (listener.Local.Port != local.Port || listener.Local.AddressFamily != family)
+                continue;
+            if (!any && listener.Local.Address.Equals(local.Address))
+                return listener;
+            if (listener.Wildcard)
+                wildcard ??= listener;
+            first ??= listener;
+        }
+        return wildcard ?? (any ? first : null);
     }
 
     public void Dispose()
     {
         _stopping = true;
-        foreach (var (_, socket) in _sockets)
-            socket.Dispose();
+        foreach (var listener in _sockets)
+            listener.Socket.Dispose();
         foreach (var t in _readers)
             t.Join(TimeSpan.FromSeconds(2));
     }

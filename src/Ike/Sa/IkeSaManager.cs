@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Sockets;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Exchanges;
 using S2SEndpoint.Ike.Messages;
@@ -71,8 +72,13 @@ internal sealed partial class IkeSaManager : ISaContext
     {
         if (config.RemoteAddresses.Count == 0)
             throw new InvalidOperationException($"connection '{config.Name}' has no remote_addrs to initiate to");
-        var local = new IPEndPoint(config.LocalAddresses.Count > 0 ? config.LocalAddresses[0] : IPAddress.Any, config.LocalPort);
         var remote = new IPEndPoint(config.RemoteAddresses[remoteIndex], config.RemotePort);
+        // From the first local address of the peer's family; without one, from that family's wildcard, where the host's
+        // routes pick the source (the first authenticated response then shows which one, FollowPeer in TaskManager).
+        var family = remote.AddressFamily;
+        var address = config.LocalAddresses.FirstOrDefault(a => a.AddressFamily == family)
+            ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
+        var local = new IPEndPoint(address, config.LocalPort);
         var sa = new IkeSa(this, config, ++_nextSaId, true, NewSpi(), local, remote) { Created = Now, RemoteAddressIndex = remoteIndex, LastInbound = Now };
         _sas.Add(sa.LocalSpi, sa);
         Log.Initiating(config.Name, sa.Id, remote.ToString());

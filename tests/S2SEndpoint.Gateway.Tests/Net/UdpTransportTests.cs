@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using S2SEndpoint.Esp;
 using S2SEndpoint.Gateway.Net;
 
@@ -7,18 +8,18 @@ namespace S2SEndpoint.Gateway.Tests.Net;
 
 /// <summary>
 /// The UDP transport on loopback (high ports, no root needed): datagrams cross both ways with the right
-/// endpoints, several readers share the NAT-T port, and once the peer is known neither sending nor
-/// receiving allocates.
+/// endpoints, several readers share the NAT-T port, without addresses it listens on both families and answers from
+/// the address a datagram came to, and once the peer is known neither sending nor receiving allocates.
 /// </summary>
 public sealed class UdpTransportTests
 {
     private static (int Ike, int Nat) FreePorts()
     {
-        // Two ports the kernel just handed out and released: free for the test's own binding.
-        using var a = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
-        using var b = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
-        a.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        b.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        // Two ports the kernel just handed out to dual-stack sockets and released: free in both families for the test's own binding.
+        using var a = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+        using var b = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+        a.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+        b.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
         return (((IPEndPoint)a.LocalEndPoint!).Port, ((IPEndPoint)b.LocalEndPoint!).Port);
     }
 
@@ -45,13 +46,20 @@ public sealed class UdpTransportTests
         Assert.Single(received, r => r.Local.Port == ikeB && r.Remote.Port == ikeA && r.First == 0xEE);
     }
 
-    [Fact]
-    public void SendAndReceive_AfterWarmUp_AllocateNothing()
+    /// <summary>On a wildcard socket the local address comes in IP_PKTINFO or IPV6_PKTINFO and goes out with sendmsg.</summary>
+    [Theory]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("::1", false)]
+    [InlineData("::1", true)]
+    public void SendAndReceive_AfterWarmUp_AllocateNothing(string loopback, bool wildcard)
     {
+        var address = IPAddress.Parse(loopback);
+        IPAddress[] bind = wildcard ? [] : [address];
         var (ikeA, natA) = FreePorts();
         var (ikeB, natB) = FreePorts();
-        using var a = new UdpTransport([IPAddress.Loopback], ikeA, natA);
-        using var b = new UdpTransport([IPAddress.Loopback], ikeB, natB);
+        using var a = new UdpTransport(bind, ikeA, natA);
+        using var b = new UdpTransport(bind, ikeB, natB);
         const int warmUp = 100, measured = 1000;
         var count = 0;
         long startBytes = 0, endBytes = 0;
@@ -68,8 +76,8 @@ public sealed class UdpTransportTests
                 done.Set();
             }
         });
-        var local = new IPEndPoint(IPAddress.Loopback, natA);
-        var remote = new IPEndPoint(IPAddress.Loopback, natB);
+        var local = new IPEndPoint(address, natA);
+        var remote = new IPEndPoint(address, natB);
         var payload = new byte[1400];
         payload[0] = 0x11;
         a.Send(local, remote, payload);
@@ -140,5 +148,72 @@ public sealed class UdpTransportTests
     {
         using var transport = new UdpTransport([IPAddress.Loopback], 0, 0);
         transport.Send(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.IPv6Loopback, 9), [1, 2, 3]);
+    }
+
+    [Fact]
+    public void Wildcard_ListensOnBothFamilies_AndAnswersFromTheAddressADatagramCameTo()
+    {
+        var (ike, nat) = FreePorts();
+        using var transport = new UdpTransport([], ike, nat, workers: 2);
+        Assert.Equal([IPAddress.Any, IPAddress.IPv6Any], transport.Addresses);
+        var received = new ConcurrentQueue<(IPEndPoint Local, IPEndPoint Remote, byte First)>();
+        transport.Start((local, remote, buffer) => received.Enqueue((local, remote, buffer.Data[0])));
+
+        // 127.0.0.2 is loopback too, but not the source the routes pick toward 127.0.0.1: only IP_PKTINFO makes the
+        // answer leave from it.
+        var targets = new[] { new IPEndPoint(IPAddress.Parse("127.0.0.2"), ike), new IPEndPoint(IPAddress.Parse("127.0.0.2"), nat), new IPEndPoint(IPAddress.IPv6Loopback, ike), new IPEndPoint(IPAddress.IPv6Loopback, nat) };
+        for (var i = 0; i < targets.Length; i++)
+        {
+            var target = targets[i];
+            using var peer = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
+            peer.Bind(new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
+            peer.SendTo([(byte)i, 1, 2, 3], target);
+
+            Assert.True(Eventually.Holds(() => received.Any(r => r.First == i)), $"nothing came to {target}");
+            var (local, remote, _) = received.Single(r => r.First == i);
+            Assert.Equal(target, local);
+            Assert.Equal(peer.LocalEndPoint, remote);
+
+            transport.Send(local, remote, [0xA0, (byte)i]);
+            var answer = new byte[16];
+            EndPoint from = new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+            var length = peer.ReceiveFrom(answer, ref from);
+            Assert.Equal([0xA0, (byte)i], answer[..length]);
+            Assert.Equal(target, from);
+        }
+    }
+
+    [Fact]
+    public void WildcardAndSpecificAddress_BindsTheWildcardAlone()
+    {
+        var (ike, nat) = FreePorts();
+        using var transport = new UdpTransport([IPAddress.Loopback, IPAddress.Any], ike, nat);
+        Assert.Equal([IPAddress.Any], transport.Addresses);
+        Assert.True(transport.Serves([IPAddress.Parse("192.0.2.1")]));
+        Assert.False(transport.Serves([IPAddress.IPv6Loopback]));
+        Assert.False(transport.Serves([]));
+    }
+
+    [Fact]
+    public void Serves_WhatWasBound_AndNoAddressOnlyWithBothWildcards()
+    {
+        var (ike, nat) = FreePorts();
+        using var specific = new UdpTransport([IPAddress.Loopback, IPAddress.IPv6Loopback], ike, nat);
+        Assert.True(specific.Serves([IPAddress.IPv6Loopback]));
+        Assert.False(specific.Serves([IPAddress.Parse("127.0.0.2")]));
+        Assert.False(specific.Serves([]));
+        (ike, nat) = FreePorts();
+        using var any = new UdpTransport([], ike, nat);
+        Assert.True(any.Serves([]));
+        Assert.True(any.Serves([IPAddress.Parse("2001:db8::1"), IPAddress.Parse("192.0.2.1")]));
+    }
+
+    [Fact]
+    public void AddressesFor_AConnectionWithoutLocalAddresses_MeansTheWildcards()
+    {
+        IPAddress[] a = [IPAddress.Parse("192.0.2.1")], b = [IPAddress.Parse("2001:db8::1"), IPAddress.Parse("192.0.2.1")];
+        Assert.Equal([IPAddress.Parse("192.0.2.1"), IPAddress.Parse("2001:db8::1")], UdpTransport.AddressesFor([a, b]));
+        Assert.Empty(UdpTransport.AddressesFor([a, []]));
+        Assert.Empty(UdpTransport.AddressesFor([]));
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
 using S2SEndpoint.Ike.Sa;
@@ -47,6 +48,35 @@ public sealed class EstablishmentTests
         Assert.Single(h.B.EventsOf<ChildSaEstablished>());
         // Four datagrams: IKE_SA_INIT and IKE_AUTH, each a request and a response.
         Assert.Equal(4, h.Net.Wire.Count);
+    }
+
+    /// <summary>
+    /// Without local_addrs an initiator sends from the wildcard of the peer's family, and the host picks the source (the
+    /// network here fills it in, as the kernel does); the authenticated response shows the address, which the Child SA gets.
+    /// </summary>
+    [Fact]
+    public void Initiate_OverIpv6WithoutLocalAddresses_SendsFromTheIpv6WildcardAndInstallsTheAddressTheResponseCameTo()
+    {
+        var v6A = IPAddress.Parse("2001:db8::1");
+        var v6B = IPAddress.Parse("2001:db8::2");
+        var h = new EngineHarness(
+            a => EngineHarness.Config("moon", v6A, v6B, "moon.s2s.test", "sun.s2s.test", "fd00:1::/64", "fd00:2::/64") with { LocalAddresses = [] },
+            b => EngineHarness.Config("sun", v6B, v6A, "sun.s2s.test", "moon.s2s.test", "fd00:2::/64", "fd00:1::/64"));
+        h.Net.Add(v6A, h.A);
+        h.Net.Add(v6B, h.B);
+        h.Net.Filter = (from, d) => [d.Local.Address.Equals(IPAddress.IPv6Any) ? d with { Local = new IPEndPoint(from == h.A ? v6A : v6B, d.Local.Port) } : d];
+        h.A.Engine.Initiate("moon");
+        var first = Assert.Single(h.A.TakeSent());
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Any, 500), first.Local);
+        Assert.Equal(new IPEndPoint(v6B, 500), first.Remote);
+        h.Net.Deliver(h.Net.Filter(h.A, first).Single());
+        h.Pump();
+
+        var install = Assert.Single(h.A.Kernel.Installed);
+        Assert.Equal(v6A, install.LocalEndpoint.Address);
+        Assert.Equal(v6B, install.RemoteEndpoint.Address);
+        Assert.Equal("fd00:2::..fd00:2::ffff:ffff:ffff:ffff", Assert.Single(install.RemoteTs).ToString());
+        Assert.Equal(v6A, Assert.Single(h.B.Kernel.Installed).RemoteEndpoint.Address);
     }
 
     [Fact]

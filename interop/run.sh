@@ -931,7 +931,7 @@ capture_start() { # ns interface file filter
 # route-based one (IPv6 in IPv4, on vti0) its IPv6 routes: each route is checked while s2s runs and gone once it stopped.
 scenario_16() {
   local kind role pair out
-  for kind in ipv6-in-ipv6 ipv4-in-ipv6 ipv6-in-ipv4 dual-stack; do
+  for kind in ipv6-in-ipv6 ipv4-in-ipv6 ipv6-in-ipv4 dual-stack ipv6-full-tunnel; do
     for role in "${ROLES[@]}"; do
       wanted 16 "16-$kind-$role" || continue
       begin "16-$kind-$role"
@@ -955,6 +955,13 @@ scenario_16() {
           C_LTS="10.2.0.0/24,fd00:2::/64" C_RTS="10.1.0.0/24,fd00:1::/64"
           pairs=("10.1.0.10 10.2.0.10" "fd00:1::10 fd00:2::10") route=fd00:2::/64
           what="one Child SA with 10.1.0.0/24 fd00:1::/64 <-> 10.2.0.0/24 fd00:2::/64, outer IPv6 (s2s on %any), ping over both families" ;;
+        ipv6-full-tunnel)
+          # remote_ts ::/0, policy-based: the default route in table 5325 behind the rules, and 2001:db8:99::10, which
+          # only the full tunnel routes.
+          S_LTS=fd00:1::/64 S_RTS=::/0 C_LTS=::/0 C_RTS=fd00:1::/64
+          AFTER_LAB='ip -n "$HB" addr add 2001:db8:99::10/64 dev lan0 nodad && ip -n "$GB" addr add 2001:db8:99::1/64 dev lan0 nodad'
+          pairs=("fd00:1::10 fd00:2::10" "fd00:1::10 2001:db8:99::10")
+          what="remote_ts ::/0 (full tunnel) over outer IPv6, ::/0 dev s2s0 in table 5325 with its two IPv6 rules, ping to fd00:2::10 and 2001:db8:99::10, none left after exit" ;;
       esac
       if [ -n "$outer6" ]; then C_LOCAL=2001:db8::2 C_REMOTE=2001:db8::1 S_REMOTE=2001:db8::2 S_LOCAL=${S_LOCAL:-%any}; fi
       if up "$role" none nowait; then
@@ -974,6 +981,13 @@ scenario_16() {
         [ "$(grep -c 'INSTALLED, TUNNEL' <<<"$out")" = 1 ] || fail "strongSwan has $(grep -c 'INSTALLED, TUNNEL' <<<"$out") Child SAs, not one"
         [ "$(grep -c 'CHILD_SA net{[0-9]*} established' "$D/s2s.log")" = 1 ] ||
           fail "s2s established $(grep -c 'CHILD_SA net{[0-9]*} established' "$D/s2s.log") Child SAs, not one"
+        if [ "$kind" = ipv6-full-tunnel ] && [ -z "$WHY" ]; then
+          grep -q "^default dev s2s0" <<<"$(ip -n "$GA" -6 route show table 5325)" || fail "no ::/0 dev s2s0 in table 5325: $(ip -n "$GA" -6 route show table 5325 | xargs)"
+          [ "$(ip -n "$GA" -6 rule | grep -c 5325)" = 1 ] && [ "$(ip -n "$GA" -6 rule | grep -c 'suppress_prefixlength 0')" = 1 ] ||
+            fail "the IPv6 rules of the full tunnel are not there: $(ip -n "$GA" -6 rule | xargs)"
+          lab_stop "$S2S_PID"
+          ip -n "$GA" -6 rule | grep -q 5325 && fail "s2s left its IPv6 rules behind"
+        fi
         if [ -n "$route" ] && [ -z "$WHY" ]; then
           grep -q "^$route dev $device " <<<"$(ip -n "$GA" -6 route show "$route")" ||
             fail "no route $route dev $device on s2s's side: $(ip -n "$GA" -6 route show "$route" | head -1)"
@@ -981,6 +995,7 @@ scenario_16() {
           [ -z "$(ip -n "$GA" -6 route show "$route")" ] || fail "route $route still there after s2s stopped: $(ip -n "$GA" -6 route show "$route")"
         fi
       fi
+      AFTER_LAB=""
       end "$what"
     done
   done

@@ -63,6 +63,18 @@ public sealed class AzureProfileTests : IDisposable
     public void Check_CustomPolicyConfigThatFitsAzure_NoWarning() =>
         Assert.Empty(Warnings(Config(proposals: "aes256gcm16-prfsha384-ecp384", esp: "aes256gcm16-ecp384", childRekey: "3600s")));
 
+    /// <summary>What docs/azure.md says of the examples: the active-active recipe fits Azure; azure-like.json does not quite.</summary>
+    [Fact]
+    public void Check_Examples_TheActiveActiveRecipeFitsAzureAzureLikeHasTwoPairsInAChildAndNoMssClamp()
+    {
+        static string Example(string name) => Path.Combine(AppContext.BaseDirectory, "examples", name);
+
+        Assert.Empty(AzureProfile.Check(ConfigLoader.Load(Example("azure-active-active.json"))));
+        Assert.Equal(
+            ["connections.azure-0.children.vnet.mss_clamp", "connections.azure-0.children.vnet.remote_ts", "connections.azure-1.children.vnet.mss_clamp", "connections.azure-1.children.vnet.remote_ts"],
+            AzureProfile.Check(ConfigLoader.Load(Example("azure-like.json"))).Select(l => l[..l.IndexOf(':', StringComparison.Ordinal)]));
+    }
+
     /// <summary>"The IKEv2 main mode policies for Azure VPN gateways utilize only Diffie-Hellman Group 2 (1024 bits)."</summary>
     [Fact]
     public void Proposals_NoDhGroup2_WarnsThatTheDefaultPolicyGetsNoTunnel() =>

@@ -43,6 +43,12 @@ internal sealed class AzurePolicy
     /// </summary>
     public static readonly IReadOnlyList<string> DefaultEspOffers = ["aes256gcm16", "aes256-sha1", "aes256-sha256", "aes128-sha1"];
 
+    /// <summary>
+    /// What the default policy accepts as responder without PFS (its offers, and AES128 SHA256; 3DES and DES left out): a
+    /// proposal of these alone brings a Child SA up, and fails when Azure rekeys it with its own offers.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultEspAccepted = [.. DefaultEspOffers, "aes128-sha256"];
+
     private static readonly Lazy<HashSet<string>> CustomIke = new(() => Expressible(ProtocolId.Ike));
     private static readonly Lazy<HashSet<string>> CustomEsp = new(() => Expressible(ProtocolId.Esp));
 
@@ -168,13 +174,10 @@ internal sealed class AzurePolicy
     /// <summary>Whether an ESP proposal is one a custom Azure policy can be (its algorithms, one of each, and a PFS group or none).</summary>
     public static bool IsCustomEsp(Proposal p) => CustomEsp.Value.Contains(ProposalKeywords.Format(p));
 
-    /// <summary>The default policy's offers as proposals, IKE or ESP.</summary>
-    public static IReadOnlyList<Proposal> DefaultOffers(ProtocolId protocol)
-    {
-        var texts = protocol == ProtocolId.Ike ? DefaultIkeOffers : DefaultEspOffers;
-        return ProposalKeywords.TryParseList(string.Join(',', texts), protocol, out var proposals, out var error)
+    /// <summary>Proposals from keyword lists of this file (<see cref="DefaultIkeOffers"/> and the others).</summary>
+    public static IReadOnlyList<Proposal> Proposals(IReadOnlyList<string> texts, ProtocolId protocol) =>
+        ProposalKeywords.TryParseList(string.Join(',', texts), protocol, out var proposals, out var error)
             ? proposals : throw new InvalidOperationException(error);
-    }
 
     /// <summary>Azure's name of a PFS group, from the s2s keyword of a key exchange method; null for one Azure has not.</summary>
     public static string? PfsGroupName(string keyword) => Array.Find(PfsGroups, a => a.Keyword == keyword && a.Keyword.Length > 0)?.Azure;

@@ -84,14 +84,14 @@ internal static class AzureProfile
     /// alone with PFS, aes256-sha1-modp1024 and aes256-sha1-modp1024 for ESP, is what the PFS pitfall looks like.)
     /// </summary>
     private static bool IsCustomPolicy(IkeSaConfig c) =>
-        c.Proposals.Count == 1 && AzurePolicy.IsCustomIke(c.Proposals[0]) && ProposalSelection.Select(c.Proposals, AzurePolicy.DefaultOffers(ProtocolId.Ike), []) is null
+        c.Proposals.Count == 1 && AzurePolicy.IsCustomIke(c.Proposals[0]) && ProposalSelection.Select(c.Proposals, AzurePolicy.Proposals(AzurePolicy.DefaultIkeOffers, ProtocolId.Ike), []) is null
         && c.Children.All(ch => ch.EspProposals.Count == 1 && AzurePolicy.IsCustomEsp(ch.EspProposals[0]))
         && c.Children.Select(ch => ProposalKeywords.Format(ch.EspProposals[0])).Distinct(StringComparer.Ordinal).Count() <= 1;
 
     /// <summary>"The IKEv2 main mode policies for Azure VPN gateways utilize only Diffie-Hellman Group 2 (1024 bits)."</summary>
     private static void CheckDefaultIke(IkeSaConfig c, string path, List<string> lines)
     {
-        var offers = AzurePolicy.DefaultOffers(ProtocolId.Ike);
+        var offers = AzurePolicy.Proposals(AzurePolicy.DefaultIkeOffers, ProtocolId.Ike);
         if (ProposalSelection.Select(c.Proposals, offers, []) is not null)
             return;
         var value = Describe(c.Proposals);
@@ -106,16 +106,20 @@ internal static class AzureProfile
 
     /// <summary>
     /// The default policy's Child SA proposals, Azure's rekeys among them, have no key exchange: PFS on this side brings
-    /// the tunnel up (the Child SA of IKE_AUTH has none, RFC 7296 1.2) and fails at Azure's first rekey.
+    /// the tunnel up (the Child SA of IKE_AUTH has none, RFC 7296 1.2) and fails at Azure's first rekey. So does a
+    /// proposal Azure accepts but does not offer itself.
     /// </summary>
     private static void CheckDefaultEsp(ChildSaConfig child, string path, List<string> lines)
     {
-        var offers = AzurePolicy.DefaultOffers(ProtocolId.Esp);
+        var offers = AzurePolicy.Proposals(AzurePolicy.DefaultEspOffers, ProtocolId.Esp);
         var withoutKe = child.EspProposals.Select(ProposalSelection.WithoutKeyExchange).ToList();
         var value = Describe(child.EspProposals);
+        var azures = string.Join(", ", AzurePolicy.DefaultEspOffers);
         if (ProposalSelection.Select(withoutKe, offers, []) is not { } chosen)
         {
-            lines.Add($"{path}.esp_proposals: '{value}' matches none of the ESP proposals of Azure's default policy ({string.Join(", ", AzurePolicy.DefaultEspOffers)}): no Child SA comes up; add {AzurePolicy.DefaultEspOffers[0]}");
+            lines.Add(ProposalSelection.Select(withoutKe, AzurePolicy.Proposals(AzurePolicy.DefaultEspAccepted, ProtocolId.Esp), []) is null
+                ? $"{path}.esp_proposals: '{value}' matches none of the ESP proposals of Azure's default policy ({azures}): no Child SA comes up; add {AzurePolicy.DefaultEspOffers[0]}"
+                : $"{path}.esp_proposals: '{value}' matches none of the ESP proposals Azure's default policy offers ({azures}), only one it accepts: the tunnel comes up, then Azure's first rekey fails with NO_PROPOSAL_CHOSEN hours later; add {AzurePolicy.DefaultEspOffers[0]}");
             return;
         }
         if (ProposalSelection.Select(child.EspProposals, offers, []) is not null)

@@ -108,6 +108,12 @@ public sealed class AzureProfileTests : IDisposable
         AssertOneWarning(Config(esp: "chacha20poly1305, aes128gcm16"),
             "connections.azure.children.vnet.esp_proposals: 'chacha20poly1305, aes128gcm16' matches none of the ESP proposals of Azure's default policy (aes256gcm16, aes256-sha1, aes256-sha256, aes128-sha1): no Child SA comes up; add aes256gcm16");
 
+    /// <summary>AES128 with SHA256: Azure accepts it when this side proposes it, and never offers it in its own rekeys.</summary>
+    [Fact]
+    public void EspProposals_OnlyOneAzureAcceptsButDoesNotOffer_WarnsOfTheRekeyThatFails() =>
+        AssertOneWarning(Config(esp: "aes128-sha256"),
+            "connections.azure.children.vnet.esp_proposals: 'aes128-sha256' matches none of the ESP proposals Azure's default policy offers (aes256gcm16, aes256-sha1, aes256-sha256, aes128-sha1), only one it accepts: the tunnel comes up, then Azure's first rekey fails with NO_PROPOSAL_CHOSEN hours later; add aes256gcm16");
+
     /// <summary>"IKE Main Mode SA lifetime is fixed at 28,800 seconds on the Azure VPN gateways."</summary>
     [Theory]
     [InlineData("86400s", "connections.azure.rekey_time: '86400s' is longer than Azure's IKE SA lifetime, 28800 s (fixed): Azure rekeys the IKE SA first, with its own proposals; set 28800s or less")]

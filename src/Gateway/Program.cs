@@ -12,7 +12,7 @@ using S2SEndpoint.Gateway.Tracing;
 namespace S2SEndpoint.Gateway;
 
 /// <summary>
-/// The s2s program: `run` (the daemon), `check` (a configuration), and the control commands `status`,
+/// The s2s program: `run` (the daemon), `check` (a configuration), `azure` (a configuration for an Azure VPN gateway), and the control commands `status`,
 /// `initiate`, `terminate`, `rekey`, `reload`, `monitor` and `trace`, which reach a running daemon over its control socket
 /// (the configuration's gateway.control_socket, /run/s2s/s2s.sock unless set; `--control PATH` for several
 /// daemons on one machine). Exit codes: 0 done, 1 failed (the problem on stderr, one line each), 2 usage.
@@ -59,11 +59,24 @@ internal static partial class Program
         run.SetAction(r => Run(r.GetRequiredValue(runConfig), r.GetValue(runControl)));
         root.Subcommands.Add(run);
 
-        var check = new Command("check", "Check a configuration: one line per problem, exit 1 if there is any.");
+        var check = new Command("check", "Check a configuration: one line per problem, exit 1 if there is any; warnings alone exit 0.");
         var checkConfig = ConfigOption();
+        var profile = new Option<string>("--profile")
+        {
+            Description = $"Then warn of what the peer is known to refuse or break: {Azure.AzureProfile.Name} (docs/azure.md). Its warnings alone exit 0, as the check's own do.",
+            HelpName = "PEER",
+        };
+        profile.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 1 && r.Tokens[0].Value != Azure.AzureProfile.Name)
+                r.AddError($"--profile: '{r.Tokens[0].Value}' is not a profile; valid: {Azure.AzureProfile.Name}");
+        });
         check.Options.Add(checkConfig);
-        check.SetAction(r => Check(r.GetRequiredValue(checkConfig), output, error));
+        check.Options.Add(profile);
+        check.SetAction(r => Check(r.GetRequiredValue(checkConfig), r.GetValue(profile), output, error));
         root.Subcommands.Add(check);
+
+        root.Subcommands.Add(Azure.AzureCommand.Create(output, error));
 
         var status = new Command("status", "Show connections, IKE and Child SAs, traffic counters and drops.");
         var json = new Option<bool>("--json") { Description = "Print the status document as JSON." };
@@ -363,20 +376,33 @@ internal static partial class Program
     /// Loads and checks a configuration: one line per problem on <paramref name="error"/>, exit 1; else a summary,
     /// exit 0. Warnings ("warning: " and one line each) go to <paramref name="error"/> either way and fail nothing.
     /// </summary>
-    internal static int Check(string path, TextWriter output, TextWriter error)
+    internal static int Check(string path, TextWriter output, TextWriter error) => Check(path, null, output, error);
+
+    /// <summary>
+    /// The check, then with <paramref name="profile"/> "azure" a warning for each Azure pitfall the configuration runs into
+    /// (<see cref="Azure.AzureProfile"/>), and for IKEv1, which the check refuses, the Azure line beside the check's.
+    /// </summary>
+    internal static int Check(string path, string? profile, TextWriter output, TextWriter error)
     {
+        var azure = profile == Azure.AzureProfile.Name;
         try
         {
             var config = ConfigLoader.Load(path);
+            IReadOnlyList<string> warnings = azure ? [.. config.Warnings, .. Azure.AzureProfile.Check(config)] : config.Warnings;
             var children = config.Connections.Sum(c => c.Children.Count);
-            output.WriteLine($"{path}: {config.Connections.Count} connection(s), {children} child(ren): OK{(config.Warnings.Count > 0 ? $", {config.Warnings.Count} warning(s)" : "")}");
-            WriteWarnings(config.Warnings, error);
+            output.WriteLine($"{path}: {config.Connections.Count} connection(s), {children} child(ren): OK{(warnings.Count > 0 ? $", {warnings.Count} warning(s)" : "")}");
+            WriteWarnings(warnings, error);
             return 0;
         }
         catch (ConfigException e)
         {
             foreach (var line in e.Problems)
                 error.WriteLine(line);
+            if (azure)
+            {
+                foreach (var line in Azure.AzureProfile.CheckUnloadable(path))
+                    error.WriteLine(line);
+            }
             WriteWarnings(e.Warnings, error);
             return Failed;
         }

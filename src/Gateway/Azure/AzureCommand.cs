@@ -65,7 +65,7 @@ internal static partial class AzureCommand
         var pfsGroup = One("--pfs-group", "A custom policy: PFS24, ECP384, ECP256, PFS2048, PFS2, None.", "NAME");
         var saLifetime = One("--sa-lifetime", "A custom policy's Child SA lifetime in seconds (300 or more; default 27000).", "SECONDS");
         var saMaxSize = One("--sa-max-size", "A custom policy's Child SA lifetime in kilobytes (1024 or more; default 102400000).", "KB");
-        var policyBased = new Option<bool>("--policy-based") { Description = "UsePolicyBasedTrafficSelectors: policy-based children, one per on-premises and VNet prefix pair (default: route-based, a tunnel interface per instance)." };
+        var policyBased = new Option<bool>("--policy-based") { Description = "UsePolicyBasedTrafficSelectors: one policy-based child from the on-premises prefixes to the VNet's, whose traffic goes into Azure's Child SA for each prefix pair (default: route-based, a tunnel interface per instance)." };
         var bgpAsn = One("--bgp-asn", "BGP over the tunnels: this side's ASN (the local network gateway's).", "ASN");
         var azureAsn = One("--azure-asn", "The VPN gateway's ASN (default 65515).", "ASN");
         var bgpAddress = One("--bgp-address", "This side's BGP peer IP (the local network gateway's), such as 169.254.21.2.", "ADDRESS");

@@ -10,7 +10,7 @@ namespace S2SEndpoint.Gateway.Azure;
 /// The on-premises s2s configuration for an Azure VPN gateway (`s2s azure`): a connection to each instance with the
 /// proposals Azure's policy accepts, Azure's lifetimes, liveness checks, the on-premises side starting (behind a NAT
 /// only it can) and restarting the tunnel, TCP MSS clamped at 1350; route-based children (the VNet's prefixes routed
-/// into a tunnel interface, or BGP over it) or policy-based ones (one per prefix pair, as Azure makes its Child SAs).
+/// into a tunnel interface, or BGP over it) or one policy-based child (every on-premises prefix to every VNet prefix).
 /// Above the JSON, in comments, what it was made for and the Azure CLI commands of the other side.
 /// </summary>
 internal static class AzureConfigWriter
@@ -41,7 +41,7 @@ internal static class AzureConfigWriter
 
     private static string Routing(AzureSite site) =>
         site.Bgp is { } bgp ? $"Route-based, BGP: ASN {bgp.Asn}, Azure's {bgp.AzureAsn} (FRR: s2s azure --frr-out)"
-        : site.PolicyBased ? "Policy-based (UsePolicyBasedTrafficSelectors): a child per prefix pair"
+        : site.PolicyBased ? "Policy-based (UsePolicyBasedTrafficSelectors): one child, every on-premises prefix to every VNet prefix"
         : "Route-based: the VNet's prefixes routed into the tunnel";
 
     private static JsonObject Json(AzureSite site)
@@ -79,26 +79,17 @@ internal static class AzureConfigWriter
 
     private static JsonObject Children(AzureSite site, int instance)
     {
-        var children = new JsonObject();
-        if (!site.PolicyBased)
-        {
-            var child = new JsonObject { ["interface"] = AzureSite.InterfaceName(instance) };
-            if (site.Bgp is { } bgp)
-                child["interface_addrs"] = $"{bgp.Address} peer {bgp.AzureAddresses[instance]}";
-            else
-                child["routes"] = Strings(site.VnetPrefixes);
-            children["vnet"] = Finish(child, site);
-            return children;
-        }
-        // Azure's Child SAs are the cross product of the local network gateway's prefixes and the VNet's, one per pair,
-        // and s2s sends a child's traffic into one Child SA: a child for each pair takes each of Azure's.
-        var pairs = site.OnPremPrefixes.SelectMany(l => site.VnetPrefixes.Select(r => (Local: l, Remote: r))).ToList();
-        for (var p = 0; p < pairs.Count; p++)
-        {
-            var child = new JsonObject { ["local_ts"] = pairs[p].Local.ToString(), ["remote_ts"] = pairs[p].Remote.ToString() };
-            children[pairs.Count == 1 ? "vnet" : string.Create(CultureInfo.InvariantCulture, $"vnet-{p + 1}")] = Finish(child, site);
-        }
-        return children;
+        JsonObject child;
+        if (site.PolicyBased)
+            // Azure's selectors are the cross product of the local network gateway's prefixes and the VNet's, and it
+            // accepts what the on-premises side proposes: this side proposes every pair in one Child SA; when Azure brings
+            // up one Child SA per pair instead, each pair's traffic goes into its own (a request ID per pair of selector sets).
+            child = new JsonObject { ["local_ts"] = Strings(site.OnPremPrefixes), ["remote_ts"] = Strings(site.VnetPrefixes) };
+        else if (site.Bgp is { } bgp)
+            child = new JsonObject { ["interface"] = AzureSite.InterfaceName(instance), ["interface_addrs"] = $"{bgp.Address} peer {bgp.AzureAddresses[instance]}" };
+        else
+            child = new JsonObject { ["interface"] = AzureSite.InterfaceName(instance), ["routes"] = Strings(site.VnetPrefixes) };
+        return new JsonObject { ["vnet"] = Finish(child, site) };
     }
 
     /// <summary>What every child has: the policy's ESP proposals and lifetimes, started and restarted by this side, MSS clamped.</summary>

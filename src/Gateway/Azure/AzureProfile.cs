@@ -12,10 +12,10 @@ namespace S2SEndpoint.Gateway.Azure;
 /// `s2s check --profile azure`: after the normal check, a warning for each Azure pitfall the configuration runs into, one
 /// line each, naming the key, its value and the Azure fact (<see cref="AzureFacts"/>): no DH group 2 for the default
 /// policy, PFS that breaks Azure's rekeys, lifetimes that leave the rekeys to Azure, DPD off or outside Azure's range, no
-/// MSS clamping, a tunnel MTU above 1400, a tunnel this side does not start, several prefix pairs in one policy-based
-/// child. A connection that offers one IKE proposal and one ESP proposal that a custom Azure policy can be (and the default
-/// policy cannot) is taken for one with that custom policy; any other, for one with Azure's default policy. IKEv1 (version 1), which the check
-/// refuses, gets its Azure line from <see cref="CheckUnloadable"/>.
+/// MSS clamping, a tunnel MTU above 1400, a tunnel this side does not start. A connection that offers one IKE proposal
+/// and one ESP proposal that a custom Azure policy can be (and the default policy cannot) is taken for one with that
+/// custom policy; any other, for one with Azure's default policy. IKEv1 (version 1), which the check refuses, gets its
+/// Azure line from <see cref="CheckUnloadable"/>.
 /// </summary>
 internal static class AzureProfile
 {
@@ -46,8 +46,6 @@ internal static class AzureProfile
                 }
                 CheckMss(routing, childPath, lines);
                 CheckStart(child, childPath, lines);
-                if (routing.Interface is null)
-                    CheckPairs(child, childPath, lines);
             }
         }
         return lines;
@@ -179,24 +177,7 @@ internal static class AzureProfile
             lines.Add($"{path}.start_action: 'trap' brings the tunnel up with this side's first packet only: until then traffic from the VNet finds none, and behind a NAT Azure cannot start it; set start");
     }
 
-    /// <summary>
-    /// UsePolicyBasedTrafficSelectors: Azure's Child SAs are the cross product of the local network gateway's prefixes and
-    /// the VNet's, one per pair when Azure starts them; s2s sends a child's traffic into one Child SA.
-    /// </summary>
-    private static void CheckPairs(ChildSaConfig child, string path, List<string> lines)
-    {
-        var pairs = child.LocalTs.Count * child.RemoteTs.Count;
-        if (pairs <= 1)
-            return;
-        var key = child.RemoteTs.Count > 1 ? "remote_ts" : "local_ts";
-        lines.Add(string.Create(CultureInfo.InvariantCulture,
-            $"{path}.{key}: '{Selectors(child.LocalTs)}' to '{Selectors(child.RemoteTs)}' is {pairs} prefix pairs in one child: an Azure connection with UsePolicyBasedTrafficSelectors brings up one Child SA per prefix pair when it starts them (the cross product of the local network gateway's and the VNet's prefixes), and s2s sends a child's traffic into one Child SA; write a child per pair (s2s azure --policy-based does)"));
-    }
-
     private static string Describe(IEnumerable<Proposal> proposals) => string.Join(", ", proposals.Select(ProposalKeywords.Format));
-
-    private static string Selectors(IEnumerable<TrafficSelector> selectors) =>
-        string.Join(", ", selectors.Select(ts => SelectorPrefix.Exact(ts)?.ToString() ?? ts.ToString()));
 
     private static string Seconds(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds}s");
 }

@@ -29,7 +29,7 @@ internal sealed record AzureSite
 
     public required AzurePolicy Policy { get; init; }
 
-    /// <summary>UsePolicyBasedTrafficSelectors: policy-based children, one per prefix pair; otherwise route-based ones.</summary>
+    /// <summary>UsePolicyBasedTrafficSelectors: one policy-based child, every on-premises prefix to every VNet prefix; otherwise route-based ones.</summary>
     public bool PolicyBased { get; init; }
 
     /// <summary>BGP over the tunnels (route-based), or null for the VNet's prefixes routed into them.</summary>

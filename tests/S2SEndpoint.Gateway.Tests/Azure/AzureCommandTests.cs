@@ -180,17 +180,20 @@ public sealed class AzureCommandTests : IDisposable
     }
 
     [Fact]
-    public void Azure_PolicyBased_AChildForEachPrefixPair_PolicyBasedTrafficSelectorsOnTheConnection()
+    public void Azure_PolicyBased_OneChildFromEveryOnPremisesPrefixToEveryVnetPrefix_PolicyBasedTrafficSelectorsOnTheConnection()
     {
         var config = Generate("--onprem-prefix", "10.1.0.0/24", "10.1.1.0/24", "--policy-based");
 
         var c = Assert.Single(config.Connections);
-        Assert.All(config.Routing, r => Assert.Null(r.Interface));
-        // The cross product, as Azure makes its Child SAs.
-        Assert.Equal(
-            ["10.1.0.0/24 10.2.0.0/16", "10.1.0.0/24 10.3.0.0/16", "10.1.1.0/24 10.2.0.0/16", "10.1.1.0/24 10.3.0.0/16"],
-            c.Children.Select(ch => $"{SelectorPrefix.Exact(ch.LocalTs.Single())} {SelectorPrefix.Exact(ch.RemoteTs.Single())}"));
-        Assert.All(c.Children, ch => Assert.Equal(StartAction.Start, ch.StartAction));
+        Assert.Null(Assert.Single(config.Routing).Interface);
+        // One child proposes every pair; Azure's one Child SA per pair each carries its own pair's traffic.
+        var child = Assert.Single(c.Children);
+        Assert.Equal("vnet", child.Name);
+        Assert.Equal(["10.1.0.0/24", "10.1.1.0/24"], child.LocalTs.Select(ts => SelectorPrefix.Exact(ts)?.ToString()));
+        Assert.Equal(["10.2.0.0/16", "10.3.0.0/16"], child.RemoteTs.Select(ts => SelectorPrefix.Exact(ts)?.ToString()));
+        Assert.Equal(StartAction.Start, child.StartAction);
+        Assert.Contains("// IPsec/IKE policy: Azure's default. Policy-based (UsePolicyBasedTrafficSelectors): one child, every on-premises prefix to every VNet prefix.", File.ReadAllText(OutFile), StringComparison.Ordinal);
+        Assert.Contains($"{OutFile}: 1 connection(s), 1 child(ren); the Azure side:", _output.ToString(), StringComparison.Ordinal);
         Assert.EndsWith("--local-address-prefixes 10.1.0.0/24 10.1.1.0/24", Command("az network local-gateway"), StringComparison.Ordinal);
         Assert.EndsWith(" --use-policy-based-traffic-selectors true", Command("az network vpn-connection create"), StringComparison.Ordinal);
     }

@@ -33,7 +33,7 @@ finish() {
 
 # A case: a directory for its files, fresh settings, a timer.
 begin() { # name
-  CASE=$1 WHY="" CASE_T0=$SECONDS CASE_N=$((CASE_N + 1)) REKEYS="" COLLIDE="" MISMATCH_LINE=""
+  CASE=$1 WHY="" CASE_T0=$SECONDS CASE_N=$((CASE_N + 1)) REKEYS="" COLLIDE="" MISMATCH_LINE="" S2S_CONF=""
   # Short: the vici socket's path must fit in a sockaddr_un.
   D=$LAB_WORK/$CASE_N-${CASE:0:40}
   mkdir -p "$D"
@@ -64,13 +64,14 @@ end() { # what-passed
 fail() { [ -n "$WHY" ] || WHY=$1; return 1; }
 
 # Builds the lab, starts charon in gwB and s2s in gwA, and lets the given side initiate; waits until a
-# ping passes (unless told not to). Settings come from the S_* and C_* variables.
+# ping passes (unless told not to). Settings come from the S_* and C_* variables; s2s's, instead, from the function
+# S2S_CONF names when it is set (it writes $D/s2s.json, given the role).
 up() { # role(initiator|responder) [topology] [nowait]
   local role=$1 topo=${2:-none}
   lab_up "$topo" || fail "could not build the namespace lab" || return 1
   if [ -n "${AFTER_LAB:-}" ]; then eval "$AFTER_LAB" || fail "could not run: $AFTER_LAB" || return 1; fi
   if [ "$role" = initiator ]; then S_START=${S_START:-start}; fi
-  write_s2s_conf "$D/s2s.json"
+  if [ -n "${S2S_CONF:-}" ]; then "$S2S_CONF" "$role" || return 1; else write_s2s_conf "$D/s2s.json"; fi
   write_charon_conf "$D"
   charon_start "$GB" "$D" 2>"$D/err" || fail "$(cat "$D/err")" || return 1
   s2s_start "$GA" "$D/s2s.json" "$D/s2s.log" 2>"$D/err" || fail "$(cat "$D/err")" || return 1
@@ -1001,8 +1002,139 @@ scenario_16() {
   done
 }
 
+# ---- 17. Azure custom policy, and UsePolicyBasedTrafficSelectors, with s2s's configuration by `s2s azure` ----
+# strongSwan plays the Azure VPN gateway (its identity its IP address, as Azure's is); s2s runs the configuration
+# `s2s azure` writes from the lab's addresses (azure_conf). A custom policy (IKE GCMAES256, SHA384, ECP384; IPsec
+# GCMAES256 with PFS ECP384; 27,000 s and 28,800 s), route-based as Azure's gateway is (0.0.0.0/0 selectors): the
+# proposals on both sides, a ping, a Child SA rekey with ECP384 started by strongSwan, and the TCP MSS clamp of 1350 on
+# a connection from hostA to hostB (Linux's SYN leaves hostA with 1460, the MTU of its veth less 40, and must reach hostB
+# with 1350). Then `s2s azure --policy-based` with Azure's default policy against strongSwan with
+# UsePolicyBasedTrafficSelectors, which brings up one Child SA per prefix pair (as scenario 4's one-sa-per-pair case):
+# four Child SAs under s2s's one child, a ping over each pair.
+scenario_17() {
+  local role n src dst child capture server syn synack
+  for role in "${ROLES[@]}"; do
+    wanted 17 "17-azure-custom-policy-$role" || continue
+    begin "17-azure-custom-policy-$role"
+    S_PSK=interop-azure-lab-pre-shared-key C_PSK=interop-azure-lab-pre-shared-key C_ID=192.0.2.2 C_PEER_ID=192.0.2.1
+    AZ_ARGS=(--vnet-prefix 10.2.0.0/24 10.4.0.0/24 --onprem-prefix 10.1.0.0/24 10.3.0.0/24
+      --ike-encryption GCMAES256 --ike-integrity SHA384 --dh-group ECP384 --ipsec-encryption GCMAES256 --ipsec-integrity GCMAES256
+      --pfs-group ECP384 --sa-lifetime 27000)
+    S2S_CONF=azure_conf
+    C_PROPOSALS=aes256gcm16-prfsha384-ecp384 C_ESP=aes256gcm16-ecp384 C_IKE_REKEY=28800s C_CHILD_REKEY=27000s
+    C_LTS=0.0.0.0/0 C_RTS=0.0.0.0/0
+    # kernel-libipsec routes 0.0.0.0/0 through ipsec0 (table 220, the peer excepted); gwB's own LANs stay in main.
+    AFTER_LAB='ip -n "$GB" rule add to 10.2.0.0/24 lookup main priority 100 && ip -n "$GB" rule add to 10.4.0.0/24 lookup main priority 101'
+    if up "$role" && check_proposals aes256gcm16-prfsha384-ecp384 aes256gcm16; then
+      grep -q "IKE SA established .*(aes256gcm16-prfsha384-ecp384)" "$D/s2s.log" || fail "s2s's log does not show IKE aes256gcm16-prfsha384-ecp384"
+      # The Child SA of IKE_AUTH has no key exchange (RFC 7296 1.2): ECP384 comes with the first rekey.
+      grep -q "CHILD_SA vnet{1} established (aes256gcm16)" "$D/s2s.log" || fail "s2s's log does not show its first Child SA with aes256gcm16"
+      grep -q "10.2.0.0/24 dev vti-az0" <<<"$(ip -n "$GA" route show)" || fail "no route 10.2.0.0/24 dev vti-az0 on s2s's side"
+      ping_all 3 || fail "pings lost"
+      wait_ping 5 10.3.0.10 10.4.0.10 || fail "no ping 10.3.0.10 -> 10.4.0.10 (the second VNet prefix)"
+      swanctl_ "$D" --rekey --child net >/dev/null 2>&1 || fail "swanctl --rekey --child net failed"
+      wait_log "$D/s2s.log" "CHILD_SA vnet{2} established (aes256gcm16-ecp384)" 10 || fail "s2s logged no Child SA rekeyed with ECP384 by strongSwan"
+      sas_grep -qE "net: .*INSTALLED.*ESP:AES_GCM_16-256/ECP_384$" || fail "strongSwan's rekeyed Child SA has no ECP_384: $(sas_grep -o 'ESP:.*' | xargs)"
+      ping_all 3 || fail "pings lost after the rekey"
+      # TCP MSS: one connection hostA -> hostB, its SYN captured leaving hostA and arriving at hostB, and the SYN-ACK back.
+      capture_start "$HA" lan0 "$D/syn-a.pcap" "tcp port 5201 and tcp[tcpflags] & tcp-syn != 0" && capture=$CAPTURE_PID &&
+        capture_start "$HB" lan0 "$D/syn-b.pcap" "tcp port 5201 and tcp[tcpflags] & tcp-syn != 0" || fail "tcpdump did not start"
+      ip netns exec "$HB" timeout 10 python3 -c 'import socket
+s = socket.create_server(("10.2.0.10", 5201)); c, _ = s.accept(); c.sendall(c.recv(16))' >"$D/tcp-server.out" 2>&1 &
+      server=$!
+      LAB_PIDS+=("$server")
+      for _ in $(seq 50); do ip netns exec "$HB" ss -Hltn 'sport = :5201' 2>/dev/null | grep -q . && break; sleep 0.1; done
+      ip netns exec "$HA" timeout 5 python3 -c 'import socket
+c = socket.create_connection(("10.2.0.10", 5201), timeout=4, source_address=("10.1.0.10", 0)); c.sendall(b"clamped")
+assert c.recv(16) == b"clamped"' >"$D/tcp-client.out" 2>&1 || fail "no TCP connection 10.1.0.10 -> 10.2.0.10:5201: $(tail -1 "$D/tcp-client.out")"
+      lab_wait "$server"
+      # tcpdump writes each packet as it comes: stopped once both files hold the SYN and the SYN-ACK.
+      for _ in $(seq 30); do
+        [ "$(tcpdump -r "$D/syn-a.pcap" 2>/dev/null | wc -l)" -ge 2 ] && [ "$(tcpdump -r "$D/syn-b.pcap" 2>/dev/null | wc -l)" -ge 2 ] && break
+        sleep 0.1
+      done
+      lab_stop "$capture"
+      lab_stop "$CAPTURE_PID"
+      syn=$(tcpdump -n -v -r "$D/syn-a.pcap" 'tcp[tcpflags] == tcp-syn' 2>/dev/null | grep -o 'mss [0-9]*' | head -1)
+      [ "$syn" = "mss 1460" ] || fail "hostA's SYN left with '${syn:-no SYN}', not mss 1460"
+      syn=$(tcpdump -n -v -r "$D/syn-b.pcap" 'tcp[tcpflags] == tcp-syn' 2>/dev/null | grep -o 'mss [0-9]*' | head -1)
+      [ "$syn" = "mss 1350" ] || fail "the SYN reached hostB with '${syn:-no SYN}', not mss 1350"
+      synack=$(tcpdump -n -v -r "$D/syn-a.pcap" 'tcp[tcpflags] == tcp-syn|tcp-ack' 2>/dev/null | grep -o 'mss [0-9]*' | head -1)
+      [ "$synack" = "mss 1350" ] || fail "the SYN-ACK reached hostA with '${synack:-no SYN-ACK}', not mss 1350"
+    fi
+    AFTER_LAB=""
+    end "s2s azure's custom policy: IKE AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384, route-based (vti-az0), ping; Child SA rekeyed with ECP_384 by strongSwan; TCP SYN mss 1460 from hostA reached hostB as ${syn:-?}, SYN-ACK as ${synack:-?}"
+  done
+  for role in "${ROLES[@]}"; do
+    wanted 17 "17-azure-policy-based-$role" || continue
+    # Azure's default policy, played as scenario 2 plays it; with UsePolicyBasedTrafficSelectors, one Child SA per prefix
+    # pair (four children of one pair each). Responder: strongSwan brings up all four. Initiator: s2s proposes all four
+    # pairs, strongSwan narrows to its first child's, then brings up the other three.
+    begin "17-azure-policy-based-$role"
+    S_PSK=interop-azure-lab-pre-shared-key C_PSK=interop-azure-lab-pre-shared-key C_ID=192.0.2.2 C_PEER_ID=192.0.2.1
+    AZ_ARGS=(--vnet-prefix 10.2.0.0/24 10.4.0.0/24 --onprem-prefix 10.1.0.0/24 10.3.0.0/24 --policy-based)
+    S2S_CONF=azure_conf
+    C_PROPOSALS="aes256-sha1-modp1024,aes256-sha256-modp1024,aes128-sha1-modp1024,aes128-sha256-modp1024"
+    C_ESP="aes256gcm16,aes256-sha1,aes256-sha256,aes128-sha1"
+    C_IKE_REKEY=28800s C_CHILD_REKEY=27000s C_EXTRA_CHARON="prefer_configured_proposals = no"
+    C_LTS=10.2.0.0/24 C_RTS=10.1.0.0/24
+    C_EXTRA_CHILDREN="p2 { local_ts = 10.2.0.0/24
+        remote_ts = 10.3.0.0/24
+        esp_proposals = $C_ESP }
+      p3 { local_ts = 10.4.0.0/24
+        remote_ts = 10.1.0.0/24
+        esp_proposals = $C_ESP }
+      p4 { local_ts = 10.4.0.0/24
+        remote_ts = 10.3.0.0/24
+        esp_proposals = $C_ESP }"
+    if up "$role" && check_proposals aes256-sha256-modp1024 aes256gcm16; then
+      for child in p2 p3 p4; do
+        swanctl_ "$D" --initiate --child "$child" --timeout 20 >>"$D/initiate.out" 2>&1 || fail "strongSwan could not bring up child $child"
+      done
+      n=$(sas_grep -cE "^  (net|p[234]): .*INSTALLED")
+      [ "$n" = 4 ] || fail "strongSwan has $n Child SAs installed, not 4"
+      n=$(grep -c "CHILD_SA vnet{[0-9]*} established" "$D/s2s.log")
+      [ "$n" = 4 ] || fail "s2s logged $n Child SAs of child vnet, not 4"
+      for src in 10.1.0.10 10.3.0.10; do
+        for dst in 10.2.0.10 10.4.0.10; do
+          ping_all 3 "$src" "$dst" || fail "pings lost $src -> $dst"
+        done
+      done
+      n=$(sas_grep -cE "in  .*, +[1-9][0-9]* packets")
+      [ "$n" = 4 ] || fail "only $n of strongSwan's 4 Child SAs received packets: $(sas_grep -E 'in  ' | xargs)"
+    fi
+    end "s2s azure --policy-based (one child, 10.1.0.0/24 10.3.0.0/24 to 10.2.0.0/24 10.4.0.0/24) with Azure's default policy, IKE aes256-sha256-modp1024 and ESP aes256gcm16; four Child SAs, one per prefix pair, a ping over each"
+  done
+}
+
+# s2s's configuration in scenario 17, written by `s2s azure` from the lab's addresses, a key file in the case's directory
+# and AZ_ARGS (prefixes, policy, --policy-based), and drawing no warning; then changed only where the lab needs it: the
+# control socket into the case's directory (the default, /run/s2s/s2s.sock, is one for all namespaces), the lab's TUN
+# name s2s0, and with strongSwan initiating (the responder role) start_action none on every child, as s2s would
+# otherwise start the tunnel too.
+azure_conf() { # role
+  printf '%s\n' "$S_PSK" >"$D/azure.psk" && chmod 600 "$D/azure.psk" || fail "could not write $D/azure.psk" || return 1
+  dotnet "$S2S_DLL" azure --azure-ip "$GWB_ADDR" --onprem-ip "$GWA_ADDR" --psk-file "$D/azure.psk" \
+    --resource-group rg-lab --vnet-gateway vgw-lab "${AZ_ARGS[@]}" --out "$D/s2s.json" >"$D/azure.out" 2>&1 ||
+    fail "s2s azure failed: $(tail -n 1 "$D/azure.out")" || return 1
+  ! grep -q '^warning:' "$D/azure.out" || fail "s2s azure warned: $(grep -m 1 '^warning:' "$D/azure.out")" || return 1
+  python3 - "$D/s2s.json" "$D/s2s.ctl" "$1" <<'PY' || fail "could not adjust $D/s2s.json for the lab"
+import json, sys
+path, socket, role = sys.argv[1:]
+lines = open(path).read().splitlines(True)
+comments = "".join(l for l in lines if l.startswith("//"))
+config = json.loads("".join(l for l in lines if not l.startswith("//")))
+config["gateway"].update({"control_socket": socket, "tun_name": "s2s0"})
+if role == "responder":
+    for connection in config["connections"].values():
+        for child in connection["children"].values():
+            child["start_action"] = "none"
+open(path, "w").write(comments + json.dumps(config, indent=2) + "\n")
+PY
+}
+
 # ---- main ----
-SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17)
 lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then

@@ -797,7 +797,7 @@ public static class ConfigLoader
         foreach (var (text, i) in List(e, "routes", path, p).Select((t, i) => (t, i)))
         {
             var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (!TryPrefix(words.Length > 0 ? words[0] : "", out var ts) || SelectorPrefix.Exact(ts) is not { } prefix)
+            if (!SelectorText.TryPrefix(words.Length > 0 ? words[0] : "", out var ts) || SelectorPrefix.Exact(ts) is not { } prefix)
                 p.Add($"{path}.routes[{i}]", $"'{text}' is not a CIDR prefix; valid: a prefix, optionally with a metric, such as 10.2.0.0/16 or 10.2.0.0/16 metric 100");
             else if (words.Length == 1)
                 routes.Add(new TunnelRoute(prefix, null));
@@ -1009,31 +1009,11 @@ public static class ConfigLoader
         var list = new List<TrafficSelector>();
         foreach (var (text, i) in texts.Select((t, i) => (t, i)))
         {
-            if (TryPrefix(text, out var ts))
-                list.Add(ts);
-            else
-                p.Add($"{path}.{key}[{i}]", text.Contains('[', StringComparison.Ordinal)
-                    ? $"'{text}': protocol and port selectors are not supported yet; write a CIDR prefix"
-                    : $"'{text}' is not a CIDR prefix");
+            if (!SelectorText.TryParse(text, list, out var problem))
+                p.Add($"{path}.{key}[{i}]", problem);
         }
         return list;
     }
 
-    private static TrafficSelector Prefix(string text) => TryPrefix(text, out var ts) ? ts : throw new ArgumentException(text);
-
-    /// <summary>A CIDR prefix, or one address (a /32 or /128).</summary>
-    internal static bool TryPrefix(string text, out TrafficSelector selector)
-    {
-        selector = null!;
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        var addressText = slash < 0 ? text : text[..slash];
-        if (!IPAddress.TryParse(addressText, out var address) || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
-            return false;
-        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
-        var length = bits;
-        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out length) || length > bits))
-            return false;
-        selector = TrafficSelector.FromPrefix(address, length);
-        return true;
-    }
+    private static TrafficSelector Prefix(string text) => SelectorText.TryPrefix(text, out var ts) ? ts : throw new ArgumentException(text);
 }

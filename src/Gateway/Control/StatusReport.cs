@@ -159,23 +159,8 @@ public static class StatusReport
     {
         var array = new JsonArray();
         foreach (var ts in selectors)
-            array.Add(Selector(ts));
+            array.Add(ts.ToString());
         return array;
-    }
-
-    /// <summary>A selector as swanctl prints it: a prefix where it is one (else the range), then [protocol/ports] if narrowed.</summary>
-    internal static string Selector(TrafficSelector ts)
-    {
-        if (ts.UnknownBody is not null)
-            return ts.ToString();
-        var addresses = Config.SelectorPrefix.Exact(ts)?.ToString() ?? $"{ts.StartAddress}..{ts.EndAddress}";
-        var allPorts = ts.StartPort == 0 && ts.EndPort == ushort.MaxValue;
-        if (ts.IpProtocol == 0 && allPorts)
-            return addresses;
-        var ports = allPorts ? "" : ts.StartPort == ts.EndPort
-            ? string.Create(CultureInfo.InvariantCulture, $"/{ts.StartPort}")
-            : string.Create(CultureInfo.InvariantCulture, $"/{ts.StartPort}-{ts.EndPort}");
-        return string.Create(CultureInfo.InvariantCulture, $"{addresses}[{ts.IpProtocol}{ports}]");
     }
 
     // ---- text ----

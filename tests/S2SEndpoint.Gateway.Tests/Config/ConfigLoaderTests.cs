@@ -39,7 +39,7 @@ public sealed class ConfigLoaderTests
         Assert.Equal(2, config.Connections.Count);
         Assert.Equal(["vti-east", "vti-west"], config.Routing.Select(r => r.Interface));
         var east = config.Connections[0].Children[0];
-        Assert.Equal(["0.0.0.0..255.255.255.255", ":: ..ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".Replace(" ", "", StringComparison.Ordinal)], east.LocalTs.Select(t => t.ToString()));
+        Assert.Equal(["0.0.0.0/0", "::/0"], east.LocalTs.Select(t => t.ToString()));
         Assert.Equal(2, config.Routing[1].Routes.Count);
         Assert.Equal(Convert.FromHexString("3a9f1c2b44d6e8f00112233445566778c4e1d07a9b3f5e2d6a8c0b1f7e9d2c4a"), config.Connections[0].PreSharedKey);
         Assert.Equal("Wq3n8ZtL0vR5yKc2HfJ7pXb4sMd9"u8.ToArray(), config.Connections[1].PreSharedKey);
@@ -83,7 +83,7 @@ public sealed class ConfigLoaderTests
     {
         // Each: a fragment merged into a valid connection, and the line that must come out.
         { """{ "children": { "net": { "local_ts": "10.1.0.0/33" } } }""", "connections.c.children.net.local_ts[0]: '10.1.0.0/33' is not a CIDR prefix" },
-        { """{ "children": { "net": { "remote_ts": "10.2.0.0/24[tcp/80]" } } }""", "connections.c.children.net.remote_ts[0]: '10.2.0.0/24[tcp/80]': protocol and port selectors are not supported yet" },
+        { """{ "children": { "net": { "remote_ts": "10.2.0.0/24[tcp/http]" } } }""", "connections.c.children.net.remote_ts[0]: '10.2.0.0/24[tcp/http]': 'http' is not a port; valid: a number from 0 to 65535" },
         { """{ "proposals": "aes257-sha256-modp2048" }""", "connections.c.proposals[0]: unknown IKE algorithm 'aes257' in proposal 'aes257-sha256-modp2048'; valid: aes128, aes128gcm16" },
         { """{ "children": { "net": { "esp_proposals": "aes256" } } }""", "connections.c.children.net.esp_proposals[0]: ESP proposal 'aes256' needs an integrity algorithm" },
         { """{ "rekey_time": "4 hours" }""", "connections.c.rekey_time: '4 hours' is not a duration; write it as swanctl does: 30s, 10m, 8h, 1d" },

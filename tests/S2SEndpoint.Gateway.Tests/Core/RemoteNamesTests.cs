@@ -278,6 +278,23 @@ public sealed class RemoteNamesTests
     }
 
     [Fact]
+    public void Reload_AnotherName_TheConnectionGoesToItsAddress_TheOldOnesNoLongerAccepted()
+    {
+        var lab = new Lab(Moon("vpn.example.net"), (name, _) => [IPAddress.Parse(name == "vpn.example.net" ? "192.0.2.2" : "192.0.2.3")]);
+        lab.Add(Sun(), "192.0.2.2, 192.0.2.3");
+        lab.Moon.Start();
+        lab.Net.Pump();
+        Assert.Equal(IPAddress.Parse("192.0.2.2"), Lab.Established(lab.Moon)!.RemoteEndpoint.Address);
+
+        var next = TestConfig.Load(Moon("vpn2.example.net"));
+        lab.Moon.Reload(next, ConfigDiff.Between(lab.Moon.Config, next));
+        lab.RunUntil(() => Lab.Established(lab.Moon) is { } sa && sa.RemoteEndpoint.Address.Equals(IPAddress.Parse("192.0.2.3")), TimeSpan.FromSeconds(10));
+
+        Assert.Equal([IPAddress.Parse("192.0.2.3")], lab.Moon.Inspect(c => c.Engine.RemoteAddressesOf("moon")));
+        Assert.Equal([IPAddress.Parse("192.0.2.3")], lab.Moon.Inspect(c => c.Data.Snapshot.AcceptedPeers)!);
+    }
+
+    [Fact]
     public void Status_ShowsTheNameAndTheAddressItResolvedTo()
     {
         var lab = new Lab(Moon("vpn.example.net, 192.0.2.3, backup.example.net", start: "none"),

@@ -12,9 +12,11 @@ namespace S2SEndpoint.Gateway;
 /// What the control plane's timer keeps up besides the engine's own timers: connections whose start_action is start
 /// (tried again while they have no IKE SA, unless `s2s terminate` holds them down), NAT keepalives (RFC 3948 2.3), and
 /// the cookie secret (RFC 7296 2.6). Under the control lock; <see cref="OnTimer"/> is a step that drives the engine,
-/// <see cref="SendKeepalives"/> sends, and runs after the engine call returned.
+/// <see cref="SendKeepalives"/> sends, and runs after the engine call returned. <paramref name="initiate"/> brings a child up
+/// as the control plane does (resolving the connection's host names first when it has some).
 /// </summary>
-internal sealed partial class ConnectionKeeper(IkeEngine engine, EspKernel kernel, IGatewayIo io, GatewayCounters counters, TimeProvider time, ILogger log)
+internal sealed partial class ConnectionKeeper(IkeEngine engine, EspKernel kernel, IGatewayIo io, GatewayCounters counters, TimeProvider time, ILogger log,
+    Action<IkeSaConfig, string?> initiate)
 {
     /// <summary>RFC 3948 2.3: a host behind a NAT sends a keepalive when nothing else went out for this long (strongSwan: 20 s).</summary>
     public static readonly TimeSpan KeepaliveInterval = TimeSpan.FromSeconds(20);
@@ -66,7 +68,7 @@ internal sealed partial class ConnectionKeeper(IkeEngine engine, EspKernel kerne
         foreach (var c in config.Connections)
         {
             if (_heldDown.Contains(c.Name) || !c.Children.Any(x => x.StartAction == StartAction.Start) ||
-                !c.RemoteAddresses.Any(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any)))
+                (!c.HasRemoteNames && !c.RemoteAddresses.Any(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any))))
                 continue;
             var sas = engine.Sas.Where(s => s.Config.Name == c.Name && s.State != IkeSaState.Destroyed).ToList();
             if (sas.Count > 0)
@@ -86,7 +88,7 @@ internal sealed partial class ConnectionKeeper(IkeEngine engine, EspKernel kerne
                 continue;
             Log.Retrying(log, c.Name, retry.Backoff.TotalSeconds);
             foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
-                engine.Initiate(c.Name, child.Name);
+                initiate(c, child.Name);
             var backoff = retry.Backoff * 2 < MaxRetryInterval ? retry.Backoff * 2 : MaxRetryInterval;
             _retry[c.Name] = (now + backoff, backoff);
         }

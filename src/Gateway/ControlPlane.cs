@@ -54,8 +54,9 @@ internal sealed partial class ControlPlane
     private sealed record RouteEntry(uint ReqId, string Connection, string Child, string Device, TrapQueue? Trap);
 
     /// <param name="updown">Where the children's updown runs go; null: no script runs.</param>
+    /// <param name="resolver">Who looks up host names in remote_addrs; null: the system's (<see cref="DnsResolver"/>).</param>
     public ControlPlane(GatewayConfig config, IGatewayIo io, TimeProvider time, IRandomSource random, ILoggerFactory logs, string sharedDevice, GatewayCounters counters,
-        IUpdownRunner? updown = null)
+        IUpdownRunner? updown = null, IHostResolver? resolver = null)
     {
         _config = config;
         _updown = updown;
@@ -63,14 +64,19 @@ internal sealed partial class ControlPlane
         _time = time;
         _counters = counters;
         _log = logs.CreateLogger("gateway");
-        _acceptedPeers = AcceptedPeers(config);
+        _resolver = resolver ?? new DnsResolver(time);
         SharedDevice = sharedDevice;
         var keys = WiresharkKeys.Open(config.Settings.WiresharkKeys, _log);
         Kernel = new EspKernel(new SaTable(), random, time, config.Settings.ReplayWindow, IsHub, logs.CreateLogger("esp"), keys, IsPolicyBased);
         Engine = new IkeEngine(config.Connections, Kernel, time, random, logs.CreateLogger("ike"), new IkeEngineOptions { KeyLog = keys });
-        Keeper = new ConnectionKeeper(Engine, Kernel, io, counters, time, _log);
+        _acceptedPeers = AcceptedPeers(config);
+        Keeper = new ConnectionKeeper(Engine, Kernel, io, counters, time, _log, InitiateChild);
         Data = new DataPath(this, io, Kernel.Table, counters, new SourceRateLimiter(time, GatewayCore.NewSaBurst, GatewayCore.NewSaPerSecond), time);
-        Run(() => SetUpTraps(config));
+        Run(() =>
+        {
+            SetUpTraps(config);
+            RefreshNames(time.GetUtcNow());
+        });
     }
 
     public IkeEngine Engine { get; }
@@ -145,18 +151,28 @@ internal sealed partial class ControlPlane
         foreach (var c in _config.Connections)
         {
             foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
-                Engine.Initiate(c.Name, child.Name);
+                InitiateChild(c, child.Name);
         }
     });
 
     public void Initiate(string connection, string? child) => Run(() =>
     {
-        Engine.Initiate(connection, child);
+        if (_config.Connections.FirstOrDefault(c => c.Name == connection) is { HasRemoteNames: true } named)
+        {
+            if (child is not null && !named.Children.Any(c => c.Name == child))
+                throw new ArgumentException($"connection '{connection}' has no child '{child}'; it has: {string.Join(", ", named.Children.Select(c => c.Name))}", nameof(child));
+            InitiateChild(named, child);
+        }
+        else
+        {
+            Engine.Initiate(connection, child);
+        }
         Keeper.Release(connection);
     });
 
     public void Terminate(string connection, string? child) => Run(() =>
     {
+        CancelInitiate(connection, child);
         if (child is null)
         {
             Engine.Terminate(connection);
@@ -182,6 +198,7 @@ internal sealed partial class ControlPlane
                 Kernel.PollUsage();
                 Engine.OnTimer();
                 Keeper.OnTimer(_config, now);
+                RefreshNames(now);
             });
             Kernel.Sweep();
             Keeper.SendKeepalives(now);
@@ -205,7 +222,7 @@ internal sealed partial class ControlPlane
         Log.Trapped(_log, route.Connection, route.Child);
         try
         {
-            Engine.Initiate(route.Connection, route.Child);
+            InitiateChild(_config.Connections.First(c => c.Name == route.Connection), route.Child);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -223,6 +240,7 @@ internal sealed partial class ControlPlane
         {
             Engine.Terminate(name);
             RemoveRoutes(name);
+            ForgetNames(name);
         }
         foreach (var name in diff.Removed)
         {
@@ -239,8 +257,9 @@ internal sealed partial class ControlPlane
         foreach (var c in next.Connections.Where(c => fresh.Contains(c.Name)))
         {
             foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Start))
-                Engine.Initiate(c.Name, child.Name);
+                InitiateChild(c, child.Name);
         }
+        RefreshNames(_time.GetUtcNow());
     });
 
     // ---- after the engine ----
@@ -273,12 +292,27 @@ internal sealed partial class ControlPlane
             ReleaseHeld();
             // The engine logs SA lifecycle itself; the last events are kept for status and go to `s2s monitor`.
             var now = _time.GetUtcNow();
+            var restarts = new List<RestartWanted>();
             foreach (var e in Engine.TakeEvents())
             {
                 _events.Enqueue(e);
                 if (_events.Count > MaxEvents)
                     _events.Dequeue();
                 Feed.Publish(e, now);
+                if (e is RestartWanted restart)
+                    restarts.Add(restart);
+            }
+            // A restart whose remote_addrs name hosts: the names are resolved anew, then the children initiated (a step of its own).
+            foreach (var restart in restarts)
+            {
+                if (_config.Connections.FirstOrDefault(c => c.Name == restart.Connection) is { } connection)
+                {
+                    Run(() =>
+                    {
+                        foreach (var child in restart.Children)
+                            InitiateChild(connection, child);
+                    });
+                }
             }
         }
     }
@@ -435,7 +469,8 @@ internal sealed partial class ControlPlane
         {
             foreach (var child in c.Children.Where(x => x.StartAction == StartAction.Trap))
             {
-                var peer = c.RemoteAddresses.First(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any));
+                // The peer only tells a hub's peers apart; a connection to a peer (an address or a host name) is none.
+                var peer = c.RemoteAddresses.FirstOrDefault(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any)) ?? IPAddress.None;
                 var reqId = Kernel.ReqIdOf(c.Name, child.Name, peer, child.LocalTs, child.RemoteTs);
                 var iface = Interface(c.Name, child.Name);
                 _routes[reqId] = new RouteEntry(reqId, c.Name, child.Name, iface ?? SharedDevice, new TrapQueue(_time, _counters));
@@ -469,17 +504,20 @@ internal sealed partial class ControlPlane
         _stale = true;
     }
 
-    private static HashSet<IPAddress>? AcceptedPeers(GatewayConfig config)
+    /// <summary>
+    /// The peers whose IKE_SA_INIT the data path lets through: every connection's remote_addrs, a host name's as the engine
+    /// has them (resolved last); null when a connection accepts any peer.
+    /// </summary>
+    private HashSet<IPAddress>? AcceptedPeers(GatewayConfig config)
     {
-        if (config.Connections.Any(c => c.RemoteAddresses.Count == 0 || c.RemoteAddresses.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any))))
+        if (config.Connections.Any(c => c.AcceptsAnyPeer))
             return null;
-        return [.. config.Connections.SelectMany(c => c.RemoteAddresses)];
+        return [.. config.Connections.SelectMany(c => Engine.RemoteAddressesOf(c.Name))];
     }
 
     /// <summary>A hub: a connection whose remote_addrs let any peer in, so that each peer's children get their own request IDs.</summary>
     private bool IsHub(string connection) =>
-        _config.Connections.FirstOrDefault(c => c.Name == connection) is not { } c || c.RemoteAddresses.Count == 0 ||
-        c.RemoteAddresses.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
+        _config.Connections.FirstOrDefault(c => c.Name == connection) is not { } c || c.AcceptsAnyPeer;
 
     /// <summary>A child without a tunnel interface of its own: its SAs are found through their policies on the shared device.</summary>
     private bool IsPolicyBased(string connection, string child) => Interface(connection, child) is null;

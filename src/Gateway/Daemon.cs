@@ -91,7 +91,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         {
             var shared = ResolveSharedDevice(_config);
             _updown = new UpdownRunner(_log, _time);
-            _core = new GatewayCore(_config, this, _time, SystemRandomSource.Instance, _logs, shared, _updown);
+            _core = new GatewayCore(_config, this, _time, SystemRandomSource.Instance, _logs, shared, _updown, new DnsResolver(_time));
             _control = new ControlServer(_config.Settings.ControlSocket, new DaemonControl(this, _core), _logs.CreateLogger("control"), _config.Settings.ControlGroup, _time);
             _control.Start();
             if (_config.Settings.Metrics is { } metrics)
@@ -437,6 +437,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     {
         if (_core is not null && _udp is not null)
         {
+            _core.StopLookups();
             _core.Control(engine =>
             {
                 foreach (var c in engine.Connections.ToList())

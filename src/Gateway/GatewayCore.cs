@@ -62,13 +62,14 @@ public sealed partial class GatewayCore
     private readonly ConcurrentDictionary<string, byte> _faultsSeen = new(StringComparer.Ordinal);
 
     /// <param name="updown">Where the children's updown scripts are queued (the daemon's <see cref="Updown.UpdownRunner"/>); null: none run.</param>
+    /// <param name="resolver">Who looks up host names in remote_addrs; null: the system's resolver (<see cref="DnsResolver"/>).</param>
     public GatewayCore(GatewayConfig config, IGatewayIo io, TimeProvider time, IRandomSource random, ILoggerFactory? logs = null, string? sharedDevice = null,
-        Updown.IUpdownRunner? updown = null)
+        Updown.IUpdownRunner? updown = null, IHostResolver? resolver = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         logs ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
         _log = logs.CreateLogger("gateway");
-        _control = new ControlPlane(config, io, time, random, logs, sharedDevice ?? config.Settings.TunName, Counters, updown);
+        _control = new ControlPlane(config, io, time, random, logs, sharedDevice ?? config.Settings.TunName, Counters, updown, resolver);
         _data = _control.Data;
     }
 
@@ -143,6 +144,15 @@ public sealed partial class GatewayCore
     /// when it stops), and no updown run after.
     /// </summary>
     public void StopUpdown() => _control.StopUpdown();
+
+    /// <summary>At exit, before the SAs are deleted: no host name lookup still in flight brings a connection up.</summary>
+    public void StopLookups() => _control.StopLookups();
+
+    /// <summary>
+    /// Each host name in a connection's remote_addrs with the addresses it resolved to last (one that never resolved left
+    /// out); null for a connection without names. Under <see cref="Inspect"/>.
+    /// </summary>
+    internal IReadOnlyDictionary<string, IPAddress[]>? ResolvedNamesOf(string connection) => _control.ResolvedNamesOf(connection);
 
     /// <summary>Applies what the engine told the kernel, sends what the engine queued and what trapped children held, and keeps its events.</summary>
     public void Flush() => _control.Flush();

@@ -391,6 +391,12 @@ internal static partial class Program
             IReadOnlyList<string> warnings = azure ? [.. config.Warnings, .. Azure.AzureProfile.Check(config)] : config.Warnings;
             var children = config.Connections.Sum(c => c.Children.Count);
             output.WriteLine($"{path}: {config.Connections.Count} connection(s), {children} child(ren): OK{(warnings.Count > 0 ? $", {warnings.Count} warning(s)" : "")}");
+            // Host names are not looked up now: the answer may differ when s2s runs, and again on each attempt.
+            foreach (var (connection, hosts) in config.RemoteHosts)
+            {
+                foreach (var name in hosts.Select(h => h.Name).OfType<string>())
+                    output.WriteLine($"connections.{connection}.remote_addrs: '{name}' is a host name, resolved at run time: each time s2s initiates the connection, and every minute for the peers it accepts");
+            }
             WriteWarnings(warnings, error);
             return 0;
         }

@@ -41,6 +41,36 @@ public sealed class SelectorTests
         Assert.Equal(expected, selector.Matches(false, 0x0a000001, packetProtocol, port));
     }
 
+    /// <summary>
+    /// ICMP's type and code are its "port" (RFC 7296 3.13.1: "Type in the most significant eight bits and Code in the least
+    /// significant eight bits"), as the inbound path reads them: [icmp/8] holds echo requests, not echo replies.
+    /// </summary>
+    [Theory]
+    [InlineData((ushort)0x0800, (ushort)0x0800, 0x0800, true)]
+    [InlineData((ushort)0x0800, (ushort)0x0800, 0x0000, false)]
+    [InlineData((ushort)0x0300, (ushort)0x03FF, 0x0301, true)]
+    [InlineData((ushort)0x0300, (ushort)0x03FF, 0x0B00, false)]
+    public void Matches_IcmpTypeAndCode_AreThePort(ushort start, ushort end, int typeAndCode, bool expected)
+    {
+        var selector = Selector.FromTrafficSelector(TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 24, IpProtocol.Icmp, start, end));
+
+        Assert.Equal(expected, selector.Matches(false, 0x0a020007, IpProtocol.Icmp, typeAndCode));
+        Assert.False(selector.Matches(false, 0x0a020007, IpProtocol.Udp, typeAndCode));
+    }
+
+    /// <summary>A port range as swanctl writes it (10.2.0.0/24[tcp/1024-65535]): both ends inside, one below outside.</summary>
+    [Theory]
+    [InlineData(1024, true)]
+    [InlineData(65535, true)]
+    [InlineData(1023, false)]
+    [InlineData(IpPacket.NoPort, false)]
+    public void Matches_PortRange_BothEndsIncluded(int port, bool expected)
+    {
+        var selector = Selector.FromTrafficSelector(TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 24, IpProtocol.Tcp, 1024, 65535));
+
+        Assert.Equal(expected, selector.Matches(false, 0x0a020007, IpProtocol.Tcp, port));
+    }
+
     [Fact]
     public void FromTrafficSelector_UnknownType_Throws()
     {

@@ -50,7 +50,7 @@ public sealed record ConfigDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         var text = new StringBuilder();
         void Add(string key, object? value) => text.Append(key).Append('=').Append(value).Append(';');
         Add("local", string.Join(",", c.LocalAddresses));
-        Add("remote", string.Join(",", c.RemoteAddresses));
+        Add("remote", string.Join(",", config.RemoteHosts.GetValueOrDefault(c.Name) ?? [.. c.RemoteAddresses.Select(a => new RemoteHost(a, null))]));
         Add("ports", $"{c.LocalPort}/{c.RemotePort}");
         Add("proposals", string.Join(",", c.Proposals));
         Add("ids", $"{c.LocalId}/{c.RemoteId}");

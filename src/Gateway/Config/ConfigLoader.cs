@@ -101,13 +101,14 @@ public static class ConfigLoader
                 CheckSecretFileMode(path, path, "this file holds pre-shared keys", p);
             var connections = new List<IkeSaConfig>();
             var routing = new List<ChildRouting>();
+            var remoteHosts = new Dictionary<string, IReadOnlyList<RemoteHost>>(StringComparer.Ordinal);
             if (!root.TryGetProperty("connections", out var conns) || conns.ValueKind != JsonValueKind.Object || !conns.EnumerateObject().Any())
                 p.Add("connections", "at least one connection is needed (connections.NAME { ... })");
             else
             {
                 foreach (var c in conns.EnumerateObject())
                 {
-                    if (ReadConnection(c.Name, c.Value, secrets, routing, p) is { } connection)
+                    if (ReadConnection(c.Name, c.Value, secrets, routing, remoteHosts, p) is { } connection)
                         connections.Add(connection);
                 }
             }
@@ -116,7 +117,7 @@ public static class ConfigLoader
                 CheckRouteClashes(routing, connections, settings.TunName, p);
             if (p.Any)
                 return false;
-            config = new GatewayConfig(settings, connections, routing) { Warnings = p.Warnings };
+            config = new GatewayConfig(settings, connections, routing) { Warnings = p.Warnings, RemoteHosts = remoteHosts };
             return true;
         }
     }
@@ -426,7 +427,8 @@ public static class ConfigLoader
         return true;
     }
 
-    private static IkeSaConfig? ReadConnection(string name, JsonElement e, List<Secret> secrets, List<ChildRouting> routing, ConfigProblems p)
+    private static IkeSaConfig? ReadConnection(string name, JsonElement e, List<Secret> secrets, List<ChildRouting> routing,
+        Dictionary<string, IReadOnlyList<RemoteHost>> remoteHosts, ConfigProblems p)
     {
         var path = $"connections.{name}";
         if (!IsObject(e, path, p))
@@ -436,7 +438,9 @@ public static class ConfigLoader
         if (Number(e, "version", path, 2, 2, p) is null && e.TryGetProperty("version", out _))
             return null;
         var local = Addresses(e, "local_addrs", path, p);
-        var remote = Addresses(e, "remote_addrs", path, p);
+        var hosts = RemoteHosts(e, path, p);
+        List<IPAddress> remote = [.. hosts.Select(h => h.Address).OfType<IPAddress>()];
+        var hasNames = hosts.Exists(h => h.Name is not null);
         var proposals = Proposals(e, "proposals", path, ProtocolId.Ike, DefaultIkeProposals, p);
         var rekey = Time(e, "rekey_time", path, p) ?? TimeSpan.FromHours(4);
         var dpdDelay = Time(e, "dpd_delay", path, p) ?? TimeSpan.Zero;
@@ -458,8 +462,8 @@ public static class ConfigLoader
                 {
                     children.Add(child.Config);
                     // Starting, or a trapped packet, initiates an IKE SA, which needs somewhere to go.
-                    if (child.Config.StartAction is StartAction.Start or StartAction.Trap && !remote.Any(IsSpecific))
-                        p.Add($"{path}.children.{c.Name}.start_action", $"'{(child.Config.StartAction == StartAction.Start ? "start" : "trap")}' needs an address in remote_addrs to initiate to; valid without one: none");
+                    if (child.Config.StartAction is StartAction.Start or StartAction.Trap && !remote.Any(IsSpecific) && !hasNames)
+                        p.Add($"{path}.children.{c.Name}.start_action", $"'{(child.Config.StartAction == StartAction.Start ? "start" : "trap")}' needs an address or host name in remote_addrs to initiate to; valid without one: none");
                     if (child.DpdAction == DpdAction.Restart)
                         dpdAction = DpdAction.Restart;
                 }
@@ -482,7 +486,7 @@ public static class ConfigLoader
             else
             {
                 psk = secret.Value;
-                if (remote.Count == 0 || !remote.All(IsSpecific))
+                if ((remote.Count == 0 && !hasNames) || !remote.All(IsSpecific))
                     CheckHub(path, localId, remoteId, secret, p);
             }
         }
@@ -502,11 +506,14 @@ public static class ConfigLoader
             p.Add($"{path}.encap", "'no' is not supported: a user-mode gateway sends ESP in UDP (RFC 3948); valid: yes");
         if (p.Lines.Count > before || localAuth is null)
             return null;
+        if (hasNames)
+            remoteHosts[name] = hosts;
         return new IkeSaConfig
         {
             Name = name,
             LocalAddresses = local,
             RemoteAddresses = remote,
+            HasRemoteNames = hasNames,
             LocalPort = localPort,
             RemotePort = remotePort,
             Proposals = proposals,
@@ -810,7 +817,7 @@ public static class ConfigLoader
         foreach (var (text, i) in List(e, "routes", path, p).Select((t, i) => (t, i)))
         {
             var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (!TryPrefix(words.Length > 0 ? words[0] : "", out var ts) || SelectorPrefix.Exact(ts) is not { } prefix)
+            if (!SelectorText.TryPrefix(words.Length > 0 ? words[0] : "", out var ts) || SelectorPrefix.Exact(ts) is not { } prefix)
                 p.Add($"{path}.routes[{i}]", $"'{text}' is not a CIDR prefix; valid: a prefix, optionally with a metric, such as 10.2.0.0/16 or 10.2.0.0/16 metric 100");
             else if (words.Length == 1)
                 routes.Add(new TunnelRoute(prefix, null));
@@ -990,6 +997,27 @@ public static class ConfigLoader
         return list;
     }
 
+    /// <summary>
+    /// remote_addrs: IP addresses and host names (resolved at run time, each time the gateway initiates), in order; %any
+    /// (any peer) is left out. swanctl's CIDR subnets and address ranges are not taken.
+    /// </summary>
+    private static List<RemoteHost> RemoteHosts(JsonElement e, string path, ConfigProblems p)
+    {
+        var list = new List<RemoteHost>();
+        foreach (var (text, i) in List(e, "remote_addrs", path, p).Select((t, i) => (t, i)))
+        {
+            if (text == "%any")
+                continue;
+            if (IPAddress.TryParse(text, out var address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+                list.Add(new RemoteHost(address, null));
+            else if (RemoteHost.IsHostName(text))
+                list.Add(new RemoteHost(null, text));
+            else
+                p.Add($"{path}.remote_addrs[{i}]", $"'{text}' is neither an IP address nor a host name; valid: an IPv4 or IPv6 address, a DNS name such as vpn.example.net (resolved when s2s initiates), or %any");
+        }
+        return list;
+    }
+
     private static List<Proposal> Proposals(JsonElement e, string key, string path, ProtocolId protocol, string defaults, ConfigProblems p)
     {
         var texts = List(e, key, path, p);
@@ -1022,31 +1050,11 @@ public static class ConfigLoader
         var list = new List<TrafficSelector>();
         foreach (var (text, i) in texts.Select((t, i) => (t, i)))
         {
-            if (TryPrefix(text, out var ts))
-                list.Add(ts);
-            else
-                p.Add($"{path}.{key}[{i}]", text.Contains('[', StringComparison.Ordinal)
-                    ? $"'{text}': protocol and port selectors are not supported yet; write a CIDR prefix"
-                    : $"'{text}' is not a CIDR prefix");
+            if (!SelectorText.TryParse(text, list, out var problem))
+                p.Add($"{path}.{key}[{i}]", problem);
         }
         return list;
     }
 
-    private static TrafficSelector Prefix(string text) => TryPrefix(text, out var ts) ? ts : throw new ArgumentException(text);
-
-    /// <summary>A CIDR prefix, or one address (a /32 or /128).</summary>
-    internal static bool TryPrefix(string text, out TrafficSelector selector)
-    {
-        selector = null!;
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        var addressText = slash < 0 ? text : text[..slash];
-        if (!IPAddress.TryParse(addressText, out var address) || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
-            return false;
-        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
-        var length = bits;
-        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out length) || length > bits))
-            return false;
-        selector = TrafficSelector.FromPrefix(address, length);
-        return true;
-    }
+    private static TrafficSelector Prefix(string text) => SelectorText.TryPrefix(text, out var ts) ? ts : throw new ArgumentException(text);
 }

@@ -11,6 +11,12 @@ public sealed record GatewayConfig(GatewaySettings Settings, IReadOnlyList<IkeSa
 {
     /// <summary>What loads but should be fixed (see <see cref="ConfigProblems.Warnings"/>); `s2s check` and `s2s run` print them.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>
+    /// The remote_addrs of each connection that names a host (<see cref="IkeSaConfig.HasRemoteNames"/>), every entry in its
+    /// order, addresses and names: what the gateway resolves each time it initiates. A connection without names is not here.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<RemoteHost>> RemoteHosts { get; init; } = new Dictionary<string, IReadOnlyList<RemoteHost>>();
 }
 
 /// <summary>Gateway-wide settings (the "gateway" section).</summary>

@@ -4,27 +4,14 @@ using S2SEndpoint.Ike.Messages;
 namespace S2SEndpoint.Gateway.Config;
 
 /// <summary>
-/// A traffic selector's address range as a CIDR prefix: exactly (a route, a status line), or the smallest prefix that
-/// holds it (updown's PLUTO_MY_CLIENT, as strongSwan's to_subnet).
+/// A traffic selector's address range as a CIDR prefix: exactly (a route), or the smallest prefix that holds it
+/// (updown's PLUTO_MY_CLIENT, as strongSwan's to_subnet). A selector's protocol and ports play no part: the route of
+/// 10.2.0.0/24[tcp/443] is 10.2.0.0/24.
 /// </summary>
 internal static class SelectorPrefix
 {
-    /// <summary>The selector as a network when its range is exactly one CIDR prefix; null otherwise.</summary>
-    public static IPNetwork? Exact(TrafficSelector ts)
-    {
-        if (ts.UnknownBody is not null)
-            return null;
-        var start = ts.StartAddress.GetAddressBytes();
-        var end = ts.EndAddress.GetAddressBytes();
-        var prefix = CommonLength(start, end);
-        for (var b = prefix; b < start.Length * 8; b++)
-        {
-            var mask = 0x80 >> (b % 8);
-            if ((start[b / 8] & mask) != 0 || (end[b / 8] & mask) == 0)
-                return null;
-        }
-        return new IPNetwork(ts.StartAddress, prefix);
-    }
+    /// <summary>The selector's addresses as a network when its range is exactly one CIDR prefix (its protocol and ports aside); null otherwise.</summary>
+    public static IPNetwork? Exact(TrafficSelector ts) => ts.PrefixLength is { } length ? new IPNetwork(ts.StartAddress, length) : null;
 
     /// <summary>The smallest prefix that holds the selector's range.</summary>
     public static IPNetwork Smallest(TrafficSelector ts)

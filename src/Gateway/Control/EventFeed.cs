@@ -132,6 +132,10 @@ public sealed class EventFeed
                 line["from_peer"] = failed.ReceivedFromPeer;
                 line["detail"] = failed.Detail;
                 break;
+            case RestartWanted restart:
+                line["event"] = "restart";
+                line["children"] = string.Join(",", restart.Children);
+                break;
             default:
                 line["event"] = e.GetType().Name;
                 break;
@@ -152,6 +156,7 @@ public sealed class EventFeed
             "ike-down" => $"{sa} IKE SA down: {S("reason")}",
             "child-up" or "child-rekeyed" => $"{sa} {child} {(S("event") == "child-up" ? "up" : "rekeyed")} ({S("proposal")}), SPIs {S("spi_in")}_i {S("spi_out")}_o, {S("local_ts")} === {S("remote_ts")}",
             "child-down" => $"{sa} {child} down ({S("spi_in")}_i {S("spi_out")}_o): {S("reason")}",
+            "restart" => $"{sa} restarting ({S("children")}): looking up the host names in remote_addrs first",
             "failed" => $"{sa} {S("notify")}{(line["from_peer"]?.GetValue<bool>() == true ? " from the peer" : "")}: {S("detail")}",
             _ => $"{sa} {S("event")}",
         };

@@ -18,7 +18,7 @@ namespace S2SEndpoint.Gateway.Control;
 ///
 /// <code>
 /// { "gateway": { "devices", "workers", "half_open", "keepalives", "mss_clamped" },
-///   "connections": [ { "name", "local_addrs", "remote_addrs",
+///   "connections": [ { "name", "local_addrs", "remote_addrs", "resolved": { host name: [addresses] } (when remote_addrs names hosts),
 ///     "ike_sas": [ { "id", "state", "role", "local", "remote", "local_id", "remote_id", "initiator_spi",
 ///       "responder_spi", "proposal", "nat": { "local", "remote", "faked" }, "established", "rekey_in", "expire_in",
 ///       "children": [ { "name", "unique_id", "state", "proposal", "spi_in", "spi_out", "local_ts", "remote_ts",
@@ -48,13 +48,21 @@ public static class StatusReport
             var sas = new JsonArray();
             foreach (var sa in core.Engine.Sas.Where(s => s.Config.Name == connection.Name).OrderBy(s => s.Id))
                 sas.Add(IkeSaStatus(core, sa, now));
-            connections.Add(new JsonObject
+            var entry = new JsonObject
             {
                 ["name"] = connection.Name,
                 ["local_addrs"] = Strings(connection.LocalAddresses),
-                ["remote_addrs"] = Strings(connection.RemoteAddresses),
-                ["ike_sas"] = sas,
-            });
+                ["remote_addrs"] = Strings(config.RemoteHosts.GetValueOrDefault(connection.Name) ?? connection.RemoteAddresses.Select(a => new Config.RemoteHost(a, null)).ToList()),
+            };
+            if (core.ResolvedNamesOf(connection.Name) is { } resolved)
+            {
+                var names = new JsonObject();
+                foreach (var (name, addresses) in resolved)
+                    names[name] = Strings(addresses);
+                entry["resolved"] = names;
+            }
+            entry["ike_sas"] = sas;
+            connections.Add(entry);
         }
 
         var espDrops = new JsonObject();
@@ -160,26 +168,26 @@ public static class StatusReport
     {
         var array = new JsonArray();
         foreach (var ts in selectors)
-            array.Add(Selector(ts));
+            array.Add(ts.ToString());
         return array;
     }
 
-    /// <summary>A selector as swanctl prints it: a prefix where it is one (else the range), then [protocol/ports] if narrowed.</summary>
-    internal static string Selector(TrafficSelector ts)
-    {
-        if (ts.UnknownBody is not null)
-            return ts.ToString();
-        var addresses = Config.SelectorPrefix.Exact(ts)?.ToString() ?? $"{ts.StartAddress}..{ts.EndAddress}";
-        var allPorts = ts.StartPort == 0 && ts.EndPort == ushort.MaxValue;
-        if (ts.IpProtocol == 0 && allPorts)
-            return addresses;
-        var ports = allPorts ? "" : ts.StartPort == ts.EndPort
-            ? string.Create(CultureInfo.InvariantCulture, $"/{ts.StartPort}")
-            : string.Create(CultureInfo.InvariantCulture, $"/{ts.StartPort}-{ts.EndPort}");
-        return string.Create(CultureInfo.InvariantCulture, $"{addresses}[{ts.IpProtocol}{ports}]");
-    }
-
     // ---- text ----
+
+    /// <summary>remote_addrs with each host name followed by what it resolved to: "vpn.example.net (198.51.100.7)", "(unresolved)".</summary>
+    private static JsonArray? RemoteAddrs(JsonObject connection)
+    {
+        if (connection["resolved"] is not JsonObject resolved || connection["remote_addrs"] is not JsonArray remote)
+            return connection["remote_addrs"] as JsonArray;
+        var shown = new JsonArray();
+        foreach (var item in remote)
+        {
+            var text = item?.ToString() ?? "";
+            shown.Add(resolved[text] is JsonArray { Count: > 0 } addresses ? $"{text} ({Join(addresses, ", ")})"
+                : System.Net.IPAddress.TryParse(text, out _) ? text : $"{text} (unresolved)");
+        }
+        return shown;
+    }
 
     /// <summary>
     /// The status document as text, compact in the manner of `swanctl --list-sas`: a line per connection,
@@ -197,7 +205,7 @@ public static class StatusReport
         foreach (var connection in Objects(status["connections"]))
         {
             var sas = Objects(connection["ike_sas"]).ToList();
-            var addresses = $"{Join(connection["local_addrs"], ",", "%any")} ... {Join(connection["remote_addrs"], ",", "%any")}";
+            var addresses = $"{Join(connection["local_addrs"], ",", "%any")} ... {Join(RemoteAddrs(connection), ",", "%any")}";
             Line(text, 0, $"{Str(connection, "name")}: {addresses}{(sas.Count == 0 ? ", no IKE SA" : "")}");
             foreach (var sa in sas)
                 RenderIkeSa(text, Str(connection, "name"), sa);

@@ -168,7 +168,7 @@ internal abstract class PacketTrace
     {
         var text = new string[selectors.Count];
         for (var i = 0; i < text.Length; i++)
-            text[i] = StatusReport.Selector(selectors[i]);
+            text[i] = selectors[i].ToString();
         return string.Join(',', text);
     }
 

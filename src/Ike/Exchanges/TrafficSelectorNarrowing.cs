@@ -41,9 +41,7 @@ public static class TrafficSelectorNarrowing
             protocol = b.IpProtocol;
         else
             return null;
-        var startPort = Math.Max(a.StartPort, b.StartPort);
-        var endPort = Math.Min(a.EndPort, b.EndPort);
-        if (startPort > endPort)
+        if (!TryIntersectPorts(a, b, out var startPort, out var endPort))
             return null;
         var start = Max(ToNumber(a.StartAddress), ToNumber(b.StartAddress));
         var end = Min(ToNumber(a.EndAddress), ToNumber(b.EndAddress));
@@ -51,6 +49,24 @@ public static class TrafficSelectorNarrowing
             return null;
         var family = a.TsType == TrafficSelectorType.Ipv4AddressRange ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
         return new TrafficSelector(a.TsType, protocol, startPort, endPort, ToAddress(start, family), ToAddress(end, family));
+    }
+
+    /// <summary>
+    /// The ports both selectors allow: the overlap of their ranges. OPAQUE is no range: RFC 7296 3.13.1, "Systems that are
+    /// complying with [IPSECARCH] that wish to indicate "OPAQUE" ports, but not "ANY" ports, MUST set the start port to
+    /// 65535 and the end port to 0", and "according to [IPSECARCH], "ANY" includes "OPAQUE"": OPAQUE meets OPAQUE and
+    /// ANY (0 to 65535), and nothing narrower, as strongSwan narrows it.
+    /// </summary>
+    private static bool TryIntersectPorts(TrafficSelector a, TrafficSelector b, out ushort startPort, out ushort endPort)
+    {
+        if ((a.IsOpaque && (b.IsOpaque || b.CoversAllPorts)) || (b.IsOpaque && a.CoversAllPorts))
+        {
+            (startPort, endPort) = (ushort.MaxValue, 0);
+            return true;
+        }
+        startPort = Math.Max(a.StartPort, b.StartPort);
+        endPort = Math.Min(a.EndPort, b.EndPort);
+        return startPort <= endPort;
     }
 
     private static UInt128 Max(UInt128 x, UInt128 y) => x > y ? x : y;

@@ -115,13 +115,65 @@ public sealed record TrafficSelector(TrafficSelectorType TsType, byte IpProtocol
         return true;
     }
 
+    /// <summary>All ports (0 to 65535), as a selector without a port restriction has them.</summary>
+    public bool CoversAllPorts => StartPort == 0 && EndPort == ushort.MaxValue;
+
+    /// <summary>OPAQUE ports (RFC 7296 3.13.1: "the Start Port field set to 65535 and the End Port field set to 0").</summary>
+    public bool IsOpaque => StartPort == ushort.MaxValue && EndPort == 0;
+
+    /// <summary>The prefix length when the address range is exactly one CIDR prefix; null otherwise (or for an unknown type).</summary>
+    public int? PrefixLength
+    {
+        get
+        {
+            if (UnknownBody is not null)
+                return null;
+            var start = StartAddress.GetAddressBytes();
+            var end = EndAddress.GetAddressBytes();
+            var prefix = 0;
+            while (prefix < start.Length * 8 && (start[prefix / 8] & (0x80 >> (prefix % 8))) == (end[prefix / 8] & (0x80 >> (prefix % 8))))
+                prefix++;
+            for (var b = prefix; b < start.Length * 8; b++)
+            {
+                var mask = 0x80 >> (b % 8);
+                if ((start[b / 8] & mask) != 0 || (end[b / 8] & mask) == 0)
+                    return null;
+            }
+            return prefix;
+        }
+    }
+
+    /// <summary>
+    /// The selector as strongSwan prints it (and swanctl reads it): the prefix where the range is one (10.1.0.0/24), else
+    /// the range (10.1.0.5..10.1.0.9); then, when narrowed, [protocol/ports]: the protocol by name (tcp) or number, 0 for
+    /// any; the port, a range 1024-65535 or OPAQUE; for ICMP the type, with the code in parentheses when not 0 (3(1)).
+    /// Ports are numbers where strongSwan prints a service name from /etc/services.
+    /// </summary>
     public override string ToString()
     {
         if (UnknownBody is not null)
             return string.Create(CultureInfo.InvariantCulture, $"ts-type-{(byte)TsType}");
-        var range = string.Create(CultureInfo.InvariantCulture, $"{StartAddress}..{EndAddress}");
-        var ports = StartPort == 0 && EndPort == ushort.MaxValue ? "" : string.Create(CultureInfo.InvariantCulture, $"[{StartPort}-{EndPort}]");
-        var proto = IpProtocol == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"/{IpProtocol}");
-        return range + proto + ports;
+        var addresses = PrefixLength is { } length
+            ? string.Create(CultureInfo.InvariantCulture, $"{StartAddress}/{length}")
+            : string.Create(CultureInfo.InvariantCulture, $"{StartAddress}..{EndAddress}");
+        if (IpProtocol == 0 && CoversAllPorts)
+            return addresses;
+        var protocol = IpProtocol == 0 ? "0" : IpProtocolName.Format(IpProtocol);
+        if (CoversAllPorts)
+            return $"{addresses}[{protocol}]";
+        var icmp = IpProtocolName.IsIcmp(IpProtocol);
+        var ports = IsOpaque ? "OPAQUE"
+            : StartPort == EndPort ? Port(StartPort, icmp)
+            : $"{Port(StartPort, icmp)}-{Port(EndPort, icmp)}";
+        return $"{addresses}[{protocol}/{ports}]";
+    }
+
+    /// <summary>A port, or for ICMP its type and, when not 0, its code: 8, 3(1).</summary>
+    private static string Port(ushort port, bool icmp)
+    {
+        if (!icmp)
+            return port.ToString(CultureInfo.InvariantCulture);
+        var (type, code) = (port >> 8, port & 0xFF);
+        return code == 0 ? type.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{type}({code})");
     }
 }

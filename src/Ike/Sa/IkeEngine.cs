@@ -78,7 +78,8 @@ public sealed class IkeEngine
 
     /// <summary>
     /// Brings up a connection's children: on its established IKE SA if there is one, else on a new IKE SA
-    /// to the first of its remote addresses. <paramref name="child"/> null means every child.
+    /// to the first of its remote addresses (for one that names hosts, the first the host gave with
+    /// <see cref="SetRemoteAddresses"/>). <paramref name="child"/> null means every child.
     /// </summary>
     public void Initiate(string connection, string? child = null)
     {
@@ -107,16 +108,36 @@ public sealed class IkeEngine
 
     /// <summary>
     /// Adds a connection, or replaces its configuration (a reload). SAs made from the old configuration
-    /// keep it until they go; new SAs, rekeys included, take the new one.
+    /// keep it until they go; new SAs, rekeys included, take the new one. Addresses the host gave for the old one's
+    /// names (<see cref="SetRemoteAddresses"/>) are forgotten: the new one's are resolved anew.
     /// </summary>
     public void SetConnection(IkeSaConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         _connections[config.Name] = config;
+        _sas.ForgetRemoteAddresses(config.Name);
     }
 
     /// <summary>Forgets a connection (a reload that removed it); terminate its SAs first.</summary>
-    public void RemoveConnection(string name) => _connections.Remove(name);
+    public void RemoveConnection(string name)
+    {
+        _connections.Remove(name);
+        _sas.ForgetRemoteAddresses(name);
+    }
+
+    /// <summary>
+    /// The addresses a connection whose remote_addrs name hosts (<see cref="IkeSaConfig.HasRemoteNames"/>) initiates to, in
+    /// order, and accepts IKE_SA_INIT from, as the host resolved them: they take the place of the earlier ones for new
+    /// SAs (an SA keeps the address it has).
+    /// </summary>
+    public void SetRemoteAddresses(string connection, IReadOnlyList<IPAddress> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        _sas.SetRemoteAddresses(Connection(connection).Name, addresses);
+    }
+
+    /// <summary>The addresses the connection initiates to, in order, and accepts: its remote_addrs, or what the host resolved.</summary>
+    public IReadOnlyList<IPAddress> RemoteAddressesOf(string connection) => _sas.RemoteAddressesOf(Connection(connection));
 
     /// <summary>Deletes the connection's IKE SAs, and with them their Child SAs.</summary>
     public void Terminate(string connection)
@@ -272,7 +293,7 @@ public sealed class IkeEngine
         foreach (var c in _connections.Values)
         {
             var localOk = c.LocalAddresses.Count == 0 || c.LocalAddresses.Any(a => a.Equals(datagram.Local.Address) || a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
-            var remoteOk = c.RemoteAddresses.Count == 0 || c.RemoteAddresses.Any(a => a.Equals(datagram.Remote.Address) || a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
+            var remoteOk = c.AcceptsAnyPeer || _sas.RemoteAddressesOf(c).Contains(datagram.Remote.Address);
             if (localOk && remoteOk)
                 return c;
         }

@@ -22,3 +22,10 @@ public sealed record ChildSaClosed(string Connection, uint IkeSaId, string Child
 /// </summary>
 public sealed record NegotiationFailed(string Connection, uint IkeSaId, NotifyType Notify, bool ReceivedFromPeer, string Detail)
     : IkeEvent(Connection, IkeSaId);
+
+/// <summary>
+/// The connection's IKE SA died and dpd_action restart wants it established again, but its remote_addrs name hosts
+/// (<see cref="IkeSaConfig.HasRemoteNames"/>): the host resolves them, gives the engine the addresses
+/// (<see cref="IkeEngine.SetRemoteAddresses"/>) and initiates these children, which were up or on their way.
+/// </summary>
+public sealed record RestartWanted(string Connection, uint IkeSaId, IReadOnlyList<string> Children) : IkeEvent(Connection, IkeSaId);

@@ -23,8 +23,24 @@ public sealed record IkeSaConfig
     /// <summary>Local addresses to use; the first is the source for initiating.</summary>
     public IReadOnlyList<IPAddress> LocalAddresses { get; init; } = [];
 
-    /// <summary>Peer addresses, tried in order when initiating (active-passive gateways).</summary>
+    /// <summary>
+    /// Peer addresses, tried in order when initiating (active-passive gateways), and those a peer's IKE_SA_INIT may come
+    /// from; none, or a wildcard (0.0.0.0, ::), accepts any peer (<see cref="AcceptsAnyPeer"/>).
+    /// </summary>
     public IReadOnlyList<IPAddress> RemoteAddresses { get; init; } = [];
+
+    /// <summary>
+    /// remote_addrs names a host (a DNS name). The engine never resolves: the host does, each time it initiates, and gives
+    /// the engine the addresses to try and to accept, in remote_addrs order, with <see cref="IkeEngine.SetRemoteAddresses"/>;
+    /// they take the place of <see cref="RemoteAddresses"/>, and none means no peer, not any. Where the engine would
+    /// establish the connection again on its own (dpd_action restart) it asks the host to (<see cref="RestartWanted"/>), so
+    /// that the names are resolved anew first, as strongSwan's reestablish() resolves them.
+    /// </summary>
+    public bool HasRemoteNames { get; init; }
+
+    /// <summary>Whether a peer at any address may use this connection: remote_addrs empty (and naming no host) or a wildcard.</summary>
+    public bool AcceptsAnyPeer =>
+        (RemoteAddresses.Count == 0 && !HasRemoteNames) || RemoteAddresses.Any(a => a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
 
     public int LocalPort { get; init; } = 500;
     public int RemotePort { get; init; } = 500;

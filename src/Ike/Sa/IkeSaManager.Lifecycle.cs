@@ -116,7 +116,9 @@ internal sealed partial class IkeSaManager
     /// from the first remote address, as strongSwan's reestablish() resolves the configured addresses anew, and each
     /// address that does not answer passes on to the next, in order; after the last the connection stays down (the
     /// gateway keeps start_action start connections trying, with a back-off). The new SA brings back every child
-    /// that was up or on its way, and carries INITIAL_CONTACT, so that a peer that kept the old state drops it.
+    /// that was up or on its way, and carries INITIAL_CONTACT, so that a peer that kept the old state drops it. A
+    /// connection whose remote_addrs name hosts is not established again here: the host is asked to (RestartWanted), which
+    /// resolves the names anew first; the engine does no I/O.
     /// </summary>
     public void GiveUp(IkeSa sa, string reason)
     {
@@ -136,13 +138,18 @@ internal sealed partial class IkeSaManager
         Destroy(sa, established ? $"peer is dead: {reason}" : reason);
         if (!sa.IsOriginalInitiator && !established)
             return;
-        if (connecting && next < config.RemoteAddresses.Count)
+        if (connecting && next < RemoteAddressesOf(config).Count)
         {
             StartIkeSa(config, next, children.Count > 0 ? children : config.Children);
             return;
         }
-        if (established && config.DpdAction == DpdAction.Restart && config.RemoteAddresses.Count > 0)
-            StartIkeSa(config, 0, children.Count > 0 ? children : config.Children);
+        if (!established || config.DpdAction != DpdAction.Restart)
+            return;
+        var restart = children.Count > 0 ? children : config.Children;
+        if (config.HasRemoteNames)
+            Emit(new RestartWanted(config.Name, sa.Id, [.. restart.Select(c => c.Name)]));
+        else if (config.RemoteAddresses.Count > 0)
+            StartIkeSa(config, 0, restart);
     }
 
     /// <summary>

@@ -64,15 +64,29 @@ internal sealed partial class IkeSaManager : ISaContext
 
     public uint NewChildId() => ++_nextChildId;
 
+    /// <summary>The addresses the host resolved for connections whose remote_addrs name hosts, by connection.</summary>
+    private readonly Dictionary<string, IReadOnlyList<IPAddress>> _resolved = new(StringComparer.Ordinal);
+
+    /// <summary>The addresses to initiate to, in order, and to accept: the host's for a connection that names hosts, else remote_addrs.</summary>
+    public IReadOnlyList<IPAddress> RemoteAddressesOf(IkeSaConfig config) =>
+        !config.HasRemoteNames ? config.RemoteAddresses : _resolved.GetValueOrDefault(config.Name) ?? [];
+
+    public void SetRemoteAddresses(string connection, IReadOnlyList<IPAddress> addresses) => _resolved[connection] = [.. addresses];
+
+    public void ForgetRemoteAddresses(string connection) => _resolved.Remove(connection);
+
     /// <summary>
     /// A new SA for a connection, to one of its remote addresses, with init, NAT detection, auth and the
     /// children queued (the task manager runs them over IKE_SA_INIT and IKE_AUTH).
     /// </summary>
     public IkeSa StartIkeSa(IkeSaConfig config, int remoteIndex, IReadOnlyList<ChildSaConfig> children)
     {
-        if (config.RemoteAddresses.Count == 0)
-            throw new InvalidOperationException($"connection '{config.Name}' has no remote_addrs to initiate to");
-        var remote = new IPEndPoint(config.RemoteAddresses[remoteIndex], config.RemotePort);
+        var addresses = RemoteAddressesOf(config);
+        if (addresses.Count == 0)
+            throw new InvalidOperationException(config.HasRemoteNames
+                ? $"connection '{config.Name}' has no address to initiate to: its remote_addrs name hosts that did not resolve"
+                : $"connection '{config.Name}' has no remote_addrs to initiate to");
+        var remote = new IPEndPoint(addresses[remoteIndex], config.RemotePort);
         // From the first local address of the peer's family; without one, from that family's wildcard, where the host's
         // routes pick the source (the first authenticated response then shows which one, FollowPeer in TaskManager).
         var family = remote.AddressFamily;

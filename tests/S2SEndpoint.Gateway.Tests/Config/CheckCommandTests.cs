@@ -95,6 +95,30 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal($"warning: secrets.ike-c.file: '{psk}' holds a pre-shared key and has mode 0640: its group can read it; chmod 600 {psk}{Environment.NewLine}", error);
     }
 
+    /// <summary>A host name is checked as a name, not looked up (its addresses may be others when s2s runs, and on each attempt).</summary>
+    [Fact]
+    public void Check_HostNameInRemoteAddrs_OkWithoutLookingItUp_SaysItIsResolvedAtRunTime()
+    {
+        var path = Write("s2s.json", Config($"\"secret\": \"{Secret}\"").Replace("\"192.0.2.2\"", "\"vpn.example.invalid, 192.0.2.3\"", StringComparison.Ordinal), Private);
+        var (exit, output, error) = Check(path);
+        Assert.Equal(0, exit);
+        Assert.Empty(error);
+        Assert.Equal(
+            $"{path}: 1 connection(s), 1 child(ren): OK{Environment.NewLine}" +
+            $"connections.c.remote_addrs: 'vpn.example.invalid' is a host name, resolved at run time: each time s2s initiates the connection, and every minute for the peers it accepts{Environment.NewLine}",
+            output);
+    }
+
+    [Fact]
+    public void Check_InvalidHostNameInRemoteAddrs_OneLineAndExitOne()
+    {
+        var path = Write("s2s.json", Config($"\"secret\": \"{Secret}\"").Replace("\"192.0.2.2\"", "\"vpn_1.example.net\"", StringComparison.Ordinal), Private);
+        var (exit, output, error) = Check(path);
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.Equal($"connections.c.remote_addrs[0]: 'vpn_1.example.net' is neither an IP address nor a host name; valid: an IPv4 or IPv6 address, a DNS name such as vpn.example.net (resolved when s2s initiates), or %any{Environment.NewLine}", error);
+    }
+
     [Fact]
     public void Check_ShortPreSharedKey_WarnsWithoutPrintingItAndExitsZero()
     {

@@ -39,7 +39,7 @@ public sealed class ConfigLoaderTests
         Assert.Equal(2, config.Connections.Count);
         Assert.Equal(["vti-east", "vti-west"], config.Routing.Select(r => r.Interface));
         var east = config.Connections[0].Children[0];
-        Assert.Equal(["0.0.0.0..255.255.255.255", ":: ..ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".Replace(" ", "", StringComparison.Ordinal)], east.LocalTs.Select(t => t.ToString()));
+        Assert.Equal(["0.0.0.0/0", "::/0"], east.LocalTs.Select(t => t.ToString()));
         Assert.Equal(2, config.Routing[1].Routes.Count);
         Assert.Equal(Convert.FromHexString("3a9f1c2b44d6e8f00112233445566778c4e1d07a9b3f5e2d6a8c0b1f7e9d2c4a"), config.Connections[0].PreSharedKey);
         Assert.Equal("Wq3n8ZtL0vR5yKc2HfJ7pXb4sMd9"u8.ToArray(), config.Connections[1].PreSharedKey);
@@ -83,11 +83,14 @@ public sealed class ConfigLoaderTests
     {
         // Each: a fragment merged into a valid connection, and the line that must come out.
         { """{ "children": { "net": { "local_ts": "10.1.0.0/33" } } }""", "connections.c.children.net.local_ts[0]: '10.1.0.0/33' is not a CIDR prefix" },
-        { """{ "children": { "net": { "remote_ts": "10.2.0.0/24[tcp/80]" } } }""", "connections.c.children.net.remote_ts[0]: '10.2.0.0/24[tcp/80]': protocol and port selectors are not supported yet" },
+        { """{ "children": { "net": { "remote_ts": "10.2.0.0/24[tcp/http]" } } }""", "connections.c.children.net.remote_ts[0]: '10.2.0.0/24[tcp/http]': 'http' is not a port; valid: a number from 0 to 65535" },
         { """{ "proposals": "aes257-sha256-modp2048" }""", "connections.c.proposals[0]: unknown IKE algorithm 'aes257' in proposal 'aes257-sha256-modp2048'; valid: aes128, aes128gcm16" },
         { """{ "children": { "net": { "esp_proposals": "aes256" } } }""", "connections.c.children.net.esp_proposals[0]: ESP proposal 'aes256' needs an integrity algorithm" },
         { """{ "rekey_time": "4 hours" }""", "connections.c.rekey_time: '4 hours' is not a duration; write it as swanctl does: 30s, 10m, 8h, 1d" },
-        { """{ "remote_addrs": "vpn.example.com" }""", "connections.c.remote_addrs[0]: 'vpn.example.com' is not an IP address" },
+        { """{ "remote_addrs": "vpn_1.example.com" }""", "connections.c.remote_addrs[0]: 'vpn_1.example.com' is neither an IP address nor a host name; valid: an IPv4 or IPv6 address, a DNS name such as vpn.example.net (resolved when s2s initiates), or %any" },
+        { """{ "remote_addrs": "10.1.2" }""", "connections.c.remote_addrs[0]: '10.1.2' is neither an IP address nor a host name" },
+        { """{ "remote_addrs": "192.0.2.2, -vpn.example.com" }""", "connections.c.remote_addrs[1]: '-vpn.example.com' is neither an IP address nor a host name" },
+        { """{ "remote_addrs": "10.0.0.0/8" }""", "connections.c.remote_addrs[0]: '10.0.0.0/8' is neither an IP address nor a host name" },
         { """{ "local_port": 70000 }""", "connections.c.local_port: '70000' is not a whole number from 1 to 65535" },
         { """{ "local": { "auth": "pubkey", "id": "moon" } }""", "connections.c.local.auth: 'pubkey' is not supported; valid: psk" },
         { """{ "local": { "auth": "psk", "id": "%any" } }""", "connections.c.local.id: missing" },
@@ -103,9 +106,9 @@ public sealed class ConfigLoaderTests
         { """{ "encap": "maybe" }""", "connections.c.encap: 'maybe' is not valid; valid: yes, no" },
         { """{ "encap": "no" }""", "connections.c.encap: 'no' is not supported: a user-mode gateway sends ESP in UDP" },
         { """{ "local_port": 4501 }""", "connections.c.local_port: '4501' is not supported yet; valid: 500" },
-        { """{ "remote_addrs": "%any", "children": { "net": { "start_action": "trap" } } }""", "connections.c.children.net.start_action: 'trap' needs an address in remote_addrs to initiate to; valid without one: none" },
-        { """{ "remote_addrs": "%any", "children": { "net": { "start_action": "start" } } }""", "connections.c.children.net.start_action: 'start' needs an address in remote_addrs to initiate to; valid without one: none" },
-        { """{ "remote_addrs": "0.0.0.0", "children": { "net": { "start_action": "start" } } }""", "connections.c.children.net.start_action: 'start' needs an address in remote_addrs" },
+        { """{ "remote_addrs": "%any", "children": { "net": { "start_action": "trap" } } }""", "connections.c.children.net.start_action: 'trap' needs an address or host name in remote_addrs to initiate to; valid without one: none" },
+        { """{ "remote_addrs": "%any", "children": { "net": { "start_action": "start" } } }""", "connections.c.children.net.start_action: 'start' needs an address or host name in remote_addrs to initiate to; valid without one: none" },
+        { """{ "remote_addrs": "0.0.0.0", "children": { "net": { "start_action": "start" } } }""", "connections.c.children.net.start_action: 'start' needs an address or host name in remote_addrs" },
         { """{ "rekey_time": "1h", "rand_time": "1h" }""", "connections.c.rand_time: '3600s' must be shorter than rekey_time (3600s), from which a random part of it is taken; valid: 0s to 3599s" },
         { """{ "children": { "net": { "rekey_time": "10m", "rand_time": "20m" } } }""", "connections.c.children.net.rand_time: '1200s' must be shorter than rekey_time (600s)" },
     };
@@ -130,6 +133,69 @@ public sealed class ConfigLoaderTests
         var json = Merge(Valid, fragment);
         Assert.False(ConfigLoader.TryParse(json, ".", out _, out var problems));
         Assert.Contains(problems, line => line.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("vpn.example.net", true)]
+    [InlineData("vpn.example.net.", true)]
+    [InlineData("localhost", true)]
+    [InlineData("a-1.b2.example", true)]
+    [InlineData("gw-0123456789.example.com", true)]
+    [InlineData("vpn_1.example.net", false)]
+    [InlineData("-vpn.example.net", false)]
+    [InlineData("vpn-.example.net", false)]
+    [InlineData("vpn..example.net", false)]
+    [InlineData("10.1.2", false)]
+    [InlineData("1.2.3.4.5", false)]
+    [InlineData("", false)]
+    [InlineData(".", false)]
+    [InlineData("vpn.example.net/24", false)]
+    [InlineData("vpn example.net", false)]
+    public void IsHostName_LettersDigitsHyphensInLabels_LastLabelNotAllDigits(string text, bool expected) =>
+        Assert.Equal(expected, RemoteHost.IsHostName(text));
+
+    [Fact]
+    public void IsHostName_LabelOf64OrNameOf254_IsNot()
+    {
+        Assert.True(RemoteHost.IsHostName(new string('a', 63) + ".example"));
+        Assert.False(RemoteHost.IsHostName(new string('a', 64) + ".example"));
+        Assert.True(RemoteHost.IsHostName(string.Join('.', Enumerable.Repeat(new string('a', 63), 3)) + "." + new string('b', 61)));
+        Assert.False(RemoteHost.IsHostName(string.Join('.', Enumerable.Repeat(new string('a', 63), 3)) + "." + new string('b', 62)));
+    }
+
+    /// <summary>remote_addrs with a host name: the addresses written as such in the engine's config, the whole list in order for the gateway.</summary>
+    [Fact]
+    public void TryParse_HostNameInRemoteAddrs_KeptInOrderForTheGateway_NotAHub()
+    {
+        var json = Merge(Valid, """{ "remote_addrs": "vpn.example.net, 192.0.2.3" }""");
+        Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
+        var c = Assert.Single(config.Connections);
+        Assert.True(c.HasRemoteNames);
+        Assert.False(c.AcceptsAnyPeer);
+        Assert.Equal([IPAddress.Parse("192.0.2.3")], c.RemoteAddresses);
+        Assert.Equal(["vpn.example.net", "192.0.2.3"], config.RemoteHosts["c"].Select(h => h.ToString()));
+        Assert.Empty(config.Warnings);
+    }
+
+    [Fact]
+    public void TryParse_HostNameOnly_StartActionStartNeedsNoAddress()
+    {
+        var json = Merge(Valid, """{ "remote_addrs": "vpn.example.net", "children": { "net": { "start_action": "start" } } }""");
+        Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
+        Assert.Empty(Assert.Single(config.Connections).RemoteAddresses);
+    }
+
+    [Fact]
+    public void Between_HostNameChanged_TheConnectionChanged()
+    {
+        static GatewayConfig Load(string remote)
+        {
+            Assert.True(ConfigLoader.TryParse(Merge(Valid, $$"""{ "remote_addrs": "{{remote}}" }"""), ".", out var config, out var problems), string.Join('\n', problems));
+            return config;
+        }
+        Assert.Equal(["c"], ConfigDiff.Between(Load("vpn.example.net"), Load("vpn2.example.net")).Changed);
+        Assert.Equal(["c"], ConfigDiff.Between(Load("vpn.example.net, 192.0.2.3"), Load("192.0.2.3, vpn.example.net")).Changed);
+        Assert.True(ConfigDiff.Between(Load("vpn.example.net"), Load("vpn.example.net")).IsEmpty);
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public sealed class GatewayFeatureTests
         Inject(lab.A, "s2s0", Ping("10.1.9.5", "10.2.0.7", 20));
         lab.Pump();
         var sa = Assert.Single(lab.A.Kernel.All);
-        Assert.Equal("10.1.0.0..10.1.0.255", Assert.Single(sa.Install.LocalTs).ToString());
+        Assert.Equal("10.1.0.0/24", Assert.Single(sa.Install.LocalTs).ToString());
         Assert.Equal([20 + 8 + 10], lab.IoB.Tun.Select(t => t.Packet.Length));
         Assert.Equal(1, lab.A.Counters.Drops.Count(GatewayDropReason.NoSa));
 

@@ -30,8 +30,8 @@ public sealed class UpdownRunnerTests : IDisposable
 
     private static UpdownEvent Run(string script, bool up = true, uint reqId = 1, string localTs = "10.1.0.0/24", string remoteTs = "10.2.0.0/24")
     {
-        Assert.True(Gateway.Config.ConfigLoader.TryPrefix(localTs, out var mine));
-        Assert.True(Gateway.Config.ConfigLoader.TryPrefix(remoteTs, out var other));
+        Assert.True(Gateway.Config.SelectorText.TryPrefix(localTs, out var mine));
+        Assert.True(Gateway.Config.SelectorText.TryPrefix(remoteTs, out var other));
         return new UpdownEvent(script, up, "moon", "net", reqId, 7, new IPEndPoint(IPAddress.Parse("192.0.2.1"), 4500), new IPEndPoint(IPAddress.Parse("192.0.2.2"), 4500),
             "moon", "sun", mine, other, "s2s0", UdpEncapsulation: true);
     }

@@ -92,9 +92,10 @@ public sealed class TwoGatewaysTests
         return status["connections"]![0]!["ike_sas"]![0]!["children"]![0]!.AsObject();
     }
 
-    private static (string A, string B) PolicyBased() => (
-        Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", """ "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "start" } """),
-        Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", """ "net": { "local_ts": "10.2.0.0/24", "remote_ts": "10.1.0.0/24", "esp_proposals": "aes256gcm16" } """));
+    /// <param name="protocol">What follows each selector's prefix: "" for all traffic, "[icmp]" for ICMP alone.</param>
+    private static (string A, string B) PolicyBased(string protocol = "") => (
+        Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", $$""" "net": { "local_ts": "10.1.0.0/24{{protocol}}", "remote_ts": "10.2.0.0/24{{protocol}}", "esp_proposals": "aes256gcm16", "start_action": "start" } """),
+        Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon", $$""" "net": { "local_ts": "10.2.0.0/24{{protocol}}", "remote_ts": "10.1.0.0/24{{protocol}}", "esp_proposals": "aes256gcm16" } """));
 
     private static (string A, string B) RouteBased() => (
         Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun", """ "vti": { "interface": "vti-s2s", "routes": "10.2.0.0/24", "esp_proposals": "chacha20poly1305", "start_action": "start" } """),
@@ -102,6 +103,10 @@ public sealed class TwoGatewaysTests
 
     [NamespaceFact(needsPing: true)]
     public void PolicyBased_PingPassesAndSigtermCleansUp() => PingThrough(PolicyBased(), "s2s0");
+
+    /// <summary>Selectors that name a protocol: the route into the shared device is their address part, and ping passes.</summary>
+    [NamespaceFact(needsPing: true)]
+    public void PolicyBased_IcmpSelectors_RoutedByTheirAddresses_PingPasses() => PingThrough(PolicyBased("[icmp]"), "s2s0");
 
     [NamespaceFact(needsPing: true)]
     public void RouteBased_PingPassesThroughTheChildsInterface() => PingThrough(RouteBased(), "vti-s2s");

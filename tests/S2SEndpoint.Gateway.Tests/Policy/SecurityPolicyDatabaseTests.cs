@@ -86,4 +86,33 @@ public sealed class SecurityPolicyDatabaseTests
         Assert.True(spd.TryLookup(false, 0x0A010005, 0x0A020007, 6, 40000, 443, out _));
         Assert.False(spd.TryLookup(false, 0x0A010005, 0x0A020007, 17, 40000, 53, out _));
     }
+
+    /// <summary>
+    /// Selectors read from the configuration as swanctl writes them: local_ts 10.1.0.0/24, remote_ts 10.2.0.0/24[tcp/443] for
+    /// one child and 10.2.0.0/24[udp/1024-65535] for another. A flow goes to the child whose selectors hold its protocol
+    /// and destination port (the remote side's); the rest to none.
+    /// </summary>
+    [Theory]
+    [InlineData(6, 40000, 443, 1u)]
+    [InlineData(6, 40000, 80, null)]
+    [InlineData(17, 40000, 1024, 2u)]
+    [InlineData(17, 40000, 65535, 2u)]
+    [InlineData(17, 40000, 53, null)]
+    [InlineData(6, 40000, 1024, null)]
+    public void TryLookup_PortSelectorsFromTheConfiguration_TheChildWhosePortsHoldTheFlow(byte protocol, int sourcePort, int destinationPort, uint? expected)
+    {
+        static TrafficSelector Parse(string text)
+        {
+            var list = new List<TrafficSelector>();
+            Assert.True(Gateway.Config.SelectorText.TryParse(text, list, out var problem), problem);
+            return Assert.Single(list);
+        }
+        var spd = SecurityPolicyDatabase.Empty
+            .Add(1, 0x1000, [Parse("10.1.0.0/24")], [Parse("10.2.0.0/24[tcp/443]")])
+            .Add(2, 0x2000, [Parse("10.1.0.0/24")], [Parse("10.2.0.0/24[udp/1024-65535]")]);
+
+        var found = spd.TryLookup(false, 0x0A010005, 0x0A020007, protocol, sourcePort, destinationPort, out var reqId);
+
+        Assert.Equal(expected, found ? reqId : null);
+    }
 }

@@ -41,8 +41,8 @@ public sealed class EstablishmentTests
         Assert.Equal("moon.s2s.test", b.RemoteId!.ToString());
         var install = Assert.Single(h.A.Kernel.Installed);
         Assert.Equal(esp, ProposalKeywords.Format(h.A.Established!.Children[0].Proposal));
-        Assert.Equal("10.1.0.0..10.1.0.255", Assert.Single(install.LocalTs).ToString());
-        Assert.Equal("10.2.0.0..10.2.0.255", Assert.Single(install.RemoteTs).ToString());
+        Assert.Equal("10.1.0.0/24", Assert.Single(install.LocalTs).ToString());
+        Assert.Equal("10.2.0.0/24", Assert.Single(install.RemoteTs).ToString());
         Assert.False(install.UdpEncapsulation);
         Assert.Single(h.A.EventsOf<IkeSaEstablished>());
         Assert.Single(h.B.EventsOf<ChildSaEstablished>());
@@ -178,8 +178,48 @@ public sealed class EstablishmentTests
             a => a with { Children = [a.Children[0] with { LocalTs = [EngineHarness.Prefix("10.1.0.0/16")], RemoteTs = [EngineHarness.Prefix("10.2.0.0/16")] }] });
         h.Establish();
         var install = Assert.Single(h.A.Kernel.Installed);
-        Assert.Equal("10.1.0.0..10.1.0.255", Assert.Single(install.LocalTs).ToString());
-        Assert.Equal("10.2.0.0..10.2.0.255", Assert.Single(install.RemoteTs).ToString());
+        Assert.Equal("10.1.0.0/24", Assert.Single(install.LocalTs).ToString());
+        Assert.Equal("10.2.0.0/24", Assert.Single(install.RemoteTs).ToString());
+    }
+
+    [Fact]
+    public void Initiate_ProtocolAndPortSelectors_InstalledAsConfiguredOnBothSides()
+    {
+        var https = TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 24, 6, 443, 443);
+        var tcp = TrafficSelector.FromPrefix(IPAddress.Parse("10.1.0.0"), 24, 6);
+        var h = new EngineHarness(
+            a => a with { Children = [a.Children[0] with { LocalTs = [tcp], RemoteTs = [https] }] },
+            b => b with { Children = [b.Children[0] with { LocalTs = [https], RemoteTs = [tcp] }] });
+        h.Establish();
+        var install = Assert.Single(h.A.Kernel.Installed);
+        Assert.Equal("10.1.0.0/24[tcp]", Assert.Single(install.LocalTs).ToString());
+        Assert.Equal("10.2.0.0/24[tcp/443]", Assert.Single(install.RemoteTs).ToString());
+        var theirs = Assert.Single(h.B.Kernel.Installed);
+        Assert.Equal("10.2.0.0/24[tcp/443]", Assert.Single(theirs.LocalTs).ToString());
+        Assert.Equal(["10.1.0.0/24[tcp] === 10.2.0.0/24[tcp/443]"], h.A.EventsOf<ChildSaEstablished>().Select(e => $"{e.LocalTs} === {e.RemoteTs}"));
+    }
+
+    [Fact]
+    public void Initiate_ResponderAllowsOnlyOnePort_InitiatorInstallsThatPort()
+    {
+        var h = new EngineHarness(
+            configureB: b => b with { Children = [b.Children[0] with { LocalTs = [TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 24, 17, 53, 53)] }] });
+        h.Establish();
+        var install = Assert.Single(h.A.Kernel.Installed);
+        Assert.Equal("10.1.0.0/24", Assert.Single(install.LocalTs).ToString());
+        Assert.Equal("10.2.0.0/24[udp/53]", Assert.Single(install.RemoteTs).ToString());
+    }
+
+    [Fact]
+    public void Initiate_DisjointPorts_TsUnacceptable()
+    {
+        var h = new EngineHarness(
+            a => a with { Children = [a.Children[0] with { RemoteTs = [TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 24, 6, 80, 80)] }] },
+            b => b with { Children = [b.Children[0] with { LocalTs = [TrafficSelector.FromPrefix(IPAddress.Parse("10.2.0.0"), 24, 6, 443, 443)] }] });
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        Assert.Empty(h.A.Kernel.Installed);
+        Assert.Equal(NotifyType.TsUnacceptable, Assert.Single(h.A.EventsOf<NegotiationFailed>()).Notify);
     }
 
     [Fact]

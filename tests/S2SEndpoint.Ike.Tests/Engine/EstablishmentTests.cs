@@ -75,7 +75,7 @@ public sealed class EstablishmentTests
         var install = Assert.Single(h.A.Kernel.Installed);
         Assert.Equal(v6A, install.LocalEndpoint.Address);
         Assert.Equal(v6B, install.RemoteEndpoint.Address);
-        Assert.Equal("fd00:2::..fd00:2::ffff:ffff:ffff:ffff", Assert.Single(install.RemoteTs).ToString());
+        Assert.Equal("fd00:2::/64", Assert.Single(install.RemoteTs).ToString());
         Assert.Equal(v6A, Assert.Single(h.B.Kernel.Installed).RemoteEndpoint.Address);
     }
 

@@ -441,6 +441,13 @@ public static class ConfigLoader
         var hosts = RemoteHosts(e, path, p);
         List<IPAddress> remote = [.. hosts.Select(h => h.Address).OfType<IPAddress>()];
         var hasNames = hosts.Exists(h => h.Name is not null);
+        // A peer is reached from a local address of its family (or that family's wildcard): with local_addrs that hold
+        // none, nothing could be sent to it, nor would its IKE reach a socket of ours.
+        foreach (var peer in remote.Where(a => IsSpecific(a) && local.Count > 0 && !local.Exists(l => l.AddressFamily == a.AddressFamily)).Distinct())
+        {
+            var family = peer.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
+            p.Add($"{path}.remote_addrs", $"'{peer}' is {family}, and local_addrs ({string.Join(", ", local)}) hold no {family} address to reach it from; add one (or {(family == "IPv6" ? "::" : "0.0.0.0")}), or leave local_addrs out to listen on both families");
+        }
         var proposals = Proposals(e, "proposals", path, ProtocolId.Ike, DefaultIkeProposals, p);
         var rekey = Time(e, "rekey_time", path, p) ?? TimeSpan.FromHours(4);
         var dpdDelay = Time(e, "dpd_delay", path, p) ?? TimeSpan.Zero;

@@ -109,6 +109,8 @@ public sealed class ConfigLoaderTests
         { """{ "remote_addrs": "%any", "children": { "net": { "start_action": "trap" } } }""", "connections.c.children.net.start_action: 'trap' needs an address or host name in remote_addrs to initiate to; valid without one: none" },
         { """{ "remote_addrs": "%any", "children": { "net": { "start_action": "start" } } }""", "connections.c.children.net.start_action: 'start' needs an address or host name in remote_addrs to initiate to; valid without one: none" },
         { """{ "remote_addrs": "0.0.0.0", "children": { "net": { "start_action": "start" } } }""", "connections.c.children.net.start_action: 'start' needs an address or host name in remote_addrs" },
+        { """{ "local_addrs": "192.0.2.1", "remote_addrs": "2001:db8::2" }""", "connections.c.remote_addrs: '2001:db8::2' is IPv6, and local_addrs (192.0.2.1) hold no IPv6 address to reach it from; add one (or ::), or leave local_addrs out" },
+        { """{ "local_addrs": "2001:db8::1", "remote_addrs": "192.0.2.2, 2001:db8::2" }""", "connections.c.remote_addrs: '192.0.2.2' is IPv4, and local_addrs (2001:db8::1) hold no IPv4 address" },
         { """{ "rekey_time": "1h", "rand_time": "1h" }""", "connections.c.rand_time: '3600s' must be shorter than rekey_time (3600s), from which a random part of it is taken; valid: 0s to 3599s" },
         { """{ "children": { "net": { "rekey_time": "10m", "rand_time": "20m" } } }""", "connections.c.children.net.rand_time: '1200s' must be shorter than rekey_time (600s)" },
     };

@@ -4,7 +4,7 @@
 # otherwise; each case prints one line "PASS name: what" or "FAIL name: why" (followed by the tails of
 # the s2s and charon logs), and the run ends with "N passed, N failed, N skipped".
 #
-#   sudo interop/run.sh              # everything (about 12 minutes on 2 cores)
+#   sudo interop/run.sh              # everything (about 13 minutes on 2 cores)
 #   sudo interop/run.sh 6            # one scenario by number, or by a word of its case names (nat, pfs...)
 #   KEEP_WORK=1 sudo interop/run.sh  # keep the work directory with every configuration and log
 #
@@ -235,6 +235,39 @@ wait_log() { # file text seconds [-E: text is a regular expression]
   grep -q "$how" -- "$2" "$1" 2>/dev/null
 }
 
+# strongSwan's children p2 to p4 beside net (10.2.0.0/24 to 10.1.0.0/24): one per remaining pair of 10.2.0.0/24 and
+# 10.4.0.0/24 with 10.1.0.0/24 and 10.3.0.0/24, as a peer that brings up one Child SA per selector pair has them.
+pair_children() { # esp-proposals
+  local pair name=2 out=""
+  for pair in "10.2.0.0/24 10.3.0.0/24" "10.4.0.0/24 10.1.0.0/24" "10.4.0.0/24 10.3.0.0/24"; do
+    out="$out p$name { local_ts = ${pair% *}
+        remote_ts = ${pair#* }
+        esp_proposals = $1 }"
+    name=$((name + 1))
+  done
+  printf '%s' "$out"
+}
+
+# With net up, strongSwan brings up p2 to p4; then four Child SAs on both sides (s2s's under its one child), a ping
+# over each pair, and each of strongSwan's SAs received some: each pair's packets went on its own SA both ways.
+one_sa_per_pair_check() { # s2s-child
+  local child n src dst
+  for child in p2 p3 p4; do
+    swanctl_ "$D" --initiate --child "$child" --timeout 20 >>"$D/initiate.out" 2>&1 || fail "strongSwan could not bring up child $child"
+  done
+  n=$(sas_grep -cE "^  (net|p[234]): .*INSTALLED")
+  [ "$n" = 4 ] || fail "strongSwan has $n Child SAs installed, not 4"
+  n=$(grep -c "CHILD_SA $1{[0-9]*} established" "$D/s2s.log")
+  [ "$n" = 4 ] || fail "s2s logged $n Child SAs of child $1, not 4"
+  for src in 10.1.0.10 10.3.0.10; do
+    for dst in 10.2.0.10 10.4.0.10; do
+      ping_all 3 "$src" "$dst" || fail "pings lost $src -> $dst"
+    done
+  done
+  n=$(sas_grep -cE "in  .*, +[1-9][0-9]* packets")
+  [ "$n" = 4 ] || fail "only $n of strongSwan's 4 Child SAs received packets: $(sas_grep -E 'in  ' | xargs)"
+}
+
 # ---- 4. policy-based, two prefixes on each side, narrowed by strongSwan ----
 scenario_4() {
   local role src dst
@@ -265,32 +298,9 @@ scenario_4() {
     begin "4-policy-one-sa-per-pair-$role"
     S_LTS="10.1.0.0/24,10.3.0.0/24" S_RTS="10.2.0.0/24,10.4.0.0/24"
     C_LTS=10.2.0.0/24 C_RTS=10.1.0.0/24
-    C_EXTRA_CHILDREN="p2 { local_ts = 10.2.0.0/24
-        remote_ts = 10.3.0.0/24
-        esp_proposals = aes256gcm16 }
-      p3 { local_ts = 10.4.0.0/24
-        remote_ts = 10.1.0.0/24
-        esp_proposals = aes256gcm16 }
-      p4 { local_ts = 10.4.0.0/24
-        remote_ts = 10.3.0.0/24
-        esp_proposals = aes256gcm16 }"
+    C_EXTRA_CHILDREN=$(pair_children aes256gcm16)
     if up "$role"; then
-      for child in p2 p3 p4; do
-        swanctl_ "$D" --initiate --child "$child" --timeout 20 >>"$D/initiate.out" 2>&1 || fail "strongSwan could not bring up child $child"
-      done
-      local n
-      n=$(sas_grep -cE "^  (net|p[234]): .*INSTALLED")
-      [ "$n" = 4 ] || fail "strongSwan has $n Child SAs installed, not 4"
-      n=$(grep -c "CHILD_SA net{[0-9]*} established" "$D/s2s.log")
-      [ "$n" = 4 ] || fail "s2s logged $n Child SAs of child net, not 4"
-      for src in 10.1.0.10 10.3.0.10; do
-        for dst in 10.2.0.10 10.4.0.10; do
-          ping_all 3 "$src" "$dst" || fail "pings lost $src -> $dst"
-        done
-      done
-      # Each pair's Child SA carried its own pings both ways (strongSwan counts packets per SA, in and out).
-      n=$(sas_grep -cE "in  .*, +[1-9][0-9]* packets")
-      [ "$n" = 4 ] || fail "only $n of strongSwan's 4 Child SAs received packets: $(sas_grep -E 'in  ' | xargs)"
+      one_sa_per_pair_check net
     fi
     end "one Child SA per selector pair (four) under one s2s child, each pair's pings on its own SA both ways"
   done
@@ -1078,30 +1088,9 @@ assert c.recv(16) == b"clamped"' >"$D/tcp-client.out" 2>&1 || fail "no TCP conne
     C_ESP="aes256gcm16,aes256-sha1,aes256-sha256,aes128-sha1"
     C_IKE_REKEY=28800s C_CHILD_REKEY=27000s C_EXTRA_CHARON="prefer_configured_proposals = no"
     C_LTS=10.2.0.0/24 C_RTS=10.1.0.0/24
-    C_EXTRA_CHILDREN="p2 { local_ts = 10.2.0.0/24
-        remote_ts = 10.3.0.0/24
-        esp_proposals = $C_ESP }
-      p3 { local_ts = 10.4.0.0/24
-        remote_ts = 10.1.0.0/24
-        esp_proposals = $C_ESP }
-      p4 { local_ts = 10.4.0.0/24
-        remote_ts = 10.3.0.0/24
-        esp_proposals = $C_ESP }"
+    C_EXTRA_CHILDREN=$(pair_children "$C_ESP")
     if up "$role" && check_proposals aes256-sha256-modp1024 aes256gcm16; then
-      for child in p2 p3 p4; do
-        swanctl_ "$D" --initiate --child "$child" --timeout 20 >>"$D/initiate.out" 2>&1 || fail "strongSwan could not bring up child $child"
-      done
-      n=$(sas_grep -cE "^  (net|p[234]): .*INSTALLED")
-      [ "$n" = 4 ] || fail "strongSwan has $n Child SAs installed, not 4"
-      n=$(grep -c "CHILD_SA vnet{[0-9]*} established" "$D/s2s.log")
-      [ "$n" = 4 ] || fail "s2s logged $n Child SAs of child vnet, not 4"
-      for src in 10.1.0.10 10.3.0.10; do
-        for dst in 10.2.0.10 10.4.0.10; do
-          ping_all 3 "$src" "$dst" || fail "pings lost $src -> $dst"
-        done
-      done
-      n=$(sas_grep -cE "in  .*, +[1-9][0-9]* packets")
-      [ "$n" = 4 ] || fail "only $n of strongSwan's 4 Child SAs received packets: $(sas_grep -E 'in  ' | xargs)"
+      one_sa_per_pair_check vnet
     fi
     end "s2s azure --policy-based (one child, 10.1.0.0/24 10.3.0.0/24 to 10.2.0.0/24 10.4.0.0/24) with Azure's default policy, IKE aes256-sha256-modp1024 and ESP aes256gcm16; four Child SAs, one per prefix pair, a ping over each"
   done

@@ -435,8 +435,14 @@ public static class ConfigLoader
             return null;
         var before = p.Lines.Count;
         CheckKeys(e, path, ConnectionKeys, p);
-        if (Number(e, "version", path, 2, 2, p) is null && e.TryGetProperty("version", out _))
+        // IKEv2 only (RFC 7296); swanctl's 0 means either, which is IKEv2 here.
+        if (Text(e, "version", path, p) is { } version && version is not ("2" or "0"))
+        {
+            p.Add($"{path}.version", version == "1"
+                ? "'1' (IKEv1) is not supported: s2s speaks IKEv2 (RFC 7296) only; valid: 2"
+                : $"'{version}' is not an IKE version; valid: 2");
             return null;
+        }
         var local = Addresses(e, "local_addrs", path, p);
         var hosts = RemoteHosts(e, path, p);
         List<IPAddress> remote = [.. hosts.Select(h => h.Address).OfType<IPAddress>()];

@@ -196,7 +196,7 @@ public sealed class AzureProfileTests : IDisposable
         var lines = error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(
             [
-                "connections.azure.version: '1' is not a whole number from 2 to 2",
+                "connections.azure.version: '1' (IKEv1) is not supported: s2s speaks IKEv2 (RFC 7296) only; valid: 2",
                 "connections.azure.version: '1' is not supported: Azure's Basic-SKU policy-based gateways speak IKEv1 only, which s2s does not; use a route-based (VpnGw1 or higher) gateway, which speaks IKEv2",
             ],
             lines);

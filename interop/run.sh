@@ -998,6 +998,7 @@ scenario_16() {
             fail "the IPv6 rules of the full tunnel are not there: $(ip -n "$GA" -6 rule | xargs)"
           lab_stop "$S2S_PID"
           ip -n "$GA" -6 rule | grep -q 5325 && fail "s2s left its IPv6 rules behind"
+          ip -n "$GA" -6 route show table 5325 2>/dev/null | grep -q . && fail "s2s left routes in table 5325"
         fi
         if [ -n "$route" ] && [ -z "$WHY" ]; then
           grep -q "^$route dev $device " <<<"$(ip -n "$GA" -6 route show "$route")" ||
@@ -1047,8 +1048,10 @@ scenario_17() {
       sas_grep -qE "net: .*INSTALLED.*ESP:AES_GCM_16-256/ECP_384$" || fail "strongSwan's rekeyed Child SA has no ECP_384: $(sas_grep -o 'ESP:.*' | xargs)"
       ping_all 3 || fail "pings lost after the rekey"
       # TCP MSS: one connection hostA -> hostB, its SYN captured leaving hostA and arriving at hostB, and the SYN-ACK back.
-      capture_start "$HA" lan0 "$D/syn-a.pcap" "tcp port 5201 and tcp[tcpflags] & tcp-syn != 0" && capture=$CAPTURE_PID &&
-        capture_start "$HB" lan0 "$D/syn-b.pcap" "tcp port 5201 and tcp[tcpflags] & tcp-syn != 0" || fail "tcpdump did not start"
+      # Each tcpdump's PID is kept whether or not it said it listens: stopped below either way, and never a stale one.
+      capture_start "$HA" lan0 "$D/syn-a.pcap" "tcp port 5201 and tcp[tcpflags] & tcp-syn != 0" || fail "tcpdump did not start on hostA"
+      capture=$CAPTURE_PID
+      capture_start "$HB" lan0 "$D/syn-b.pcap" "tcp port 5201 and tcp[tcpflags] & tcp-syn != 0" || fail "tcpdump did not start on hostB"
       ip netns exec "$HB" timeout 10 python3 -c 'import socket
 s = socket.create_server(("10.2.0.10", 5201)); c, _ = s.accept(); c.sendall(c.recv(16))' >"$D/tcp-server.out" 2>&1 &
       server=$!

@@ -43,6 +43,9 @@ namespace S2SEndpoint.Esp;
 // the segment; a segment whose checksum was wrong stays exactly as wrong.
 public static class TcpMss
 {
+    /// <summary>How much longer an IPv6 header is than an IPv4 one (40 and 20 octets): an MSS for IPv4 less this fills an IPv6 packet of the same size.</summary>
+    public const int Ipv6HeaderGrowth = 20;
+
     private const int TcpHeaderSize = 20;
     private const int DataOffsetOffset = 12;
     private const int FlagsOffset = 13;

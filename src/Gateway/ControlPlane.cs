@@ -340,6 +340,7 @@ internal sealed partial class ControlPlane
                     break;
                 case KernelChangeKind.Removed or KernelChangeKind.Superseded:
                     _policies = _policies.Remove(install.InboundSpi);
+                    ForgetIfIdle(installed.ReqId);
                     break;
                 case KernelChangeKind.EndpointsMoved when _routes.ContainsKey(installed.ReqId):
                     Log.PeerMoved(_log, install.Connection, install.Child, installed.Remote.ToString());
@@ -373,6 +374,17 @@ internal sealed partial class ControlPlane
         foreach (var device in _carrierUp.Where(d => !up.Contains(d)))
             _io.SetCarrier(device, false);
         _carrierUp = up;
+    }
+
+    /// <summary>
+    /// A policy-based child's route of one pair of selectors (or one hub peer) whose last SA went: forgotten with its
+    /// request ID, unless a trap holds it. Its device and a route-based child's stay as the configuration made them.
+    /// </summary>
+    private void ForgetIfIdle(uint reqId)
+    {
+        if (!_routes.TryGetValue(reqId, out var entry) || entry.Trap is not null || _devices.ContainsKey(entry.Device) || !Kernel.ForgetReqId(reqId))
+            return;
+        _routes.Remove(reqId);
     }
 
     /// <summary>The route, device and policy of an installed SA's child; true when the child had no route before.</summary>

@@ -229,7 +229,12 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             }
         }
         // A full tunnel's rules skip what the sockets send marked: marked before the route can take anything.
-        _fullTunnel |= routes.Exists(r => r.Route.IsFullTunnel);
+        if (!_fullTunnel && routes.Exists(r => r.Route.IsFullTunnel))
+        {
+            _fullTunnel = true;
+            foreach (var strict in RouteTable.StrictReversePathFilters())
+                Log.StrictReversePathFilter(_log, strict);
+        }
         if (_fullTunnel)
             _udp?.SetMark(TunnelRoute.FullTunnelMark);
         _routes.Install(routes);
@@ -508,6 +513,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
         [LoggerMessage(3011, LogLevel.Warning, "tunnel device {Device}: the kernel will keep using its routes while its carrier is down, so a route of a higher metric does not take over ({Reason})")]
         public static partial void LinkdownRoutesKept(ILogger logger, string device, string reason);
+
+        [LoggerMessage(3013, LogLevel.Warning, "{Sysctl} is 1 (strict): with a full tunnel's rules the reverse-path check of IKE and ESP from a peer behind the default route looks in table 5325, and the kernel drops them; set it to 2 (loose): sysctl -w {Sysctl}=2")]
+        public static partial void StrictReversePathFilter(ILogger logger, string sysctl);
 
         [LoggerMessage(3012, LogLevel.Information, "listening for IKE and ESP on UDP 500 and 4500 at {Addresses}")]
         public static partial void Listening(ILogger logger, string addresses);

@@ -234,10 +234,14 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
     /// </summary>
     private void ClampMss(ChildRoute route, PacketBuffer buffer, PacketTrace? trace)
     {
-        if (!TcpMss.Clamp(buffer.Data, route.MssClamp, out var previous))
+        // mss_clamp is IPv4's (Azure's 1350); an IPv6 header is 20 octets longer, so an IPv6 SYN gets 20 less and its
+        // segments fill packets of the same size.
+        var data = buffer.Data;
+        var maximum = data.Length > 0 && data[0] >> 4 == 6 ? (ushort)(route.MssClamp - TcpMss.Ipv6HeaderGrowth) : route.MssClamp;
+        if (!TcpMss.Clamp(data, maximum, out var previous))
             return;
         counters.CountMssClamped();
-        trace?.MssClamped(previous, route.MssClamp);
+        trace?.MssClamped(previous, maximum);
     }
 
     /// <summary>

@@ -62,7 +62,7 @@ internal static partial class AzureCommand
         var dhGroup = One("--dh-group", "A custom policy: DHGroup24, ECP384, ECP256, DHGroup14, DHGroup2048, DHGroup2.", "NAME");
         var ipsecEncryption = One("--ipsec-encryption", "A custom policy: GCMAES256, GCMAES192, GCMAES128, AES256, AES192, AES128, None.", "NAME");
         var ipsecIntegrity = One("--ipsec-integrity", "A custom policy: GCMAES256, GCMAES192, GCMAES128 (with the same GCM encryption), SHA256, SHA1.", "NAME");
-        var pfsGroup = One("--pfs-group", "A custom policy: PFS24, ECP384, ECP256, PFS2048, PFS2, None.", "NAME");
+        var pfsGroup = One("--pfs-group", "A custom policy: PFS24, ECP384, ECP256, PFS2048 (or PFS14), PFS2, None.", "NAME");
         var saLifetime = One("--sa-lifetime", "A custom policy's Child SA lifetime in seconds (300 or more; default 27000).", "SECONDS");
         var saMaxSize = One("--sa-max-size", "A custom policy's Child SA lifetime in kilobytes (1024 or more; default 102400000).", "KB");
         var policyBased = new Option<bool>("--policy-based") { Description = "UsePolicyBasedTrafficSelectors: one policy-based child from the on-premises prefixes to the VNet's, whose traffic goes into Azure's Child SA for each prefix pair (default: route-based, a tunnel interface per instance)." };

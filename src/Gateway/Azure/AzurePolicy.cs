@@ -28,7 +28,7 @@ internal sealed class AzurePolicy
     ];
     private static readonly Algorithm[] IpsecIntegrities = [new("GCMAES256", ""), new("GCMAES192", ""), new("GCMAES128", ""), new("SHA256", "sha256"), new("SHA1", "sha1"), new("MD5", null)];
     private static readonly Algorithm[] PfsGroups =
-        [new("PFS24", "modp2048s256"), new("ECP384", "ecp384"), new("ECP256", "ecp256"), new("PFS2048", "modp2048"), new("PFS2", "modp1024"), new("PFS1", null), new("None", "")];
+        [new("PFS24", "modp2048s256"), new("ECP384", "ecp384"), new("ECP256", "ecp256"), new("PFS2048", "modp2048"), new("PFS14", "modp2048"), new("PFS2", "modp1024"), new("PFS1", null), new("None", "")];
 
     /// <summary>
     /// The default policy's IKE proposals, as Azure offers them (1. AES256, SHA1; 2. AES256, SHA256; 3. AES128, SHA1;

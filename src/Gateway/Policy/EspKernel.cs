@@ -47,6 +47,7 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
     private readonly List<(EspSa Sa, long RetiredAt)> _retired = [];
     private readonly List<(uint Spi, EspSa Sa, long RemovedAt)> _lingering = [];
     private long _installs;
+    private uint _lastReqId;
 
     /// <summary>
     /// How long a removed SA stays undisposed: a packet that looked it up just before it left the table
@@ -171,10 +172,27 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
             : "";
         if (!_reqIds.TryGetValue((connection, child, peer, selectors), out var id))
         {
-            id = (uint)_reqIds.Count + 1;
+            id = ++_lastReqId;
             _reqIds.Add((connection, child, peer, selectors), id);
         }
         return id;
+    }
+
+    /// <summary>
+    /// Forgets the request ID <paramref name="reqId"/> when no installed SA has it (a policy-based child's pair of selectors,
+    /// or a hub's peer, whose last SA went): the next SA of that pair or peer gets a new one, so that what peers negotiate
+    /// cannot make the table grow for good. True when it was forgotten.
+    /// </summary>
+    public bool ForgetReqId(uint reqId)
+    {
+        if (_byInboundSpi.Values.Any(i => i.ReqId == reqId))
+            return false;
+        foreach (var (key, id) in _reqIds)
+        {
+            if (id == reqId)
+                return _reqIds.Remove(key);
+        }
+        return false;
     }
 
     public uint AllocateSpi()

@@ -140,14 +140,46 @@ public sealed class RouteTable : IDisposable
             }
             foreach (var family in FullTunnelFamilies(want.Keys).Where(f => !_ruled.Contains(f)))
             {
+                // Owned from the first add on, so that Dispose deletes a half-made pair. A rule of ours that a killed
+                // s2s left behind goes first: an add of the same rule would fail ("File exists").
+                _ruled.Add(family);
                 foreach (var rule in Rules())
                 {
+                    var stale = Run(["-" + Family(family), "rule", "del", .. rule]);
+                    if (stale.Failure is { } staleFailure && !stale.Gone)
+                        throw new InvalidOperationException(staleFailure);
                     if (Run(["-" + Family(family), "rule", "add", .. rule]).Failure is { } failure)
                         throw new InvalidOperationException(failure);
                 }
-                _ruled.Add(family);
             }
         }
+    }
+
+    /// <summary>
+    /// The IPv4 reverse-path filters set to strict (1) in this network namespace, as sysctl names them
+    /// (<c>net.ipv4.conf.all.rp_filter</c>, <c>net.ipv4.conf.wan0.rp_filter</c>): a packet from the peer carries no mark,
+    /// so with a full tunnel's rules its reverse path is the tunnel device, and a strict filter drops it (RFC 3704's
+    /// strict mode; the kernel takes the larger of "all" and the device's value). Loopback is left out.
+    /// </summary>
+    public static IReadOnlyList<string> StrictReversePathFilters(string root = "/proc/sys/net/ipv4/conf")
+    {
+        var strict = new List<string>();
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+            {
+                var name = System.IO.Path.GetFileName(dir);
+                if (name is "lo" or "default" || !File.Exists(System.IO.Path.Combine(dir, "rp_filter")))
+                    continue;
+                if (File.ReadAllText(System.IO.Path.Combine(dir, "rp_filter")).Trim() == "1")
+                    strict.Add($"net.ipv4.conf.{name}.rp_filter");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not readable: nothing to say.
+        }
+        return strict;
     }
 
     /// <summary>The address families that have a route in the full tunnel's table.</summary>

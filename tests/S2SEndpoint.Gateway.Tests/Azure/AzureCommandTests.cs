@@ -295,7 +295,7 @@ public sealed class AzureCommandTests : IDisposable
         { [.. Custom[..4], "--dh-group", "DHGroup5", .. Custom[6..]], "--dh-group: 'DHGroup5' is not one of Azure's DH groups; valid: DHGroup24, ECP384, ECP256, DHGroup14, DHGroup2048, DHGroup2" },
         { [.. Custom[..4], "--dh-group", "None", .. Custom[6..]], "--dh-group: 'None': an IKE SA needs a Diffie-Hellman group" },
         { ["--ike-encryption", "AES256", "--ike-integrity", "MD5", .. Custom[4..]], "--ike-integrity: 'MD5' is one Azure has but s2s does not implement; valid: SHA384, SHA256, SHA1" },
-        { [.. Custom[..10], "--pfs-group", "PFS1"], "--pfs-group: 'PFS1' is one Azure has but s2s does not implement; valid: PFS24, ECP384, ECP256, PFS2048, PFS2, None" },
+        { [.. Custom[..10], "--pfs-group", "PFS1"], "--pfs-group: 'PFS1' is one Azure has but s2s does not implement; valid: PFS24, ECP384, ECP256, PFS2048, PFS14, PFS2, None" },
         { [.. Custom[..12], "--sa-lifetime", "100"], "--sa-lifetime: '100' is not a whole number of seconds from 300 (Azure's minimum)" },
         { [.. Custom[..14], "--sa-max-size", "lots"], "--sa-max-size: 'lots' is not a whole number of kilobytes from 1024 (Azure's minimum)" },
         { ["--sa-lifetime", "3600"], "--sa-lifetime: '3600' is part of a custom policy; Azure's default policy has 27000 s" },

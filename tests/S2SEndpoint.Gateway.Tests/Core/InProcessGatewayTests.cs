@@ -291,5 +291,21 @@ public sealed class InProcessGatewayTests
         p.Pump();
         Assert.Equal(4, p.IoB.Tun.Count);
         Assert.Equal(0, p.B.Kernel.All.Sum(i => (int)i.Inbound.Drops.Total));
+
+        // A pair whose SA goes is forgotten with its request ID (peers cannot make the routes grow); when it comes
+        // back it gets a new one, and its packets leave on its new SA.
+        var gone = Assert.Single(p.A.Kernel.All, i => i.Install.RemoteTs.Single().ToString() == "10.4.0.0/24" && i.Install.LocalTs.Single().ToString() == "10.3.0.0/24").ReqId;
+        p.B.Control(engine => engine.TerminateChild("sun", "p4"));
+        p.Pump();
+        Assert.Equal(3, p.A.Kernel.All.Count);
+        Assert.Equal(3, p.A.Data.Snapshot.Routes.Count);
+        Assert.False(p.A.Data.Snapshot.Routes.ContainsKey(gone));
+        p.B.Control(engine => engine.Initiate("sun", "p4"));
+        p.Pump();
+        Assert.Equal(4, p.A.Data.Snapshot.Routes.Count);
+        p.IoB.Tun.Clear();
+        Pair.Inject(p.A, "s2s0", Ping("10.3.0.5", "10.4.0.7"));
+        p.Pump();
+        Assert.Single(p.IoB.Tun);
     }
 }

@@ -56,9 +56,14 @@ public sealed class RouteTableTests
             "-n|s2st-test|route|add|0.0.0.0/0|dev|s2s0|table|5325",
             "-n|s2st-test|route|add|::/0|dev|s2s0|table|5325",
             "-n|s2st-test|route|add|10.2.0.0/24|dev|s2s0",
+            // Each rule a killed s2s may have left is deleted before it is added.
+            "-n|s2st-test|-4|rule|del|table|main|suppress_prefixlength|0|pref|5324",
             "-n|s2st-test|-4|rule|add|table|main|suppress_prefixlength|0|pref|5324",
+            "-n|s2st-test|-4|rule|del|not|fwmark|0x5325|table|5325|pref|5325",
             "-n|s2st-test|-4|rule|add|not|fwmark|0x5325|table|5325|pref|5325",
+            "-n|s2st-test|-6|rule|del|table|main|suppress_prefixlength|0|pref|5324",
             "-n|s2st-test|-6|rule|add|table|main|suppress_prefixlength|0|pref|5324",
+            "-n|s2st-test|-6|rule|del|not|fwmark|0x5325|table|5325|pref|5325",
             "-n|s2st-test|-6|rule|add|not|fwmark|0x5325|table|5325|pref|5325",
         ], ran);
 
@@ -80,6 +85,46 @@ public sealed class RouteTableTests
             "-n|s2st-test|route|del|0.0.0.0/0|dev|s2s0|table|5325",
             "-n|s2st-test|route|del|10.2.0.0/24|dev|s2s0",
         ], ran);
+    }
+
+    /// <summary>A second rule that fails to go in leaves the first owned: Dispose deletes it, and nothing is left.</summary>
+    [Fact]
+    public void FullTunnel_SecondRuleFails_TheFirstIsStillDeletedOnDispose()
+    {
+        var ran = new List<string>();
+        var routes = new RouteTable(null, arguments =>
+        {
+            ran.Add(string.Join('|', arguments));
+            return arguments.Contains("add") && arguments.Contains("fwmark") ? new IpCommand.Result(2, "", "RTNETLINK answers: Operation not permitted") : Ok;
+        });
+        var wanted = TunnelRoute.OfRemoteSelectors([Ts("0.0.0.0", 0)]).Select(r => ("s2s0", r)).ToList();
+
+        Assert.Throws<InvalidOperationException>(() => routes.Install(wanted));
+        ran.Clear();
+        routes.Dispose();
+
+        Assert.Contains("-4|rule|del|table|main|suppress_prefixlength|0|pref|5324", ran);
+        Assert.Contains("route|del|0.0.0.0/0|dev|s2s0|table|5325", ran);
+    }
+
+    [Fact]
+    public void StrictReversePathFilters_NamesEachDeviceSetToOne_ButLoopback()
+    {
+        var root = Directory.CreateTempSubdirectory("s2s-rpf-").FullName;
+        try
+        {
+            foreach (var (device, value) in new[] { ("all", "0"), ("default", "1"), ("lo", "1"), ("wan0", "1\n"), ("lan0", "2") })
+            {
+                Directory.CreateDirectory(Path.Combine(root, device));
+                File.WriteAllText(Path.Combine(root, device, "rp_filter"), value);
+            }
+            Assert.Equal(["net.ipv4.conf.wan0.rp_filter"], RouteTable.StrictReversePathFilters(root));
+            Assert.Empty(RouteTable.StrictReversePathFilters(Path.Combine(root, "missing")));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]

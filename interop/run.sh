@@ -1125,8 +1125,105 @@ open(path, "w").write(comments + json.dumps(config, indent=2) + "\n")
 PY
 }
 
+# ---- 18. point-to-site: virtual IPs from a pool (RFC 7296 2.19), PSK ----
+# strongSwan (gwB) as a road warrior (vips = 0.0.0.0, local_ts dynamic) to s2s (gwA) serving the pool 10.9.0.0/24 to a
+# child whose remote_ts is left out: gwB pings hostA from its virtual IP, s2s's status lists the lease and routes the pool
+# into s2s0. Then s2s (gwA) as the road warrior (vips, local_ts dynamic) to strongSwan serving the pool: the address on
+# s2s0 and the source of the route to 10.2.0.0/24, gwA pings hostB from it, the address gone after s2s stopped.
+scenario_18() {
+  local kind out vip=10.9.0.1
+  for kind in strongswan-client s2s-client; do
+    wanted 18 "18-p2s-$kind" || continue
+    begin "18-p2s-$kind"
+    if [ "$kind" = strongswan-client ]; then
+      C_LTS=dynamic C_RTS=10.1.0.0/24 C_EXTRA_CONN="vips = 0.0.0.0" C_EXTRA_CHARON="install_virtual_ip = yes"
+    else
+      C_LTS=10.2.0.0/24 C_RTS=dynamic C_EXTRA_CONN="pools = rw"
+    fi
+    if p2s_up "$kind"; then
+      if [ "$kind" = strongswan-client ]; then
+        local end=$((SECONDS + 30))
+        until ip netns exec "$GB" ping -n -c 1 -W 1 -I "$vip" 10.1.0.10 >/dev/null 2>&1; do
+          [ $SECONDS -lt $end ] || { fail "no ping $vip (strongSwan's virtual IP) -> 10.1.0.10 within 30 s"; break; }
+          sleep 0.3
+        done
+        [ -n "$WHY" ] || ip netns exec "$GB" ping -n -c 3 -i 0.2 -W 1 -I "$vip" 10.1.0.10 >/dev/null 2>&1 || fail "pings from $vip lost"
+        out=$(ip netns exec "$GA" dotnet "$S2S_DLL" status --control "$D/s2s.ctl" 2>&1)
+        grep -q "rw: $vip 'sun.s2s.test' gw\[" <<<"$out" || fail "s2s status lists no lease of $vip to sun.s2s.test: $(grep -A2 leases <<<"$out" | xargs)"
+        grep -q "^10.9.0.0/24 dev s2s0" <<<"$(ip -n "$GA" route show 10.9.0.0/24)" || fail "no route 10.9.0.0/24 dev s2s0 on s2s's side"
+        sas_grep -q "local .*\[$vip\]" || sas_grep -q "local  $vip/32" || fail "strongSwan does not hold $vip: $(sas | grep -m2 local | xargs)"
+      else
+        local end=$((SECONDS + 30))
+        until ip -n "$GA" addr show dev s2s0 | grep -q "inet $vip/32"; do
+          [ $SECONDS -lt $end ] || { fail "no $vip on s2s0 within 30 s: $(ip -n "$GA" addr show dev s2s0 | grep inet | xargs)"; break; }
+          sleep 0.3
+        done
+        end=$((SECONDS + 20))
+        until [ -n "$WHY" ] || ip netns exec "$GA" ping -n -c 1 -W 1 10.2.0.10 >/dev/null 2>&1; do
+          [ $SECONDS -lt $end ] || { fail "no ping gwA -> 10.2.0.10 within 20 s"; break; }
+          sleep 0.3
+        done
+        [ -n "$WHY" ] || grep -q "src $vip" <<<"$(ip -n "$GA" route show 10.2.0.0/24)" || fail "the route to 10.2.0.0/24 is not from $vip: $(ip -n "$GA" route show 10.2.0.0/24)"
+        [ -n "$WHY" ] || grep -q "peer assigned virtual IP $vip; DNS servers 10.2.0.53" "$D/s2s.log" || fail "s2s did not log the address and DNS server"
+        [ -n "$WHY" ] || sas_grep -q "remote .*$vip" || fail "strongSwan's Child SA is not with $vip: $(sas | grep -m2 remote | xargs)"
+        lab_stop "$S2S_PID"
+        ip -n "$GA" addr show 2>/dev/null | grep -q "inet $vip/" && fail "$vip still on a device after s2s stopped"
+      fi
+    fi
+    if [ "$kind" = strongswan-client ]; then
+      end "strongSwan with vips = 0.0.0.0 gets $vip from s2s's pool, pings hostA from it; lease in s2s status; 10.9.0.0/24 dev s2s0"
+    else
+      end "s2s with vips 0.0.0.0 gets $vip from strongSwan's pool: on s2s0, src of the route to 10.2.0.0/24, ping to hostB; DNS logged; gone at exit"
+    fi
+  done
+}
+
+# Scenario 18's lab: strongSwan in gwB, s2s in gwA, the pool on the server's side; the client initiates.
+p2s_up() { # strongswan-client | s2s-client
+  lab_up none || fail "could not build the namespace lab" || return 1
+  write_charon_conf "$D"
+  if [ "$1" = s2s-client ]; then
+    printf 'pools { rw { addrs = 10.9.0.0/24\n    dns = 10.2.0.53 } }\n' >>"$D/swanctl.conf"
+    cat >"$D/s2s.json" <<JSON
+{
+  "gateway": { "tun_name": "s2s0", "control_socket": "$D/s2s.ctl" },
+  "connections": {
+    "gw": {
+      "local_addrs": "$GWA_ADDR", "remote_addrs": "$GWB_SEEN", "vips": ["0.0.0.0"],
+      "proposals": "aes256gcm16-prfsha384-ecp384",
+      "local": { "auth": "psk", "id": "moon.s2s.test" }, "remote": { "auth": "psk", "id": "sun.s2s.test" },
+      "children": { "net": { "local_ts": "dynamic", "remote_ts": "10.2.0.0/24", "esp_proposals": "aes256gcm16", "start_action": "start" } }
+    }
+  },
+  "secrets": { "ike-gw": { "id": "sun.s2s.test", "secret": "interop-test-pre-shared-key" } }
+}
+JSON
+  else
+    cat >"$D/s2s.json" <<JSON
+{
+  "gateway": { "tun_name": "s2s0", "control_socket": "$D/s2s.ctl" },
+  "pools": { "rw": { "addrs": "10.9.0.0/24", "dns": ["10.1.0.53"] } },
+  "connections": {
+    "gw": {
+      "local_addrs": "$GWA_ADDR", "remote_addrs": "%any", "pools": ["rw"],
+      "proposals": "aes256gcm16-prfsha384-ecp384",
+      "local": { "auth": "psk", "id": "moon.s2s.test" }, "remote": { "auth": "psk", "id": "sun.s2s.test" },
+      "children": { "net": { "local_ts": "10.1.0.0/24", "esp_proposals": "aes256gcm16" } }
+    }
+  },
+  "secrets": { "ike-gw": { "id": "sun.s2s.test", "secret": "interop-test-pre-shared-key" } }
+}
+JSON
+  fi
+  chmod 600 "$D/s2s.json"
+  charon_start "$GB" "$D" 2>"$D/err" || fail "$(cat "$D/err")" || return 1
+  s2s_start "$GA" "$D/s2s.json" "$D/s2s.log" 2>"$D/err" || fail "$(cat "$D/err")" || return 1
+  # The road warrior strongSwan initiates once s2s listens.
+  if [ "$1" = strongswan-client ]; then charon_initiate; fi
+}
+
 # ---- main ----
-SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17)
+SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18)
 lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then

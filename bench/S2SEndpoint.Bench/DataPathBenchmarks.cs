@@ -101,5 +101,9 @@ public class DataPathBenchmarks
         public void SetCarrier(string device, bool up)
         {
         }
+
+        public void SetVirtualIp(string connection, string device, System.Net.IPAddress address, bool present)
+        {
+        }
     }
 }

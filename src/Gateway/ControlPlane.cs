@@ -276,6 +276,7 @@ internal sealed partial class ControlPlane
             if (_depth > 0)
                 return;
             ApplyKernelChanges();
+            UpdateVirtualIps();
             foreach (var d in Engine.TakeOutgoing())
             {
                 if (d.Local.Port == UdpEncapsulation.Port)

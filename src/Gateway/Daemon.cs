@@ -43,6 +43,13 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     private static readonly TimeSpan UpdownGrace = TimeSpan.FromSeconds(10);
     private readonly Lock _reloadLock = new();
     private GatewayConfig _config;
+
+    /// <summary>The virtual IPs peers gave this host, by connection and device, as the control plane told them; under <see cref="_reloadLock"/>.</summary>
+    private readonly Dictionary<(string Connection, string Device), HashSet<IPAddress>> _virtualIps = [];
+
+    /// <summary>What the control plane told since the timer loop last applied it (it runs ip, off the control lock).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Connection, string Device, IPAddress Address, bool Present)> _virtualIpChanges = new();
+    private readonly AutoResetEvent _virtualIpWake = new(false);
     private Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
     private readonly RouteTable _routes = new();
     private UdpTransport? _udp;
@@ -195,11 +202,21 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             // A route-based child routes what its routes say; a policy-based one routes its remote selectors.
             if (r.Interface is not null)
             {
-                device.Routes.UnionWith(r.Routes);
+                device.Routes.UnionWith(r.Routes.Select(route => WithSource(route, r.Connection, name)));
                 device.Addresses.UnionWith(r.InterfaceAddresses);
                 continue;
             }
-            device.Routes.UnionWith(TunnelRoute.OfRemoteSelectors(config.Connections.First(c => c.Name == r.Connection).Children.First(c => c.Name == r.Child).RemoteTs));
+            // A point-to-site responder's dynamic child routes its pools: the clients' virtual IPs.
+            var connection = config.Connections.First(c => c.Name == r.Connection);
+            var child = connection.Children.First(c => c.Name == r.Child);
+            var childRoutes = child.RemoteDynamic ? TunnelRoute.OfPools(connection.Pools) : TunnelRoute.OfRemoteSelectors(child.RemoteTs);
+            device.Routes.UnionWith(childRoutes.Select(route => WithSource(route, r.Connection, name)));
+        }
+        // A road warrior's virtual IPs go on the devices the control plane named (each as a host address).
+        foreach (var ((_, name), addresses) in _virtualIps)
+        {
+            if (wanted.TryGetValue(name, out var device))
+                device.Addresses.UnionWith(addresses.Select(a => new InterfaceAddress(a, a.AddressFamily == AddressFamily.InterNetwork ? 32 : 128, null)));
         }
         foreach (var (name, device) in wanted.Where(w => !_devices.ContainsKey(w.Key)).ToList())
         {
@@ -240,6 +257,12 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         _routes.Install(routes);
         return [.. _devices.Keys.Where(n => !wanted.ContainsKey(n))];
     }
+
+    /// <summary>A route of <paramref name="connection"/> into <paramref name="device"/>, from the virtual IP of its family there if it has one.</summary>
+    private TunnelRoute WithSource(TunnelRoute route, string connection, string device) =>
+        _virtualIps.GetValueOrDefault((connection, device))?.FirstOrDefault(a => a.AddressFamily == route.Prefix.BaseAddress.AddressFamily) is { } source
+            ? route with { Source = source }
+            : route;
 
     private void StartReaders(string name)
     {
@@ -321,16 +344,62 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             Log.Carrier(_tunLog, device, up ? "on: its child has a Child SA" : "off: its child has no Child SA");
     }
 
+    /// <summary>Queued for the timer loop, which applies it off the control lock (ip runs for it).</summary>
+    public void SetVirtualIp(string connection, string device, IPAddress address, bool present)
+    {
+        _virtualIpChanges.Enqueue((connection, device, address, present));
+        _virtualIpWake.Set();
+    }
+
+    /// <summary>
+    /// Puts the virtual IPs the control plane told on their devices and makes them the source of their connection's routes
+    /// (or takes them off): the devices converge to the configuration with them, as on a reload.
+    /// </summary>
+    private void ApplyVirtualIps()
+    {
+        if (_virtualIpChanges.IsEmpty)
+            return;
+        lock (_reloadLock)
+        {
+            while (_virtualIpChanges.TryDequeue(out var change))
+            {
+                var key = (change.Connection, change.Device);
+                if (change.Present)
+                {
+                    if (!_virtualIps.TryGetValue(key, out var set))
+                        _virtualIps[key] = set = [];
+                    set.Add(change.Address);
+                }
+                else if (_virtualIps.TryGetValue(key, out var set) && set.Remove(change.Address) && set.Count == 0)
+                {
+                    _virtualIps.Remove(key);
+                }
+            }
+            if (_stop.IsSet)
+                return;
+            try
+            {
+                SyncDevices(_config);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+            {
+                Log.VirtualIpFailed(_tunLog, e.Message);
+            }
+        }
+    }
+
     // ---- control ----
 
     private void TimerLoop()
     {
+        WaitHandle[] wake = [_stop.WaitHandle, _virtualIpWake];
         while (!_stop.IsSet)
         {
             _core!.OnTimer();
+            ApplyVirtualIps();
             var next = _core.NextDeadline;
             var wait = next - _time.GetUtcNow();
-            _stop.Wait(wait < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
+            WaitHandle.WaitAny(wake, wait < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
         }
     }
 
@@ -474,6 +543,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     public void Dispose()
     {
         _updown?.Dispose();
+        _virtualIpWake.Dispose();
         _stop.Dispose();
         _udp?.Dispose();
         _control?.Dispose();
@@ -516,6 +586,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
         [LoggerMessage(3013, LogLevel.Warning, "{Sysctl} is 1 (strict): with a full tunnel's rules the reverse-path check of IKE and ESP from a peer behind the default route looks in table 5325, and the kernel drops them; set it to 2 (loose): sysctl -w {Sysctl}=2")]
         public static partial void StrictReversePathFilter(ILogger logger, string sysctl);
+
+        [LoggerMessage(3014, LogLevel.Warning, "virtual IPs: the devices and routes could not follow: {Reason}")]
+        public static partial void VirtualIpFailed(ILogger logger, string reason);
 
         [LoggerMessage(3012, LogLevel.Information, "listening for IKE and ESP on UDP 500 and 4500 at {Addresses}")]
         public static partial void Listening(ILogger logger, string addresses);

@@ -57,10 +57,12 @@ public sealed record ConfigDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         Add("psk", Convert.ToHexString(SHA256.HashData(c.PreSharedKey)));
         Add("times", $"{c.RekeyTime}/{c.LifeTime}/{c.RandTime}/{c.DpdDelay}/{c.DpdTimeout}/{c.DpdAction}");
         Add("flags", $"{c.Fragmentation}/{c.FragmentSize}/{c.ForceEncapsulation}");
+        Add("pools", string.Join(",", c.Pools.Select(pool => $"{pool.Name}:{pool}:{string.Join("/", pool.Dns)}")));
+        Add("vips", string.Join(",", c.VirtualIps));
         foreach (var child in c.Children)
         {
             Add("child", child.Name);
-            Add("ts", $"{string.Join(",", child.LocalTs)}|{string.Join(",", child.RemoteTs)}");
+            Add("ts", $"{string.Join(",", child.LocalTs)}|{string.Join(",", child.RemoteTs)}|{child.LocalDynamic}|{child.RemoteDynamic}");
             Add("esp", string.Join(",", child.EspProposals));
             Add("limits", $"{child.RekeyTime}/{child.LifeTime}/{child.RandTime}/{child.RekeyBytes}/{child.LifeBytes}/{child.RekeyPackets}/{child.LifePackets}");
             Add("start", child.StartAction);

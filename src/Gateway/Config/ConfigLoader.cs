@@ -18,19 +18,19 @@ namespace S2SEndpoint.Gateway.Config;
 /// it, reporting every problem as one line naming the key path, the value and what would be valid.
 /// Lists may be JSON arrays or swanctl's comma-separated strings; durations are swanctl's (30s, 1h, 8h).
 /// </summary>
-public static class ConfigLoader
+public static partial class ConfigLoader
 {
     private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
 
     /// <summary>Only to say where a key stands twice: the strict parser's exception names neither line nor path.</summary>
     private static readonly JsonDocumentOptions DuplicatesAllowed = JsonOptions with { AllowDuplicateProperties = true };
 
-    private static readonly string[] TopKeys = ["gateway", "connections", "secrets"];
+    private static readonly string[] TopKeys = ["gateway", "connections", "secrets", "pools"];
     private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels", "log_format", "wireshark_keys", "metrics"];
     private static readonly string[] ConnectionKeys =
     [
         "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "life_time", "rand_time",
-        "dpd_delay", "dpd_timeout", "encap", "fragmentation", "local", "remote", "children",
+        "dpd_delay", "dpd_timeout", "encap", "fragmentation", "local", "remote", "children", "pools", "vips",
     ];
     private static readonly string[] AuthKeys = ["auth", "id"];
     private static readonly string[] ChildKeys =
@@ -97,6 +97,7 @@ public static class ConfigLoader
             CheckKeys(root, "", TopKeys, p);
             var settings = root.TryGetProperty("gateway", out var g) ? ReadGateway(g, p) : new GatewaySettings();
             var secrets = root.TryGetProperty("secrets", out var s) ? ReadSecrets(s, baseDirectory, p) : [];
+            var pools = root.TryGetProperty("pools", out var pl) ? ReadPools(pl, p) : [];
             if (path is not null && secrets.Any(x => x.File is null))
                 CheckSecretFileMode(path, path, "this file holds pre-shared keys", p);
             var connections = new List<IkeSaConfig>();
@@ -108,7 +109,7 @@ public static class ConfigLoader
             {
                 foreach (var c in conns.EnumerateObject())
                 {
-                    if (ReadConnection(c.Name, c.Value, secrets, routing, remoteHosts, p) is { } connection)
+                    if (ReadConnection(c.Name, c.Value, secrets, pools, routing, remoteHosts, p) is { } connection)
                         connections.Add(connection);
                 }
             }
@@ -427,7 +428,7 @@ public static class ConfigLoader
         return true;
     }
 
-    private static IkeSaConfig? ReadConnection(string name, JsonElement e, List<Secret> secrets, List<ChildRouting> routing,
+    private static IkeSaConfig? ReadConnection(string name, JsonElement e, List<Secret> secrets, Dictionary<string, AddressPoolConfig?> pools, List<ChildRouting> routing,
         Dictionary<string, IReadOnlyList<RemoteHost>> remoteHosts, ConfigProblems p)
     {
         var path = $"connections.{name}";
@@ -463,6 +464,8 @@ public static class ConfigLoader
         if (fragmentation is not ("yes" or "no" or "accept" or "force"))
             p.Add($"{path}.fragmentation", $"'{fragmentation}' is not valid; valid: yes, accept, force, no");
 
+        var connectionPools = ConnectionPools(e, path, pools, p);
+        var vips = VirtualIps(e, path, p);
         var children = new List<ChildSaConfig>();
         var dpdAction = DpdAction.Clear;
         if (!e.TryGetProperty("children", out var ch) || ch.ValueKind != JsonValueKind.Object || !ch.EnumerateObject().Any())
@@ -471,7 +474,7 @@ public static class ConfigLoader
         {
             foreach (var c in ch.EnumerateObject())
             {
-                if (ReadChild(name, c.Name, c.Value, $"{path}.children.{c.Name}", routing, p) is { } child)
+                if (ReadChild(name, c.Name, c.Value, $"{path}.children.{c.Name}", routing, e.TryGetProperty("pools", out _), e.TryGetProperty("vips", out _), p) is { } child)
                 {
                     children.Add(child.Config);
                     // Starting, or a trapped packet, initiates an IKE SA, which needs somewhere to go.
@@ -512,6 +515,7 @@ public static class ConfigLoader
         var randTime = Time(e, "rand_time", path, p) ?? rekey / 10;
         CheckRandTime(randTime, rekey, path, p);
         var dpdTimeout = Time(e, "dpd_timeout", path, p) ?? TimeSpan.Zero;
+        CheckVirtualIpFamilies(path, connectionPools, vips, children, p);
         // ESP leaves a user-mode gateway in UDP (RFC 3948): without a NAT a faked one asks the peer for
         // encapsulation, as strongSwan's kernel-libipsec does. "encap": "no" is for peers that detect a NAT anyway.
         var encap = Flag(e, "encap", path, p) ?? true;
@@ -541,6 +545,8 @@ public static class ConfigLoader
             DpdAction = dpdAction,
             ForceEncapsulation = encap,
             Fragmentation = fragmentation != "no",
+            Pools = connectionPools,
+            VirtualIps = vips,
             Children = children,
         };
     }
@@ -623,7 +629,7 @@ public static class ConfigLoader
         return 0;
     }
 
-    private static ChildRead? ReadChild(string connection, string name, JsonElement e, string path, List<ChildRouting> routing, ConfigProblems p)
+    private static ChildRead? ReadChild(string connection, string name, JsonElement e, string path, List<ChildRouting> routing, bool pools, bool vips, ConfigProblems p)
     {
         if (!IsObject(e, path, p))
             return null;
@@ -634,8 +640,8 @@ public static class ConfigLoader
             p.Add($"{path}.interface", $"'{iface}' {why}");
         // A route-based child's selectors default to everything: the routing table picks the tunnel.
         IReadOnlyList<TrafficSelector> any = iface is null ? [] : [Prefix("0.0.0.0/0"), Prefix("::/0")];
-        var localTs = Selectors(e, "local_ts", path, any, p);
-        var remoteTs = Selectors(e, "remote_ts", path, any, p);
+        var localTs = SelectorsOrDynamic(e, "local_ts", path, any, vips, out var localDynamic, p);
+        var remoteTs = SelectorsOrDynamic(e, "remote_ts", path, any, pools, out var remoteDynamic, p);
         var mode = Text(e, "mode", path, p) ?? "tunnel";
         if (mode != "tunnel")
             p.Add($"{path}.mode", $"'{mode}' is not supported; valid: tunnel");
@@ -673,6 +679,8 @@ public static class ConfigLoader
             Name = name,
             LocalTs = localTs,
             RemoteTs = remoteTs,
+            LocalDynamic = localDynamic,
+            RemoteDynamic = remoteDynamic,
             EspProposals = Proposals(e, "esp_proposals", path, ProtocolId.Esp, DefaultEspProposals, p),
             RekeyTime = rekey,
             LifeTime = Time(e, "life_time", path, p) ?? TimeSpan.Zero,

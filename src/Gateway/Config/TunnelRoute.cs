@@ -15,7 +15,11 @@ namespace S2SEndpoint.Gateway.Config;
 /// The routing table it goes into: null for main; <see cref="FullTunnelTable"/> for a policy-based child's default route
 /// (a full tunnel), which RouteTable's rules let everything but s2s's own IKE and ESP use.
 /// </param>
-public sealed record TunnelRoute(IPNetwork Prefix, uint? Metric, uint? Table = null)
+/// <param name="Source">
+/// The source address the kernel gives the host's own packets on this route (<c>src</c>): a road warrior's virtual IP on
+/// the routes of the connection that got it; null: the kernel's choice.
+/// </param>
+public sealed record TunnelRoute(IPNetwork Prefix, uint? Metric, uint? Table = null, IPAddress? Source = null)
 {
     /// <summary>
     /// The routing table of full tunnels: a policy-based child whose remote selectors hold a whole address family
@@ -42,6 +46,73 @@ public sealed record TunnelRoute(IPNetwork Prefix, uint? Metric, uint? Table = n
         }
     }
 
+    /// <summary>
+    /// The routes of a policy-based child whose remote_ts is dynamic (a point-to-site responder): its connection's pools, each
+    /// as the fewest prefixes that cover it exactly, so that what goes to a client's virtual IP reaches the shared device.
+    /// </summary>
+    public static IEnumerable<TunnelRoute> OfPools(IEnumerable<S2SEndpoint.Ike.Sa.AddressPoolConfig> pools)
+    {
+        ArgumentNullException.ThrowIfNull(pools);
+        foreach (var pool in pools)
+        {
+            var bits = pool.Family == AddressFamily.InterNetwork ? 32 : 128;
+            // A prefix pool routes its whole prefix (network and broadcast addresses included), as it was written.
+            var covering = new IPNetwork(Mask(pool.First, pool.PrefixLength), pool.PrefixLength);
+            if (covering.Contains(pool.Last) && (bits - pool.PrefixLength < 2 || pool.Size >= (UInt128.One << (bits - pool.PrefixLength)) - 2))
+            {
+                yield return new TunnelRoute(covering, null);
+                continue;
+            }
+            var start = Number(pool.First);
+            var end = Number(pool.Last);
+            while (start <= end)
+            {
+                var length = bits;
+                while (length > 0)
+                {
+                    var size = UInt128.One << (bits - length + 1);
+                    if ((start & (size - 1)) != 0 || start + size - 1 > end || start + size - 1 < start)
+                        break;
+                    length--;
+                }
+                yield return new TunnelRoute(new IPNetwork(Address(start, pool.Family), length), null);
+                var step = UInt128.One << (bits - length);
+                if (start + step - 1 == end || start + step < start)
+                    break;
+                start += step;
+            }
+        }
+    }
+
+    private static UInt128 Number(IPAddress address)
+    {
+        UInt128 value = 0;
+        foreach (var b in address.GetAddressBytes())
+            value = (value << 8) | b;
+        return value;
+    }
+
+    private static IPAddress Address(UInt128 value, AddressFamily family)
+    {
+        var bytes = new byte[family == AddressFamily.InterNetwork ? 4 : 16];
+        for (var i = bytes.Length - 1; i >= 0; i--)
+        {
+            bytes[i] = (byte)(value & 0xFF);
+            value >>= 8;
+        }
+        return new IPAddress(bytes);
+    }
+
+    private static IPAddress Mask(IPAddress address, int prefixLength)
+    {
+        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        var host = bits - prefixLength;
+        var n = Number(address);
+        if (host > 0)
+            n &= host >= 128 ? UInt128.Zero : ~((UInt128.One << host) - 1);
+        return Address(n, address.AddressFamily);
+    }
+
     /// <summary>Whether it routes a whole address family through a full tunnel's table.</summary>
     public bool IsFullTunnel => Table == FullTunnelTable;
 
@@ -62,5 +133,6 @@ public sealed record TunnelRoute(IPNetwork Prefix, uint? Metric, uint? Table = n
     /// <summary>As it is written in the configuration.</summary>
     public override string ToString() =>
         (Metric is { } m ? string.Create(CultureInfo.InvariantCulture, $"{Prefix} metric {m}") : Prefix.ToString()) +
-        (Table is { } t ? string.Create(CultureInfo.InvariantCulture, $" table {t}") : "");
+        (Table is { } t ? string.Create(CultureInfo.InvariantCulture, $" table {t}") : "") +
+        (Source is { } src ? $" src {src}" : "");
 }

@@ -21,9 +21,11 @@ namespace S2SEndpoint.Gateway.Control;
 ///   "connections": [ { "name", "local_addrs", "remote_addrs", "resolved": { host name: [addresses] } (when remote_addrs names hosts),
 ///     "ike_sas": [ { "id", "state", "role", "local", "remote", "local_id", "remote_id", "initiator_spi",
 ///       "responder_spi", "proposal", "nat": { "local", "remote", "faked" }, "established", "rekey_in", "expire_in",
+///       "virtual_ips" (given to us), "dns" (named with them), "peer_virtual_ips" (leased to the peer),
 ///       "children": [ { "name", "unique_id", "state", "proposal", "spi_in", "spi_out", "local_ts", "remote_ts",
 ///         "bytes_in", "packets_in", "bytes_out", "packets_out", "last_inbound", "established", "rekey_in",
 ///         "expire_in", "drops": { reason: count } } ] } ] } ],
+///   "leases": [ { "pool", "address", "identity", "connection", "ike_sa", "state": "online" | "offline" } ],
 ///   "drops": { "ike": { reason: count }, "esp": { reason: count }, "gateway": { reason: count } } }
 /// </code>
 /// Times are whole seconds: "established" and "last_inbound" ago, "rekey_in" and "expire_in" from now
@@ -65,6 +67,20 @@ public static class StatusReport
             connections.Add(entry);
         }
 
+        var leases = new JsonArray();
+        foreach (var lease in core.Engine.Leases.OrderBy(l => l.Pool, StringComparer.Ordinal))
+        {
+            leases.Add(new JsonObject
+            {
+                ["pool"] = lease.Pool,
+                ["address"] = lease.Address.ToString(),
+                ["identity"] = lease.Identity.ToString(),
+                ["connection"] = lease.Connection,
+                ["ike_sa"] = lease.IkeSaId,
+                ["state"] = lease.Online ? "online" : "offline",
+            });
+        }
+
         var espDrops = new JsonObject();
         AddDrops(espDrops, core.Kernel.Table.Drops);
         var gatewayDrops = new JsonObject();
@@ -83,6 +99,7 @@ public static class StatusReport
                 ["mss_clamped"] = core.Counters.MssClamped,
             },
             ["connections"] = connections,
+            ["leases"] = leases,
             ["drops"] = new JsonObject { ["ike"] = ikeDrops, ["esp"] = espDrops, ["gateway"] = gatewayDrops },
         };
     }
@@ -108,6 +125,9 @@ public static class StatusReport
             ["established"] = sa.EstablishedAt == default ? null : Ago(sa.EstablishedAt, now),
             ["rekey_in"] = Until(sa.RekeyAt, now),
             ["expire_in"] = Until(sa.ExpireAt, now),
+            ["virtual_ips"] = Strings(sa.LocalVirtualIps),
+            ["dns"] = Strings(sa.DnsServers),
+            ["peer_virtual_ips"] = Strings(sa.RemoteVirtualIps),
             ["children"] = children,
         };
     }
@@ -210,6 +230,16 @@ public static class StatusReport
             foreach (var sa in sas)
                 RenderIkeSa(text, Str(connection, "name"), sa);
         }
+        var leases = Objects(status["leases"]).ToList();
+        if (leases.Count > 0)
+        {
+            Line(text, 0, $"leases: {leases.Count(l => Str(l, "state") == "online")} online, {leases.Count(l => Str(l, "state") == "offline")} offline");
+            foreach (var lease in leases)
+            {
+                var holder = Str(lease, "state") == "online" ? $"{Str(lease, "connection")}[{Num(lease, "ike_sa")}]" : "offline";
+                Line(text, 1, $"{Str(lease, "pool")}: {Str(lease, "address")} '{Str(lease, "identity")}' {holder}");
+            }
+        }
         if (status["drops"] is JsonObject drops)
         {
             var parts = drops.Where(d => d.Value is JsonObject { Count: > 0 }).Select(d => $"{d.Key}: {Counts((JsonObject)d.Value!)}").ToList();
@@ -230,6 +260,10 @@ public static class StatusReport
         // As swanctl marks it: the star is on the local SPI.
         var spis = $"{Str(sa, "initiator_spi")}_i{(initiator ? "*" : "")} {Str(sa, "responder_spi")}_r{(initiator ? "" : "*")}";
         Line(text, 2, $"{Str(sa, "role")}, SPIs {spis}, {Str(sa, "proposal", "no proposal yet")}{Timers(sa)}");
+        if (sa["virtual_ips"] is JsonArray { Count: > 0 } vips)
+            Line(text, 2, $"virtual IP {Join(vips, ", ")}{(sa["dns"] is JsonArray { Count: > 0 } dns ? $", DNS {Join(dns, ", ")}" : "")}");
+        if (sa["peer_virtual_ips"] is JsonArray { Count: > 0 } peerVips)
+            Line(text, 2, $"peer's virtual IP {Join(peerVips, ", ")}");
         foreach (var child in Objects(sa["children"]))
         {
             Line(text, 2, $"{Str(child, "name")}{{{Num(child, "unique_id")}}}: {Str(child, "state")} {Num(child, "established")}s ago, {Str(child, "proposal")}{Timers(child)}");

@@ -19,4 +19,11 @@ public interface IGatewayIo
     /// the data path, never inside an engine call). It tells only changes; such a device is opened without carrier.
     /// </summary>
     void SetCarrier(string device, bool up);
+
+    /// <summary>
+    /// A virtual IP the peer of <paramref name="connection"/> gave this host (RFC 7296 2.19) goes on <paramref name="device"/>
+    /// (<paramref name="present"/>) and becomes the source of the connection's routes there, or leaves it once its IKE SA
+    /// went. Told by the control plane after it applied the kernel's changes; only changes are told.
+    /// </summary>
+    void SetVirtualIp(string connection, string device, IPAddress address, bool present);
 }

@@ -374,6 +374,32 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
         _changes.Add(new KernelChange(KernelChangeKind.EndpointsMoved, i));
     }
 
+    private readonly Dictionary<string, List<IPAddress>> _virtualIps = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The virtual IPs peers gave this host, by connection (RFC 7296 2.19): the control plane puts them on the
+    /// connection's devices after the engine call returns, and takes them off once they are gone from here.
+    /// </summary>
+    public IReadOnlyDictionary<string, List<IPAddress>> VirtualIps => _virtualIps;
+
+    public void AddVirtualIp(string connection, uint ikeSaId, IPAddress address)
+    {
+        if (!_virtualIps.TryGetValue(connection, out var list))
+            _virtualIps[connection] = list = [];
+        if (!list.Contains(address))
+            list.Add(address);
+    }
+
+    /// <summary>By connection and address: an IKE SA rekey passed the address on to the new SA, whose id the engine gives here.</summary>
+    public void RemoveVirtualIp(string connection, uint ikeSaId, IPAddress address)
+    {
+        if (!_virtualIps.TryGetValue(connection, out var list))
+            return;
+        list.Remove(address);
+        if (list.Count == 0)
+            _virtualIps.Remove(connection);
+    }
+
     public bool TryGetByInboundSpi(uint spi, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Installed? installed) => _byInboundSpi.TryGetValue(spi, out installed);
 
     /// <summary>Traffic of a child over all its SAs so far, for metrics: what the gone ones carried plus the live ones.</summary>

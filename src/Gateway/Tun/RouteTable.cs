@@ -47,7 +47,8 @@ public sealed class RouteTable : IDisposable
     /// <summary>One route as the kernel has it from s2s: a device alone, or several as a multipath route.</summary>
     /// <param name="Metric">For a route into one device, the metric as written (null for the kernel's default).</param>
     /// <param name="Devices">In ordinal order.</param>
-    private sealed record Route(uint? Metric, string[] Devices);
+    /// <param name="Source">The <c>src</c> of the route (a road warrior's virtual IP), or null.</param>
+    private sealed record Route(uint? Metric, string[] Devices, IPAddress? Source = null);
 
     /// <summary>Routes in the current network namespace, or in the named one.</summary>
     /// <param name="networkNamespace">A name from <c>ip netns list</c> (commands run as <c>ip -n NAME ...</c>), or null.</param>
@@ -100,7 +101,7 @@ public sealed class RouteTable : IDisposable
                         _installed.Remove(key);
                     continue;
                 }
-                var kept = new Route(next!.Metric, keep);
+                var kept = new Route(next!.Metric, keep, next.Source);
                 if (Run(Arguments("replace", key, kept)).Failure is { } replaceFailure)
                     (failures ??= []).Add(replaceFailure);
                 else
@@ -132,7 +133,7 @@ public sealed class RouteTable : IDisposable
             foreach (var (key, next) in want)
             {
                 var installed = _installed.TryGetValue(key, out var have);
-                if (installed && have!.Devices.SequenceEqual(next.Devices, StringComparer.Ordinal))
+                if (installed && have!.Devices.SequenceEqual(next.Devices, StringComparer.Ordinal) && Equals(have.Source, next.Source))
                     continue;
                 if (Run(Arguments(installed ? "replace" : "add", key, next)).Failure is { } failure)
                     throw new InvalidOperationException(failure);
@@ -245,17 +246,19 @@ public sealed class RouteTable : IDisposable
     private static Dictionary<(IPNetwork Prefix, uint Metric, uint Table), Route> Group(IEnumerable<(string Device, TunnelRoute Route)> wanted)
     {
         ArgumentNullException.ThrowIfNull(wanted);
-        var groups = new Dictionary<(IPNetwork Prefix, uint Metric, uint Table), (uint? Metric, SortedSet<string> Devices)>();
+        var groups = new Dictionary<(IPNetwork Prefix, uint Metric, uint Table), (uint? Metric, SortedSet<string> Devices, IPAddress? Source)>();
         foreach (var (device, route) in wanted)
         {
             InterfaceName.Validate(device, nameof(wanted), allowPattern: false);
             ArgumentNullException.ThrowIfNull(route, nameof(wanted));
             var key = (route.Prefix, route.EffectiveMetric, route.Table ?? 0);
             if (!groups.TryGetValue(key, out var group))
-                groups[key] = group = (route.Metric, new SortedSet<string>(StringComparer.Ordinal));
+                groups[key] = group = (route.Metric, new SortedSet<string>(StringComparer.Ordinal), route.Source);
+            else if (group.Source is null && route.Source is not null)
+                groups[key] = group = group with { Source = route.Source };
             group.Devices.Add(device);
         }
-        return groups.ToDictionary(g => g.Key, g => new Route(g.Value.Metric, [.. g.Value.Devices]));
+        return groups.ToDictionary(g => g.Key, g => new Route(g.Value.Metric, [.. g.Value.Devices], g.Value.Source));
     }
 
     /// <summary>
@@ -266,6 +269,8 @@ public sealed class RouteTable : IDisposable
     {
         var culture = CultureInfo.InvariantCulture;
         string[] table = key.Table == 0 ? [] : ["table", key.Table.ToString(culture)];
+        if (route.Source is { } source)
+            table = [.. table, "src", source.ToString()];
         if (route.Devices.Length == 1)
         {
             string[] single = ["route", verb, key.Prefix.ToString(), "dev", route.Devices[0], .. table];

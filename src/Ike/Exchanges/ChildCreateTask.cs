@@ -73,8 +73,8 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
                 message.Add(new KeyExchangePayload((ushort)group, _keyExchange.PublicValue));
             }
         }
-        message.Add(new TrafficSelectorPayload(true, Replaces?.LocalTs ?? Config.LocalTs));
-        message.Add(new TrafficSelectorPayload(false, Replaces?.RemoteTs ?? Config.RemoteTs));
+        message.Add(new TrafficSelectorPayload(true, Replaces?.LocalTs ?? DynamicSelectors.Local(Sa, Config)));
+        message.Add(new TrafficSelectorPayload(false, Replaces?.RemoteTs ?? DynamicSelectors.Remote(Sa, Config)));
         return TaskOutcome.NeedMore;
     }
 
@@ -116,8 +116,9 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             return Fail(NotifyType.InvalidSyntax, false, $"CHILD_SA {Config.Name} response lacks SA, TSi or TSr");
         var chosen = sa.Proposals[0];
         var offered = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
-        var localTs = Replaces?.LocalTs ?? Config.LocalTs;
-        var remoteTs = Replaces?.RemoteTs ?? Config.RemoteTs;
+        // A dynamic child's selectors are the virtual IPs the configuration payload just gave us (ConfigurationTask ran first).
+        var localTs = Replaces?.LocalTs ?? DynamicSelectors.Local(Sa, Config);
+        var remoteTs = Replaces?.RemoteTs ?? DynamicSelectors.Remote(Sa, Config);
         if (ProposalSelection.MatchChoice(offered, chosen) is null || !ChildSuite.TryFromProposal(chosen, out var suite, out var why) || chosen.Spi.Length != 4)
             return FailInstalledByPeer(NotifyType.NoProposalChosen, false, $"peer chose ESP {ProposalKeywords.Format(chosen)} for {Config.Name}, which was not offered");
         if (!ChildSa.IsValidSpi(chosen.Spi))
@@ -196,11 +197,15 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         var sa = request.Find<SecurityAssociationPayload>()!;
         var tsi = request.FindTs(true)!;
         var tsr = request.FindTs(false)!;
-        // The first child whose selectors overlap the peer's, narrowed to what both allow (RFC 7296 2.9).
+        // The first child whose selectors overlap the peer's, narrowed to what both allow (RFC 7296 2.9). A dynamic
+        // remote_ts is the peer's virtual IP: TSi narrowed to it (2.19); without one, the child cannot be made.
+        var needsAddress = false;
         foreach (var candidate in Replaces is null ? Sa.Config.Children : [Replaces.Config])
         {
-            var narrowedI = TrafficSelectorNarrowing.Narrow(tsi.Selectors, candidate.RemoteTs);
-            var narrowedR = TrafficSelectorNarrowing.Narrow(tsr.Selectors, candidate.LocalTs);
+            var remoteTs = DynamicSelectors.Remote(Sa, candidate);
+            needsAddress |= candidate.RemoteDynamic && remoteTs.Count == 0;
+            var narrowedI = TrafficSelectorNarrowing.Narrow(tsi.Selectors, remoteTs);
+            var narrowedR = TrafficSelectorNarrowing.Narrow(tsr.Selectors, DynamicSelectors.Local(Sa, candidate));
             if (narrowedI.Count > 0 && narrowedR.Count > 0)
             {
                 Config = candidate;
@@ -209,6 +214,10 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
                 break;
             }
         }
+        if (Config is null && needsAddress && Sa.VirtualIpFailure is { } noAddress)
+            return Refused(noAddress, noAddress == NotifyType.FailedCpRequired
+                ? $"the peer asked for no virtual IP, and this connection's children take theirs from pools {string.Join(", ", Sa.Config.Pools.Select(p => p.Name))}"
+                : $"no virtual IP left for the peer in pools {string.Join(", ", Sa.Config.Pools.Select(p => p.Name))}");
         if (Config is null)
             return Refused(NotifyType.TsUnacceptable, $"no child accepts {Join(tsi.Selectors)} === {Join(tsr.Selectors)}");
         // A TS payload holds at most 255 selectors (RFC 7296 3.13); fewer is still a valid narrowing.

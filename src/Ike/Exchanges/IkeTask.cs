@@ -26,6 +26,7 @@ internal enum TaskType
     IkeInit,
     IkeNatd,
     IkeAuth,
+    IkeConfig,
     IkeDelete,
     ChildDelete,
     ChildCreate,

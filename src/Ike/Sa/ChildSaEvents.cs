@@ -94,4 +94,14 @@ public interface IChildSaKernel
     /// for the packets the peer sent before it learnt of the delete.
     /// </summary>
     void RemoveSuperseded(uint inboundSpi, uint outboundSpi);
+
+    /// <summary>
+    /// The peer gave this host a virtual IP for the IKE SA <paramref name="ikeSaId"/> of <paramref name="connection"/>
+    /// (RFC 7296 2.19): it goes on the connection's tunnel device and is the source of its routes, until
+    /// <see cref="RemoveVirtualIp"/>. An IKE SA rekey keeps it (the new SA holds it; nothing is called).
+    /// </summary>
+    void AddVirtualIp(string connection, uint ikeSaId, IPAddress address);
+
+    /// <summary>The IKE SA that held the virtual IP went: the address leaves the device.</summary>
+    void RemoveVirtualIp(string connection, uint ikeSaId, IPAddress address);
 }

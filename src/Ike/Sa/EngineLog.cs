@@ -61,6 +61,21 @@ internal sealed partial class EngineLog(ILogger logger)
     [LoggerMessage(1017, LogLevel.Debug, "{Name}[{Id}] internal error in full")]
     public partial void InternalErrorDetail(string name, uint id, Exception exception);
 
+    [LoggerMessage(1020, LogLevel.Information, "{Name}[{Id}] assigning virtual IP {Address} of pool {Pool} to peer '{Identity}'")]
+    public partial void VirtualIpLeased(string name, uint id, string address, string pool, string identity);
+
+    [LoggerMessage(1021, LogLevel.Information, "{Name}[{Id}] virtual IP {Address} back in pool {Pool}")]
+    public partial void VirtualIpReleased(string name, uint id, string address, string pool);
+
+    [LoggerMessage(1022, LogLevel.Warning, "{Name}[{Id}] no virtual IP for peer '{Identity}': every {Families} address of pools {Pools} is in use; sending INTERNAL_ADDRESS_FAILURE")]
+    public partial void NoVirtualIp(string name, uint id, string identity, string families, string pools);
+
+    [LoggerMessage(1023, LogLevel.Information, "{Name}[{Id}] peer assigned virtual IP {Addresses}; DNS servers {Dns}")]
+    public partial void VirtualIpReceived(string name, uint id, string addresses, string dns);
+
+    [LoggerMessage(1024, LogLevel.Warning, "{Name}[{Id}] asked the peer for virtual IP {Asked}, and it gave none{Why}")]
+    public partial void NoVirtualIpReceived(string name, uint id, string asked, string why);
+
     [LoggerMessage(1015, LogLevel.Debug, "{Name}[{Id}] NAT detected: {Detail}; UDP encapsulation on port 4500")]
     public partial void NatDetected(string name, uint id, string detail);
 }

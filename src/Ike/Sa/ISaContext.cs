@@ -59,4 +59,7 @@ internal interface ISaContext
 
     /// <summary>The SA was replaced by a rekey; the peer deletes it, or it goes by itself after a grace time.</summary>
     void MarkRekeyed(IkeSa sa);
+
+    /// <summary>Leases the SA's peer a virtual IP of the family from the connection's pools (RFC 7296 2.19); false when none has one.</summary>
+    bool TryLease(IkeSa sa, System.Net.Sockets.AddressFamily family, System.Net.IPAddress? wish, out System.Net.IPAddress address, out AddressPoolConfig pool);
 }

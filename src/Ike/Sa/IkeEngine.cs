@@ -43,6 +43,9 @@ public sealed class IkeEngine
 
     public IReadOnlyCollection<IkeSaConfig> Connections => _connections.Values;
 
+    /// <summary>The virtual IPs leased from the connections' pools, online and offline (RFC 7296 2.19), for status.</summary>
+    public IReadOnlyList<AddressLease> Leases => [.. _sas.Leases];
+
     /// <summary>Fragment octets held now by SAs not yet authenticated (at most <see cref="IkeEngineOptions.UnauthenticatedReassemblyLimit"/>).</summary>
     public long UnauthenticatedReassemblyBytes => _sas.UnauthenticatedReassemblyBytes;
 

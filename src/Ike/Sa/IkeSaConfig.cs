@@ -82,6 +82,18 @@ public sealed record IkeSaConfig
     /// <summary>Always encapsulate in UDP, faking a NAT (as strongSwan's "encap = yes").</summary>
     public bool ForceEncapsulation { get; init; }
 
+    /// <summary>
+    /// swanctl's pools: where the virtual IPs this connection's clients ask for come from (RFC 7296 2.19), tried in order
+    /// for each address family asked; a child with <see cref="ChildSaConfig.RemoteDynamic"/> takes the client's address.
+    /// </summary>
+    public IReadOnlyList<AddressPoolConfig> Pools { get; init; } = [];
+
+    /// <summary>
+    /// swanctl's vips: the virtual IPs to ask the peer for in IKE_AUTH (0.0.0.0 or :: for any of that family, or an address
+    /// wished for); a child with <see cref="ChildSaConfig.LocalDynamic"/> takes what the peer gives.
+    /// </summary>
+    public IReadOnlyList<IPAddress> VirtualIps { get; init; } = [];
+
     public IReadOnlyList<ChildSaConfig> Children { get; init; } = [];
 
     /// <summary>
@@ -106,6 +118,12 @@ public sealed record ChildSaConfig
 
     public required IReadOnlyList<TrafficSelector> LocalTs { get; init; }
     public required IReadOnlyList<TrafficSelector> RemoteTs { get; init; }
+
+    /// <summary>local_ts dynamic with vips: our selectors are the virtual IPs the peer gave us (<see cref="LocalTs"/> unused).</summary>
+    public bool LocalDynamic { get; init; }
+
+    /// <summary>remote_ts dynamic (or omitted) with pools: the peer's selectors are the virtual IPs leased to it (<see cref="RemoteTs"/> unused).</summary>
+    public bool RemoteDynamic { get; init; }
 
     /// <summary>ESP proposals, most preferred first; a key exchange transform means PFS.</summary>
     public required IReadOnlyList<Proposal> EspProposals { get; init; }

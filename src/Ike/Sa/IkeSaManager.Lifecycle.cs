@@ -98,6 +98,7 @@ internal sealed partial class IkeSaManager
         sa.Tasks.AbortAll();
         foreach (var child in sa.Children.ToList())
             RemoveChild(sa, child, reason);
+        ReleaseVirtualIps(sa);
         _sas.Remove(sa.LocalSpi);
         sa.DisposeKeys();
         var halfOpenResponder = !wasEstablished && !sa.IsOriginalInitiator && sa.CloseReason is null;
@@ -176,6 +177,7 @@ internal sealed partial class IkeSaManager
         Statistics.CountIkeRekey();
         created.Children.AddRange(old.Children);
         old.Children.Clear();
+        created.TakeVirtualIpsFrom(old);
         foreach (var task in old.Tasks.TakeQueued())
         {
             if (task is ChildCreateTask { Config: { } config })

@@ -99,6 +99,8 @@ internal sealed partial class IkeSaManager : ISaContext
         sa.Tasks.Queue(new IkeInitTask(sa, true));
         sa.Tasks.Queue(new IkeNatdTask(sa, true));
         sa.Tasks.Queue(new IkeAuthTask(sa, true));
+        if (config.VirtualIps.Count > 0)
+            sa.Tasks.Queue(new ConfigurationTask(sa, true));
         foreach (var c in children)
             sa.Tasks.Queue(new ChildCreateTask(sa, true, c));
         sa.Tasks.Initiate();

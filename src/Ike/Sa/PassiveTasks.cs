@@ -17,6 +17,7 @@ internal static class PassiveTasks
                 into.Add(new IkeInitTask(sa, false));
                 into.Add(new IkeNatdTask(sa, false));
                 into.Add(new IkeAuthTask(sa, false));
+                into.Add(new ConfigurationTask(sa, false));
                 into.Add(new ChildCreateTask(sa, false, null));
                 break;
             case ExchangeType.CreateChildSa:

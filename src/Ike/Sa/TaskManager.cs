@@ -72,7 +72,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             // A new SA runs init, NAT detection, auth and the first child together; other children follow
             // in CREATE_CHILD_SA once it is established.
             var firstChild = _queued.Find(t => t.Type == TaskType.ChildCreate);
-            _active.AddRange(_queued.Where(t => t.Type is TaskType.IkeInit or TaskType.IkeNatd or TaskType.IkeAuth || t == firstChild));
+            _active.AddRange(_queued.Where(t => t.Type is TaskType.IkeInit or TaskType.IkeNatd or TaskType.IkeAuth or TaskType.IkeConfig || t == firstChild));
             _queued.RemoveAll(_active.Contains);
             _activeExchange = sa.State == IkeSaState.Connecting ? ExchangeType.IkeSaInit : ExchangeType.IkeAuth;
         }

@@ -43,6 +43,12 @@ public sealed class EngineBoundaryTests
             Inner.SetCarrier(device, up);
         }
 
+        public void SetVirtualIp(string connection, string device, IPAddress address, bool present)
+        {
+            Watch($"SetVirtualIp {device} {address} {present}");
+            Inner.SetVirtualIp(connection, device, address, present);
+        }
+
         private void Watch(string call)
         {
             Calls++;

@@ -498,6 +498,10 @@ public sealed class GatewayFeatureTests
         public void SetCarrier(string device, bool up)
         {
         }
+
+        public void SetVirtualIp(string connection, string device, System.Net.IPAddress address, bool present)
+        {
+        }
     }
 
     [Fact]
@@ -548,6 +552,8 @@ public sealed class GatewayFeatureTests
         public void WriteTun(string device, ReadOnlySpan<byte> packet) => Target.WriteTun(device, packet);
 
         public void SetCarrier(string device, bool up) => Target.SetCarrier(device, up);
+
+        public void SetVirtualIp(string connection, string device, System.Net.IPAddress address, bool present) => Target.SetVirtualIp(connection, device, address, present);
     }
 
     // ---- allocation ----
@@ -567,6 +573,10 @@ public sealed class GatewayFeatureTests
         public void WriteTun(string device, ReadOnlySpan<byte> packet) => LastLength = packet.Length;
 
         public void SetCarrier(string device, bool up)
+        {
+        }
+
+        public void SetVirtualIp(string connection, string device, System.Net.IPAddress address, bool present)
         {
         }
     }

@@ -32,6 +32,10 @@ public sealed class HostileNetworkTests
         public void SetCarrier(string device, bool up)
         {
         }
+
+        public void SetVirtualIp(string connection, string device, System.Net.IPAddress address, bool present)
+        {
+        }
     }
 
     [Fact]

@@ -20,6 +20,15 @@ internal sealed class FakeIo : IGatewayIo
     public void SetCarrier(string device, bool up) => CarrierChanges.Add((device, up));
 
     public bool HasCarrier(string device) => CarrierChanges.LastOrDefault(c => c.Device == device).Up;
+
+    /// <summary>The virtual IPs put on (and taken off) devices, in order.</summary>
+    public List<(string Connection, string Device, IPAddress Address, bool Present)> VirtualIpChanges { get; } = [];
+
+    public void SetVirtualIp(string connection, string device, IPAddress address, bool present) => VirtualIpChanges.Add((connection, device, address, present));
+
+    /// <summary>The virtual IPs on <paramref name="device"/> now.</summary>
+    public IEnumerable<IPAddress> VirtualIpsOn(string device) =>
+        VirtualIpChanges.Where(v => v.Device == device).GroupBy(v => v.Address).Where(g => g.Last().Present).Select(g => g.Key);
 }
 
 internal static class TestConfig

@@ -508,6 +508,10 @@ public sealed class TraceTests
         public void SetCarrier(string device, bool up)
         {
         }
+
+        public void SetVirtualIp(string connection, string device, System.Net.IPAddress address, bool present)
+        {
+        }
     }
 
     /// <summary>

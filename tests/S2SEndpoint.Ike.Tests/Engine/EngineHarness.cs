@@ -58,6 +58,21 @@ internal sealed class FakeKernel(uint firstSpi) : IChildSaKernel
     public List<string> Calls { get; } = [];
 
     public ChildSaUsage QueryUsage(uint inboundSpi) => Usage.GetValueOrDefault(inboundSpi);
+
+    /// <summary>The virtual IPs the engine put on the device now, by connection and IKE SA.</summary>
+    public List<(string Connection, uint IkeSaId, IPAddress Address)> VirtualIps { get; } = [];
+
+    public void AddVirtualIp(string connection, uint ikeSaId, IPAddress address)
+    {
+        VirtualIps.Add((connection, ikeSaId, address));
+        Calls.Add($"add-vip {address}");
+    }
+
+    public void RemoveVirtualIp(string connection, uint ikeSaId, IPAddress address)
+    {
+        VirtualIps.RemoveAll(v => v.Connection == connection && v.Address.Equals(address));
+        Calls.Add($"remove-vip {address}");
+    }
 }
 
 /// <summary>One side of a test: an engine with its clock, kernel and collected events, on the in-memory network.</summary>

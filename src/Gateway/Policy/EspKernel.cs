@@ -443,13 +443,13 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
 
     private static partial class Log
     {
-        [LoggerMessage(4001, LogLevel.Debug, "{Child} ESP SAs {SpiIn:x8}_i {SpiOut:x8}_o join the data plane (reqid {ReqId}, replay window {Window}, {Local} -> {Remote}): the outbound one {Role}")]
+        [LoggerMessage(4101, LogLevel.Debug, "{Child} ESP SAs {SpiIn:x8}_i {SpiOut:x8}_o join the data plane (reqid {ReqId}, replay window {Window}, {Local} -> {Remote}): the outbound one {Role}")]
         public static partial void Joined(ILogger logger, string child, uint spiIn, uint spiOut, uint reqId, int window, string local, string remote, string role);
 
-        [LoggerMessage(4002, LogLevel.Debug, "{Child} ESP SA {SpiOut:x8}_o now carries reqid {ReqId}'s traffic")]
+        [LoggerMessage(4102, LogLevel.Debug, "{Child} ESP SA {SpiOut:x8}_o now carries reqid {ReqId}'s traffic")]
         public static partial void Activated(ILogger logger, string child, uint spiOut, uint reqId);
 
-        [LoggerMessage(4003, LogLevel.Debug, "{Child} ESP SAs {SpiIn:x8}_i {SpiOut:x8}_o leave the data plane after {PacketsIn} packets in, {PacketsOut} out; drops: {Drops}{Linger}")]
+        [LoggerMessage(4103, LogLevel.Debug, "{Child} ESP SAs {SpiIn:x8}_i {SpiOut:x8}_o leave the data plane after {PacketsIn} packets in, {PacketsOut} out; drops: {Drops}{Linger}")]
         public static partial void Left(ILogger logger, string child, uint spiIn, uint spiOut, ulong packetsIn, ulong packetsOut, string drops, string linger);
     }
 }

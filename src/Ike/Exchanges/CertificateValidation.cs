@@ -74,7 +74,7 @@ internal static class CertificateValidation
         return $"certificate '{Name(endEntity)}' is not valid: {string.Join(", ", problems)}";
     }
 
-    private const X500DistinguishedNameFlags DnFlags = X500DistinguishedNameFlags.UseCommas | X500DistinguishedNameFlags.Reversed;
+    private const X500DistinguishedNameFlags DnFlags = X500DistinguishedNameFlags.UseCommas;
 
     /// <summary>A certificate's subject as strongSwan prints it (C=CH, O=Lab, CN=gw), escaped: the peer wrote it.</summary>
     public static string Name(X509Certificate2 certificate) => SafeText.Clean(certificate.SubjectName.Decode(DnFlags));

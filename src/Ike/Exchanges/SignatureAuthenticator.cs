@@ -36,13 +36,18 @@ internal sealed class SignatureAuthenticator(IkeSa sa) : Authenticator
     private LocalCredential Credential =>
         sa.Config.LocalCredential ?? throw new InvalidOperationException($"{sa.Config.Name}: local.auth pubkey without a certificate and key");
 
-    public override bool CanBuild(out string reason) => TryChoose(out _, out _, out reason);
+    public override bool CanBuild(out string reason) => TryChoose(Credential.Key.Type, Credential.RsaPss, sa.PeerSignatureHashes, out _, out _, out reason);
 
     public override AuthenticationPayload Build(ReadOnlySpan<byte> signedOctets)
     {
-        if (!TryChoose(out var scheme, out var method, out var reason))
+        if (!TryChoose(Credential.Key.Type, Credential.RsaPss, sa.PeerSignatureHashes, out var scheme, out var method, out var reason))
             throw new InvalidOperationException(reason);
-        var key = Credential.Key;
+        return Sign(Credential.Key, scheme, method, signedOctets);
+    }
+
+    /// <summary>The AUTH payload: method 14's AlgorithmIdentifier and signature, or a classic method's bare signature.</summary>
+    public static AuthenticationPayload Sign(SigningKey key, SignatureScheme scheme, AuthMethod method, ReadOnlySpan<byte> signedOctets)
+    {
         if (method != AuthMethod.DigitalSignature)
             return new AuthenticationPayload(method, key.Sign(scheme, signedOctets, fixedField: true));
         var algorithm = SignatureAlgorithmIdentifier.Encode(scheme);
@@ -50,14 +55,16 @@ internal sealed class SignatureAuthenticator(IkeSa sa) : Authenticator
         return new AuthenticationPayload(method, [(byte)algorithm.Length, .. algorithm, .. signature]);
     }
 
-    /// <summary>The scheme and method we sign with for this peer, or why there is none.</summary>
-    private bool TryChoose(out SignatureScheme scheme, out AuthMethod method, out string reason)
+    /// <summary>
+    /// The scheme and method a key of <paramref name="type"/> signs with for a peer that announced <paramref name="announced"/>
+    /// (null: no SIGNATURE_HASH_ALGORITHMS), or why there is none.
+    /// </summary>
+    public static bool TryChoose(SigningKeyType type, bool pss, IReadOnlyList<SignatureHashAlgorithm>? announced, out SignatureScheme scheme,
+        out AuthMethod method, out string reason)
     {
-        var credential = Credential;
-        var type = credential.Key.Type;
         reason = string.Empty;
         method = AuthMethod.DigitalSignature;
-        if (sa.PeerSignatureHashes is not { } announced)
+        if (announced is null)
         {
             // No SIGNATURE_HASH_ALGORITHMS: the peer may not know RFC 7427; sign as RFC 7296 and RFC 4754 do.
             (scheme, method) = type switch
@@ -78,7 +85,7 @@ internal sealed class SignatureAuthenticator(IkeSa sa) : Authenticator
         {
             if (!announced.Contains(hash))
                 continue;
-            scheme = Scheme(type, hash, credential.RsaPss);
+            scheme = Scheme(type, hash, pss);
             return true;
         }
         scheme = default;
@@ -152,12 +159,19 @@ internal sealed class SignatureAuthenticator(IkeSa sa) : Authenticator
         // strongSwan's has_subject(): the ID the peer sent is its certificate's subject or one of its subjectAltNames.
         if (!CertificateIdentity.Contains(endEntity, peer))
             return No($"peer ID '{peer}' is neither the subject nor a subjectAltName of its certificate '{subject}'", out reason);
+        return VerifySignature(endEntity, auth, signedOctets, $"'{peer}'", out reason);
+    }
+
+    /// <summary>Checks an AUTH payload's signature with the key of <paramref name="endEntity"/>, whose path and identity are checked.</summary>
+    public static bool VerifySignature(X509Certificate2 endEntity, AuthenticationPayload auth, ReadOnlySpan<byte> signedOctets, string who, out string reason)
+    {
+        var subject = CertificateValidation.Name(endEntity);
         if (SignatureVerifier.KeyTypeOf(endEntity) is not { } keyType)
             return No($"the key of certificate '{subject}' is not RSA, ECDSA on P-256/384/521 or Ed25519", out reason);
         if (!TryReadSignature(auth, keyType, out var scheme, out var signature, out var fixedField, out reason))
             return false;
         if (!SignatureVerifier.Verify(endEntity, scheme, signedOctets, signature, fixedField))
-            return No($"signature of '{peer}' ({auth.Method}, {scheme}) does not verify with the key of its certificate '{subject}'", out reason);
+            return No($"signature of {who} ({auth.Method}, {scheme}) does not verify with the key of its certificate '{subject}'", out reason);
         reason = string.Empty;
         return true;
     }

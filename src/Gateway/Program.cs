@@ -397,6 +397,13 @@ internal static partial class Program
                 foreach (var name in hosts.Select(h => h.Name).OfType<string>())
                     output.WriteLine($"connections.{connection}.remote_addrs: '{name}' is a host name, resolved at run time: each time s2s initiates the connection, and every minute for the peers it accepts");
             }
+            foreach (var c in config.Connections)
+            {
+                if (c.LocalCredential is { } local)
+                    output.WriteLine($"connections.{c.Name}.local.certs: '{Config.CredentialLoader.Name(local.Certificate)}' ({local.Key.Type}{(local.RsaPss ? ", RSASSA-PSS" : "")}), issued by '{local.Certificate.IssuerName.Decode(System.Security.Cryptography.X509Certificates.X500DistinguishedNameFlags.UseCommas)}', valid until {Config.CredentialLoader.Time(local.Certificate.NotAfter)}, {local.Intermediates.Count} intermediate(s); id '{c.LocalId}'");
+                if (c.RemoteAuth == Ike.Sa.AuthClass.PublicKey)
+                    output.WriteLine($"connections.{c.Name}.remote.cacerts: {string.Join("; ", c.TrustAnchors.Select(a => $"'{Config.CredentialLoader.Name(a)}'"))}");
+            }
             WriteWarnings(warnings, error);
             return 0;
         }

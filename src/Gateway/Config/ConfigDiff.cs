@@ -55,6 +55,9 @@ public sealed record ConfigDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         Add("proposals", string.Join(",", c.Proposals));
         Add("ids", $"{c.LocalId}/{c.RemoteId}");
         Add("psk", Convert.ToHexString(SHA256.HashData(c.PreSharedKey)));
+        Add("auth", $"{c.LocalAuth}/{c.RemoteAuth}/{c.LocalCredential?.RsaPss}");
+        Add("certs", string.Join(",", (c.LocalCredential is { } l ? [l.Certificate, .. l.Intermediates] : new List<System.Security.Cryptography.X509Certificates.X509Certificate2>()).Concat(c.TrustAnchors).Select(x => x.Thumbprint)));
+        Add("key", c.LocalCredential is { } k ? Convert.ToHexString(SHA256.HashData(k.Key.SubjectPublicKeyInfo())) : "");
         Add("times", $"{c.RekeyTime}/{c.LifeTime}/{c.RandTime}/{c.DpdDelay}/{c.DpdTimeout}/{c.DpdAction}");
         Add("flags", $"{c.Fragmentation}/{c.FragmentSize}/{c.ForceEncapsulation}");
         Add("pools", string.Join(",", c.Pools.Select(pool => $"{pool.Name}:{pool}:{string.Join("/", pool.Dns)}")));

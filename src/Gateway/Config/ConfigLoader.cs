@@ -32,7 +32,7 @@ public static partial class ConfigLoader
         "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "life_time", "rand_time",
         "dpd_delay", "dpd_timeout", "encap", "fragmentation", "local", "remote", "children", "pools", "vips",
     ];
-    private static readonly string[] AuthKeys = ["auth", "id"];
+    private static readonly string[] AuthKeys = ["auth", "id", "certs", "cacerts"];
     private static readonly string[] ChildKeys =
     [
         "local_ts", "remote_ts", "esp_proposals", "rekey_time", "life_time", "rand_time", "rekey_bytes", "life_bytes", "rekey_packets",
@@ -98,6 +98,7 @@ public static partial class ConfigLoader
             var settings = root.TryGetProperty("gateway", out var g) ? ReadGateway(g, p) : new GatewaySettings();
             var secrets = root.TryGetProperty("secrets", out var s) ? ReadSecrets(s, baseDirectory, p) : [];
             var pools = root.TryGetProperty("pools", out var pl) ? ReadPools(pl, p) : [];
+            var credentials = CredentialLoader.Read(root, baseDirectory, p);
             if (path is not null && secrets.Any(x => x.File is null))
                 CheckSecretFileMode(path, path, "this file holds pre-shared keys", p);
             var connections = new List<IkeSaConfig>();
@@ -109,7 +110,7 @@ public static partial class ConfigLoader
             {
                 foreach (var c in conns.EnumerateObject())
                 {
-                    if (ReadConnection(c.Name, c.Value, secrets, pools, routing, remoteHosts, p) is { } connection)
+                    if (ReadConnection(c.Name, c.Value, secrets, credentials, pools, routing, remoteHosts, p) is { } connection)
                         connections.Add(connection);
                 }
             }
@@ -311,9 +312,11 @@ public static partial class ConfigLoader
         foreach (var s in e.EnumerateObject())
         {
             var path = $"secrets.{s.Name}";
+            if (CredentialLoader.IsPrivateKeySecret(s.Name))
+                continue;
             if (!s.Name.StartsWith("ike", StringComparison.Ordinal))
             {
-                p.Add(path, "only ike secrets (pre-shared keys) are supported; name them ike-NAME");
+                p.Add(path, "only ike secrets (pre-shared keys) and private secrets (private keys) are supported; name them ike-NAME or private-NAME");
                 continue;
             }
             if (!IsObject(s.Value, path, p))
@@ -428,7 +431,7 @@ public static partial class ConfigLoader
         return true;
     }
 
-    private static IkeSaConfig? ReadConnection(string name, JsonElement e, List<Secret> secrets, Dictionary<string, AddressPoolConfig?> pools, List<ChildRouting> routing,
+    private static IkeSaConfig? ReadConnection(string name, JsonElement e, List<Secret> secrets, CredentialLoader credentials, Dictionary<string, AddressPoolConfig?> pools, List<ChildRouting> routing,
         Dictionary<string, IReadOnlyList<RemoteHost>> remoteHosts, ConfigProblems p)
     {
         var path = $"connections.{name}";
@@ -487,7 +490,11 @@ public static partial class ConfigLoader
         }
 
         byte[] psk = [];
-        if (localAuth is { Id: var localId })
+        var localCredential = localAuth?.Class == AuthClass.PublicKey ? credentials.Local($"{path}.local", localAuth.Certs, localAuth.Id, localAuth.Pss, p) : null;
+        var remotePubkey = remoteAuth?.Class == AuthClass.PublicKey;
+        var anchors = remotePubkey ? credentials.Anchors($"{path}.remote", remoteAuth!.CaCerts, p) : [];
+        // A pre-shared key is needed when either side uses one (remote.auth defaults to psk).
+        if ((localCredential?.Id ?? localAuth?.Id) is { } localId && (localAuth!.Class == AuthClass.Psk || !remotePubkey))
         {
             var remoteId = remoteAuth?.Id;
             // As strongSwan: the secret naming both identities beats one naming the peer, which beats one naming
@@ -498,7 +505,7 @@ public static partial class ConfigLoader
                 ?? secrets.FirstOrDefault(s => s.Name == $"ike-{name}")
                 ?? secrets.FirstOrDefault(s => s.Ids.Count == 0);
             if (secret is null)
-                p.Add($"{path}.local.auth", $"'psk' needs a pre-shared key: add secrets.ike-{name} {{ \"id\": \"{remoteId?.ToString() ?? localId.ToString()}\", \"secret\": \"...\" }}");
+                p.Add(localAuth.Class == AuthClass.Psk ? $"{path}.local.auth" : $"{path}.remote.auth", $"'psk' needs a pre-shared key: add secrets.ike-{name} {{ \"id\": \"{remoteId?.ToString() ?? localId.ToString()}\", \"secret\": \"...\" }}");
             else
             {
                 psk = secret.Value;
@@ -521,7 +528,7 @@ public static partial class ConfigLoader
         var encap = Flag(e, "encap", path, p) ?? true;
         if (!encap)
             p.Add($"{path}.encap", "'no' is not supported: a user-mode gateway sends ESP in UDP (RFC 3948); valid: yes");
-        if (p.Lines.Count > before || localAuth is null)
+        if (p.Lines.Count > before || localAuth is null || (localAuth.Class == AuthClass.PublicKey && localCredential is null))
             return null;
         if (hasNames)
             remoteHosts[name] = hosts;
@@ -534,9 +541,13 @@ public static partial class ConfigLoader
             LocalPort = localPort,
             RemotePort = remotePort,
             Proposals = proposals,
-            LocalId = localAuth.Id,
+            LocalId = localCredential?.Id ?? localAuth.Id!,
             RemoteId = remoteAuth?.Id,
             PreSharedKey = psk,
+            LocalAuth = localAuth.Class,
+            RemoteAuth = remotePubkey ? AuthClass.PublicKey : AuthClass.Psk,
+            LocalCredential = localCredential?.Credential,
+            TrustAnchors = anchors,
             RekeyTime = rekey,
             LifeTime = lifeTime,
             RandTime = randTime,
@@ -574,7 +585,8 @@ public static partial class ConfigLoader
             p.Warn(path, $"remote_addrs accepts any address, and secrets.{secret.Name} {why}: every peer holding it can authenticate as {remoteId}; {Advice}");
     }
 
-    private sealed record AuthSection(Identity Id);
+    /// <param name="Id">Null for local.auth pubkey without an id (the certificate's subject), or a remote without one.</param>
+    private sealed record AuthSection(Identity? Id, AuthClass Class, IReadOnlyList<string> Certs, IReadOnlyList<string> CaCerts, bool Pss);
 
     private static AuthSection? Auth(JsonElement e, string key, string path, bool required, ConfigProblems p)
     {
@@ -589,24 +601,43 @@ public static partial class ConfigLoader
             return null;
         CheckKeys(section, where, AuthKeys, p);
         var auth = Text(section, "auth", where, p) ?? "psk";
-        if (auth != "psk")
+        AuthClass? authClass = auth switch
         {
-            p.Add($"{where}.auth", $"'{auth}' is not supported; valid: psk");
+            "psk" => AuthClass.Psk,
+            "pubkey" or "rsa/pss" => AuthClass.PublicKey,
+            _ => null,
+        };
+        if (authClass is null)
+        {
+            p.Add($"{where}.auth", $"'{auth}' is not supported; valid: psk, pubkey (a certificate; rsa/pss for RSA keys signing with RSASSA-PSS)");
             return null;
         }
+        var local = key == "local";
+        var certs = List(section, "certs", where, p);
+        var caCerts = List(section, "cacerts", where, p);
+        if (certs.Count > 0 && (!local || authClass != AuthClass.PublicKey))
+            p.Add($"{where}.certs", local ? "needs local.auth pubkey (a pre-shared key uses no certificate)" : "is not supported on remote; give the peer's CA as remote.cacerts");
+        if (caCerts.Count > 0 && (local || authClass != AuthClass.PublicKey))
+            p.Add($"{where}.cacerts", local ? "belongs to remote: the CAs the peer's certificate is issued under" : "needs remote.auth pubkey (a pre-shared key uses no certificate)");
+        if (auth == "rsa/pss" && !local)
+            p.Add($"{where}.auth", "'rsa/pss' is how we sign; the peer's signatures are checked whatever their scheme: use pubkey");
         var idText = Text(section, "id", where, p);
         if (idText is null || idText == "%any")
         {
-            if (required)
+            // With a certificate, our identity defaults to its subject DN (as swanctl does).
+            if (required && authClass == AuthClass.Psk)
+            {
                 p.Add($"{where}.id", "missing; the local identity is needed, e.g. an address or gw.example.com");
-            return null;
+                return null;
+            }
+            return required || authClass == AuthClass.PublicKey ? new AuthSection(null, authClass.Value, certs, caCerts, auth == "rsa/pss") : null;
         }
         if (!Identity.TryParse(idText, out var id, out var why))
         {
             p.Add($"{where}.id", $"'{idText}' {why}");
             return null;
         }
-        return new AuthSection(id);
+        return new AuthSection(id, authClass.Value, certs, caCerts, auth == "rsa/pss");
     }
 
     /// <summary>children.NAME.mss_clamp's range: IPv4's smallest default MSS (RFC 879) to the largest an IPv4 packet can hold.</summary>

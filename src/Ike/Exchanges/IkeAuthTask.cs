@@ -5,9 +5,10 @@ using S2SEndpoint.Ike.Sa;
 namespace S2SEndpoint.Ike.Exchanges;
 
 /// <summary>
-/// IKE_AUTH authentication with a pre-shared key (RFC 7296 1.2, 2.15): identities, INITIAL_CONTACT, and
-/// the AUTH payload over the signed octets; AUTHENTICATION_FAILED sent and understood (2.21.2). The
-/// signed octets are the same for a signature method, so certificate authentication plugs in here.
+/// IKE_AUTH authentication (RFC 7296 1.2, 2.15): identities, INITIAL_CONTACT, CERT and CERTREQ (3.6, 3.7), and
+/// the AUTH payload over the signed octets, made and checked by each side's <see cref="Authenticator"/> (a
+/// pre-shared key or a certificate signature, local.auth and remote.auth apart); AUTHENTICATION_FAILED sent and
+/// understood (2.21.2).
 /// </summary>
 internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initiator)
 {
@@ -20,14 +21,24 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             return TaskOutcome.NeedMore;
         var id = new IdentificationPayload(IsInitiator, Sa.Config.LocalId);
         message.Add(id);
+        var local = Authenticator.Local(Sa);
+        if (IsInitiator && !local.CanBuild(out var why))
+        {
+            Sa.CloseReason = why;
+            Sa.Context.Failed(Sa, NotifyType.AuthenticationFailed, false, why);
+            return TaskOutcome.DestroySa;
+        }
+        local.AddCredentials(message);
         if (IsInitiator)
         {
+            if (AuthCapabilities.CertificateRequest(Sa.Config) is { } request)
+                message.Add(request);
             if (!Sa.Context.HasOtherEstablished(Sa))
                 message.AddNotify(NotifyType.InitialContact);
             if (Sa.Config.RemoteId is { } remote)
                 message.Add(new IdentificationPayload(false, remote));
         }
-        message.Add(Authenticator.For(Sa).Build(SignedOctets(local: true, id.BodyToArray())));
+        message.Add(local.Build(SignedOctets(local: true, id.BodyToArray())));
         if (IsInitiator)
             return TaskOutcome.NeedMore;
         Sa.Context.Established(Sa);
@@ -54,7 +65,7 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         if (message.Header.Exchange == ExchangeType.IkeSaInit)
             return TaskOutcome.NeedMore;
         if (IsInitiator && message.FindNotify(NotifyType.AuthenticationFailed) is not null)
-            return Fail(NotifyType.AuthenticationFailed, true, "peer refused our authentication with AUTHENTICATION_FAILED (check the pre-shared key and identities)");
+            return Fail(NotifyType.AuthenticationFailed, true, "peer refused our authentication with AUTHENTICATION_FAILED (check the pre-shared key or certificates, and the identities)");
         if (IsInitiator && message.FirstError() is { } error && message.Find<AuthenticationPayload>() is null)
             return Fail(error.NotifyType, true, $"peer answered IKE_AUTH with {error.NotifyType.ToRfcName()}");
 
@@ -62,11 +73,15 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         var auth = message.Find<AuthenticationPayload>();
         if (id is null || auth is null)
             return Fail(NotifyType.InvalidSyntax, false, $"IKE_AUTH {(IsInitiator ? "response" : "request")} lacks {(id is null ? "the peer's ID" : "AUTH")}");
-        if (!IsInitiator && message.FindId(false) is { } wanted && !wanted.Identity.Equals(Sa.Config.LocalId))
+        if (!IsInitiator && message.FindId(false) is { } wanted && !IdentityMatch.Matches(Sa.Config.LocalId, wanted.Identity))
             return Fail(NotifyType.AuthenticationFailed, false, $"peer asked for identity '{wanted.Identity}', ours is '{Sa.Config.LocalId}'");
-        if (Sa.Config.RemoteId is { } expected && !expected.Equals(id.Identity))
+        if (Sa.Config.RemoteId is { } expected && !IdentityMatch.Matches(expected, id.Identity))
             return Fail(NotifyType.AuthenticationFailed, false, $"peer identity '{id.Identity}' is not the configured '{expected}'");
-        if (!Authenticator.For(Sa).Verify(SignedOctets(local: false, id.BodyToArray()), auth, id.Identity, out var reason))
+        if (!IsInitiator)
+            AuthCapabilities.ReadCertificateRequests(Sa, message);
+        if (!Authenticator.Remote(Sa).Verify(SignedOctets(local: false, id.BodyToArray()), auth, id.Identity, message, out var reason))
+            return Fail(NotifyType.AuthenticationFailed, false, reason);
+        if (!IsInitiator && !Authenticator.Local(Sa).CanBuild(out reason))
             return Fail(NotifyType.AuthenticationFailed, false, reason);
         Sa.RemoteId = id.Identity;
         if (!IsInitiator)

@@ -18,9 +18,6 @@ internal sealed class IkeInitTask : IkeTask
     /// <summary>How often an initiator follows COOKIE or INVALID_KE_PAYLOAD before it gives up.</summary>
     private const int MaxRetries = 3;
 
-    /// <summary>RFC 7427 3: SHA2-256 (2), SHA2-384 (3), SHA2-512 (4).</summary>
-    private static readonly byte[] SignatureHashes = [0, 2, 0, 3, 0, 4];
-
     private readonly bool _rekey;
     private KeyExchange? _keyExchange;
     private Proposal? _chosen;
@@ -122,8 +119,7 @@ internal sealed class IkeInitTask : IkeTask
             return TaskOutcome.Success;
         }
         Sa.NonceR = nonce;
-        if (Sa.PeerSupportsFragmentation || Sa.Config.Fragmentation)
-            AddCapabilities(message);
+        AddCapabilities(message);
         Sa.Proposal = _chosen;
         Sa.DeriveKeys(_suite!, _sharedSecret);
         Clear();
@@ -135,7 +131,7 @@ internal sealed class IkeInitTask : IkeTask
     {
         if (Sa.Config.Fragmentation && (IsInitiator || Sa.PeerSupportsFragmentation))
             message.AddNotify(NotifyType.Ikev2FragmentationSupported);
-        message.AddNotify(NotifyType.SignatureHashAlgorithms, SignatureHashes);
+        AuthCapabilities.AddToInit(Sa, message, IsInitiator);
     }
 
     public override TaskOutcome Process(IncomingMessage message)
@@ -154,6 +150,7 @@ internal sealed class IkeInitTask : IkeTask
         {
             Sa.InitRequest = request.Raw.ToArray();
             Sa.PeerSupportsFragmentation = request.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
+            AuthCapabilities.ReadInit(Sa, request);
         }
         var sa = request.Find<SecurityAssociationPayload>();
         var ke = request.Find<KeyExchangePayload>();
@@ -233,6 +230,7 @@ internal sealed class IkeInitTask : IkeTask
         Sa.NonceR = nonce.Data;
         Sa.InitResponse = response.Raw.ToArray();
         Sa.PeerSupportsFragmentation = response.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
+        AuthCapabilities.ReadInit(Sa, response);
         Sa.Proposal = chosen;
         Sa.DeriveKeys(suite, _sharedSecret);
         Clear();

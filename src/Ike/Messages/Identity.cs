@@ -116,8 +116,9 @@ public sealed class Identity : IEquatable<Identity>
         error = string.Empty;
         try
         {
-            // strongSwan writes a DN most significant RDN first, like X.500: "C=CH, O=Lab, CN=gw".
-            var dn = new X500DistinguishedName(text, X500DistinguishedNameFlags.UseCommas | X500DistinguishedNameFlags.Reversed);
+            // strongSwan writes a DN most significant RDN first, like X.500: "C=CH, O=Lab, CN=gw", and encodes it in that
+            // order. .NET keeps the text's order when a flag is given without Reversed (no flags at all reverse it).
+            var dn = new X500DistinguishedName(text, X500DistinguishedNameFlags.UseCommas);
             identity = new Identity(IdentificationType.DerAsn1Dn, dn.RawData);
             return true;
         }
@@ -149,7 +150,7 @@ public sealed class Identity : IEquatable<Identity>
             case IdentificationType.DerAsn1Dn:
                 try
                 {
-                    return new X500DistinguishedName(Data).Decode(X500DistinguishedNameFlags.UseCommas | X500DistinguishedNameFlags.Reversed);
+                    return new X500DistinguishedName(Data).Decode(X500DistinguishedNameFlags.UseCommas);
                 }
                 catch (System.Security.Cryptography.CryptographicException)
                 {

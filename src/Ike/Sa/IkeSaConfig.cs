@@ -16,7 +16,7 @@ public enum DpdAction
 /// One connection as the engine sees it, mirroring swanctl.conf's connections.NAME: addresses, IKE
 /// proposals, identities and secrets, lifetimes and liveness, and its children.
 /// </summary>
-public sealed record IkeSaConfig
+public sealed partial record IkeSaConfig
 {
     public required string Name { get; init; }
 

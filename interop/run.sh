@@ -8,7 +8,7 @@
 #   sudo interop/run.sh 6            # one scenario by number, or by a word of its case names (nat, pfs...)
 #   KEEP_WORK=1 sudo interop/run.sh  # keep the work directory with every configuration and log
 #
-# Needs root, strongSwan, iproute2, nftables, iperf3, tcpdump, tshark and a Release build of s2s (./test.sh provides all
+# Needs root, strongSwan (with pki), iproute2, nftables, iperf3, tcpdump, tshark and a Release build of s2s (./test.sh provides all
 # of these). Outside CI without root it skips and says why; with CI=true a missing prerequisite fails.
 # Everything it creates (namespaces, veths, processes, the work directory) is removed on exit, also
 # after a failure or Ctrl-C; processes are stopped by PID.
@@ -1222,8 +1222,119 @@ JSON
   if [ "$1" = strongswan-client ]; then charon_initiate; fi
 }
 
+# ---- 19. certificate authentication ----
+# The lab's PKI (lab_make_certs, once per run): s2s (gwA) has moon's certificate, strongSwan (gwB) sun's, each trusts
+# the CA that issued the other's. RSA 3072 with DNs as identities, ECDSA P-384 with the subjectAltNames; a mixed case
+# (s2s signs with its ECDSA certificate, strongSwan with the pre-shared key); and s2s given the ECDSA CA for
+# strongSwan's RSA certificate: no SA, one AUTHENTICATION_FAILED line with the reason.
+CERT_DN_MOON="C=CH, O=s2s lab, CN=moon.s2s.test" CERT_DN_SUN="C=CH, O=s2s lab, CN=sun.s2s.test"
+
+# Both sides' certificates and trust anchors of one key type; s2s with log level debug (its IKE_AUTH payload lists).
+cert_vars() { # rsa|ecdsa [s2s's CA type]
+  local t=$1 ca=${2:-$1}
+  S_AUTH=pubkey S_PEER_AUTH=pubkey S_CERT=$LAB_PKI/$t/moon.crt S_KEY=$LAB_PKI/$t/moon.key S_CACERT=$LAB_PKI/$ca/ca.crt
+  C_AUTH=pubkey C_PEER_AUTH=pubkey C_CERT=$LAB_PKI/$t/sun.crt C_KEY=$LAB_PKI/$t/sun.key C_CACERT=$LAB_PKI/$t/ca.crt
+  S_LOG=debug
+}
+
+# No private key material in s2s's log: no PEM armour, and no 16-character piece of the base64 of any key file
+# (every piece of every line, so that a key printed whole or in part, at any line break, is found).
+no_key_in_log() {
+  grep -q "PRIVATE KEY" "$D/s2s.log" && { fail "a PEM private key block reached s2s's log"; return 1; }
+  grep -hv -- "-----" "$LAB_PKI"/*/*.key | tr -d '\n' | fold -w 16 | grep -E '^.{16}$' >"$D/key-pieces"
+  grep -qF -f "$D/key-pieces" "$D/s2s.log" && { fail "a piece of a private key file reached s2s's log: $(grep -oF -f "$D/key-pieces" "$D/s2s.log" | head -n 1)"; return 1; }
+  return 0
+}
+
+# The IKE SA up on both sides with the expected authentication: strongSwan authenticated moon's identity with the
+# given method (its log) and lists the SA with both identities; s2s established it and received the peer's CERT.
+cert_check() { # s2s-id strongswan-id charon-method-regex peer-sends-cert(yes|no)
+  local out
+  out=$(sas)
+  grep -q "ESTABLISHED" <<<"$out" || fail "strongSwan has no established IKE SA" || return 1
+  grep -qF "local  '$2' @" <<<"$out" || fail "strongSwan's local identity is not '$2': $(grep -m1 'local  ' <<<"$out" | xargs)" || return 1
+  grep -qF "remote '$1' @" <<<"$out" || fail "strongSwan's remote identity is not '$1': $(grep -m1 'remote ' <<<"$out" | xargs)" || return 1
+  grep -qE "authentication of '$1' with $3 successful" "$D/charon.log" ||
+    fail "charon did not log authenticating '$1' with $3: $(grep -m1 "authentication of '$1'" "$D/charon.log")" || return 1
+  grep -q "IKE SA established with" "$D/s2s.log" || fail "s2s logged no IKE SA established" || return 1
+  if [ "$4" = yes ]; then
+    grep -qE "received IkeAuth (request|response) 1 \[ [^]]*CERT " "$D/s2s.log" ||
+      fail "s2s received no CERT in IKE_AUTH: $(grep -m1 'received IkeAuth' "$D/s2s.log" | cut -c1-200)" || return 1
+  fi
+  ping_all 3 || fail "pings lost" || return 1
+  no_key_in_log
+}
+
+scenario_19() {
+  local role line kind any=""
+  # The PKI only when a case of this scenario runs.
+  for kind in rsa ecdsa mixed wrong-ca; do
+    for role in "${ROLES[@]}"; do wanted 19 "19-cert-$kind-$role" && any=1; done
+  done
+  [ -n "$any" ] || return 0
+  if [ -z "${LAB_PKI:-}" ]; then
+    local t0=$SECONDS
+    if ! lab_make_certs 2>"$LAB_WORK/pki.err"; then
+      echo "FAIL 19-cert-pki: $(cat "$LAB_WORK/pki.err")"
+      FAILED=$((FAILED + 1))
+      return
+    fi
+    echo "interop: certificates made with pki in $((SECONDS - t0)) s ($LAB_PKI)"
+  fi
+  for role in "${ROLES[@]}"; do
+    wanted 19 "19-cert-rsa-$role" || continue
+    begin "19-cert-rsa-$role"
+    cert_vars rsa
+    S_ID=$CERT_DN_MOON S_PEER_ID=$CERT_DN_SUN C_ID=$CERT_DN_SUN C_PEER_ID=$CERT_DN_MOON
+    up "$role" && cert_check "$CERT_DN_MOON" "$CERT_DN_SUN" "RSA_EMSA_PKCS1_SHA2_256" yes
+    end "RSA 3072 certificates both ways, DNs as identities; strongSwan verified '$CERT_DN_MOON' (RSA_EMSA_PKCS1_SHA2_256), ping, no key in s2s's log"
+  done
+  for role in "${ROLES[@]}"; do
+    wanted 19 "19-cert-ecdsa-$role" || continue
+    begin "19-cert-ecdsa-$role"
+    cert_vars ecdsa
+    up "$role" && cert_check moon.s2s.test sun.s2s.test "ECDSA_WITH_SHA384_DER" yes
+    end "ECDSA P-384 certificates both ways, subjectAltNames as identities; strongSwan verified 'moon.s2s.test' (ECDSA_WITH_SHA384_DER), ping, no key in s2s's log"
+  done
+  for role in "${ROLES[@]}"; do
+    wanted 19 "19-cert-mixed-$role" || continue
+    begin "19-cert-mixed-$role"
+    # s2s signs with its ECDSA certificate and checks strongSwan's pre-shared key; strongSwan the other way round.
+    cert_vars ecdsa
+    S_PEER_AUTH=psk C_AUTH=psk
+    if up "$role" && cert_check moon.s2s.test sun.s2s.test "ECDSA_WITH_SHA384_DER" no; then
+      grep -q "authentication of 'sun.s2s.test' (myself) with pre-shared key" "$D/charon.log" ||
+        fail "charon did not authenticate itself with the pre-shared key"
+    fi
+    end "s2s pubkey (ECDSA P-384), strongSwan psk: verified both ways, ping, no key in s2s's log"
+  done
+  for role in "${ROLES[@]}"; do
+    wanted 19 "19-cert-wrong-ca-$role" || continue
+    begin "19-cert-wrong-ca-$role"
+    # strongSwan's certificate is issued by the RSA CA; s2s trusts only the ECDSA CA.
+    cert_vars rsa ecdsa
+    if up "$role" none nowait; then
+      if wait_log "$D/s2s.log" "AUTHENTICATION_FAILED" 10; then
+        # Its warning; the debug lines list the N(AUTHENTICATION_FAILED) payload sent or received.
+        line=$(grep -v " dbug: " "$D/s2s.log" | grep "AUTHENTICATION_FAILED")
+        [ "$(grep -c . <<<"$line")" = 1 ] || fail "s2s logged $(grep -c . <<<"$line") lines naming AUTHENTICATION_FAILED, not 1: $(cut -c1-200 <<<"$line" | tr '\n' '|')"
+        LINE=${line:0:400}
+        grep -q "does not chain to a trusted CA" <<<"$line" || fail "s2s's line does not say the certificate does not chain to a trusted CA: $LINE"
+      else
+        fail "s2s logged no line naming AUTHENTICATION_FAILED; its warnings: $(grep -E 'warn|fail' "$D/s2s.log" | cut -c1-200 | tr '\n' '|')"
+      fi
+      sleep 1
+      sas_grep -q ESTABLISHED && fail "strongSwan has an established SA"
+      grep -q "CHILD_SA net{[0-9]*} established" "$D/s2s.log" && fail "s2s established a Child SA"
+      no_key_in_log
+    fi
+    end "no SA; s2s: ${LINE:-}"
+    LINE=""
+  done
+}
+
 # ---- main ----
-SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18)
+SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19)
 lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then

@@ -35,7 +35,7 @@ lab_install() { s2s_install_packages; }
 lab_missing() {
   local missing="" tool
   [ "$(id -u)" -eq 0 ] || missing="not root"
-  for tool in ip ping swanctl dotnet unshare nft iperf3 tcpdump tshark; do
+  for tool in ip ping swanctl pki dotnet unshare nft iperf3 tcpdump tshark; do
     command -v "$tool" >/dev/null 2>&1 || missing="${missing:+$missing, }no $tool"
   done
   [ -x "$CHARON" ] || missing="${missing:+$missing, }no $CHARON"
@@ -211,12 +211,47 @@ EOF
   esac
 }
 
+# ---- certificates ----
+# The lab's PKI, made once per run in $LAB_WORK/pki with strongSwan's pki (each call bounded by timeout): for each key
+# type, rsa (RSA 3072) and ecdsa (ECDSA P-384), a CA "C=CH, O=s2s lab, CN=s2s lab <TYPE> CA" and two end-entity
+# certificates it issued, moon (gwA, s2s) "C=CH, O=s2s lab, CN=moon.s2s.test" and sun (gwB, strongSwan)
+# "C=CH, O=s2s lab, CN=sun.s2s.test", each with its FQDN as a subjectAltName; keys in PEM, PKCS#1 (RSA) and SEC1
+# (ECDSA), mode 0600. Files: $LAB_PKI/<type>/{ca,moon,sun}.{crt,key}. Returns 1 with one line on stderr when pki fails.
+lab_make_certs() {
+  local t size n san err
+  LAB_PKI=$LAB_WORK/pki
+  mkdir -p "$LAB_PKI" && chmod 700 "$LAB_PKI" || return 1
+  err=$LAB_PKI/pki.err
+  # Only the plugins pki needs (Debian's default list has tpm, which warns without a TPM).
+  printf 'pki { load = random openssl pem pkcs1 x509 pubkey }\n' >"$LAB_PKI/strongswan.conf"
+  for t in rsa ecdsa; do
+    mkdir -p "$LAB_PKI/$t"
+    if [ "$t" = rsa ]; then size=3072; else size=384; fi
+    for n in ca moon sun; do
+      (umask 077; pki_ --gen --type "$t" --size "$size" --outform pem >"$LAB_PKI/$t/$n.key") &&
+        [ -s "$LAB_PKI/$t/$n.key" ] || { echo "pki --gen --type $t --size $size failed: $(tail -n 1 "$err")" >&2; return 1; }
+    done
+    pki_ --self --ca --lifetime 30 --type priv --in "$LAB_PKI/$t/ca.key" --dn "C=CH, O=s2s lab, CN=s2s lab ${t^^} CA" \
+      --outform pem >"$LAB_PKI/$t/ca.crt" || { echo "pki --self --ca ($t) failed: $(tail -n 1 "$err")" >&2; return 1; }
+    for n in moon sun; do
+      san=$n.s2s.test
+      pki_ --issue --cacert "$LAB_PKI/$t/ca.crt" --cakey "$LAB_PKI/$t/ca.key" --type priv --in "$LAB_PKI/$t/$n.key" \
+        --dn "C=CH, O=s2s lab, CN=$san" --san "$san" --lifetime 30 --outform pem >"$LAB_PKI/$t/$n.crt" ||
+        { echo "pki --issue $n ($t) failed: $(tail -n 1 "$err")" >&2; return 1; }
+    done
+  done
+}
+
+# pki with the lab's plugin list, at most 30 s a call (an RSA 3072 key takes about one), its errors in $LAB_PKI/pki.err.
+pki_() { STRONGSWAN_CONF=$LAB_PKI/strongswan.conf timeout 30 pki "$@" 2>>"$LAB_PKI/pki.err"; }
+
 # ---- configurations ----
 # Writers read their settings from variables (unset ones take the defaults shown); lab_reset_vars
 # clears them. S_* describe the s2s side, C_* the charon side, each from its own point of view.
 lab_reset_vars() {
   unset S_LOCAL S_REMOTE S_ID S_PEER_ID S_PSK S_PROPOSALS S_ESP S_LTS S_RTS S_START S_IKE_REKEY S_IKE_LIFE \
     S_CHILD_REKEY S_CHILD_LIFE S_RAND S_DPD_DELAY S_DPD_TIMEOUT S_DPD_ACTION S_IFACE S_ROUTES S_LOG S_EXTRA_CONN S_EXTRA_GW \
+    S_AUTH S_PEER_AUTH S_CERT S_KEY S_CACERT C_AUTH C_PEER_AUTH C_CERT C_KEY C_CACERT \
     C_LOCAL C_REMOTE C_ID C_PEER_ID C_PSK C_PROPOSALS C_ESP C_LTS C_RTS C_START C_IKE_REKEY C_CHILD_REKEY C_CHILD_LIFE \
     C_RAND C_DPD_DELAY C_EXTRA_CHARON C_EXTRA_CONN C_EXTRA_CHILDREN
 }
@@ -227,9 +262,13 @@ json_list() { # "a,b c" -> ["a","b","c"]
   printf '[%s]' "$out"
 }
 
-# s2s's JSON configuration: one connection "gw" with one child "net".
+# s2s's JSON configuration: one connection "gw" with one child "net". Authentication: S_AUTH (ours) and S_PEER_AUTH
+# (the peer's), psk (the default) or pubkey; with pubkey, S_CERT (local.certs), S_KEY (secrets.private-gw) and
+# S_CACERT (remote.cacerts) are file paths.
 write_s2s_conf() { # file
-  local f=$1 iface="" dpd=""
+  local f=$1 iface="" dpd="" lcert="" rcert="" key=""
+  [ "${S_AUTH:-psk}" = pubkey ] && lcert=", \"certs\": [\"$S_CERT\"]" key="\"private-gw\": { \"file\": \"$S_KEY\" },"
+  [ "${S_PEER_AUTH:-psk}" = pubkey ] && rcert=", \"cacerts\": $(json_list "$S_CACERT")"
   [ -n "${S_IFACE:-}" ] && iface="\"interface\": \"$S_IFACE\", \"routes\": $(json_list "${S_ROUTES:-10.2.0.0/24}"),"
   [ -n "${S_DPD_DELAY:-}" ] && dpd="\"dpd_delay\": \"$S_DPD_DELAY\", \"dpd_timeout\": \"${S_DPD_TIMEOUT:-10s}\","
   local ts=""
@@ -243,8 +282,8 @@ write_s2s_conf() { # file
       "proposals": $(json_list "${S_PROPOSALS:-aes256gcm16-prfsha384-ecp384}"),
       "rekey_time": "${S_IKE_REKEY:-4h}", ${S_IKE_LIFE:+\"life_time\": \"$S_IKE_LIFE\",} ${S_RAND:+\"rand_time\": \"$S_RAND\",}
       $dpd ${S_EXTRA_CONN:-}
-      "local": { "auth": "psk", "id": "${S_ID:-moon.s2s.test}" },
-      "remote": { "auth": "psk", "id": "${S_PEER_ID:-sun.s2s.test}" },
+      "local": { "auth": "${S_AUTH:-psk}", "id": "${S_ID:-moon.s2s.test}"$lcert },
+      "remote": { "auth": "${S_PEER_AUTH:-psk}", "id": "${S_PEER_ID:-sun.s2s.test}"$rcert },
       "children": {
         "net": {
           $iface $ts
@@ -255,7 +294,7 @@ write_s2s_conf() { # file
       }
     }
   },
-  "secrets": { "ike-gw": { "id": "${S_PEER_ID:-sun.s2s.test}", "secret": "${S_PSK:-interop-test-pre-shared-key}" } }
+  "secrets": { $key "ike-gw": { "id": "${S_PEER_ID:-sun.s2s.test}", "secret": "${S_PSK:-interop-test-pre-shared-key}" } }
 }
 EOF
   # It holds a secret: s2s warns, as wg-quick does, when others may read it.
@@ -264,9 +303,19 @@ EOF
 
 # charon's strongswan.conf and swanctl.conf. An explicit plugin list: openssl before the software crypto
 # plugins, so that charon encrypts with OpenSSL's AES-NI code (its best configuration), kernel-libipsec before
-# kernel-netlink. charon_start checks that every one of them loaded.
+# kernel-netlink. charon_start checks that every one of them loaded. Authentication: C_AUTH (ours) and C_PEER_AUTH
+# (the peer's), psk (the default) or pubkey; with pubkey, C_CERT, C_KEY and C_CACERT (file paths) are copied into
+# dir/x509, dir/private and dir/x509ca: swanctl --load-all --file dir/swanctl.conf looks for credentials beside the file.
 write_charon_conf() { # dir
-  local d=$1
+  local d=$1 lcert="" rcert=""
+  if [ "${C_AUTH:-psk}" = pubkey ]; then
+    mkdir -p "$d/x509" "$d/private" && cp "$C_CERT" "$d/x509/" && (umask 077; cp "$C_KEY" "$d/private/") || return 1
+    lcert="certs = $(basename "$C_CERT")"
+  fi
+  if [ "${C_PEER_AUTH:-psk}" = pubkey ]; then
+    mkdir -p "$d/x509ca" && cp "$C_CACERT" "$d/x509ca/" || return 1
+    rcert="cacerts = $(basename "$C_CACERT")"
+  fi
   cat >"$d/strongswan.conf" <<EOF
 charon {
   load = random nonce openssl aes sha1 sha2 hmac gcm chapoly curve25519 pem pkcs1 x509 pubkey gmp kdf kernel-libipsec kernel-netlink socket-default vici updown
@@ -292,10 +341,12 @@ connections { gw { version = 2
     ${C_RAND:+rand_time = $C_RAND}
     ${C_DPD_DELAY:+dpd_delay = $C_DPD_DELAY}
     ${C_EXTRA_CONN:-}
-    local { auth = psk
-      id = ${C_ID:-sun.s2s.test} }
-    remote { auth = psk
-      id = ${C_PEER_ID:-moon.s2s.test} }
+    local { auth = ${C_AUTH:-psk}
+      id = ${C_ID:-sun.s2s.test}
+      $lcert }
+    remote { auth = ${C_PEER_AUTH:-psk}
+      id = ${C_PEER_ID:-moon.s2s.test}
+      $rcert }
     children { net { local_ts = ${C_LTS:-10.2.0.0/24}
         remote_ts = ${C_RTS:-10.1.0.0/24}
         esp_proposals = ${C_ESP:-aes256gcm16}

@@ -17,6 +17,7 @@ S2S_APT_PACKAGES=(
   iperf3                         # throughput scenario and bench/tunnel.sh
   strongswan-charon              # charon 5.9.8
   strongswan-swanctl             # swanctl over vici
+  strongswan-pki                 # pki: the CAs and gateway certificates of interop scenario 19 (certificate authentication)
   libstrongswan-standard-plugins # openssl, gcm (a Recommends only)
   libstrongswan-extra-plugins    # chapoly, curve25519
   libcharon-extra-plugins        # kernel-libipsec

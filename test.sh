@@ -58,6 +58,8 @@ run_dotnet_suite() {
   [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
   log "$name: $p passed, $f failed, $s skipped"
   add_counts "$p" "$f" "$s"
+  # What a test measured and wrote as "figure: ..." (the 100 road warriors' set-up time and memory, for instance).
+  grep -o 'figure: [^<&]*' "$trx" | sort -u | while read -r line; do log "$name: ${line#figure: }"; done
 }
 
 # A script suite prints PASS/FAIL/SKIP lines and ends with "N passed, N failed[, N skipped]".

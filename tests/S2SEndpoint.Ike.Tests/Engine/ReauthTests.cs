@@ -87,6 +87,24 @@ public sealed class ReauthTests
     }
 
     [Fact]
+    public void Reauth_FromTheOriginalResponder_ItInitiatesTheNewSa()
+    {
+        var h = new EngineHarness(
+            c => TwoChildren(c, "10.3.0.0/24", "10.4.0.0/24", reauth: false),
+            c => TwoChildren(c, "10.4.0.0/24", "10.3.0.0/24", reauth: true));
+        Establish(h);
+        var oldB = h.B.Established!;
+        Assert.False(oldB.IsOriginalInitiator);
+        h.Run(Reauth + TimeSpan.FromSeconds(1));
+        var b = Assert.Single(h.B.Engine.Sas);
+        Assert.True(b.IsOriginalInitiator);
+        Assert.Equal(IkeSaState.Destroyed, oldB.State);
+        Assert.Single(h.B.EventsOf<IkeSaReauthenticated>());
+        Assert.Single(h.A.Engine.Sas);
+        h.AssertEstablished(children: 2);
+    }
+
+    [Fact]
     public void Reauth_PeerRefusesTheNewAuth_OldSaStaysAndItIsTriedAgain()
     {
         var h = Pair();

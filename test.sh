@@ -102,7 +102,7 @@ for project in tests/*/*.Tests.csproj; do
   run_dotnet_suite "$project"
 done
 
-# The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, nineteen scenarios, most in both
+# The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, twenty scenarios, most in both
 # roles, FRR running BGP in the Azure redundancy ones (root; skips with a reason otherwise, fails under CI).
 # About 13 minutes.
 run_script_suite interop/run.sh

@@ -1333,8 +1333,50 @@ scenario_19() {
   done
 }
 
+# ---- 20. reauthentication (reauth_time, RFC 7296 2.8.3), make-before-break, under traffic ----
+# Each side in turn reauthenticates every 10 s (s2s as initiator; strongSwan, with make_before_break, as initiator of
+# the connection too), while pings go at 10 per second for 25 s: a new IKE SA and its Child SA each time, the old IKE
+# SA deleted after, on both sides' logs, and no ping lost.
+scenario_20() {
+  local mode role
+  for mode in s2s-reauths strongswan-reauths; do
+    wanted 20 "20-reauth-$mode" || continue
+    begin "20-reauth-$mode"
+    if [ "$mode" = s2s-reauths ]; then
+      role=initiator S_IKE_REKEY=0s S_IKE_LIFE=40s S_EXTRA_CONN='"reauth_time": "10s",'
+    else
+      role=responder C_IKE_REKEY=0s C_EXTRA_CONN="reauth_time = 10s
+    over_time = 30s" C_EXTRA_CHARON="make_before_break = yes"
+    fi
+    local reauths=""
+    if up "$role"; then
+      ip netns exec "$HA" ping -n -D -O -i 0.1 -c 250 -W 2 10.2.0.10 >"$D/ping.out" 2>&1 &
+      LAB_PIDS+=("$!")
+      wait "$!"
+      local sent recv ours theirs
+      sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$D/ping.out")
+      recv=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$D/ping.out")
+      ours=$(grep -c "IKE SA established" "$D/s2s.log")
+      theirs=$(grep -cE "IKE_SA gw\[[0-9]+\] established" "$D/charon.log")
+      reauths="$((ours - 1)) new IKE SAs in s2s's log, $((theirs - 1)) in charon's"
+      [ "${sent:-0}" = 250 ] && [ "${recv:-0}" = 250 ] ||
+        fail "$((${sent:-0} - ${recv:-0})) of ${sent:-0} pings lost ($(lost_pings "$D/ping.out")); $reauths"
+      [ "$ours" -ge 2 ] && [ "$theirs" -ge 2 ] || fail "no reauthentication: $reauths"
+      if [ "$mode" = s2s-reauths ]; then
+        grep -q "IKE SA reauthenticated into" "$D/s2s.log" || fail "s2s logged no reauthentication; $reauths"
+        grep -qE "received DELETE for IKE_SA gw\[1\]|deleting IKE_SA gw\[1\]" "$D/charon.log" || fail "charon logged no delete of the old IKE SA; $reauths"
+      else
+        grep -q "reauthenticating IKE_SA gw\[1\]" "$D/charon.log" || fail "charon logged no reauthentication; $reauths"
+        grep -qE "IKE SA closed" "$D/s2s.log" || fail "s2s logged no close of the old IKE SA; $reauths"
+      fi
+      grep -q "INITIAL_CONTACT" "$D/s2s.log" && fail "INITIAL_CONTACT in s2s's log during a reauthentication"
+    fi
+    end "250 pings at 10/s, none lost; $reauths"
+  done
+}
+
 # ---- main ----
-SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19)
+SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20)
 lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then

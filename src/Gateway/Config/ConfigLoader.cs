@@ -29,7 +29,7 @@ public static partial class ConfigLoader
     private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels", "log_format", "wireshark_keys", "metrics"];
     private static readonly string[] ConnectionKeys =
     [
-        "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "life_time", "rand_time",
+        "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "reauth_time", "life_time", "rand_time",
         "dpd_delay", "dpd_timeout", "encap", "fragmentation", "local", "remote", "children", "pools", "vips",
     ];
     private static readonly string[] AuthKeys = ["auth", "id", "certs", "cacerts"];
@@ -459,7 +459,9 @@ public static partial class ConfigLoader
             p.Add($"{path}.remote_addrs", $"'{peer}' is {family}, and local_addrs ({string.Join(", ", local)}) hold no {family} address to reach it from; add one (or {(family == "IPv6" ? "::" : "0.0.0.0")}), or leave local_addrs out to listen on both families");
         }
         var proposals = Proposals(e, "proposals", path, ProtocolId.Ike, DefaultIkeProposals, p);
-        var rekey = Time(e, "rekey_time", path, p) ?? TimeSpan.FromHours(4);
+        // swanctl: with reauth_time set, rekey_time defaults to zero (set both to have both).
+        var reauth = Time(e, "reauth_time", path, p) ?? TimeSpan.Zero;
+        var rekey = Time(e, "rekey_time", path, p) ?? (reauth > TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromHours(4));
         var dpdDelay = Time(e, "dpd_delay", path, p) ?? TimeSpan.Zero;
         var localAuth = Auth(e, "local", path, required: true, p);
         var remoteAuth = Auth(e, "remote", path, required: false, p);
@@ -519,8 +521,10 @@ public static partial class ConfigLoader
             p.Add($"{path}.local_port", $"'{localPort}' is not supported yet; valid: 500 (the gateway binds 500 and 4500)");
         var remotePort = Number(e, "remote_port", path, 1, 65535, p) ?? 500;
         var lifeTime = Time(e, "life_time", path, p) ?? TimeSpan.Zero;
-        var randTime = Time(e, "rand_time", path, p) ?? rekey / 10;
+        // swanctl: rand_time defaults to over_time, 10% of the longer of rekey_time and reauth_time.
+        var randTime = Time(e, "rand_time", path, p) ?? (rekey > reauth ? rekey : reauth) / 10;
         CheckRandTime(randTime, rekey, path, p);
+        CheckReauthTime(reauth, randTime, lifeTime, path, p);
         var dpdTimeout = Time(e, "dpd_timeout", path, p) ?? TimeSpan.Zero;
         CheckVirtualIpFamilies(path, connectionPools, vips, children, p);
         // ESP leaves a user-mode gateway in UDP (RFC 3948): without a NAT a faked one asks the peer for
@@ -549,6 +553,7 @@ public static partial class ConfigLoader
             LocalCredential = localCredential?.Credential,
             TrustAnchors = anchors,
             RekeyTime = rekey,
+            ReauthTime = reauth,
             LifeTime = lifeTime,
             RandTime = randTime,
             DpdDelay = dpdDelay,
@@ -790,6 +795,20 @@ public static partial class ConfigLoader
     {
         if (rekey > TimeSpan.Zero && rand >= rekey)
             p.Add($"{path}.rand_time", $"'{rand.TotalSeconds}s' must be shorter than rekey_time ({rekey.TotalSeconds}s), from which a random part of it is taken; valid: 0s to {rekey.TotalSeconds - 1}s");
+    }
+
+    /// <summary>
+    /// reauth_time, like rekey_time, has a random part of rand_time taken off, so rand_time must be shorter; and a
+    /// life_time no longer than reauth_time would close the IKE SA before it is ever reauthenticated.
+    /// </summary>
+    private static void CheckReauthTime(TimeSpan reauth, TimeSpan rand, TimeSpan life, string path, ConfigProblems p)
+    {
+        if (reauth <= TimeSpan.Zero)
+            return;
+        if (rand >= reauth)
+            p.Add($"{path}.rand_time", $"'{rand.TotalSeconds}s' must be shorter than reauth_time ({reauth.TotalSeconds}s), from which a random part of it is taken; valid: 0s to {reauth.TotalSeconds - 1}s");
+        if (life > TimeSpan.Zero && life <= reauth)
+            p.Add($"{path}.life_time", $"'{life.TotalSeconds}s' must be longer than reauth_time ({reauth.TotalSeconds}s), or the IKE SA closes before it is reauthenticated");
     }
 
     /// <summary>An address to initiate to, not a wildcard (0.0.0.0 or ::).</summary>

@@ -132,6 +132,10 @@ public sealed class EventFeed
                 line["from_peer"] = failed.ReceivedFromPeer;
                 line["detail"] = failed.Detail;
                 break;
+            case IkeSaReauthenticated reauth:
+                line["event"] = "ike-reauthenticated";
+                line["new_ike_sa"] = reauth.NewIkeSaId;
+                break;
             case RestartWanted restart:
                 line["event"] = "restart";
                 line["children"] = string.Join(",", restart.Children);

@@ -33,7 +33,9 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
         {
             if (AuthCapabilities.CertificateRequest(Sa.Config) is { } request)
                 message.Add(request);
-            if (!Sa.Context.HasOtherEstablished(Sa))
+            // RFC 7296 2.4: only a peer with no other SA with us says INITIAL_CONTACT; a reauthentication must not,
+            // or the peer would drop the old SA (and its Child SAs) before the new ones are up.
+            if (Sa.ReauthOf is null && !Sa.Context.HasOtherEstablished(Sa))
                 message.AddNotify(NotifyType.InitialContact);
             if (Sa.Config.RemoteId is { } remote)
                 message.Add(new IdentificationPayload(false, remote));

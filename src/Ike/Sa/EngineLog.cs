@@ -33,6 +33,15 @@ internal sealed partial class EngineLog(ILogger logger)
     [LoggerMessage(1007, LogLevel.Information, "{Name}[{OldId}] IKE SA rekeyed into {Name}[{NewId}] ({Proposal}), SPIs {SpiI:x16}_i {SpiR:x16}_r")]
     public partial void IkeSaRekeyed(string name, uint oldId, uint newId, string proposal, ulong spiI, ulong spiR);
 
+    [LoggerMessage(1025, LogLevel.Information, "{Name}[{OldId}] reauthenticating: a new IKE SA {Name}[{NewId}] with its {Children} Child SA(s), the old one deleted once they are up")]
+    public partial void Reauthenticating(string name, uint oldId, uint newId, int children);
+
+    [LoggerMessage(1026, LogLevel.Information, "{Name}[{OldId}] IKE SA reauthenticated into {Name}[{NewId}]")]
+    public partial void IkeSaReauthenticated(string name, uint oldId, uint newId);
+
+    [LoggerMessage(1027, LogLevel.Warning, "{Name}[{OldId}] reauthentication failed ({Reason}): the IKE SA stays, tried again in {Retry} s")]
+    public partial void ReauthFailed(string name, uint oldId, string reason, int retry);
+
     [LoggerMessage(1010, LogLevel.Debug, "{Name}[{Id}] sending {Exchange} request {MessageId} [ {Payloads} ]")]
     public partial void SendingRequest(string name, uint id, ExchangeType exchange, uint messageId, string payloads);
 

@@ -10,6 +10,12 @@ public sealed record IkeSaEstablished(string Connection, uint IkeSaId, ulong Ini
 
 public sealed record IkeSaClosed(string Connection, uint IkeSaId, string Reason) : IkeEvent(Connection, IkeSaId);
 
+/// <summary>
+/// The IKE SA <see cref="IkeEvent.IkeSaId"/> was reauthenticated (RFC 7296 2.8.3): <paramref name="NewIkeSaId"/> and its
+/// Child SAs are up, and the old SA is being deleted.
+/// </summary>
+public sealed record IkeSaReauthenticated(string Connection, uint IkeSaId, uint NewIkeSaId) : IkeEvent(Connection, IkeSaId);
+
 public sealed record ChildSaEstablished(string Connection, uint IkeSaId, string Child, uint UniqueId, uint InboundSpi, uint OutboundSpi, string Proposal, string LocalTs, string RemoteTs, bool Rekeyed)
     : IkeEvent(Connection, IkeSaId);
 

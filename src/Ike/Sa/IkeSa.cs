@@ -78,6 +78,15 @@ public sealed partial class IkeSa
     public DateTimeOffset RekeyAt { get; internal set; } = DateTimeOffset.MaxValue;
     public DateTimeOffset ExpireAt { get; internal set; } = DateTimeOffset.MaxValue;
 
+    /// <summary>When this SA is reauthenticated (reauth_time less a random part of rand_time); an IKE rekey passes it on.</summary>
+    public DateTimeOffset ReauthAt { get; internal set; } = DateTimeOffset.MaxValue;
+
+    /// <summary>The established SA this new one reauthenticates (make-before-break): deleted once this one and its Child SAs are up.</summary>
+    internal IkeSa? ReauthOf { get; set; }
+
+    /// <summary>The new SA under way that reauthenticates this one; null when none is.</summary>
+    internal IkeSa? ReauthBy { get; set; }
+
     /// <summary>When a valid message last arrived from the peer: the start of the liveness quiet time.</summary>
     public DateTimeOffset LastInbound { get; internal set; }
 

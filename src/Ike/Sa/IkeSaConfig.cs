@@ -59,10 +59,20 @@ public sealed partial record IkeSaConfig
     /// <summary>When the IKE SA is rekeyed; zero turns rekeying off (swanctl's rekey_time = 0).</summary>
     public TimeSpan RekeyTime { get; init; } = TimeSpan.FromHours(4);
 
-    /// <summary>Hard lifetime of the IKE SA; zero means RekeyTime plus 10%, as swanctl derives it (none when RekeyTime is zero too).</summary>
+    /// <summary>
+    /// When the IKE SA is reauthenticated (swanctl's reauth_time; zero, the default, never): a new IKE SA to the same peer,
+    /// with IKE_SA_INIT, a fresh IKE_AUTH and the Child SAs again, before the old one is deleted (RFC 7296 2.8.3,
+    /// strongSwan's make_before_break). An IKE rekey in between keeps the deadline.
+    /// </summary>
+    public TimeSpan ReauthTime { get; init; }
+
+    /// <summary>
+    /// Hard lifetime of the IKE SA; zero derives it as swanctl does: the earlier of RekeyTime and ReauthTime plus
+    /// over_time, 10% of the longer (none when both are zero).
+    /// </summary>
     public TimeSpan LifeTime { get; init; }
 
-    /// <summary>Random jitter subtracted from the rekey time; shorter than RekeyTime.</summary>
+    /// <summary>Random jitter subtracted from the rekey and reauth times; shorter than each.</summary>
     public TimeSpan RandTime { get; init; }
 
     /// <summary>Quiet time after which a liveness check is sent; zero disables liveness checks.</summary>
@@ -97,10 +107,21 @@ public sealed partial record IkeSaConfig
     public IReadOnlyList<ChildSaConfig> Children { get; init; } = [];
 
     /// <summary>
-    /// The hard lifetime: LifeTime, else RekeyTime plus 10%. Zero means none: swanctl's over_time is 10% of
-    /// rekey_time, so rekey_time = 0 without a life_time keeps the IKE SA until it is deleted.
+    /// The hard lifetime: LifeTime, else the earlier of RekeyTime and ReauthTime (those set) plus swanctl's over_time,
+    /// 10% of the longer. Zero means none: rekey_time = 0 and no reauth_time without a life_time keeps the IKE SA until
+    /// it is deleted.
     /// </summary>
-    public TimeSpan EffectiveLifeTime => LifeTime > TimeSpan.Zero ? LifeTime : RekeyTime + (RekeyTime / 10);
+    public TimeSpan EffectiveLifeTime
+    {
+        get
+        {
+            if (LifeTime > TimeSpan.Zero)
+                return LifeTime;
+            var first = RekeyTime > TimeSpan.Zero && (ReauthTime <= TimeSpan.Zero || RekeyTime < ReauthTime) ? RekeyTime : ReauthTime;
+            var longer = RekeyTime > ReauthTime ? RekeyTime : ReauthTime;
+            return first + (longer / 10);
+        }
+    }
 }
 
 /// <summary>How and when a child comes up (swanctl's start_action).</summary>

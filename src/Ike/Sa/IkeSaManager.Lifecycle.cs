@@ -101,6 +101,9 @@ internal sealed partial class IkeSaManager
         ReleaseVirtualIps(sa);
         _sas.Remove(sa.LocalSpi);
         sa.DisposeKeys();
+        ReauthAbandoned(sa, reason);
+        if (sa.ReauthBy is { } by)
+            by.ReauthOf = null;
         var halfOpenResponder = !wasEstablished && !sa.IsOriginalInitiator && sa.CloseReason is null;
         if (!halfOpenResponder || sa.Tasks.ExpectedRequestId > 1)
         {
@@ -128,6 +131,13 @@ internal sealed partial class IkeSaManager
         var children = ChildrenOf(sa);
         var established = !connecting;
         var next = sa.RemoteAddressIndex + 1;
+        if (sa.ReauthOf is not null)
+        {
+            // A reauthentication's new SA: the old one is still there, and tries again (no failover, no restart).
+            sa.CloseReason = reason;
+            Destroy(sa, reason);
+            return;
+        }
         if (sa.State is IkeSaState.Deleting or IkeSaState.Rekeyed)
         {
             // An SA on its way out whose delete goes unanswered is not brought back (strongSwan:
@@ -175,6 +185,7 @@ internal sealed partial class IkeSaManager
     {
         Register(created);
         Statistics.CountIkeRekey();
+        PassReauthOn(old, created);
         created.Children.AddRange(old.Children);
         old.Children.Clear();
         created.TakeVirtualIpsFrom(old);

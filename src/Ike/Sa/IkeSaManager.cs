@@ -94,8 +94,36 @@ internal sealed partial class IkeSaManager : ISaContext
             ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
         var local = new IPEndPoint(address, config.LocalPort);
         var sa = new IkeSa(this, config, ++_nextSaId, true, NewSpi(), local, remote) { Created = Now, RemoteAddressIndex = remoteIndex, LastInbound = Now };
+        Start(sa, children);
+        return sa;
+    }
+
+    /// <summary>
+    /// The new SA of a reauthentication (RFC 7296 2.8.3): to the peer and from the address the old SA uses (either side
+    /// may reauthenticate, so the old SA's initiator may have been the peer), on the configured ports, as strongSwan's
+    /// reauth starts over on port 500 with NAT detection anew.
+    /// </summary>
+    private IkeSa StartReauth(IkeSa old, IReadOnlyList<ChildSaConfig> children)
+    {
+        var local = new IPEndPoint(old.LocalEndpoint.Address, old.Config.LocalPort);
+        var remote = new IPEndPoint(old.RemoteEndpoint.Address, old.Config.RemotePort);
+        var sa = new IkeSa(this, old.Config, ++_nextSaId, true, NewSpi(), local, remote)
+        {
+            Created = Now,
+            RemoteAddressIndex = old.RemoteAddressIndex,
+            LastInbound = Now,
+            ReauthOf = old,
+        };
+        old.ReauthBy = sa;
+        Start(sa, children);
+        return sa;
+    }
+
+    private void Start(IkeSa sa, IReadOnlyList<ChildSaConfig> children)
+    {
+        var config = sa.Config;
         _sas.Add(sa.LocalSpi, sa);
-        Log.Initiating(config.Name, sa.Id, remote.ToString());
+        Log.Initiating(config.Name, sa.Id, sa.RemoteEndpoint.ToString());
         sa.Tasks.Queue(new IkeInitTask(sa, true));
         sa.Tasks.Queue(new IkeNatdTask(sa, true));
         sa.Tasks.Queue(new IkeAuthTask(sa, true));
@@ -104,7 +132,6 @@ internal sealed partial class IkeSaManager : ISaContext
         foreach (var c in children)
             sa.Tasks.Queue(new ChildCreateTask(sa, true, c));
         sa.Tasks.Initiate();
-        return sa;
     }
 
     /// <summary>A half-open SA for a peer's IKE_SA_INIT request that passed the engine's admission checks.</summary>

@@ -21,9 +21,13 @@ public sealed class IkeStatistics
     /// <summary>Child SAs replaced by a rekey (RFC 7296 1.3.3).</summary>
     public long ChildRekeys { get; private set; }
 
+    /// <summary>IKE SAs replaced by a reauthentication (RFC 7296 2.8.3): a new SA up with its Child SAs, the old one deleted.</summary>
+    public long IkeReauths { get; private set; }
+
     internal void CountReceived() => Received++;
     internal void CountSent(int datagrams) => Sent += datagrams;
     internal void CountRetransmit() => Retransmits++;
     internal void CountIkeRekey() => IkeRekeys++;
     internal void CountChildRekey() => ChildRekeys++;
+    internal void CountIkeReauth() => IkeReauths++;
 }

@@ -24,7 +24,7 @@ internal sealed class SaTimers(IkeSaManager sas)
             return next;
         next = Min(next, sa.ExpireAt);
         if (sa.State == IkeSaState.Established)
-            next = Min(next, sa.RekeyAt);
+            next = Min(Min(next, sa.RekeyAt), sa.ReauthAt);
         foreach (var c in sa.Children)
             next = Min(next, c.State == ChildSaState.Installed ? Min(c.RekeyAt, c.ExpireAt) : c.ExpireAt);
         // Every Child SA has limits in the data plane (its sequence numbers) beside any configured ones.
@@ -66,6 +66,11 @@ internal sealed class SaTimers(IkeSaManager sas)
             sa.RekeyAt = DateTimeOffset.MaxValue;
             if (!sa.Tasks.IsQueued(TaskType.IkeRekey))
                 sa.Tasks.Queue(new IkeRekeyTask(sa, true));
+        }
+        if (now >= sa.ReauthAt)
+        {
+            sa.ReauthAt = DateTimeOffset.MaxValue;
+            sas.Reauthenticate(sa);
         }
         foreach (var child in sa.Children.Where(c => now >= c.ExpireAt && c.State != ChildSaState.Deleting).ToList())
         {
@@ -141,12 +146,33 @@ internal sealed class SaTimers(IkeSaManager sas)
         return last;
     }
 
-    /// <summary>rekey_time less a random part of rand_time, and life_time for the hard expiry of the IKE SA (zero: none).</summary>
+    /// <summary>
+    /// rekey_time and reauth_time, each less a random part of rand_time, and life_time for the hard expiry of the IKE
+    /// SA (zero: none). Both may be set: whichever falls due first runs, as strongSwan schedules them apart.
+    /// </summary>
     public static void ScheduleIke(IkeSa sa, DateTimeOffset now)
     {
         sa.ExpireAt = sa.Config.EffectiveLifeTime > TimeSpan.Zero ? now + sa.Config.EffectiveLifeTime : DateTimeOffset.MaxValue;
         if (sa.Config.RekeyTime > TimeSpan.Zero)
             sa.RekeyAt = now + sa.Config.RekeyTime - Jitter(sa, sa.Config.RandTime);
+        if (sa.Config.ReauthTime > TimeSpan.Zero)
+            sa.ReauthAt = now + sa.Config.ReauthTime - Jitter(sa, sa.Config.RandTime);
+    }
+
+    /// <summary>
+    /// An IKE rekey refreshes the keys but proves nothing anew: the reauthentication stays due when it was, and the
+    /// hard expiry with it (strongSwan: "reauthentication timeout survives a rekeying").
+    /// </summary>
+    public static void InheritReauth(IkeSa old, IkeSa created)
+    {
+        if (old.ReauthAt == DateTimeOffset.MaxValue || old.ReauthAt >= created.ReauthAt)
+            return;
+        created.ReauthAt = old.ReauthAt;
+        if (created.Config.LifeTime <= TimeSpan.Zero && created.Config.EffectiveLifeTime > TimeSpan.Zero)
+        {
+            var over = (created.Config.RekeyTime > created.Config.ReauthTime ? created.Config.RekeyTime : created.Config.ReauthTime) / 10;
+            created.ExpireAt = Min(created.ExpireAt, old.ReauthAt + over);
+        }
     }
 
     /// <summary>rekey_time less a random part of rand_time (as swanctl), and life_time for the hard expiry (zero: none).</summary>

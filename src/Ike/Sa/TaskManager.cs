@@ -60,6 +60,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
     /// <summary>Starts the next exchange if none is outstanding.</summary>
     public void Initiate()
     {
+        if (_active.Count == 0 && sa.ReauthOf is not null)
+            sas.CompleteReauthIfDone(sa);
         if (_active.Count > 0 || _queued.Count == 0 || sa.State == IkeSaState.Destroyed)
             return;
         Guarded("starting an exchange", StartNext);

@@ -114,6 +114,9 @@ public sealed class ConfigLoaderTests
         { """{ "local_addrs": "2001:db8::1", "remote_addrs": "192.0.2.2, 2001:db8::2" }""", "connections.c.remote_addrs: '192.0.2.2' is IPv4, and local_addrs (2001:db8::1) hold no IPv4 address" },
         { """{ "rekey_time": "1h", "rand_time": "1h" }""", "connections.c.rand_time: '3600s' must be shorter than rekey_time (3600s), from which a random part of it is taken; valid: 0s to 3599s" },
         { """{ "children": { "net": { "rekey_time": "10m", "rand_time": "20m" } } }""", "connections.c.children.net.rand_time: '1200s' must be shorter than rekey_time (600s)" },
+        { """{ "reauth_time": "soon" }""", "connections.c.reauth_time: 'soon' is not" },
+        { """{ "reauth_time": "10m", "rand_time": "10m" }""", "connections.c.rand_time: '600s' must be shorter than reauth_time (600s), from which a random part of it is taken; valid: 0s to 599s" },
+        { """{ "reauth_time": "1h", "life_time": "1h" }""", "connections.c.life_time: '3600s' must be longer than reauth_time (3600s), or the IKE SA closes before it is reauthenticated" },
     };
 
     private const string Valid = """
@@ -403,6 +406,27 @@ public sealed class ConfigLoaderTests
         var c = Assert.Single(config.Connections);
         Assert.Equal(TimeSpan.FromHours(8), c.EffectiveLifeTime);
         Assert.Equal(TimeSpan.FromHours(2), c.Children[0].EffectiveLifeTime);
+    }
+
+    [Fact]
+    public void TryParse_ReauthTime_AsSwanctl_RekeyOffRandAndLifeFromTheLonger()
+    {
+        var json = Merge(Valid, """{ "reauth_time": "2h" }""");
+        Assert.True(ConfigLoader.TryParse(json, ".", out var config, out var problems), string.Join('\n', problems));
+        var c = Assert.Single(config.Connections);
+        // swanctl: reauth_time set, rekey_time defaults to zero; rand_time to over_time, 10% of the longer.
+        Assert.Equal((TimeSpan.FromHours(2), TimeSpan.Zero, TimeSpan.FromMinutes(12), TimeSpan.FromMinutes(132)),
+            (c.ReauthTime, c.RekeyTime, c.RandTime, c.EffectiveLifeTime));
+
+        json = Merge(Valid, """{ "reauth_time": "24h", "rekey_time": "4h" }""");
+        Assert.True(ConfigLoader.TryParse(json, ".", out config, out problems), string.Join('\n', problems));
+        c = Assert.Single(config.Connections);
+        // Both: each is scheduled; the hard lifetime follows the earlier (the rekey), plus 10% of the longer.
+        Assert.Equal((TimeSpan.FromHours(24), TimeSpan.FromHours(4), TimeSpan.FromMinutes(144), TimeSpan.FromMinutes(384)),
+            (c.ReauthTime, c.RekeyTime, c.RandTime, c.EffectiveLifeTime));
+
+        Assert.True(ConfigLoader.TryParse(Valid, ".", out config, out _));
+        Assert.Equal(TimeSpan.Zero, Assert.Single(config.Connections).ReauthTime);
     }
 
     [Fact]

@@ -382,17 +382,33 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
     /// </summary>
     public IReadOnlyDictionary<string, List<IPAddress>> VirtualIps => _virtualIps;
 
+    /// <summary>The IKE SAs holding each virtual IP: a reauthentication's new SA may be given the address its old one had.</summary>
+    private readonly Dictionary<(string Connection, IPAddress Address), HashSet<uint>> _virtualIpHolders = [];
+
     public void AddVirtualIp(string connection, uint ikeSaId, IPAddress address)
     {
+        if (!_virtualIpHolders.TryGetValue((connection, address), out var holders))
+            _virtualIpHolders[(connection, address)] = holders = [];
+        holders.Add(ikeSaId);
         if (!_virtualIps.TryGetValue(connection, out var list))
             _virtualIps[connection] = list = [];
         if (!list.Contains(address))
             list.Add(address);
     }
 
-    /// <summary>By connection and address: an IKE SA rekey passed the address on to the new SA, whose id the engine gives here.</summary>
+    /// <summary>
+    /// The IKE SA <paramref name="ikeSaId"/> no longer holds the address: it leaves the device once no SA of the
+    /// connection does (the new SA of a make-before-break reauthentication may hold the same one).
+    /// </summary>
     public void RemoveVirtualIp(string connection, uint ikeSaId, IPAddress address)
     {
+        if (_virtualIpHolders.TryGetValue((connection, address), out var holders))
+        {
+            holders.Remove(ikeSaId);
+            if (holders.Count > 0)
+                return;
+            _virtualIpHolders.Remove((connection, address));
+        }
         if (!_virtualIps.TryGetValue(connection, out var list))
             return;
         list.Remove(address);

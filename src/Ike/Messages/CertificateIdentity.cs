@@ -21,7 +21,8 @@ public static class CertificateIdentity
         switch (id.Type)
         {
             case IdentificationType.DerAsn1Dn:
-                return IdentityMatch.DistinguishedNamesMatch(certificate.SubjectName.RawData, id.Data);
+                // The subject is what the CA vouched for: a '*' in it is no wildcard.
+                return IdentityMatch.DistinguishedNamesMatch(certificate.SubjectName.RawData, id.Data, wildcards: false);
             case IdentificationType.Fqdn:
             case IdentificationType.Rfc822Address:
             case IdentificationType.Ipv4Address:

@@ -32,7 +32,13 @@ public static class IdentityMatch
     /// PrintableString, and an emailAddress, compare without regard to ASCII case, other strings exactly; a
     /// <paramref name="configured"/> value of "*" matches any value. Names that do not parse never match.
     /// </summary>
-    public static bool DistinguishedNamesMatch(ReadOnlySpan<byte> configured, ReadOnlySpan<byte> sent)
+    public static bool DistinguishedNamesMatch(ReadOnlySpan<byte> configured, ReadOnlySpan<byte> sent) => DistinguishedNamesMatch(configured, sent, wildcards: true);
+
+    /// <summary>
+    /// As above; with <paramref name="wildcards"/> false a '*' in <paramref name="configured"/> is a value like any
+    /// other: a certificate's subject is matched that way, so that a '*' a CA put in it vouches for no other name.
+    /// </summary>
+    public static bool DistinguishedNamesMatch(ReadOnlySpan<byte> configured, ReadOnlySpan<byte> sent, bool wildcards)
     {
         if (configured.SequenceEqual(sent))
             return true;
@@ -44,7 +50,7 @@ public static class IdentityMatch
             var (gotOid, gotValue, gotPrintable) = got[i];
             if (wantOid != gotOid)
                 return false;
-            if (wantValue == "*")
+            if (wildcards && wantValue == "*")
                 continue;
             var caseless = wantOid == EmailAddressOid || (wantPrintable && gotPrintable);
             if (!string.Equals(wantValue, gotValue, caseless ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))

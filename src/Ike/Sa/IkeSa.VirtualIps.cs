@@ -38,6 +38,12 @@ public sealed partial class IkeSa
     /// <summary>An IKE SA rekey: the new SA takes the virtual IPs and leases, the old one keeps none to give back when it goes.</summary>
     internal void TakeVirtualIpsFrom(IkeSa old)
     {
+        // The kernel counts the SAs holding an address: this one holds them now, the old one no more.
+        foreach (var address in old._localVirtualIps)
+        {
+            Context.Kernel.AddVirtualIp(Config.Name, Id, address);
+            Context.Kernel.RemoveVirtualIp(old.Config.Name, old.Id, address);
+        }
         SetLocalVirtualIps(old._localVirtualIps, old._dnsServers);
         old._localVirtualIps.Clear();
         Leases.AddRange(old.Leases);

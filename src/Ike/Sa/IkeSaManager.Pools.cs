@@ -6,8 +6,8 @@ namespace S2SEndpoint.Ike.Sa;
 
 /// <summary>
 /// The virtual IP pools of the engine's connections, by name (RFC 7296 2.19): leased to a peer in IKE_AUTH, given back
-/// when its IKE SA goes, passed on with an IKE SA rekey. A pool a reload redefined starts anew; the SAs that hold leases
-/// of the old definition give them back to it.
+/// when its IKE SA goes, passed on with an IKE SA rekey. A pool a reload gave a new range starts anew once none of its
+/// old addresses is online; the SAs that held leases of the old definition give them back to it.
 /// </summary>
 internal sealed partial class IkeSaManager
 {
@@ -37,9 +37,15 @@ internal sealed partial class IkeSaManager
         return false;
     }
 
+    /// <summary>
+    /// The leases of the pool <paramref name="config"/> names. A reload's new definition of the same range keeps them (the
+    /// DNS servers sent come from the SA's own configuration); a new range starts anew once no address of the old one is
+    /// online, so that no address is ever leased twice.
+    /// </summary>
     private AddressPool PoolOf(AddressPoolConfig config)
     {
-        if (!_pools.TryGetValue(config.Name, out var pool) || pool.Config != config)
+        if (!_pools.TryGetValue(config.Name, out var pool) ||
+            (pool.OnlineCount == 0 && (!pool.Config.First.Equals(config.First) || !pool.Config.Last.Equals(config.Last))))
             _pools[config.Name] = pool = new AddressPool(config);
         return pool;
     }

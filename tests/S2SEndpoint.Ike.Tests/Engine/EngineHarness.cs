@@ -70,7 +70,8 @@ internal sealed class FakeKernel(uint firstSpi) : IChildSaKernel
 
     public void RemoveVirtualIp(string connection, uint ikeSaId, IPAddress address)
     {
-        VirtualIps.RemoveAll(v => v.Connection == connection && v.Address.Equals(address));
+        // As the gateway's kernel counts them: only this IKE SA's hold goes.
+        VirtualIps.RemoveAll(v => v.Connection == connection && v.IkeSaId == ikeSaId && v.Address.Equals(address));
         Calls.Add($"remove-vip {address}");
     }
 }

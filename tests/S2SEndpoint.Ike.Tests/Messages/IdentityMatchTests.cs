@@ -96,4 +96,14 @@ public sealed class IdentityMatchTests
         }
         return w.Encode();
     }
+
+    /// <summary>A '*' in a certificate's subject is what the CA wrote, no wildcard: it vouches for no other name.</summary>
+    [Fact]
+    public void CertificateIdentity_StarInTheSubject_IsNoWildcard()
+    {
+        var ca = TestPki.CreateCa("C=CH, O=Lab, CN=Star CA");
+        var certificate = TestPki.Issue(ca, "C=CH, O=Lab, CN=*", TestKey.Get(SigningKeyType.EcdsaP256, 1));
+        Assert.False(CertificateIdentity.Contains(certificate, Identity.Parse("C=CH, O=Lab, CN=gw")));
+        Assert.True(CertificateIdentity.Contains(certificate, Identity.Parse("C=CH, O=Lab, CN=*")));
+    }
 }

@@ -14,13 +14,21 @@ internal static class SignatureVerifier
         var oid = certificate.PublicKey.Oid.Value;
         if (oid == SigningKey.Ed25519Oid)
             return certificate.PublicKey.EncodedKeyValue.RawData.Length == Ed25519PublicKeyParameters.KeySize ? SigningKeyType.Ed25519 : null;
-        if (certificate.GetRSAPublicKey() is { } rsa)
+        // A key .NET cannot read (bad parameters, an explicit curve without an OID) is none that signs: never an exception.
+        try
         {
-            rsa.Dispose();
-            return SigningKeyType.Rsa;
+            if (certificate.GetRSAPublicKey() is { } rsa)
+            {
+                rsa.Dispose();
+                return SigningKeyType.Rsa;
+            }
+            using var ecdsa = certificate.GetECDsaPublicKey();
+            return ecdsa?.ExportParameters(false).Curve.Oid is { Value: not null } curve ? SigningKey.CurveType(curve) : null;
         }
-        using var ecdsa = certificate.GetECDsaPublicKey();
-        return ecdsa is null ? null : SigningKey.CurveType(ecdsa.ExportParameters(false).Curve.Oid);
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Verifies; ECDSA signatures are DER, or r | s of fixed length when <paramref name="fixedField"/> (RFC 4754).</summary>

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using S2SEndpoint.Gateway.Config;
+using S2SEndpoint.Ike.Messages;
 
 namespace S2SEndpoint.Gateway.Azure;
 
@@ -312,8 +313,8 @@ internal static partial class AzureCommand
 
     private static IPAddress? Address(string option, string text, List<string> problems)
     {
-        if (IPAddress.TryParse(text, out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any)
-            && (address.AddressFamily == AddressFamily.InterNetworkV6 ? address.ScopeId == 0 : text.Count(c => c == '.') == 3))
+        if (AddressText.TryParse(text, out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any)
+            && (address.AddressFamily != AddressFamily.InterNetworkV6 || address.ScopeId == 0))
             return address;
         problems.Add($"{option}: '{text}' is not an IP address; valid: an address such as 192.0.2.1 (host names are not resolved)");
         return null;
@@ -341,8 +342,7 @@ internal static partial class AzureCommand
         {
             var slash = text.IndexOf('/', StringComparison.Ordinal);
             // IPNetwork.TryParse clears host bits that are set: the address must be the network's own.
-            if (slash < 0 || !IPNetwork.TryParse(text, out var prefix) || !IPAddress.TryParse(text[..slash], out var written) || !written.Equals(prefix.BaseAddress)
-                || (prefix.BaseAddress.AddressFamily == AddressFamily.InterNetwork && text[..slash].Count(c => c == '.') != 3))
+            if (slash < 0 || !IPNetwork.TryParse(text, out var prefix) || !AddressText.TryParse(text[..slash], out var written) || !written.Equals(prefix.BaseAddress))
                 problems.Add($"{option}: '{text}' is not a CIDR prefix; valid: an address with its host bits clear and a prefix length, such as 10.2.0.0/16");
             else if (list.Contains(prefix))
                 problems.Add($"{option}: '{text}' is given twice; give each prefix once");

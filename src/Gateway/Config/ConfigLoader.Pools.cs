@@ -33,7 +33,7 @@ public static partial class ConfigLoader
             var dns = new List<IPAddress>();
             foreach (var (text, i) in List(pool.Value, "dns", path, p).Select((t, i) => (t, i)))
             {
-                if (IPAddress.TryParse(text, out var server) && (server.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+                if (AddressText.TryParse(text, out var server))
                     dns.Add(server);
                 else
                     p.Add($"{path}.dns[{i}]", $"'{text}' is not an IP address; valid: the addresses of DNS servers, IPv4 or IPv6");
@@ -116,7 +116,7 @@ public static partial class ConfigLoader
         var list = new List<IPAddress>();
         foreach (var (text, i) in List(e, "vips", path, p).Select((t, i) => (t, i)))
         {
-            if (IPAddress.TryParse(text, out var vip) && (vip.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+            if (AddressText.TryParse(text, out var vip))
             {
                 if (list.Exists(v => v.AddressFamily == vip.AddressFamily))
                     p.Add($"{path}.vips[{i}]", $"'{text}' asks a second address of its family; valid: one IPv4 (0.0.0.0) and one IPv6 (::)");

@@ -944,8 +944,7 @@ public static partial class ConfigLoader
         length = null;
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressText = slash < 0 ? text : text[..slash];
-        if (!IPAddress.TryParse(addressText, out address!) || (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0)
-            || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
+        if (!AddressText.TryParse(addressText, out address!) || (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0))
             return false;
         if (slash < 0)
             return true;
@@ -1060,7 +1059,7 @@ public static partial class ConfigLoader
         {
             if (text == "%any")
                 continue;
-            if (IPAddress.TryParse(text, out var address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+            if (AddressText.TryParse(text, out var address))
                 list.Add(address);
             else
                 p.Add($"{path}.{key}[{i}]", $"'{text}' is not an IP address (host names are not resolved; %any means any)");
@@ -1079,7 +1078,7 @@ public static partial class ConfigLoader
         {
             if (text == "%any")
                 continue;
-            if (IPAddress.TryParse(text, out var address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+            if (AddressText.TryParse(text, out var address))
                 list.Add(new RemoteHost(address, null));
             else if (RemoteHost.IsHostName(text))
                 list.Add(new RemoteHost(null, text));

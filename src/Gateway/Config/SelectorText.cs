@@ -67,7 +67,7 @@ internal static class SelectorText
         selector = null!;
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressText = slash < 0 ? text : text[..slash];
-        if (!IPAddress.TryParse(addressText, out var address) || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
+        if (!AddressText.TryParse(addressText, out var address))
             return false;
         var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
         var length = bits;

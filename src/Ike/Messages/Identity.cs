@@ -64,7 +64,7 @@ public sealed class Identity : IEquatable<Identity>
                     break;
             }
         }
-        if (IPAddress.TryParse(text, out var address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+        if (AddressText.TryParse(text, out var address))
         {
             identity = FromAddress(address);
             return true;

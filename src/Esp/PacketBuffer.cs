@@ -98,8 +98,12 @@ public sealed class PacketBuffer
         Length = packet.Length;
     }
 
-    internal void SetWindow(int offset, int length)
+    /// <summary>Makes [<paramref name="offset"/>, +<paramref name="length"/>) the packet: the data path as it adds or strips headers, a reader splitting a batch.</summary>
+    public void SetWindow(int offset, int length)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Capacity - offset);
         Offset = offset;
         Length = length;
     }

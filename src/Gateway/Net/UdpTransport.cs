@@ -48,6 +48,12 @@ public sealed class UdpTransport : IDisposable
     /// both families (the IPv6 one when the host has IPv6); a wildcard in the list stands for every address of its family.
     /// </summary>
     public UdpTransport(IEnumerable<IPAddress> addresses, int ikePort = 500, int natPort = UdpEncapsulation.Port, int workers = 1)
+        : this(addresses, ikePort, natPort, workers, offload: false)
+    {
+    }
+
+    /// <summary>As the constructor above; with <paramref name="offload"/>, readers take batches (recvmmsg, UDP GRO) and send batches use sendmmsg and UDP GSO where the kernel has them.</summary>
+    public UdpTransport(IEnumerable<IPAddress> addresses, int ikePort, int natPort, int workers, bool offload)
     {
         var list = addresses.Distinct().ToList();
         var ipv6Optional = list.Count == 0;
@@ -143,6 +149,12 @@ public sealed class UdpTransport : IDisposable
     private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     private static IPAddress WildcardOf(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+
+    /// <summary>A batch for one worker's ESP sends (<see cref="UdpSendBatch"/>).</summary>
+    public UdpSendBatch CreateSendBatch() => throw new NotImplementedException();
+
+    /// <summary>Starts one reader per socket, each with its own <see cref="IUdpReader"/> from <paramref name="newReader"/> (called on the reader's thread).</summary>
+    public void Start(Func<IUdpReader> newReader) => throw new NotImplementedException();
 
     /// <summary>Starts one reader per socket; <paramref name="received"/> gets (local, remote, buffer) on the reader's thread.</summary>
     public void Start(Action<IPEndPoint, IPEndPoint, PacketBuffer> received)

@@ -47,6 +47,16 @@ public sealed class TunDevice : IDisposable
     /// <summary>The interface name the kernel gave, with any "%d" replaced by its number.</summary>
     public string Name { get; }
 
+    /// <summary>Whether the queues carry a virtio-net header and TSO super-packets: asked for, and the kernel took it.</summary>
+    public bool Offload { get; }
+
+    /// <summary>
+    /// Reads what one read of <paramref name="queue"/> gives into <paramref name="batch"/>: one packet, or with
+    /// <see cref="Offload"/> the segments of a super-packet. Returns the number of packets, or what <see cref="Read(int, Span{byte}, int)"/>
+    /// returns when there is none.
+    /// </summary>
+    public int ReadBatch(int queue, TunReadBatch batch, int timeoutMilliseconds) => throw new NotImplementedException();
+
     /// <summary>How many queues (file descriptors) the device has; each may be read and written by its own thread.</summary>
     public int QueueCount => _queues.Length;
 
@@ -58,7 +68,14 @@ public sealed class TunDevice : IDisposable
     /// <param name="queueCount">1 for a single queue; more for IFF_MULTI_QUEUE, for example one per core.</param>
     /// <exception cref="ArgumentException">The name or the queue count is not valid.</exception>
     /// <exception cref="IOException">The kernel refused: no /dev/net/tun, no CAP_NET_ADMIN, or the name is taken.</exception>
-    public static TunDevice Open(string name, int queueCount = 1)
+    public static TunDevice Open(string name, int queueCount = 1) => Open(name, queueCount, offload: false);
+
+    /// <summary>
+    /// As <see cref="Open(string, int)"/>; with <paramref name="offload"/>, each queue also carries a virtio-net header
+    /// (IFF_VNET_HDR) and the kernel may hand over TSO super-packets and take coalesced ones (TUNSETOFFLOAD): see
+    /// <see cref="Offload"/> for whether it did.
+    /// </summary>
+    public static TunDevice Open(string name, int queueCount, bool offload)
     {
         InterfaceName.Validate(name, nameof(name), allowPattern: true);
         if (queueCount is < 1 or > MaxQueues)

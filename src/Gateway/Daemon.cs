@@ -103,12 +103,14 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             _control.Start();
             if (_config.Settings.Metrics is { } metrics)
                 _metrics = new GatewayMetrics(_core, metrics);
+            // The sockets before the devices: a device's readers send through them.
+            _udp = new UdpTransport(UdpTransport.AddressesFor(_config.Connections.Select(c => c.LocalAddresses)), 500, UdpEncapsulation.Port, Workers, _config.Settings.Offload);
             SyncDevices(_config);
-            _udp = new UdpTransport(UdpTransport.AddressesFor(_config.Connections.Select(c => c.LocalAddresses)), workers: Workers);
             Log.Listening(_log, string.Join(", ", _udp.Addresses));
             if (_fullTunnel)
                 _udp.SetMark(TunnelRoute.FullTunnelMark);
-            _udp.Start(_core.OnUdp);
+            var udpReaders = 0;
+            _udp.Start(() => new UdpReader(_core, NewOutput(Interlocked.Increment(ref udpReaders) - 1)));
             _core.Start();
             Log.Started(_log, _config.Connections.Count, string.Join(", ", _devices.Keys), Workers, _config.Settings.ControlSocket);
             TimerLoop();
@@ -151,7 +153,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
     /// </summary>
     private string OpenDevice(string name, bool routeBased)
     {
-        var tun = TunDevice.Open(name, Workers);
+        var tun = TunDevice.Open(name, Workers, _config.Settings.Offload);
         LinkConfigurator? link = null;
         try
         {
@@ -303,13 +305,17 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
     // ---- data path ----
 
+    /// <summary>
+    /// One queue's reader: each read gives one packet, or with offload the segments of a super-packet, which go through
+    /// the data path one by one; their datagrams leave together when the read's packets are done.
+    /// </summary>
     private void ReadDevice(string name, TunDevice device, int queue)
     {
-        var buffer = new PacketBuffer(_config.Settings.Mtu + PacketBuffer.Headroom + PacketBuffer.Tailroom + 64);
+        var batch = new TunReadBatch(_config.Settings.Mtu);
+        var output = NewOutput(queue);
         while (!_stop.IsSet)
         {
-            var room = buffer.ResetForInnerPacket();
-            var n = device.Read(queue, room.Span, 1000);
+            var n = device.ReadBatch(queue, batch, 1000);
             if (n == 0)
                 return;
             if (n < 0)
@@ -320,9 +326,22 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                 Log.DeviceFailed(_tunLog, name, -n);
                 return;
             }
-            buffer.SetLength(n);
-            _core!.OnTun(name, queue, buffer);
+            for (var i = 0; i < n; i++)
+                _core!.OnTun(name, queue, batch[i], output);
+            output.Flush();
         }
+    }
+
+    /// <summary>A worker's output, writing to the TUN queue of its number.</summary>
+    private WorkerOutput NewOutput(int queue) =>
+        new(_udp!.CreateSendBatch(), device => Volatile.Read(ref _devices).TryGetValue(device, out var d) ? d.Tun : null, queue);
+
+    /// <summary>A port's reader: its datagrams through the data path, what they opened written when its batch is done.</summary>
+    private sealed class UdpReader(GatewayCore core, WorkerOutput output) : IUdpReader
+    {
+        public void Received(IPEndPoint local, IPEndPoint remote, PacketBuffer datagram) => core.OnUdp(local, remote, datagram, output);
+
+        public void BatchEnd() => output.Flush();
     }
 
     public void SendUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload) => _udp?.Send(local, remote, payload);
@@ -471,7 +490,19 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         return $"reloaded: {string.Join("; ", parts)}";
     }
 
-    /// <summary>The control socket's commands: the core's, plus reload and the worker count in status.</summary>
+    /// <summary>
+    /// gateway.offload and what the kernel gave of it: the devices that take and give super-packets (TSO in, GRO out),
+    /// and whether port 4500 sends with UDP GSO and receives with UDP GRO.
+    /// </summary>
+    private System.Text.Json.Nodes.JsonObject OffloadStatus() => new()
+    {
+        ["enabled"] = _config.Settings.Offload,
+        ["tun"] = new System.Text.Json.Nodes.JsonArray([.. Volatile.Read(ref _devices).Where(d => d.Value.Tun.Offload).Select(d => (System.Text.Json.Nodes.JsonNode)d.Key).Order()]),
+        ["udp_gso"] = _udp?.Gso ?? false,
+        ["udp_gro"] = _udp?.Gro ?? false,
+    };
+
+    /// <summary>The control socket's commands: the core's, plus reload, and the worker count and offloads in status.</summary>
     private sealed class DaemonControl(Daemon daemon, GatewayCore core) : IControlHandler
     {
         private readonly CoreControlHandler _commands = new(core, daemon.Reload);
@@ -480,7 +511,10 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         {
             var status = _commands.Status();
             if (status["gateway"] is System.Text.Json.Nodes.JsonObject gateway)
+            {
                 gateway["workers"] = daemon.Workers;
+                gateway["offload"] = daemon.OffloadStatus();
+            }
             return status;
         }
 

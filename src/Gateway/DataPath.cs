@@ -72,8 +72,11 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
 
     // ---- UDP to TUN ----
 
-    /// <summary>One UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>, in <paramref name="buffer"/>'s window.</summary>
-    public void OnUdp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer)
+    /// <summary>
+    /// One UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>, in <paramref name="buffer"/>'s
+    /// window; what it opens to goes to <paramref name="sink"/>, or at once through the I/O without one.
+    /// </summary>
+    public void OnUdp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer, IPacketSink? sink = null)
     {
         var payload = buffer.Data;
         if (local.Port != UdpEncapsulation.Port)
@@ -92,7 +95,7 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
                 Tracer?.Inbound(Snapshot, table, local, remote, UdpPayloadKind.NatKeepalive, buffer)?.NotEsp(UdpPayloadKind.NatKeepalive);
                 return;
             case UdpPayloadKind.Esp:
-                ReceiveEsp(local, remote, buffer);
+                ReceiveEsp(local, remote, buffer, sink);
                 return;
             default:
                 counters.Count(GatewayDropReason.MalformedUdp);
@@ -143,7 +146,7 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
         ((HeaderFlags)message[IkeHeader.FlagsOffset] & (HeaderFlags.Initiator | HeaderFlags.Response)) == HeaderFlags.Initiator &&
         BinaryPrimitives.ReadUInt64BigEndian(message[IkeHeader.ResponderSpiOffset..]) == 0;
 
-    private void ReceiveEsp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer)
+    private void ReceiveEsp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer, IPacketSink? sink)
     {
         var trace = Tracer?.Inbound(Snapshot, table, local, remote, UdpPayloadKind.Esp, buffer);
         var reason = Inbound.Open(table, buffer, out var sa);
@@ -163,13 +166,20 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
             ClampMss(route, buffer, trace);
         // A traced packet's record is made before it goes on, so that no answer to it can be recorded first.
         trace?.Opened(sa, buffer, route.Device);
-        io.WriteTun(route.Device, buffer.Data);
+        if (sink is null)
+            io.WriteTun(route.Device, buffer.Data);
+        else
+            sink.WriteTun(route.Device, buffer);
     }
 
     // ---- TUN to UDP ----
 
-    /// <summary>One inner packet read from queue <paramref name="queue"/> of tunnel device <paramref name="device"/>, in <paramref name="buffer"/>'s window.</summary>
-    public void OnTun(string device, int queue, PacketBuffer buffer)
+    /// <summary>
+    /// One inner packet read from queue <paramref name="queue"/> of tunnel device <paramref name="device"/>, in
+    /// <paramref name="buffer"/>'s window; its ESP datagram goes to <paramref name="sink"/>, or at once through the I/O
+    /// without one.
+    /// </summary>
+    public void OnTun(string device, int queue, PacketBuffer buffer, IPacketSink? sink = null)
     {
         var snapshot = Snapshot;
         if (!snapshot.ReqIdOfDevice.TryGetValue(device, out var reqId) && !snapshot.Policies.TryLookup(buffer.Data, out reqId))
@@ -202,14 +212,15 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
             }
             return;
         }
-        Send(route, sa, buffer, trace);
+        Send(route, sa, buffer, trace, sink);
     }
 
     /// <summary>
     /// Seals the inner packet in <paramref name="buffer"/> with <paramref name="sa"/> and sends it to the route's peer;
-    /// <paramref name="trace"/>, when the packet is traced, is told the outcome.
+    /// <paramref name="trace"/>, when the packet is traced, is told the outcome; the datagram goes to <paramref name="sink"/>,
+    /// or at once through the I/O without one.
     /// </summary>
-    public void Send(ChildRoute route, EspSa sa, PacketBuffer buffer, OutboundTrace? trace = null)
+    public void Send(ChildRoute route, EspSa sa, PacketBuffer buffer, OutboundTrace? trace = null, IPacketSink? sink = null)
     {
         if (!sa.IsUdpEncapsulated || route.Local is not { } local || route.Remote is not { } remote)
         {
@@ -225,7 +236,10 @@ internal sealed class DataPath(ControlPlane control, IGatewayIo io, SaTable tabl
             return;
         }
         trace?.Sent(sa, buffer.Data, local, remote);
-        io.SendUdp(local, remote, buffer.Data);
+        if (sink is null)
+            io.SendUdp(local, remote, buffer.Data);
+        else
+            sink.SendEsp(local, remote, buffer);
     }
 
     /// <summary>

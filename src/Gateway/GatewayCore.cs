@@ -157,12 +157,15 @@ public sealed partial class GatewayCore
     /// <summary>Applies what the engine told the kernel, sends what the engine queued and what trapped children held, and keeps its events.</summary>
     public void Flush() => _control.Flush();
 
-    /// <summary>One UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>, in <paramref name="buffer"/>'s window. Any thread.</summary>
-    public void OnUdp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer)
+    /// <summary>
+    /// One UDP datagram received on <paramref name="local"/> from <paramref name="remote"/>, in <paramref name="buffer"/>'s
+    /// window. Any thread; a worker that batches passes its <paramref name="sink"/>.
+    /// </summary>
+    public void OnUdp(IPEndPoint local, IPEndPoint remote, PacketBuffer buffer, IPacketSink? sink = null)
     {
         try
         {
-            _data.OnUdp(local, remote, buffer);
+            _data.OnUdp(local, remote, buffer, sink);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -173,12 +176,15 @@ public sealed partial class GatewayCore
     /// <summary>One inner packet read from tunnel device <paramref name="device"/>, in <paramref name="buffer"/>'s window. Any thread.</summary>
     public void OnTun(string device, PacketBuffer buffer) => OnTun(device, 0, buffer);
 
-    /// <summary>One inner packet read from queue <paramref name="queue"/> of tunnel device <paramref name="device"/> (its worker's), in <paramref name="buffer"/>'s window. Any thread.</summary>
-    public void OnTun(string device, int queue, PacketBuffer buffer)
+    /// <summary>
+    /// One inner packet read from queue <paramref name="queue"/> of tunnel device <paramref name="device"/> (its worker's),
+    /// in <paramref name="buffer"/>'s window. Any thread; a worker that batches passes its <paramref name="sink"/>.
+    /// </summary>
+    public void OnTun(string device, int queue, PacketBuffer buffer, IPacketSink? sink = null)
     {
         try
         {
-            _data.OnTun(device, queue, buffer);
+            _data.OnTun(device, queue, buffer, sink);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

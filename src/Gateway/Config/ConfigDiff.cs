@@ -32,6 +32,7 @@ public sealed record ConfigDiff(IReadOnlyList<string> Added, IReadOnlyList<strin
         Setting("control_group", a.ControlGroup, b.ControlGroup);
         Setting("replay_window", a.ReplayWindow, b.ReplayWindow);
         Setting("workers", a.Workers, b.Workers);
+        Setting("offload", a.Offload, b.Offload);
         Setting("log_level", a.LogLevel, b.LogLevel);
         Setting("log_format", a.LogFormat, b.LogFormat);
         Setting("metrics", a.Metrics, b.Metrics);

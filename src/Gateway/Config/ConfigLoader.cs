@@ -26,7 +26,7 @@ public static partial class ConfigLoader
     private static readonly JsonDocumentOptions DuplicatesAllowed = JsonOptions with { AllowDuplicateProperties = true };
 
     private static readonly string[] TopKeys = ["gateway", "connections", "secrets", "pools"];
-    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "log_level", "log_levels", "log_format", "wireshark_keys", "metrics"];
+    private static readonly string[] GatewayKeys = ["tun_name", "mtu", "control_socket", "control_group", "replay_window", "workers", "offload", "log_level", "log_levels", "log_format", "wireshark_keys", "metrics"];
     private static readonly string[] ConnectionKeys =
     [
         "version", "local_addrs", "remote_addrs", "local_port", "remote_port", "proposals", "rekey_time", "reauth_time", "life_time", "rand_time",
@@ -187,6 +187,7 @@ public static partial class ConfigLoader
             Mtu = Number(e, "mtu", Path, 576, 65535, p) ?? settings.Mtu,
             ReplayWindow = Number(e, "replay_window", Path, 64, 65536, p) ?? settings.ReplayWindow,
             Workers = Number(e, "workers", Path, 0, 256, p) ?? settings.Workers,
+            Offload = Flag(e, "offload", Path, p) ?? settings.Offload,
         };
         if (Text(e, "control_socket", Path, p) is { } socket)
         {

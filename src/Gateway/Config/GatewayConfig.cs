@@ -31,6 +31,11 @@ public sealed record GatewaySettings
     public int ReplayWindow { get; init; } = 1024;
     /// <summary>Worker threads for the data path; zero means one per core.</summary>
     public int Workers { get; init; }
+    /// <summary>
+    /// gateway.offload: batches on the data path (recvmmsg and sendmmsg, UDP GSO and GRO, TUN segmentation and
+    /// coalescing offloads), each where the kernel has it; false: one packet per system call, the path before them.
+    /// </summary>
+    public bool Offload { get; init; } = true;
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     /// <summary>Levels per subsystem (gateway, ike, esp, tun, config, control): the logger categories.</summary>
     public IReadOnlyDictionary<string, LogLevel> LogLevels { get; init; } = new Dictionary<string, LogLevel>();

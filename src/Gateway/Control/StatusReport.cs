@@ -209,6 +209,23 @@ public static class StatusReport
         return shown;
     }
 
+    /// <summary>"; offload: TUN s2s0, UDP GSO GRO" as the daemon reports it; "; offload off"; nothing from a core alone.</summary>
+    private static string Offload(JsonObject gateway)
+    {
+        if (gateway["offload"] is not JsonObject offload)
+            return "";
+        if (offload["enabled"] is JsonValue enabled && enabled.TryGetValue<bool>(out var on) && !on)
+            return "; offload off";
+        var parts = new List<string>();
+        if (offload["tun"] is JsonArray { Count: > 0 } tun)
+            parts.Add($"TUN {Join(tun, ",")}");
+        var udp = string.Join(" ", new[] { ("udp_gso", "GSO"), ("udp_gro", "GRO") }
+            .Where(f => offload[f.Item1] is JsonValue v && v.TryGetValue<bool>(out var b) && b).Select(f => f.Item2));
+        if (udp.Length > 0)
+            parts.Add($"UDP {udp}");
+        return parts.Count == 0 ? "; offload: none the kernel gave" : $"; offload: {string.Join(", ", parts)}";
+    }
+
     /// <summary>
     /// The status document as text, compact in the manner of `swanctl --list-sas`: a line per connection,
     /// two per IKE SA, and per Child SA its SPIs, traffic each way and selectors. Reads only the document,
@@ -220,7 +237,7 @@ public static class StatusReport
         if (status["gateway"] is JsonObject gateway && gateway["devices"] is JsonArray { Count: > 0 } devices)
         {
             var clamped = gateway["mss_clamped"] is JsonValue v && v.TryGetValue<long>(out var n) && n > 0 ? $"; TCP MSS clamped in {n} SYNs" : "";
-            Line(text, 0, $"gateway: devices {Join(devices, ", ")}{clamped}");
+            Line(text, 0, $"gateway: devices {Join(devices, ", ")}{Offload(gateway)}{clamped}");
         }
         foreach (var connection in Objects(status["connections"]))
         {

@@ -15,6 +15,9 @@ public sealed class TunWriteBatch
     /// </summary>
     public void Add(PacketBuffer packet) => throw new NotImplementedException();
 
+    /// <summary>Forgets what was queued without writing it (its device is gone); the queued buffers are their owners' again.</summary>
+    public void Clear() => throw new NotImplementedException();
+
     /// <summary>Writes what was queued to <paramref name="queue"/> of <paramref name="device"/>; the queued buffers are their owners' again.</summary>
     public void Flush(TunDevice device, int queue) => throw new NotImplementedException();
 }

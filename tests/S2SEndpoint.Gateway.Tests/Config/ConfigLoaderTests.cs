@@ -287,6 +287,7 @@ public sealed class ConfigLoaderTests
         "connections.c.local.auth: 'psk' needs a pre-shared key: add secrets.ike-c")]
     [InlineData("""{ "gateway": { "mtu": 100 }, "connections": {} }""", "gateway.mtu: '100' is not a whole number from 576 to 65535")]
     [InlineData("""{ "gateway": { "log_level": "loud" }, "connections": {} }""", "gateway.log_level: 'loud' is not a log level")]
+    [InlineData("""{ "gateway": { "offload": "maybe" }, "connections": {} }""", "gateway.offload: 'maybe' is not valid; valid: yes, no")]
     [InlineData("""{ "gateway": { "control_socket": "s2s.sock" }, "connections": {} }""", "gateway.control_socket: 's2s.sock' is not an absolute path")]
     [InlineData("""{ "gateway": { "control_group": "s2s-no-such-group" }, "connections": {} }""", "gateway.control_group: 's2s-no-such-group' is not a group on this machine (see getent group); valid: a group name such as adm, or a numeric gid")]
     [InlineData("""{ "gateway": { "control_group": "-1" }, "connections": {} }""", "gateway.control_group: '-1' is not a group on this machine")]

@@ -40,6 +40,17 @@ public sealed class ReloadTests
         Assert.True(ConfigDiff.Between(old, Config("\"mtu\": 1400", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"), Connection("b", "192.0.2.3", "venus", "10.3.0.0/24"), Connection("c", "192.0.2.4", "mars", "10.4.0.0/24"))).IsEmpty);
     }
 
+    /// <summary>gateway.offload is on unless switched off, and switching it needs a restart (the devices and sockets are opened with it).</summary>
+    [Fact]
+    public void Offload_OnByDefault_AndAChangeNeedsARestart()
+    {
+        var on = Config("\"mtu\": 1400", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"));
+        var off = Config("\"mtu\": 1400, \"offload\": false", Connection("a", "192.0.2.2", "sun", "10.2.0.0/24"));
+        Assert.True(on.Settings.Offload);
+        Assert.False(off.Settings.Offload);
+        Assert.Equal(["gateway.offload"], ConfigDiff.Between(on, off).NeedRestart);
+    }
+
     [Fact]
     public void Diff_ASecretChange_IsAChange()
     {

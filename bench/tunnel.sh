@@ -50,10 +50,6 @@ command -v ethtool >/dev/null 2>&1 || missing="${missing:+$missing, }no ethtool"
 [ -z "$missing" ] || die "missing: $missing"
 TCK=$(getconf CLK_TCK)
 
-lab_init s2s-bench
-trap lab_cleanup EXIT
-trap 'exit 130' INT TERM
-
 # Side A's and side B's settings; each writer sees the world from its own gateway.
 side_a() { lab_reset_vars; S_START=start; C_LOCAL=192.0.2.1 C_REMOTE=192.0.2.2 C_ID=moon.s2s.test C_PEER_ID=sun.s2s.test C_LTS=10.1.0.0/24 C_RTS=10.2.0.0/24; }
 side_b() { lab_reset_vars; S_LOCAL=192.0.2.2 S_REMOTE=192.0.2.1 S_ID=sun.s2s.test S_PEER_ID=moon.s2s.test S_LTS=10.2.0.0/24 S_RTS=10.1.0.0/24; }
@@ -130,10 +126,13 @@ charon_openssl_algs() { # label dir
     [ -n "$plugin" ] || die "$1: swanctl --list-algs lists no $a"
     [ "$plugin" = openssl ] || die "$1: charon takes $a from its $plugin plugin, not from openssl"
   done
-  echo "  $1: charon loaded openssl before its software crypto plugins; IKE $ike and ESP $esp come from openssl"
+  CHARON_ALGS="IKE $ike and ESP $esp"
 }
 
-charon_verify() { charon_openssl_first "$@" && charon_openssl_algs "$@"; }
+charon_verify() { # label dir
+  charon_openssl_first "$@" && charon_openssl_algs "$@" &&
+    echo "  $1: charon loaded openssl before its software crypto plugins; $CHARON_ALGS come from openssl"
+}
 
 # Runs the iperf3 runs and the pings; takes the CPU time of the gateway processes (PIDs, or empty) around the iperf3
 # runs. Adds a row.
@@ -195,95 +194,117 @@ s2s_pair() { # label key [S2S_OFFLOAD]
   lab_down
 }
 
-echo "tunnel.sh: iperf3 TCP hostA -> hostB, $WARMUP s warm-up and $RUNS x $T s per path, $PINGS pings ${PING_INTERVAL} s apart; tunnels aes256gcm16"
-LOAD_BEFORE=$(cut -d ' ' -f 1-3 /proc/loadavg)
+# The benchmark runs in a child shell that the script waits for with `wait`: a shell waiting for a foreground command
+# ignores a Ctrl-C that the command survives (iperf3 and ping catch SIGINT and exit normally; timeout runs its command
+# in a process group of its own), but `wait` returns at once and runs the trap. The child ignores SIGINT; the script
+# turns INT, TERM and HUP into a TERM for the child, whose trap exits, after its foreground command (iperf3 at most
+# SECONDS_PER_RUN + 15 s), and its EXIT trap removes everything (lab_cleanup).
+bench() {
+  lab_init s2s-bench
+  trap lab_cleanup EXIT
+  trap 'exit 130' TERM
+  trap '' INT HUP
 
-# Plain routing, veth offloads on (the kernel's defaults), then off.
-lab_up none && plain_routes || die "plain routing: could not build the lab"
-measure "plain routing, offloads on" plain-on "" ""
-lab_down
-lab_up none && plain_routes || die "plain routing: could not build the lab"
-offloads_off || die "plain routing: could not turn the veths' offloads off"
-measure "plain routing, offloads off" plain-off "" ""
-lab_down
+  echo "tunnel.sh: iperf3 TCP hostA -> hostB, $WARMUP s warm-up and $RUNS x $T s per path, $PINGS pings ${PING_INTERVAL} s apart; tunnels aes256gcm16"
+  LOAD_BEFORE=$(cut -d ' ' -f 1-3 /proc/loadavg)
 
-# s2s <-> s2s
-s2s_label="s2s <-> s2s${S2S_OFFLOAD:+, offload $S2S_OFFLOAD}"
-s2s_pair "$s2s_label" s2s
-[ "$BENCH_OFFLOAD_OFF" = 1 ] && s2s_pair "s2s <-> s2s, offload off" s2s-off off
-
-# strongSwan <-> strongSwan
-mkdir -p "$LAB_WORK/sw-a" "$LAB_WORK/sw-b"
-lab_up none || die "strongSwan pair: could not build the lab"
-side_a; write_charon_conf "$LAB_WORK/sw-a"
-side_b; write_charon_conf "$LAB_WORK/sw-b"
-charon_start "$GB" "$LAB_WORK/sw-b" || die "strongSwan pair: charon on gwB did not start"
-pb=$CHARON_PID
-charon_start "$GA" "$LAB_WORK/sw-a" || die "strongSwan pair: charon on gwA did not start"
-pa=$CHARON_PID
-check_comm "strongSwan pair, gwA" "$pa" charon; check_comm "strongSwan pair, gwB" "$pb" charon
-swanctl_ "$LAB_WORK/sw-a" --initiate --child net --timeout 20 >"$LAB_WORK/sw-a/initiate.out" 2>&1 ||
-  die "strongSwan pair: swanctl --initiate failed: $(tail -1 "$LAB_WORK/sw-a/initiate.out")"
-charon_verify "strongSwan pair, gwA" "$LAB_WORK/sw-a"
-charon_verify "strongSwan pair, gwB" "$LAB_WORK/sw-b"
-measure "strongSwan <-> strongSwan" sw "$pa" "$pb"
-lab_down
-
-# s2s on gwA (initiator) <-> charon on gwB
-mkdir -p "$LAB_WORK/mx-a" "$LAB_WORK/mx-b"
-lab_up none || die "mixed: could not build the lab"
-lab_reset_vars; write_charon_conf "$LAB_WORK/mx-b"
-lab_reset_vars; S_START=start; write_s2s_conf "$LAB_WORK/mx-a/s2s.json" || die "mixed: could not write gwA's configuration"
-charon_start "$GB" "$LAB_WORK/mx-b" || die "mixed: charon on gwB did not start"
-pb=$CHARON_PID
-s2s_start "$GA" "$LAB_WORK/mx-a/s2s.json" "$LAB_WORK/mx-a/s2s.log" || die "mixed: s2s on gwA did not start"
-pa=$S2S_PID
-check_comm "mixed, gwA" "$pa" dotnet; check_comm "mixed, gwB" "$pb" charon
-wait_ping 20 || die "mixed: no tunnel within 20 s"
-charon_verify "mixed, gwB" "$LAB_WORK/mx-b"
-measure "s2s (gwA) <-> strongSwan (gwB)" mx "$pa" "$pb"
-lab_down
-
-# charon on gwA (initiator) <-> s2s on gwB
-if [ "$BENCH_REVERSE" = 1 ]; then
-  mkdir -p "$LAB_WORK/rx-a" "$LAB_WORK/rx-b"
-  lab_up none || die "mixed, reversed: could not build the lab"
-  side_a; write_charon_conf "$LAB_WORK/rx-a"
-  side_b; write_s2s_conf "$LAB_WORK/rx-b/s2s.json" || die "mixed, reversed: could not write gwB's configuration"
-  s2s_start "$GB" "$LAB_WORK/rx-b/s2s.json" "$LAB_WORK/rx-b/s2s.log" || die "mixed, reversed: s2s on gwB did not start"
-  pb=$S2S_PID
-  charon_start "$GA" "$LAB_WORK/rx-a" || die "mixed, reversed: charon on gwA did not start"
-  pa=$CHARON_PID
-  check_comm "mixed, reversed, gwA" "$pa" charon; check_comm "mixed, reversed, gwB" "$pb" dotnet
-  swanctl_ "$LAB_WORK/rx-a" --initiate --child net --timeout 20 >"$LAB_WORK/rx-a/initiate.out" 2>&1 ||
-    die "mixed, reversed: swanctl --initiate failed: $(tail -1 "$LAB_WORK/rx-a/initiate.out")"
-  charon_verify "mixed, reversed, gwA" "$LAB_WORK/rx-a"
-  measure "strongSwan (gwA) <-> s2s (gwB)" rx "$pa" "$pb"
+  # Plain routing, veth offloads on (the kernel's defaults), then off.
+  lab_up none && plain_routes || die "plain routing: could not build the lab"
+  measure "plain routing, offloads on" plain-on "" ""
   lab_down
-fi
+  lab_up none && plain_routes || die "plain routing: could not build the lab"
+  offloads_off || die "plain routing: could not turn the veths' offloads off"
+  measure "plain routing, offloads off" plain-off "" ""
+  lab_down
 
-# The table: ratios against the strongSwan pair and plain routing with offloads on.
-row_median() { local r; for r in "${ROWS[@]}"; do [ "${r%%|*}" = "$1" ] && { r=${r#*|}; echo "${r%%|*}"; return; }; done; }
-SW=$(row_median "strongSwan <-> strongSwan")
-PLAIN=$(row_median "plain routing, offloads on")
-echo
-printf '%-32s %9s %10s %9s %9s %9s %12s %12s\n' "path" "Mbit/s" "/ sw pair" "% plain" "RTT avg" "RTT med" "CPU s/Gbit" "CPU s/Gbit"
-printf '%-32s %9s %10s %9s %9s %9s %12s %12s\n' "" "median" "" "" "ms" "ms" "gwA" "gwB"
-for r in "${ROWS[@]}"; do
-  IFS='|' read -r label med rmed ravg ca cb <<<"$r"
-  if [ -z "$med" ]; then
-    printf '%-32s %9s %10s %9s %9s %9s %12s %12s\n' "$label" "(none)" "" "" "" "" "" ""
-    continue
+  # s2s <-> s2s
+  s2s_label="s2s <-> s2s${S2S_OFFLOAD:+, offload $S2S_OFFLOAD}"
+  s2s_pair "$s2s_label" s2s
+  [ "$BENCH_OFFLOAD_OFF" = 1 ] && s2s_pair "s2s <-> s2s, offload off" s2s-off off
+
+  # strongSwan <-> strongSwan
+  mkdir -p "$LAB_WORK/sw-a" "$LAB_WORK/sw-b"
+  lab_up none || die "strongSwan pair: could not build the lab"
+  side_a; write_charon_conf "$LAB_WORK/sw-a"
+  side_b; write_charon_conf "$LAB_WORK/sw-b"
+  charon_start "$GB" "$LAB_WORK/sw-b" || die "strongSwan pair: charon on gwB did not start"
+  pb=$CHARON_PID
+  charon_start "$GA" "$LAB_WORK/sw-a" || die "strongSwan pair: charon on gwA did not start"
+  pa=$CHARON_PID
+  check_comm "strongSwan pair, gwA" "$pa" charon; check_comm "strongSwan pair, gwB" "$pb" charon
+  swanctl_ "$LAB_WORK/sw-a" --initiate --child net --timeout 20 >"$LAB_WORK/sw-a/initiate.out" 2>&1 ||
+    die "strongSwan pair: swanctl --initiate failed: $(tail -1 "$LAB_WORK/sw-a/initiate.out")"
+  charon_verify "strongSwan pair, gwA" "$LAB_WORK/sw-a"
+  charon_verify "strongSwan pair, gwB" "$LAB_WORK/sw-b"
+  measure "strongSwan <-> strongSwan" sw "$pa" "$pb"
+  lab_down
+
+  # s2s on gwA (initiator) <-> charon on gwB
+  mkdir -p "$LAB_WORK/mx-a" "$LAB_WORK/mx-b"
+  lab_up none || die "mixed: could not build the lab"
+  lab_reset_vars; write_charon_conf "$LAB_WORK/mx-b"
+  lab_reset_vars; S_START=start; write_s2s_conf "$LAB_WORK/mx-a/s2s.json" || die "mixed: could not write gwA's configuration"
+  charon_start "$GB" "$LAB_WORK/mx-b" || die "mixed: charon on gwB did not start"
+  pb=$CHARON_PID
+  s2s_start "$GA" "$LAB_WORK/mx-a/s2s.json" "$LAB_WORK/mx-a/s2s.log" || die "mixed: s2s on gwA did not start"
+  pa=$S2S_PID
+  check_comm "mixed, gwA" "$pa" dotnet; check_comm "mixed, gwB" "$pb" charon
+  wait_ping 20 || die "mixed: no tunnel within 20 s"
+  charon_verify "mixed, gwB" "$LAB_WORK/mx-b"
+  measure "s2s (gwA) <-> strongSwan (gwB)" mx "$pa" "$pb"
+  lab_down
+
+  # charon on gwA (initiator) <-> s2s on gwB
+  if [ "$BENCH_REVERSE" = 1 ]; then
+    mkdir -p "$LAB_WORK/rx-a" "$LAB_WORK/rx-b"
+    lab_up none || die "mixed, reversed: could not build the lab"
+    side_a; write_charon_conf "$LAB_WORK/rx-a"
+    side_b; write_s2s_conf "$LAB_WORK/rx-b/s2s.json" || die "mixed, reversed: could not write gwB's configuration"
+    s2s_start "$GB" "$LAB_WORK/rx-b/s2s.json" "$LAB_WORK/rx-b/s2s.log" || die "mixed, reversed: s2s on gwB did not start"
+    pb=$S2S_PID
+    charon_start "$GA" "$LAB_WORK/rx-a" || die "mixed, reversed: charon on gwA did not start"
+    pa=$CHARON_PID
+    check_comm "mixed, reversed, gwA" "$pa" charon; check_comm "mixed, reversed, gwB" "$pb" dotnet
+    swanctl_ "$LAB_WORK/rx-a" --initiate --child net --timeout 20 >"$LAB_WORK/rx-a/initiate.out" 2>&1 ||
+      die "mixed, reversed: swanctl --initiate failed: $(tail -1 "$LAB_WORK/rx-a/initiate.out")"
+    charon_verify "mixed, reversed, gwA" "$LAB_WORK/rx-a"
+    measure "strongSwan (gwA) <-> s2s (gwB)" rx "$pa" "$pb"
+    lab_down
   fi
-  awk -v l="$label" -v m="$med" -v s="$SW" -v p="$PLAIN" -v ra="$ravg" -v rm="$rmed" -v a="$ca" -v b="$cb" 'BEGIN {
-    printf "%-32s %9.0f %10.2f %8.1f%% %9.3f %9.3f %12s %12s\n", l, m, m / s, 100 * m / p, ra, rm, a, b }'
-done
-echo
-echo "machine: $(sed -nE 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores, kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "load average (1, 5, 15 min): $LOAD_BEFORE before, $(cut -d ' ' -f 1-3 /proc/loadavg) after"
-echo "versions: strongSwan $(dpkg-query -W -f='${Version}' strongswan-charon), OpenSSL $(dpkg-query -W -f='${Version}' libssl3), iperf3 $(dpkg-query -W -f='${Version}' iperf3), .NET $(dotnet --list-runtimes | sed -nE 's/^Microsoft.NETCore.App ([^ ]+).*/\1/p' | tail -n 1)"
-if [ ${#NOTES[@]} -gt 0 ]; then
+
+  # The table: ratios against the strongSwan pair and plain routing with offloads on.
+  row_median() { local r; for r in "${ROWS[@]}"; do [ "${r%%|*}" = "$1" ] && { r=${r#*|}; echo "${r%%|*}"; return; }; done; }
+  SW=$(row_median "strongSwan <-> strongSwan")
+  PLAIN=$(row_median "plain routing, offloads on")
   echo
-  for n in "${NOTES[@]}"; do echo "not measured: $n" >&2; done
-  exit 1
-fi
+  printf '%-32s %9s %10s %9s %9s %9s %12s %12s\n' "path" "Mbit/s" "/ sw pair" "% plain" "RTT avg" "RTT med" "CPU s/Gbit" "CPU s/Gbit"
+  printf '%-32s %9s %10s %9s %9s %9s %12s %12s\n' "" "median" "" "" "ms" "ms" "gwA" "gwB"
+  for r in "${ROWS[@]}"; do
+    IFS='|' read -r label med rmed ravg ca cb <<<"$r"
+    if [ -z "$med" ]; then
+      printf '%-32s %9s %10s %9s %9s %9s %12s %12s\n' "$label" "(none)" "" "" "" "" "" ""
+      continue
+    fi
+    awk -v l="$label" -v m="$med" -v s="$SW" -v p="$PLAIN" -v ra="$ravg" -v rm="$rmed" -v a="$ca" -v b="$cb" 'BEGIN {
+      printf "%-32s %9.0f %10.2f %8.1f%% %9.3f %9.3f %12s %12s\n", l, m, m / s, 100 * m / p, ra, rm, a, b }'
+  done
+  echo
+  echo "machine: $(sed -nE 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores, kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "load average (1, 5, 15 min): $LOAD_BEFORE before, $(cut -d ' ' -f 1-3 /proc/loadavg) after"
+  echo "versions: strongSwan $(dpkg-query -W -f='${Version}' strongswan-charon), OpenSSL $(dpkg-query -W -f='${Version}' libssl3), iperf3 $(dpkg-query -W -f='${Version}' iperf3), .NET $(dotnet --list-runtimes | sed -nE 's/^Microsoft.NETCore.App ([^ ]+).*/\1/p' | tail -n 1)"
+  if [ ${#NOTES[@]} -gt 0 ]; then
+    echo
+    for n in "${NOTES[@]}"; do echo "not measured: $n" >&2; done
+    exit 1
+  fi
+}
+
+bench &
+BENCH_PID=$!
+trap 'kill -TERM "$BENCH_PID" 2>/dev/null' INT TERM HUP
+while :; do
+  wait "$BENCH_PID"
+  rc=$?
+  kill -0 "$BENCH_PID" 2>/dev/null || break
+done
+exit "$rc"

@@ -264,9 +264,16 @@ json_list() { # "a,b c" -> ["a","b","c"]
 
 # s2s's JSON configuration: one connection "gw" with one child "net". Authentication: S_AUTH (ours) and S_PEER_AUTH
 # (the peer's), psk (the default) or pubkey; with pubkey, S_CERT (local.certs), S_KEY (secrets.private-gw) and
-# S_CACERT (remote.cacerts) are file paths.
+# S_CACERT (remote.cacerts) are file paths. The data path's offloads: S2S_OFFLOAD=off writes "offload": false in the
+# gateway settings, S2S_OFFLOAD=on "offload": true; unset, no key (s2s's default, on).
 write_s2s_conf() { # file
-  local f=$1 iface="" dpd="" lcert="" rcert="" key=""
+  local f=$1 iface="" dpd="" lcert="" rcert="" key="" offload=""
+  case ${S2S_OFFLOAD:-} in
+    "") ;;
+    on) offload=', "offload": true' ;;
+    off) offload=', "offload": false' ;;
+    *) echo "write_s2s_conf: S2S_OFFLOAD is '$S2S_OFFLOAD'; valid are on, off, or unset (s2s's default)" >&2; return 1 ;;
+  esac
   [ "${S_AUTH:-psk}" = pubkey ] && lcert=", \"certs\": [\"$S_CERT\"]" key="\"private-gw\": { \"file\": \"$S_KEY\" },"
   [ "${S_PEER_AUTH:-psk}" = pubkey ] && rcert=", \"cacerts\": $(json_list "$S_CACERT")"
   [ -n "${S_IFACE:-}" ] && iface="\"interface\": \"$S_IFACE\", \"routes\": $(json_list "${S_ROUTES:-10.2.0.0/24}"),"
@@ -275,7 +282,7 @@ write_s2s_conf() { # file
   [ -z "${S_IFACE:-}" ] || [ -n "${S_LTS:-}" ] && ts="\"local_ts\": $(json_list "${S_LTS:-10.1.0.0/24}"), \"remote_ts\": $(json_list "${S_RTS:-10.2.0.0/24}"),"
   cat >"$f" <<EOF
 {
-  "gateway": { "tun_name": "s2s0", "log_level": "${S_LOG:-info}", "control_socket": "$(dirname "$f")/s2s.ctl" ${S_EXTRA_GW:-} },
+  "gateway": { "tun_name": "s2s0", "log_level": "${S_LOG:-info}", "control_socket": "$(dirname "$f")/s2s.ctl"$offload ${S_EXTRA_GW:-} },
   "connections": {
     "gw": {
       "local_addrs": "${S_LOCAL:-$GWA_ADDR}", "remote_addrs": "${S_REMOTE:-$GWB_SEEN}",
@@ -476,10 +483,10 @@ print(f"{d['end']['sum_received']['bits_per_second'] / 1e6:.0f}")
 PY
 }
 
-# Median and average RTT in ms of pings hostA -> hostB: "median avg".
-ping_rtt() { # count
+# Median and average RTT in ms of pings hostA -> hostB, interval seconds apart (0.2 unless given): "median avg".
+ping_rtt() { # count [interval]
   # A lost ping makes ping exit non-zero: the replies that came are what counts (none: failure, below).
-  { ip netns exec "$HA" ping -n -c "$1" -i 0.2 -W 1 -I 10.1.0.10 10.2.0.10 2>/dev/null || true; } |
+  { ip netns exec "$HA" ping -n -c "$1" -i "${2:-0.2}" -W 1 -I 10.1.0.10 10.2.0.10 2>/dev/null || true; } |
     sed -nE 's/.*time=([0-9.]+) ms.*/\1/p' | sort -n |
     awk '{ a[NR] = $1; s += $1 } END { if (NR == 0) exit 1; m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f %.3f\n", m, s / NR }'
 }

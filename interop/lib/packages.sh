@@ -15,6 +15,7 @@ S2S_APT_PACKAGES=(
   tshark                         # decrypts a capture with s2s's wireshark_keys files (interop scenario 12)
   nftables                       # the lab's NAT
   iperf3                         # throughput scenario and bench/tunnel.sh
+  ethtool                        # bench/tunnel.sh: the veths' offloads off (tso, gso, gro) for plain routing's second row
   strongswan-charon              # charon 5.9.8
   strongswan-swanctl             # swanctl over vici
   strongswan-pki                 # pki: the CAs and gateway certificates of interop scenario 19 (certificate authentication)

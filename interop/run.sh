@@ -4,8 +4,10 @@
 # otherwise; each case prints one line "PASS name: what" or "FAIL name: why" (followed by the tails of
 # the s2s and charon logs), and the run ends with "N passed, N failed, N skipped".
 #
-#   sudo interop/run.sh              # everything (about 13 minutes on 2 cores)
+#   sudo interop/run.sh              # everything (about 14.5 minutes on 2 cores)
 #   sudo interop/run.sh 6            # one scenario by number, or by a word of its case names (nat, pfs...)
+#   sudo interop/run.sh 1 5 nat      # several of them
+#   S2S_OFFLOAD=off sudo interop/run.sh   # s2s with gateway.offload false (one packet per system call); cases say so
 #   KEEP_WORK=1 sudo interop/run.sh  # keep the work directory with every configuration and log
 #
 # Needs root, strongSwan (with pki), iproute2, nftables, iperf3, tcpdump, tshark and a Release build of s2s (./test.sh provides all
@@ -18,7 +20,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/lab.sh"
 # shellcheck source=lib/bgp-lab.sh
 . "$HERE/lib/bgp-lab.sh"
-FILTER=${1:-}
+FILTERS=("$@")
 PASSED=0 FAILED=0 SKIPPED=0 CASE_N=0 AFTER_LAB=""
 RUN_T0=$SECONDS
 
@@ -33,7 +35,7 @@ finish() {
 
 # A case: a directory for its files, fresh settings, a timer.
 begin() { # name
-  CASE=$1 WHY="" CASE_T0=$SECONDS CASE_N=$((CASE_N + 1)) REKEYS="" COLLIDE="" MISMATCH_LINE="" S2S_CONF=""
+  CASE=$1${S2S_OFFLOAD:+-offload-$S2S_OFFLOAD} WHY="" CASE_T0=$SECONDS CASE_N=$((CASE_N + 1)) REKEYS="" COLLIDE="" MISMATCH_LINE="" S2S_CONF=""
   # Short: the vici socket's path must fit in a sockaddr_un.
   D=$LAB_WORK/$CASE_N-${CASE:0:40}
   mkdir -p "$D"
@@ -133,8 +135,15 @@ check_proposals() { # ike esp
     fail "strongSwan's Child SA is not ESP:$esp: $(grep -o 'ESP:.*' <<<"$out" | head -1)" || return 1
 }
 
+# Whether a case runs: no filter, or one of the filters is its scenario's number or a word of its name.
 wanted() { # scenario-number case-name
-  [ -z "$FILTER" ] || [ "$FILTER" = "$1" ] || { [[ ! "$FILTER" =~ ^[0-9]+$ ]] && [[ "$2" == *"$FILTER"* ]]; }
+  [ ${#FILTERS[@]} -eq 0 ] && return 0
+  local f
+  for f in "${FILTERS[@]}"; do
+    [ "$f" = "$1" ] && return 0
+    [[ ! "$f" =~ ^[0-9]+$ ]] && [[ "$2" == *"$f"* ]] && return 0
+  done
+  return 1
 }
 
 ROLES=(initiator responder)
@@ -1381,7 +1390,7 @@ lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then
   for s in "${SCENARIOS[@]}"; do
-    if [ -n "$FILTER" ] && [ "$FILTER" != "$s" ]; then continue; fi
+    if [ ${#FILTERS[@]} -gt 0 ] && [[ ! " ${FILTERS[*]} " == *" $s "* ]]; then continue; fi
     if [ "${CI:-}" = true ]; then echo "FAIL scenario-$s: $missing"; FAILED=$((FAILED + 1))
     else echo "SKIP scenario-$s: $missing"; SKIPPED=$((SKIPPED + 1)); fi
   done

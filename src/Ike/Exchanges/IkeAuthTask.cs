@@ -85,7 +85,7 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             return Fail(NotifyType.AuthenticationFailed, false, reason);
         if (!IsInitiator && !Authenticator.Local(Sa).CanBuild(out reason))
             return Fail(NotifyType.AuthenticationFailed, false, reason);
-        Sa.RemoteId = id.Identity;
+        Sa.Context.PeerAuthenticated(Sa, id.Identity);
         if (!IsInitiator)
         {
             // RFC 7296 2.4: after INITIAL_CONTACT "the receiver MAY delete other SAs it has to the same

@@ -165,5 +165,12 @@ public sealed class Identity : IEquatable<Identity>
 
     public bool Equals(Identity? other) => other is not null && Type == other.Type && Data.AsSpan().SequenceEqual(other.Data);
     public override bool Equals(object? obj) => Equals(obj as Identity);
-    public override int GetHashCode() => HashCode.Combine(Type, Data.Length, Data.Length > 0 ? Data[^1] : 0);
+    public override int GetHashCode()
+    {
+        // Every octet: identities such as client1.example and client2.example differ in one.
+        var hash = new HashCode();
+        hash.Add(Type);
+        hash.AddBytes(Data);
+        return hash.ToHashCode();
+    }
 }

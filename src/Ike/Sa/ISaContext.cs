@@ -36,6 +36,9 @@ internal interface ISaContext
     /// <summary>Whether another SA of this connection is up (if not, IKE_AUTH carries INITIAL_CONTACT).</summary>
     bool HasOtherEstablished(IkeSa sa);
 
+    /// <summary>The SA's peer proved <paramref name="id"/> in IKE_AUTH: it becomes the SA's <see cref="IkeSa.RemoteId"/>.</summary>
+    void PeerAuthenticated(IkeSa sa, Identity id);
+
     /// <summary>Drops, without deletes, the other SAs of this connection with the same authenticated peer.</summary>
     void ReplaceOlderSas(IkeSa sa);
 

@@ -28,11 +28,42 @@ internal sealed partial class IkeSaManager
     public bool HasOtherEstablished(IkeSa sa) =>
         _sas.Values.Any(s => s != sa && s.Config.Name == sa.Config.Name && s.State == IkeSaState.Established);
 
+    public void PeerAuthenticated(IkeSa sa, Identity id)
+    {
+        sa.RemoteId = id;
+        IndexByRemoteId(sa);
+    }
+
     public void ReplaceOlderSas(IkeSa sa)
     {
-        foreach (var other in _sas.Values.Where(o => o != sa && o.Config.Name == sa.Config.Name && sa.RemoteId!.Equals(o.RemoteId)).ToList())
+        if (!_byRemoteId.TryGetValue(sa.RemoteId!, out var same))
+            return;
+        foreach (var other in same.Where(o => o != sa && o.Config.Name == sa.Config.Name && IsHeld(o)).ToList())
             Destroy(other, "replaced: the peer restarted (INITIAL_CONTACT)");
     }
+
+    /// <summary>Notes an SA in the table whose peer is authenticated under its identity (INITIAL_CONTACT finds it there).</summary>
+    private void IndexByRemoteId(IkeSa sa)
+    {
+        if (sa.RemoteId is not { } id)
+            return;
+        if (!_byRemoteId.TryGetValue(id, out var same))
+            _byRemoteId[id] = same = [];
+        if (!same.Contains(sa))
+            same.Add(sa);
+    }
+
+    /// <summary>The SA left the table: it leaves its identity's list, with any other that left it.</summary>
+    private void UnindexByRemoteId(IkeSa sa)
+    {
+        if (sa.RemoteId is not { } id || !_byRemoteId.TryGetValue(id, out var same))
+            return;
+        same.RemoveAll(o => o == sa || !IsHeld(o));
+        if (same.Count == 0)
+            _byRemoteId.Remove(id);
+    }
+
+    private bool IsHeld(IkeSa sa) => _sas.TryGetValue(sa.LocalSpi, out var held) && held == sa;
 
     public void Installed(IkeSa sa, ChildSa child, ChildSaInstall install, bool rekeyed)
     {
@@ -100,6 +131,7 @@ internal sealed partial class IkeSaManager
             RemoveChild(sa, child, reason);
         ReleaseVirtualIps(sa);
         _sas.Remove(sa.LocalSpi);
+        UnindexByRemoteId(sa);
         sa.DisposeKeys();
         ReauthAbandoned(sa, reason);
         if (sa.ReauthBy is { } by)

@@ -97,6 +97,7 @@ internal sealed partial class IkeSaManager
             // Even its clean-up failed: the SA leaves the table regardless, so that nothing reaches it again.
             sa.State = IkeSaState.Destroyed;
             _sas.Remove(sa.LocalSpi);
+            UnindexByRemoteId(sa);
             sa.DisposeKeys();
             Count(IkeDropReason.InternalError);
         }

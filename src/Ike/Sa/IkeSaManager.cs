@@ -16,6 +16,16 @@ namespace S2SEndpoint.Ike.Sa;
 internal sealed partial class IkeSaManager : ISaContext
 {
     private readonly Dictionary<ulong, IkeSa> _sas = [];
+
+    // The responder SAs made by IKE_SA_INIT requests, pruned as they come up or go: the admission checks of each new
+    // request walk these (at most HalfOpenLimit), not every SA. Only CreateResponder makes a half-open SA, and an SA
+    // that leaves Connecting and Authenticating never returns to them.
+    private readonly List<IkeSa> _halfOpen = [];
+
+    // The SAs in the table whose peer authenticated, by its identity: an INITIAL_CONTACT looks up its peer's
+    // (RFC 7296 2.4) rather than walking every SA. Indexed when IKE_AUTH proves the identity or a rekey's new SA joins
+    // the table, and taken out when an SA leaves it.
+    private readonly Dictionary<Identity, List<IkeSa>> _byRemoteId = [];
     private readonly TimeProvider _time;
     private long _reassemblyBytes;
     private uint _nextSaId;
@@ -146,6 +156,7 @@ internal sealed partial class IkeSaManager : ISaContext
             AddressProved = addressProved,
         };
         _sas.Add(sa.LocalSpi, sa);
+        _halfOpen.Add(sa);
         return sa;
     }
 
@@ -172,6 +183,7 @@ internal sealed partial class IkeSaManager : ISaContext
             SaTimers.ScheduleIke(sa, Now);
         }
         _sas.TryAdd(sa.LocalSpi, sa);
+        IndexByRemoteId(sa);
     }
 
     // ---- half-open SAs ----
@@ -179,14 +191,14 @@ internal sealed partial class IkeSaManager : ISaContext
     /// <summary>An SA a peer asked for with IKE_SA_INIT that has not completed IKE_AUTH: state an unauthenticated peer made us keep.</summary>
     private static bool IsHalfOpenResponder(IkeSa s) => !s.IsOriginalInitiator && s.State is IkeSaState.Connecting or IkeSaState.Authenticating;
 
-    public int HalfOpenCount => _sas.Values.Count(IsHalfOpenResponder);
+    public int HalfOpenCount => HalfOpen().Count;
 
     /// <summary>The half-open SA a retransmitted IKE_SA_INIT request made (never an established or rekeyed SA).</summary>
     public IkeSa? FindHalfOpen(ulong initiatorSpi, IPEndPoint remote)
     {
-        foreach (var existing in _sas.Values)
+        foreach (var existing in HalfOpen())
         {
-            if (IsHalfOpenResponder(existing) && existing.InitiatorSpi == initiatorSpi && existing.RemoteEndpoint.Equals(remote))
+            if (existing.InitiatorSpi == initiatorSpi && existing.RemoteEndpoint.Equals(remote))
                 return existing;
         }
         return null;
@@ -195,21 +207,25 @@ internal sealed partial class IkeSaManager : ISaContext
     /// <summary>The half-open SAs in all and from one source, and the oldest of that source's made without a cookie.</summary>
     public (int Total, int FromSource, IkeSa? OldestUnproved) CountHalfOpen(UInt128 source)
     {
-        var total = 0;
+        var halfOpen = HalfOpen();
         var fromSource = 0;
         IkeSa? oldestUnproved = null;
-        foreach (var s in _sas.Values)
+        foreach (var s in halfOpen)
         {
-            if (!IsHalfOpenResponder(s))
-                continue;
-            total++;
             if (s.Source != source)
                 continue;
             fromSource++;
             if (!s.AddressProved && (oldestUnproved is null || s.Created < oldestUnproved.Created))
                 oldestUnproved = s;
         }
-        return (total, fromSource, oldestUnproved);
+        return (halfOpen.Count, fromSource, oldestUnproved);
+    }
+
+    /// <summary>The half-open responder SAs in the table now, those that came up or went taken out first.</summary>
+    private List<IkeSa> HalfOpen()
+    {
+        _halfOpen.RemoveAll(s => !IsHalfOpenResponder(s) || !_sas.TryGetValue(s.LocalSpi, out var held) || held != s);
+        return _halfOpen;
     }
 
     // ---- fragment budget of SAs not yet authenticated ----

@@ -55,6 +55,36 @@ public sealed class IkeRekeyTests
         Assert.Empty(h.B.Kernel.Active);
     }
 
+    /// <summary>
+    /// RFC 7296 2.4: the SA a rekey made is the peer's SA as much as the one it replaced; when the peer restarts and
+    /// sends INITIAL_CONTACT, the responder drops it.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void InitialContact_AfterAnIkeRekey_ReplacesTheRekeyedSa(bool fromInitiator)
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        if (fromInitiator)
+            h.A.Engine.RekeyIke("moon");
+        else
+            h.B.Engine.RekeyIke("sun");
+        h.Pump();
+        var rekeyed = Assert.Single(h.B.Engine.Sas);
+
+        // A restarts with its state lost: a fresh engine at its address brings the tunnel up again.
+        var restarted = h.AddSide("A'", EngineHarness.AddressA, EngineHarness.Config("moon", EngineHarness.AddressA, EngineHarness.AddressB,
+            "moon.s2s.test", "sun.s2s.test", "10.1.0.0/24", "10.2.0.0/24"), 9, 0xc4000001);
+        restarted.Engine.Initiate("moon");
+        h.Pump();
+
+        Assert.Equal(IkeSaState.Destroyed, rekeyed.State);
+        var now = Assert.Single(h.B.Engine.Sas);
+        Assert.Equal(IkeSaState.Established, now.State);
+        Assert.Contains(h.B.EventsOf<IkeSaClosed>(), e => e.Reason.Contains("INITIAL_CONTACT", StringComparison.Ordinal));
+    }
+
     public static TheoryData<RekeyTests.CollisionOrder> Orders => new(Enum.GetValues<RekeyTests.CollisionOrder>());
 
     [Theory]

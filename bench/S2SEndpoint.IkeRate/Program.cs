@@ -1,0 +1,42 @@
+using System.Globalization;
+using S2SEndpoint.IkeRate;
+
+// bench/ike-rate: IKE SAs (each with its first Child SA) established per second by one responder engine, on one
+// thread, against in-process initiators, and the responder's memory per established tunnel. See bench/README.md.
+//
+//   S2SEndpoint.IkeRate [--count N] [--cert-count N] [--warm-up N] [--auth psk|ecdsa|both]
+var count = 10_000;
+var certCount = 2_000;
+var warmUp = 300;
+var auth = "both";
+for (var i = 0; i < args.Length; i++)
+{
+    var value = i + 1 < args.Length ? args[i + 1] : null;
+    switch (args[i])
+    {
+        case "--count" when int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n > 0:
+            count = n;
+            break;
+        case "--cert-count" when int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n > 0:
+            certCount = n;
+            break;
+        case "--warm-up" when int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n >= 0:
+            warmUp = n;
+            break;
+        case "--auth" when value is "psk" or "ecdsa" or "both":
+            auth = value;
+            break;
+        default:
+            Console.Error.WriteLine($"ike-rate: '{args[i]}' {(value is null ? "" : $"'{value}' ")}is not understood; use --count N, --cert-count N (positive), --warm-up N (0 or more), --auth psk|ecdsa|both");
+            return 2;
+    }
+    i++;
+}
+
+var results = new List<RateResult>();
+if (auth is "psk" or "both")
+    results.Add(RateRun.Run(BenchAuth.Psk, count, warmUp));
+if (auth is "ecdsa" or "both")
+    results.Add(RateRun.Run(BenchAuth.EcdsaP256, certCount, warmUp));
+Report.Print(results);
+return 0;

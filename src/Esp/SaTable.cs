@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using S2SEndpoint.Ike.Diagnostics;
 
 namespace S2SEndpoint.Esp;
@@ -5,9 +6,10 @@ namespace S2SEndpoint.Esp;
 // The SAD of the data path (RFC 4301 4.4.2): inbound SAs by SPI (RFC 4303 3.4.2, "for a unicast SA, this
 // determination is based on the SPI"), and the current outbound SA of each policy by its reqid.
 //
-// Readers (the data path, one lookup per packet) take no lock: both maps are immutable snapshots replaced whole
-// (copy on write) under a writer lock by the IKE side, and published with a volatile write. A rekey therefore
-// swaps atomically (RFC 7296 2.8): the new inbound SA is added first, so both are accepted while packets sealed
+// Readers (the data path, one lookup per packet) take no lock: both maps are ConcurrentDictionary, whose lookups are
+// lock-free, and the IKE side changes one entry at a time under a writer lock (an add costs the same with 10 SAs or
+// 100,000; a copy-on-write map would copy every SA at each add). A rekey therefore swaps in order (RFC 7296 2.8): the
+// new inbound SA is added first, so both are accepted while packets sealed
 // with the old one are still in flight; then the outbound SA of the policy is replaced, and from the next packet
 // on every packet uses the new one; the old inbound SA stays until IKE deletes it. The table never disposes an SA:
 // whoever removes one disposes it once no packet is being processed with it.
@@ -16,22 +18,22 @@ namespace S2SEndpoint.Esp;
 public sealed class SaTable
 {
     private readonly Lock _writeLock = new();
-    private Dictionary<uint, EspSa> _inbound = [];
-    private Dictionary<uint, EspSa> _outbound = [];
+    private readonly ConcurrentDictionary<uint, EspSa> _inbound = new();
+    private readonly ConcurrentDictionary<uint, EspSa> _outbound = new();
 
     /// <summary>Packets dropped before an SA was known: too short for an SPI, unknown SPI, bad outer headers.</summary>
     public DropCounters<DropReason> Drops { get; } = new();
 
-    public int InboundCount => Volatile.Read(ref _inbound).Count;
-    public int OutboundCount => Volatile.Read(ref _outbound).Count;
+    public int InboundCount => _inbound.Count;
+    public int OutboundCount => _outbound.Count;
 
-    /// <summary>The inbound SA with <paramref name="spi"/>: one lookup in the current snapshot, no lock.</summary>
+    /// <summary>The inbound SA with <paramref name="spi"/>: one lookup, no lock.</summary>
     public bool TryGetInbound(uint spi, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EspSa? sa) =>
-        Volatile.Read(ref _inbound).TryGetValue(spi, out sa);
+        _inbound.TryGetValue(spi, out sa);
 
     /// <summary>The outbound SA that currently serves the policy <paramref name="reqId"/>.</summary>
     public bool TryGetOutbound(uint reqId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EspSa? sa) =>
-        Volatile.Read(ref _outbound).TryGetValue(reqId, out sa);
+        _outbound.TryGetValue(reqId, out sa);
 
     /// <summary>Adds an inbound SA; its SPI must be free.</summary>
     public void AddInbound(EspSa sa)
@@ -41,9 +43,8 @@ public sealed class SaTable
             throw new ArgumentException($"{sa} is not an inbound SA", nameof(sa));
         lock (_writeLock)
         {
-            if (_inbound.ContainsKey(sa.Spi))
+            if (!_inbound.TryAdd(sa.Spi, sa))
                 throw new ArgumentException($"an inbound SA with SPI {sa.Spi:x8} is already installed", nameof(sa));
-            Publish(ref _inbound, sa.Spi, sa);
         }
     }
 
@@ -51,7 +52,7 @@ public sealed class SaTable
     public EspSa? RemoveInbound(uint spi)
     {
         lock (_writeLock)
-            return Publish(ref _inbound, spi, null);
+            return _inbound.TryRemove(spi, out var removed) ? removed : null;
     }
 
     /// <summary>
@@ -64,14 +65,18 @@ public sealed class SaTable
         if (sa.Direction != SaDirection.Outbound)
             throw new ArgumentException($"{sa} is not an outbound SA", nameof(sa));
         lock (_writeLock)
-            return Publish(ref _outbound, sa.ReqId, sa);
+        {
+            _outbound.TryGetValue(sa.ReqId, out var previous);
+            _outbound[sa.ReqId] = sa;
+            return previous;
+        }
     }
 
     /// <summary>Removes the outbound SA of policy <paramref name="reqId"/> and returns it, or null.</summary>
     public EspSa? RemoveOutbound(uint reqId)
     {
         lock (_writeLock)
-            return Publish(ref _outbound, reqId, null);
+            return _outbound.TryRemove(reqId, out var removed) ? removed : null;
     }
 
     /// <summary>
@@ -82,23 +87,5 @@ public sealed class SaTable
     {
         AddInbound(newInbound);
         return SetOutbound(newOutbound);
-    }
-
-    /// <summary>
-    /// Under the writer lock: publishes a copy of <paramref name="map"/> with <paramref name="key"/> set to
-    /// <paramref name="sa"/> (removed when null), and returns the SA the key had.
-    /// </summary>
-    private static EspSa? Publish(ref Dictionary<uint, EspSa> map, uint key, EspSa? sa)
-    {
-        map.TryGetValue(key, out var previous);
-        if (previous is null && sa is null)
-            return null;
-        var next = new Dictionary<uint, EspSa>(map);
-        if (sa is null)
-            next.Remove(key);
-        else
-            next[key] = sa;
-        Volatile.Write(ref map, next);
-        return previous;
     }
 }

@@ -11,7 +11,7 @@ namespace S2SEndpoint.Gateway.Net;
 //   messages   [A: 4 iovecs, UDP_SEGMENT 1400  ][B: 1 iovec][A: 1 iovec]
 //
 // A run is consecutive datagrams on one socket, from one source, to one peer, all as long as the first but the last,
-// which may be shorter (udp(7) UDP_SEGMENT: the kernel joins the iovecs and cuts them every segment size octets), at
+// which may be shorter but not empty (udp(7) UDP_SEGMENT: the kernel joins the iovecs and cuts them every segment size octets), at
 // most MessageBatch.MaxSegments of them and one UDP payload's worth of octets. Nothing is copied: an iovec points into
 // the datagram's own pinned PacketBuffer array. A wildcard socket sending from a specific address adds IP_PKTINFO or
 // IPV6_PKTINFO, as SocketMessage does. Without offload, each datagram goes out through UdpTransport.Send.
@@ -150,6 +150,25 @@ public sealed class UdpSendBatch
         }
     }
 
+    /// <summary>The messages a flush would send now, as (first datagram, datagrams, GSO), without sending (tests).</summary>
+    internal List<(int First, int Datagrams, bool Segmented)> Plan()
+    {
+        var plan = new List<(int, int, bool)>();
+        var next = 0;
+        while (next < _count)
+        {
+            if (_transport.Pick(_locals[next]!, _remotes[next]!.AddressFamily) is not { } listener)
+            {
+                next++;
+                continue;
+            }
+            var messages = Build(next, listener, _transport.Gso, 0, out next);
+            for (var m = 0; m < messages; m++)
+                plan.Add((_first[m], _datagrams[m], _segmented[m]));
+        }
+        return plan;
+    }
+
     /// <summary>
     /// Builds the messages for the datagrams from <paramref name="start"/> on that leave from <paramref name="listener"/>'s
     /// socket, up to the first that does not (<paramref name="end"/>); datagrams before <paramref name="singlesBefore"/>
@@ -169,7 +188,7 @@ public sealed class UdpSendBatch
             var j = i + 1;
             if (gso && i >= singlesBefore && segment > 0 && segment <= maxPayload)
             {
-                while (j < _count && j - i < MessageBatch.MaxSegments && _lengths[j] <= segment && total + _lengths[j] <= maxPayload
+                while (j < _count && j - i < MessageBatch.MaxSegments && _lengths[j] > 0 && _lengths[j] <= segment && total + _lengths[j] <= maxPayload
                     && SameRoute(listener, i, j) && ReferenceEquals(_transport.Pick(_locals[j]!, _remotes[j]!.AddressFamily), listener))
                 {
                     total += _lengths[j];

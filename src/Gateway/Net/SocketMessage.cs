@@ -8,7 +8,9 @@ namespace S2SEndpoint.Gateway.Net;
 // recvmsg(2) and sendmsg(2) for the UDP transport, with the control message that names the local address: IP_PKTINFO
 // on an IPv4 socket (ip(7)), IPV6_PKTINFO on an IPv6 one (ipv6(7), RFC 3542 6.1). On a wildcard socket a received
 // datagram says which of the host's addresses it came to, and a reply names that address as its source, so that it
-// leaves from the address the request came to whatever source the routes would pick. Layouts are LP64 (x86-64, arm64):
+// leaves from the address the request came to whatever source the routes would pick. The batched paths (ReceiveBatch,
+// UdpSendBatch) share the layouts, the control message reader (which also reads udp(7)'s UDP_GRO) and the writer of
+// the source address. Layouts are LP64 (x86-64, arm64):
 //
 //   struct msghdr      { void *name; socklen_t namelen; [4]; struct iovec *iov; size_t iovlen;
 //                        void *control; size_t controllen; int flags; [4] }

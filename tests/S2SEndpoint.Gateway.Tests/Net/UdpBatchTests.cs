@@ -396,6 +396,31 @@ public sealed class UdpBatchTests
     }
 
     [Fact]
+    public void BatchedReaders_OnReusePortSockets_KeepOnePeersDatagramsInOrder()
+    {
+        var (ikeA, natA) = UdpTransportTests.FreePorts();
+        var (ikeB, natB) = UdpTransportTests.FreePorts();
+        using var a = new UdpTransport([IPAddress.Loopback], ikeA, natA, 1, offload: true);
+        using var b = new UdpTransport([IPAddress.Loopback], ikeB, natB, 3, offload: true);
+        var recorders = new ConcurrentBag<Recorder>();
+        b.Start(() =>
+        {
+            var recorder = new Recorder();
+            recorders.Add(recorder);
+            return recorder;
+        });
+        var batch = a.CreateSendBatch();
+        for (var i = 0; i < 300; i++)
+            batch.Add(new IPEndPoint(IPAddress.Loopback, natA), new IPEndPoint(IPAddress.Loopback, natB), BufferOf(Payload(i, i % 10 == 9 ? 333 : 1200)));
+        batch.Flush();
+
+        Assert.True(Eventually.Holds(() => recorders.Sum(r => r.Datagrams.Count) >= 300));
+        var reader = Assert.Single(recorders, r => !r.Datagrams.IsEmpty);
+        Assert.Equal(Enumerable.Range(0, 300), reader.Datagrams.Select(d => NumberOf(d.Octets)));
+        Assert.Equal(4, recorders.Count);
+    }
+
+    [Fact]
     public void WithoutOffload_EachDatagramIsABatch()
     {
         var (ikeA, natA) = UdpTransportTests.FreePorts();

@@ -8,7 +8,9 @@ namespace S2SEndpoint.Gateway.Net;
 // recvmsg(2) and sendmsg(2) for the UDP transport, with the control message that names the local address: IP_PKTINFO
 // on an IPv4 socket (ip(7)), IPV6_PKTINFO on an IPv6 one (ipv6(7), RFC 3542 6.1). On a wildcard socket a received
 // datagram says which of the host's addresses it came to, and a reply names that address as its source, so that it
-// leaves from the address the request came to whatever source the routes would pick. Layouts are LP64 (x86-64, arm64):
+// leaves from the address the request came to whatever source the routes would pick. The batched paths (ReceiveBatch,
+// UdpSendBatch) share the layouts, the control message reader (which also reads udp(7)'s UDP_GRO) and the writer of
+// the source address. Layouts are LP64 (x86-64, arm64):
 //
 //   struct msghdr      { void *name; socklen_t namelen; [4]; struct iovec *iov; size_t iovlen;
 //                        void *control; size_t controllen; int flags; [4] }
@@ -32,8 +34,11 @@ internal sealed class SocketMessage
     private const int IpProtoIp = 0, IpPktInfo = 8;
     private const int IpProtoIpv6 = 41, Ipv6PktInfo = 50;
 
+    /// <summary>SOL_UDP, and its UDP_GRO: on a received datagram, the size of the segments the kernel coalesced (udp(7)).</summary>
+    internal const int SolUdp = 17, UdpGro = 104;
+
     /// <summary>sizeof(struct cmsghdr) on LP64: where a control message's data starts.</summary>
-    private const int CmsgHeaderSize = 16;
+    internal const int CmsgHeaderSize = 16;
 
     private const int InPktInfoSize = 12, In6PktInfoSize = 20;
 
@@ -43,16 +48,19 @@ internal sealed class SocketMessage
     private const int InPktInfoAddrOffset = 8;
 
     /// <summary>sockaddr_in6, the larger of the two socket addresses; room for either.</summary>
-    private const int NameSize = 28;
+    internal const int NameSize = 28;
 
     /// <summary>Room for one control message with an in6_pktinfo (CMSG_SPACE(20) = 40), and more than the kernel sends.</summary>
-    private const int ControlSize = 64;
+    internal const int ControlSize = 64;
+
+    /// <summary>CMSG_SPACE(20): the room an IP_PKTINFO or IPV6_PKTINFO control message takes, its data padded to 8 octets.</summary>
+    internal const int SourceControlSize = (CmsgHeaderSize + In6PktInfoSize + 7) & ~7;
 
     /// <summary>The largest datagram a send copies: the largest UDP payload over IPv6 without jumbograms.</summary>
     private const int MaxSendSize = 65535;
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
+    internal struct MsgHdr
     {
         public nint Name;
         public uint NameLength;
@@ -64,7 +72,7 @@ internal sealed class SocketMessage
     }
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
+    internal struct IoVec
     {
         public nint Base;
         public nuint Length;
@@ -119,8 +127,19 @@ internal sealed class SocketMessage
     }
 
     /// <summary>Finds IP_PKTINFO or IPV6_PKTINFO among the control messages.</summary>
-    private static bool TryReadLocal(ReadOnlySpan<byte> control, out UInt128 local, out int interfaceIndex)
+    private static bool TryReadLocal(ReadOnlySpan<byte> control, out UInt128 local, out int interfaceIndex) =>
+        ReadControl(control, out local, out interfaceIndex, out _);
+
+    /// <summary>
+    /// Reads the control messages of a received datagram: the local address (IP_PKTINFO or IPV6_PKTINFO, as for
+    /// <see cref="Receive"/>; true when there was one) and the segment size of a UDP GRO datagram (UDP_GRO; else 0).
+    /// </summary>
+    internal static bool ReadControl(ReadOnlySpan<byte> control, out UInt128 local, out int interfaceIndex, out int segmentSize)
     {
+        local = 0;
+        interfaceIndex = 0;
+        segmentSize = 0;
+        var hasLocal = false;
         var at = 0;
         while (at + CmsgHeaderSize <= control.Length)
         {
@@ -134,19 +153,21 @@ internal sealed class SocketMessage
             {
                 interfaceIndex = MemoryMarshal.Read<int>(data);
                 local = BinaryPrimitives.ReadUInt32BigEndian(data[InPktInfoAddrOffset..]);
-                return true;
+                hasLocal = true;
             }
-            if (level == IpProtoIpv6 && type == Ipv6PktInfo && data.Length >= In6PktInfoSize)
+            else if (level == IpProtoIpv6 && type == Ipv6PktInfo && data.Length >= In6PktInfoSize)
             {
                 local = BinaryPrimitives.ReadUInt128BigEndian(data);
                 interfaceIndex = MemoryMarshal.Read<int>(data[16..]);
-                return true;
+                hasLocal = true;
+            }
+            else if (level == SolUdp && type == UdpGro && data.Length >= sizeof(int))
+            {
+                segmentSize = MemoryMarshal.Read<int>(data);
             }
             at += (length + 7) & ~7;
         }
-        local = 0;
-        interfaceIndex = 0;
-        return false;
+        return hasLocal;
     }
 
     /// <summary>The address a received <paramref name="local"/> stands for (see <see cref="Receive"/>); link-local IPv6 with its interface as scope.</summary>
@@ -175,8 +196,27 @@ internal sealed class SocketMessage
         _payload ??= GC.AllocateArray<byte>(MaxSendSize, pinned: true);
         payload.CopyTo(_payload);
         to.Buffer.Span[..to.Size].CopyTo(_name);
-        var control = _control.AsSpan();
-        control.Clear();
+        var controlLength = WriteSource(_control, source);
+        _iov[0] = new IoVec { Base = Marshal.UnsafeAddrOfPinnedArrayElement(_payload, 0), Length = (nuint)payload.Length };
+        var message = new MsgHdr
+        {
+            Name = Marshal.UnsafeAddrOfPinnedArrayElement(_name, 0),
+            NameLength = (uint)to.Size,
+            Iov = Marshal.UnsafeAddrOfPinnedArrayElement(_iov, 0),
+            IovLength = 1,
+            Control = Marshal.UnsafeAddrOfPinnedArrayElement(_control, 0),
+            ControlLength = (nuint)controlLength,
+        };
+        return SendMsg(socket.SafeHandle, ref message, 0) < 0 ? -Marshal.GetLastPInvokeError() : 0;
+    }
+
+    /// <summary>
+    /// Writes the control message that names <paramref name="source"/> as a datagram's source address (IP_PKTINFO or
+    /// IPV6_PKTINFO by its family) at the start of <paramref name="control"/> and returns its room, CMSG_SPACE.
+    /// </summary>
+    internal static int WriteSource(Span<byte> control, IPAddress source)
+    {
+        control[..SourceControlSize].Clear();
         int dataSize;
         if (source.AddressFamily == AddressFamily.InterNetwork)
         {
@@ -196,16 +236,6 @@ internal sealed class SocketMessage
                 MemoryMarshal.Write(control[(CmsgHeaderSize + 16)..], (int)source.ScopeId);
         }
         MemoryMarshal.Write(control, (ulong)(CmsgHeaderSize + dataSize));
-        _iov[0] = new IoVec { Base = Marshal.UnsafeAddrOfPinnedArrayElement(_payload, 0), Length = (nuint)payload.Length };
-        var message = new MsgHdr
-        {
-            Name = Marshal.UnsafeAddrOfPinnedArrayElement(_name, 0),
-            NameLength = (uint)to.Size,
-            Iov = Marshal.UnsafeAddrOfPinnedArrayElement(_iov, 0),
-            IovLength = 1,
-            Control = Marshal.UnsafeAddrOfPinnedArrayElement(_control, 0),
-            ControlLength = (nuint)((CmsgHeaderSize + dataSize + 7) & ~7),
-        };
-        return SendMsg(socket.SafeHandle, ref message, 0) < 0 ? -Marshal.GetLastPInvokeError() : 0;
+        return (CmsgHeaderSize + dataSize + 7) & ~7;
     }
 }

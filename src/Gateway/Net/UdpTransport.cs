@@ -19,6 +19,10 @@ namespace S2SEndpoint.Gateway.Net;
 /// as the local endpoint, and sends from it what is sent from that endpoint (<see cref="SocketMessage"/>): a reply
 /// leaves from the address the request came to, and IKE's NAT detection hashes the real address.
 ///
+/// With offload, the readers of port 4500 take batches (recvmmsg into <see cref="ReceiveBatch"/>) and ask for UDP GRO,
+/// splitting each coalesced datagram back into the peer's datagrams; <see cref="UdpSendBatch"/> sends with sendmmsg and
+/// UDP GSO (udp(7) UDP_SEGMENT, UDP_GRO), as wireguard-go's conn package does. Without, one datagram per system call.
+///
 /// Nothing is allocated per datagram once the peers are known: receiving fills a reused SocketAddress
 /// and maps it (and the local address) to its IPEndPoint through a per-reader cache; sending looks up the peer's
 /// serialized address in a shared cache.
@@ -31,10 +35,13 @@ public sealed class UdpTransport : IDisposable
     /// <summary>Cached peer addresses per reader and for sending; past this many (a spoofing flood) a cache starts over.</summary>
     private const int MaxCachedPeers = 4096;
 
-    /// <summary>One bound socket: the endpoint it is bound to, and whether that is its family's wildcard.</summary>
-    private sealed record Listener(IPEndPoint Local, Socket Socket, bool Wildcard);
+    /// <summary>One bound socket: the endpoint it is bound to, whether that is its family's wildcard, and whether its reader takes batches.</summary>
+    internal sealed record Listener(IPEndPoint Local, Socket Socket, bool Wildcard, bool Batched);
 
     private readonly Listener[] _sockets;
+    private readonly bool _offload;
+    private volatile bool _gso;
+    private volatile bool _gsoProven;
     private readonly HashSet<IPAddress> _asked;
     private readonly List<Thread> _readers = [];
     private readonly ConcurrentDictionary<IPEndPoint, SocketAddress> _sendAddresses = new();
@@ -65,11 +72,12 @@ public sealed class UdpTransport : IDisposable
         list.RemoveAll(a => !IsWildcard(a) && wildcardFamilies.Contains(a.AddressFamily));
         _asked = [.. list];
         var sockets = new List<Listener>();
+        var gro = offload;
         try
         {
             foreach (var address in list)
             {
-                if (!TryBind(address, ikePort, natPort, workers, sockets) && !(ipv6Optional && address.Equals(IPAddress.IPv6Any)))
+                if (!TryBind(address, ikePort, natPort, workers, offload, sockets, ref gro) && !(ipv6Optional && address.Equals(IPAddress.IPv6Any)))
                     throw new SocketException((int)SocketError.AddressFamilyNotSupported);
             }
         }
@@ -80,6 +88,55 @@ public sealed class UdpTransport : IDisposable
             throw;
         }
         _sockets = [.. sockets];
+        _offload = offload;
+        Gro = gro && _sockets.Length > 0;
+        _gso = offload && _sockets.Length > 0 && KernelHasGso(_sockets[0].Socket);
+    }
+
+    /// <summary>Whether send batches use UDP GSO: asked for (offload), known to the kernel, and not refused by a send since.</summary>
+    public bool Gso => _gso;
+
+    /// <summary>Whether the port-4500 readers receive UDP GRO datagrams: asked for (offload) and accepted on every such socket.</summary>
+    public bool Gro { get; }
+
+    /// <summary>Whether send batches and port-4500 readers use sendmmsg and recvmmsg (the constructor's offload).</summary>
+    public bool Offload => _offload;
+
+    internal bool Stopping => _stopping;
+
+    /// <summary>The bound sockets, for tests that set options on them.</summary>
+    internal IEnumerable<Socket> Sockets => _sockets.Select(l => l.Socket);
+
+    /// <summary>Whether the kernel knows UDP_SEGMENT (since 4.18): the socket option reads back.</summary>
+    private static bool KernelHasGso(Socket socket)
+    {
+        try
+        {
+            Span<byte> value = stackalloc byte[sizeof(int)];
+            socket.GetRawSocketOption(SocketMessage.SolUdp, MessageBatch.UdpSegment, value);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A GSO send went out: from now on a refused one is that message's trouble (a path MTU), not the kernel's or the device's.</summary>
+    internal void GsoSent()
+    {
+        if (!_gsoProven)
+            _gsoProven = true;
+    }
+
+    /// <summary>
+    /// A GSO send failed with <paramref name="errno"/>. Before any went out, EIO (a device without checksum offload, an
+    /// xfrm route), EINVAL (checksums off) or ENOPROTOOPT turn GSO off for good, as wireguard-go does on EIO.
+    /// </summary>
+    internal void GsoFailed(int errno)
+    {
+        if (!_gsoProven && errno is MessageBatch.EIo or MessageBatch.EInval or MessageBatch.ENoProtoOpt)
+            _gso = false;
     }
 
     /// <summary>Linux's SO_MARK (socket level): the firewall mark of what a socket sends, which routing rules can match.</summary>
@@ -96,12 +153,19 @@ public sealed class UdpTransport : IDisposable
             listener.Socket.SetRawSocketOption(SolSocket, SoMark, BitConverter.GetBytes(mark));
     }
 
-    /// <summary>Binds one address's sockets; false when the host has not the address's family (IPv6 disabled).</summary>
-    private static bool TryBind(IPAddress address, int ikePort, int natPort, int workers, List<Listener> sockets)
+    /// <summary>
+    /// Binds one address's sockets; false when the host has not the address's family (IPv6 disabled). With
+    /// <paramref name="offload"/> the port-4500 sockets read in batches and ask for UDP GRO; <paramref name="gro"/> turns
+    /// false when one refuses it (a kernel before 5.0).
+    /// </summary>
+    private static bool TryBind(IPAddress address, int ikePort, int natPort, int workers, bool offload, List<Listener> sockets, ref bool gro)
     {
         var wildcard = IsWildcard(address);
+        var first = true;
         foreach (var port in Enumerable.Repeat(natPort, Math.Max(1, workers)).Prepend(ikePort))
         {
+            var batched = offload && !first;
+            first = false;
             Socket socket;
             try
             {
@@ -111,7 +175,7 @@ public sealed class UdpTransport : IDisposable
             {
                 return false;
             }
-            sockets.Add(new Listener(new IPEndPoint(address, port), socket, wildcard));
+            sockets.Add(new Listener(new IPEndPoint(address, port), socket, wildcard, batched));
             socket.ReceiveBufferSize = SocketBufferSize;
             socket.SendBufferSize = SocketBufferSize;
             if (address.AddressFamily == AddressFamily.InterNetworkV6)
@@ -120,6 +184,8 @@ public sealed class UdpTransport : IDisposable
                 socket.SetSocketOption(address.AddressFamily == AddressFamily.InterNetworkV6 ? SocketOptionLevel.IPv6 : SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
             if (port == natPort && workers > 1)
                 socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            if (batched && !TryEnableGro(socket))
+                gro = false;
             socket.Bind(new IPEndPoint(address, port));
         }
         return true;
@@ -146,7 +212,21 @@ public sealed class UdpTransport : IDisposable
         return all.Count == 0 || all.Exists(l => l.Count == 0) ? [] : [.. all.SelectMany(l => l).Distinct()];
     }
 
-    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+    /// <summary>Asks for UDP GRO datagrams on <paramref name="socket"/> (SOL_UDP UDP_GRO, since 5.0): whether the kernel took it.</summary>
+    private static bool TryEnableGro(Socket socket)
+    {
+        try
+        {
+            socket.SetRawSocketOption(SocketMessage.SolUdp, SocketMessage.UdpGro, BitConverter.GetBytes(1));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    internal static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     private static IPAddress WildcardOf(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
 
@@ -157,24 +237,43 @@ public sealed class UdpTransport : IDisposable
     public bool Gro { get; }
 
     /// <summary>A batch for one worker's ESP sends (<see cref="UdpSendBatch"/>).</summary>
-    public UdpSendBatch CreateSendBatch() => throw new NotImplementedException();
+    public UdpSendBatch CreateSendBatch() => new(this);
 
     /// <summary>Starts one reader per socket, each with its own <see cref="IUdpReader"/> from <paramref name="newReader"/> (called on the reader's thread).</summary>
-    public void Start(Func<IUdpReader> newReader) => throw new NotImplementedException();
-
-    /// <summary>Starts one reader per socket; <paramref name="received"/> gets (local, remote, buffer) on the reader's thread.</summary>
-    public void Start(Action<IPEndPoint, IPEndPoint, PacketBuffer> received)
+    public void Start(Func<IUdpReader> newReader)
     {
         for (var i = 0; i < _sockets.Length; i++)
         {
             var listener = _sockets[i];
-            var thread = new Thread(() => ReadLoop(listener, received)) { IsBackground = true, Name = $"udp {listener.Local} #{i}" };
+            var thread = new Thread(() => Read(listener, newReader)) { IsBackground = true, Name = $"udp {listener.Local} #{i}" };
             _readers.Add(thread);
             thread.Start();
         }
     }
 
-    private void ReadLoop(Listener listener, Action<IPEndPoint, IPEndPoint, PacketBuffer> received)
+    /// <summary>Starts one reader per socket; <paramref name="received"/> gets (local, remote, buffer) on the reader's thread.</summary>
+    public void Start(Action<IPEndPoint, IPEndPoint, PacketBuffer> received) => Start(() => new CallbackReader(received));
+
+    /// <summary>The reader of <see cref="Start(Action{IPEndPoint, IPEndPoint, PacketBuffer})"/>: each datagram to the callback, nothing at a batch's end.</summary>
+    private sealed class CallbackReader(Action<IPEndPoint, IPEndPoint, PacketBuffer> received) : IUdpReader
+    {
+        public void Received(IPEndPoint local, IPEndPoint remote, PacketBuffer datagram) => received(local, remote, datagram);
+
+        public void BatchEnd()
+        {
+        }
+    }
+
+    private void Read(Listener listener, Func<IUdpReader> newReader)
+    {
+        var reader = newReader();
+        if (listener.Batched)
+            ReadBatches(listener, reader);
+        else
+            ReadLoop(listener, reader);
+    }
+
+    private void ReadLoop(Listener listener, IUdpReader reader)
     {
         var buffer = new PacketBuffer(65536 + PacketBuffer.Headroom + PacketBuffer.Tailroom);
         var message = new SocketMessage();
@@ -205,7 +304,61 @@ public sealed class UdpTransport : IDisposable
                 continue;
             buffer.SetLength(length);
             var local = listener.Wildcard && hasLocal ? LocalOf(address, index, listener.Local, locals) : listener.Local;
-            received(local, PeerOf(from, listener.Local, peers), buffer);
+            reader.Received(local, PeerOf(from, listener.Local, peers), buffer);
+            reader.BatchEnd();
+        }
+    }
+
+    /// <summary>
+    /// A batched reader: recvmmsg takes what is queued once a datagram is there; a GRO datagram goes to the reader as the
+    /// datagrams it was coalesced from, the same buffer with its window on each segment in turn (every segment but the
+    /// last is the segment size long).
+    /// </summary>
+    private void ReadBatches(Listener listener, IUdpReader reader)
+    {
+        var batch = new ReceiveBatch();
+        var from = new SocketAddress(listener.Local.AddressFamily);
+        var nameSize = from.Size;
+        var peers = new Dictionary<SocketAddress, IPEndPoint>();
+        var locals = new Dictionary<(UInt128 Address, int Interface), IPEndPoint>();
+        while (!_stopping)
+        {
+            int count;
+            try
+            {
+                count = batch.Receive(listener.Socket);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            if (_stopping)
+                return;
+            if (count <= 0)
+                continue;
+            for (var i = 0; i < count; i++)
+            {
+                batch.ReadName(i, from);
+                if (from.Size != nameSize)
+                    continue;
+                var hasLocal = batch.ReadControl(i, out var address, out var index, out var segment);
+                var local = listener.Wildcard && hasLocal ? LocalOf(address, index, listener.Local, locals) : listener.Local;
+                var remote = PeerOf(from, listener.Local, peers);
+                var buffer = batch.Buffer(i);
+                var length = batch.Length(i);
+                if (segment <= 0 || segment >= length)
+                {
+                    buffer.SetWindow(0, length);
+                    reader.Received(local, remote, buffer);
+                    continue;
+                }
+                for (var at = 0; at < length; at += segment)
+                {
+                    buffer.SetWindow(at, Math.Min(segment, length - at));
+                    reader.Received(local, remote, buffer);
+                }
+            }
+            reader.BatchEnd();
         }
     }
 
@@ -243,12 +396,7 @@ public sealed class UdpTransport : IDisposable
     {
         if (_stopping || Pick(local, remote.AddressFamily) is not { } listener)
             return;
-        if (!_sendAddresses.TryGetValue(remote, out var address))
-        {
-            if (_sendAddresses.Count >= MaxCachedPeers)
-                _sendAddresses.Clear();
-            address = _sendAddresses.GetOrAdd(remote, remote.Serialize());
-        }
+        var address = SendAddressOf(remote);
         try
         {
             if (listener.Wildcard && !IsWildcard(local.Address))
@@ -263,12 +411,24 @@ public sealed class UdpTransport : IDisposable
         }
     }
 
+    /// <summary>The serialized address of a peer to send to, from the shared cache (made once per peer).</summary>
+    internal SocketAddress SendAddressOf(IPEndPoint remote)
+    {
+        if (!_sendAddresses.TryGetValue(remote, out var address))
+        {
+            if (_sendAddresses.Count >= MaxCachedPeers)
+                _sendAddresses.Clear();
+            address = _sendAddresses.GetOrAdd(remote, remote.Serialize());
+        }
+        return address;
+    }
+
     /// <summary>
     /// The socket to send from <paramref name="local"/> to a peer of <paramref name="family"/>: the one bound to the
     /// local address and port, else the port's wildcard socket of the family; for a wildcard local address, any of the
     /// family's sockets on the port.
     /// </summary>
-    private Listener? Pick(IPEndPoint local, AddressFamily family)
+    internal Listener? Pick(IPEndPoint local, AddressFamily family)
     {
         var any = IsWildcard(local.Address);
         if (!any && local.AddressFamily != family)

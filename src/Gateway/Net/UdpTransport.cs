@@ -230,12 +230,6 @@ public sealed class UdpTransport : IDisposable
 
     private static IPAddress WildcardOf(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
 
-    /// <summary>Whether batches send runs of datagrams to one peer as one UDP GSO send (UDP_SEGMENT).</summary>
-    public bool Gso { get; }
-
-    /// <summary>Whether port 4500's readers take datagrams the kernel coalesced (UDP_GRO) and split them again.</summary>
-    public bool Gro { get; }
-
     /// <summary>A batch for one worker's ESP sends (<see cref="UdpSendBatch"/>).</summary>
     public UdpSendBatch CreateSendBatch() => new(this);
 

@@ -54,6 +54,11 @@ internal static unsafe class Libc
     [DllImport(Name, EntryPoint = "ioctl", SetLastError = true)]
     public static extern int Ioctl(int fd, nuint request, ref byte argument);
 
+    /// <param name="request">The request code (an unsigned long).</param>
+    /// <param name="value">The argument itself, for requests that take a value rather than a pointer (TUNSETOFFLOAD).</param>
+    [DllImport(Name, EntryPoint = "ioctl", SetLastError = true)]
+    public static extern int Ioctl(int fd, nuint request, nuint value);
+
     [DllImport(Name, EntryPoint = "read", SetLastError = true)]
     public static extern nint Read(int fd, ref byte buffer, nuint count);
 

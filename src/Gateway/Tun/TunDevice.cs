@@ -193,13 +193,12 @@ public sealed class TunDevice : IDisposable
         }
     }
 
-    /// <summary>TUNSETOFFLOAD with <paramref name="flags"/>: 0, or the errno (EINVAL for a flag the kernel does not know).</summary>
-    private static int SetOffload(int fd, uint flags)
-    {
-        Span<byte> value = stackalloc byte[sizeof(uint)];
-        MemoryMarshal.Write(value, flags);
-        return Libc.Ioctl(fd, TunSetOffload, ref MemoryMarshal.GetReference(value)) < 0 ? Marshal.GetLastPInvokeError() : 0;
-    }
+    /// <summary>
+    /// TUNSETOFFLOAD with <paramref name="flags"/>, which the request takes as its argument's value (tun.c set_offload):
+    /// 0, or the errno (EINVAL for a flag the kernel does not know).
+    /// </summary>
+    private static int SetOffload(int fd, uint flags) =>
+        Libc.Ioctl(fd, TunSetOffload, (nuint)flags) < 0 ? Marshal.GetLastPInvokeError() : 0;
 
     /// <summary>Reads one packet from queue 0, waiting as long as it takes; see <see cref="Read(int, Span{byte}, int)"/>.</summary>
     public int Read(Span<byte> packet) => Read(0, packet, Timeout.Infinite);

@@ -64,15 +64,8 @@ public sealed class OffloadDeviceTests
         using var tun = ns.OnThread(() => TunDevice.Open("s2s%d", 1, offload: true));
         Assert.True(tun.Offload);
         using var link = Configure(ns, tun);
-        using var client = ns.OnThread(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
-        var connect = client.ConnectAsync(new IPEndPoint(Remote, 5001));
         var batch = new TunReadBatch(Mtu);
-
-        var syn = ReadTcp(tun, batch, p => (p.Flags & Syn) != 0);
-        var clientPort = syn.SourcePort;
-        var clientSequence = unchecked(syn.Sequence + 1);
-        Assert.True(tun.Write(0, Peer(clientPort, 1000, clientSequence, Syn | Ack, MssOption)) > 0);
-        Assert.True(connect.Wait(Timeout), "connect did not complete");
+        using var client = Connect(ns, tun, batch, out var clientPort, out var clientSequence);
 
         var data = Payload(256 * 1024, 5);
         var send = Task.Run(() => client.Send(data));
@@ -170,6 +163,83 @@ public sealed class OffloadDeviceTests
             total += n;
         }
         Assert.Equal(data, received);
+    }
+
+    [NamespaceFact]
+    public void Read_WithOffload_ASuperPacket_IsDroppedWithMinusEmsgsize()
+    {
+        using var ns = TestNamespace.Create();
+        using var tun = ns.OnThread(() => TunDevice.Open("s2s%d", 1, offload: true));
+        using var link = Configure(ns, tun);
+        using var client = Connect(ns, tun, new TunReadBatch(Mtu), out _, out _);
+
+        var send = Task.Run(() => client.Send(Payload(64 * 1024)));
+        var packet = new byte[2048];
+        var results = new List<int>();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (DateTime.UtcNow < deadline && (results.Count == 0 || results[^1] != -Libc.EMsgSize))
+            results.Add(tun.Read(0, packet, 200));
+        Assert.Equal(-Libc.EMsgSize, results[^1]);
+        Assert.True(send.Wait(Timeout));
+    }
+
+    [NamespaceTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FlushAndReadBatch_AfterWarmUp_AllocateNothing(bool offload)
+    {
+        // The kernel is the far end: an echo request from 10.99.1.5 to our own 10.99.0.1 is answered into the TUN.
+        using var ns = TestNamespace.Create();
+        using var tun = ns.OnThread(() => TunDevice.Open("s2s%d", 1, offload));
+        Assert.Equal(offload, tun.Offload);
+        using var link = Configure(ns, tun);
+        var request = new PacketBuffer(PacketBuffer.DefaultCapacity);
+        request.Load(IcmpEcho.RequestV4(Remote, Local, identifier: 0x5332, sequence: 1, dataLength: 56));
+        var writes = new TunWriteBatch();
+        var reads = new TunReadBatch(Mtu);
+
+        RoundTrips(tun, request, writes, reads, 50);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        RoundTrips(tun, request, writes, reads, 500);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(550, writes.Written);
+        Assert.Equal(0, writes.Failed);
+    }
+
+    private static void RoundTrips(TunDevice tun, PacketBuffer request, TunWriteBatch writes, TunReadBatch reads, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            writes.Add(request);
+            writes.Flush(tun, 0);
+            int read;
+            while ((read = tun.ReadBatch(0, reads, 2000)) > 0 && reads[0].Data[0] >> 4 != 4)
+            {
+            }
+            if (read != 1 || reads[0].Length != request.Length || reads[0].Data[20] != IcmpEcho.EchoReply)
+                Assert.Fail($"round trip {i}: ReadBatch returned {read}");
+        }
+    }
+
+    /// <summary>A client socket in the namespace connected to 10.99.1.5:5001, the test answering its SYN from the TUN side (MSS 1360, window 65535).</summary>
+    private static Socket Connect(TestNamespace ns, TunDevice tun, TunReadBatch batch, out ushort clientPort, out uint clientSequence)
+    {
+        var client = ns.OnThread(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        try
+        {
+            var connect = client.ConnectAsync(new IPEndPoint(Remote, 5001));
+            var syn = ReadTcp(tun, batch, p => (p.Flags & Syn) != 0);
+            clientPort = syn.SourcePort;
+            clientSequence = unchecked(syn.Sequence + 1);
+            Assert.True(tun.Write(0, Peer(clientPort, 1000, clientSequence, Syn | Ack, MssOption)) > 0);
+            Assert.True(connect.Wait(Timeout), "connect did not complete");
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
     }
 
     private static byte[] Peer(ushort clientPort, uint sequence, uint acknowledgment, byte flags, byte[] options) =>

@@ -11,7 +11,8 @@ namespace S2SEndpoint.Gateway.Tests.Tun;
 /// <summary>
 /// A real TUN device with offload in a namespace of the test's own, the test playing the TCP peer on the TUN side: the
 /// kernel's TSO super-packets come out of ReadBatch as segments no longer than the MTU with valid checksums, and a
-/// super-packet TunWriteBatch coalesced reaches a socket whole. Addresses are in 10.99.0.0/16; every wait is bounded.
+/// super-packet TunWriteBatch coalesced reaches a socket whole. Addresses are in 10.99.0.0/16 and fd00:99::/32;
+/// every wait is bounded.
 /// </summary>
 public sealed class OffloadDeviceTests
 {
@@ -20,6 +21,8 @@ public sealed class OffloadDeviceTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private static readonly IPAddress Local = DestinationV4;
     private static readonly IPAddress Remote = SourceV4;
+    private static readonly IPAddress LocalV6 = DestinationV6;
+    private static readonly IPAddress RemoteV6 = SourceV6;
 
     /// <summary>Maximum Segment Size 1360 (RFC 9293 3.2).</summary>
     private static readonly byte[] MssOption = [2, 4, Mss >> 8, Mss & 0xFF];
@@ -57,15 +60,17 @@ public sealed class OffloadDeviceTests
         Assert.False(tun.Offload);
     }
 
-    [NamespaceFact]
-    public void ReadBatch_TcpStreamOutOfTheNamespace_GivesSegmentsOfTheMtuWithValidChecksums()
+    [NamespaceTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ReadBatch_TcpStreamOutOfTheNamespace_GivesSegmentsOfTheMtuWithValidChecksums(bool ipv6)
     {
         using var ns = TestNamespace.Create();
         using var tun = ns.OnThread(() => TunDevice.Open("s2s%d", 1, offload: true));
         Assert.True(tun.Offload);
         using var link = Configure(ns, tun);
         var batch = new TunReadBatch(Mtu);
-        using var client = Connect(ns, tun, batch, out var clientPort, out var clientSequence);
+        using var client = Connect(ns, tun, batch, ipv6, out var clientPort, out var clientSequence);
 
         var data = Payload(256 * 1024, 5);
         var send = Task.Run(() => client.Send(data));
@@ -85,7 +90,7 @@ public sealed class OffloadDeviceTests
             for (var i = 0; i < count; i++)
             {
                 var packet = batch[i].Data;
-                if (packet[0] >> 4 != 4 || packet[9] != IpProtocol.Tcp)
+                if (!IsTcp(packet, ipv6))
                     continue;
                 ours++;
                 Assert.True(packet.Length <= Mtu, $"segment of {packet.Length} octets");
@@ -98,7 +103,7 @@ public sealed class OffloadDeviceTests
                 covered = Math.Max(covered, offset + tcp.Payload.Length);
             }
             largestBatch = Math.Max(largestBatch, ours);
-            tun.Write(0, Peer(clientPort, 1001, unchecked(clientSequence + (uint)covered), Ack, []));
+            tun.Write(0, Peer(ipv6, clientPort, 1001, unchecked(clientSequence + (uint)covered), Ack, []));
         }
         Assert.Equal(data.Length, covered);
         Assert.True(send.Wait(Timeout));
@@ -107,8 +112,10 @@ public sealed class OffloadDeviceTests
         Assert.Equal(0, batch.Dropped);
     }
 
-    [NamespaceFact]
-    public void Flush_CoalescedSegments_TheKernelTakesTheSuperPacket_AndTheSocketReceivesEverything()
+    [NamespaceTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Flush_CoalescedSegments_TheKernelTakesTheSuperPacket_AndTheSocketReceivesEverything(bool ipv6)
     {
         using var ns = TestNamespace.Create();
         using var tun = ns.OnThread(() => TunDevice.Open("s2s%d", 1, offload: true));
@@ -116,8 +123,8 @@ public sealed class OffloadDeviceTests
         using var link = Configure(ns, tun);
         using var listener = ns.OnThread(() =>
         {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(Local, 5001));
+            var socket = new Socket(ipv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(ipv6 ? LocalV6 : Local, 5001));
             socket.Listen();
             return socket;
         });
@@ -125,10 +132,21 @@ public sealed class OffloadDeviceTests
         var batch = new TunReadBatch(Mtu);
 
         const uint Initial = 0x7FFFFF00;
-        Assert.True(tun.Write(0, new Tcp { Source = Remote, Destination = Local, Sequence = Initial, Acknowledgment = 0, Flags = Syn, Window = 65535, Options = MssOption }.Build()) > 0);
-        var synAck = ReadTcp(tun, batch, p => (p.Flags & (Syn | Ack)) == (Syn | Ack));
+        var syn = new Tcp
+        {
+            Ipv6 = ipv6,
+            Source = ipv6 ? RemoteV6 : Remote,
+            Destination = ipv6 ? LocalV6 : Local,
+            Sequence = Initial,
+            Acknowledgment = 0,
+            Flags = Syn,
+            Window = 65535,
+            Options = MssOption,
+        };
+        Assert.True(tun.Write(0, syn.Build()) > 0);
+        var synAck = ReadTcp(tun, batch, ipv6, p => (p.Flags & (Syn | Ack)) == (Syn | Ack));
         var acknowledgment = unchecked(synAck.Sequence + 1);
-        var ack = new Tcp { Source = Remote, Destination = Local, Sequence = Initial + 1, Acknowledgment = acknowledgment, Window = 65535, DontFragment = true };
+        var ack = syn with { Sequence = Initial + 1, Acknowledgment = acknowledgment, Flags = Ack, Options = [], DontFragment = true };
         Assert.True(tun.Write(0, ack.Build()) > 0);
         Assert.True(accept.Wait(Timeout), "accept did not complete");
         using var server = accept.Result;
@@ -171,7 +189,7 @@ public sealed class OffloadDeviceTests
         using var ns = TestNamespace.Create();
         using var tun = ns.OnThread(() => TunDevice.Open("s2s%d", 1, offload: true));
         using var link = Configure(ns, tun);
-        using var client = Connect(ns, tun, new TunReadBatch(Mtu), out _, out _);
+        using var client = Connect(ns, tun, new TunReadBatch(Mtu), ipv6: false, out _, out _);
 
         var send = Task.Run(() => client.Send(Payload(64 * 1024)));
         var packet = new byte[2048];
@@ -222,16 +240,16 @@ public sealed class OffloadDeviceTests
     }
 
     /// <summary>A client socket in the namespace connected to 10.99.1.5:5001, the test answering its SYN from the TUN side (MSS 1360, window 65535).</summary>
-    private static Socket Connect(TestNamespace ns, TunDevice tun, TunReadBatch batch, out ushort clientPort, out uint clientSequence)
+    private static Socket Connect(TestNamespace ns, TunDevice tun, TunReadBatch batch, bool ipv6, out ushort clientPort, out uint clientSequence)
     {
-        var client = ns.OnThread(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        var client = ns.OnThread(() => new Socket(ipv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
         try
         {
-            var connect = client.ConnectAsync(new IPEndPoint(Remote, 5001));
-            var syn = ReadTcp(tun, batch, p => (p.Flags & Syn) != 0);
+            var connect = client.ConnectAsync(new IPEndPoint(ipv6 ? RemoteV6 : Remote, 5001));
+            var syn = ReadTcp(tun, batch, ipv6, p => (p.Flags & Syn) != 0);
             clientPort = syn.SourcePort;
             clientSequence = unchecked(syn.Sequence + 1);
-            Assert.True(tun.Write(0, Peer(clientPort, 1000, clientSequence, Syn | Ack, MssOption)) > 0);
+            Assert.True(tun.Write(0, Peer(ipv6, clientPort, 1000, clientSequence, Syn | Ack, MssOption)) > 0);
             Assert.True(connect.Wait(Timeout), "connect did not complete");
             return client;
         }
@@ -242,11 +260,12 @@ public sealed class OffloadDeviceTests
         }
     }
 
-    private static byte[] Peer(ushort clientPort, uint sequence, uint acknowledgment, byte flags, byte[] options) =>
+    private static byte[] Peer(bool ipv6, ushort clientPort, uint sequence, uint acknowledgment, byte flags, byte[] options) =>
         new Tcp
         {
-            Source = Remote,
-            Destination = Local,
+            Ipv6 = ipv6,
+            Source = ipv6 ? RemoteV6 : Remote,
+            Destination = ipv6 ? LocalV6 : Local,
             SourcePort = 5001,
             DestinationPort = clientPort,
             Sequence = sequence,
@@ -260,13 +279,16 @@ public sealed class OffloadDeviceTests
 
     private static Segment Parse(ReadOnlySpan<byte> packet)
     {
-        var tcp = packet[((packet[0] & 0xF) * 4)..];
+        var tcp = packet[(packet[0] >> 4 == 6 ? 40 : (packet[0] & 0xF) * 4)..];
         return new Segment(BinaryPrimitives.ReadUInt16BigEndian(tcp), BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]), tcp[13],
             tcp[((tcp[12] >> 4) * 4)..].ToArray());
     }
 
-    /// <summary>Reads batches until a TCP segment over IPv4 that <paramref name="matches"/>; fails after <see cref="Timeout"/>.</summary>
-    private static Segment ReadTcp(TunDevice tun, TunReadBatch batch, Func<Segment, bool> matches)
+    private static bool IsTcp(ReadOnlySpan<byte> packet, bool ipv6) =>
+        ipv6 ? packet[0] >> 4 == 6 && packet[6] == IpProtocol.Tcp : packet[0] >> 4 == 4 && packet[9] == IpProtocol.Tcp;
+
+    /// <summary>Reads batches until a TCP segment (over IPv6 or IPv4) that <paramref name="matches"/>; fails after <see cref="Timeout"/>.</summary>
+    private static Segment ReadTcp(TunDevice tun, TunReadBatch batch, bool ipv6, Func<Segment, bool> matches)
     {
         var deadline = DateTime.UtcNow + Timeout;
         while (DateTime.UtcNow < deadline)
@@ -275,7 +297,7 @@ public sealed class OffloadDeviceTests
             for (var i = 0; i < count; i++)
             {
                 var packet = batch[i].Data;
-                if (packet[0] >> 4 == 4 && packet[9] == IpProtocol.Tcp && ChecksumsValid(packet) && matches(Parse(packet)))
+                if (IsTcp(packet, ipv6) && ChecksumsValid(packet) && matches(Parse(packet)))
                     return Parse(packet);
             }
         }
@@ -291,7 +313,11 @@ public sealed class OffloadDeviceTests
             configured.Link.SetMtu(Mtu);
             configured.Link.AddAddress(Local, 24);
             configured.Link.BringUp();
-            configured.Routes.Install([(tun.Name, new TunnelRoute(IPNetwork.Parse("10.99.1.0/24"), null))]);
+            configured.Link.AddAddress(LocalV6, 64);
+            configured.Routes.Install([
+                (tun.Name, new TunnelRoute(IPNetwork.Parse("10.99.1.0/24"), null)),
+                (tun.Name, new TunnelRoute(IPNetwork.Parse("fd00:99:1::/64"), null)),
+            ]);
             return configured;
         }
         catch

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TARGETS=(ike-message ike-sk ike-fragments esp-open config)
+TARGETS=(ike-message ike-sk ike-fragments esp-open config tun-offload)
 
 usage() { echo "usage: fuzz/run.sh TARGET SECONDS; targets: ${TARGETS[*]}" >&2; exit 2; }
 log() { printf 'fuzz/run.sh: %s\n' "$*"; }

@@ -12,5 +12,6 @@ internal static class FuzzTargets
         [IkeFragmentsTarget.Name] = IkeFragmentsTarget.Run,
         [EspOpenTarget.Name] = EspOpenTarget.Run,
         [ConfigTarget.Name] = ConfigTarget.Run,
+        [TunOffloadTarget.Name] = TunOffloadTarget.Run,
     };
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using S2SEndpoint.Esp;
 using S2SEndpoint.Fuzz.Targets;
+using S2SEndpoint.Gateway.Tun;
 using S2SEndpoint.Ike.Crypto;
 using S2SEndpoint.Ike.Messages;
 
@@ -32,6 +33,7 @@ internal static class Seeds
             IkeFragmentsTarget.Name => Fragments(golden),
             EspOpenTarget.Name => EspPackets(),
             ConfigTarget.Name => Configs(Path.Combine(repository, "examples")),
+            TunOffloadTarget.Name => TunFrames(),
             _ => throw new ArgumentException($"no seeds for '{target}'", nameof(target)),
         };
         foreach (var seed in seeds)
@@ -218,6 +220,89 @@ internal static class Seeds
         BinaryPrimitives.WriteUInt16BigEndian(segment, 40000);
         BinaryPrimitives.WriteUInt16BigEndian(segment[2..], 53);
         BinaryPrimitives.WriteUInt16BigEndian(segment[4..], (ushort)segment.Length);
+    }
+
+    // ---- TUN offload ----
+
+    /// <summary>
+    /// Frames as a TUN queue with offload reads them: TSO super-packets over IPv4 and IPv6, with and without
+    /// timestamps, ending in a short segment or not; USO over both; whole packets with a checksum to complete.
+    /// </summary>
+    private static List<byte[]> TunFrames()
+    {
+        var frames = new List<byte[]>();
+        byte[] timestamps = [1, 1, 8, 10, 0, 0, 0x12, 0x34, 0, 0, 0x56, 0x78];
+        foreach (var ipv6 in (bool[])[false, true])
+        {
+            frames.Add(TunFrame(ipv6, IpProtocol.Tcp, [], 4000, 1400, gso: true));
+            frames.Add(TunFrame(ipv6, IpProtocol.Tcp, timestamps, 2 * 1388, 1388, gso: true));
+            frames.Add(TunFrame(ipv6, IpProtocol.Udp, [], 3000, 1200, gso: true));
+            frames.Add(TunFrame(ipv6, IpProtocol.Tcp, timestamps, 500, 0, gso: false));
+            frames.Add(TunFrame(ipv6, IpProtocol.Udp, [], 100, 0, gso: false));
+        }
+        return frames;
+    }
+
+    private static byte[] TunFrame(bool ipv6, byte protocol, byte[] options, int payload, int gsoSize, bool gso)
+    {
+        var ipLength = ipv6 ? 40 : 20;
+        var transportHeader = protocol == IpProtocol.Tcp ? 20 + options.Length : 8;
+        var packet = new byte[ipLength + transportHeader + payload];
+        if (ipv6)
+        {
+            packet[0] = 0x60;
+            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(4), (ushort)(packet.Length - 40));
+            packet[6] = protocol;
+            packet[7] = 64;
+            IPAddress.Parse("fd00:99::1").GetAddressBytes().CopyTo(packet, 8);
+            IPAddress.Parse("fd00:99:1::5").GetAddressBytes().CopyTo(packet, 24);
+        }
+        else
+        {
+            packet[0] = 0x45;
+            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)packet.Length);
+            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(4), 0x1234);
+            packet[6] = 0x40;
+            packet[8] = 64;
+            packet[9] = protocol;
+            IPAddress.Parse("10.99.0.1").GetAddressBytes().CopyTo(packet, 12);
+            IPAddress.Parse("10.99.1.5").GetAddressBytes().CopyTo(packet, 16);
+            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(10), Checksum.Compute(packet.AsSpan(0, 20)));
+        }
+        var transport = packet.AsSpan(ipLength);
+        BinaryPrimitives.WriteUInt16BigEndian(transport, 40000);
+        BinaryPrimitives.WriteUInt16BigEndian(transport[2..], 5001);
+        int checksumOffset;
+        if (protocol == IpProtocol.Tcp)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(transport[4..], 0xFFFFF000);
+            BinaryPrimitives.WriteUInt32BigEndian(transport[8..], 0x20000000);
+            transport[12] = (byte)(transportHeader / 4 << 4);
+            transport[13] = 0x18;
+            BinaryPrimitives.WriteUInt16BigEndian(transport[14..], 502);
+            options.CopyTo(transport[20..]);
+            checksumOffset = 16;
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(transport[4..], (ushort)transport.Length);
+            checksumOffset = 6;
+        }
+        for (var i = transportHeader; i < transport.Length; i++)
+            transport[i] = unchecked((byte)(i * 7));
+        var source = ipv6 ? packet.AsSpan(8, 16) : packet.AsSpan(12, 4);
+        var destination = ipv6 ? packet.AsSpan(24, 16) : packet.AsSpan(16, 4);
+        // CHECKSUM_PARTIAL, as the kernel hands it over: the pseudo-header sum, folded, not complemented.
+        BinaryPrimitives.WriteUInt16BigEndian(transport[checksumOffset..],
+            Checksum.Fold(Checksum.AddPseudoHeader(0, source, destination, protocol, transport.Length)));
+
+        var gsoType = !gso ? VirtioNetHeader.GsoNone
+            : protocol == IpProtocol.Udp ? VirtioNetHeader.GsoUdpL4 : ipv6 ? VirtioNetHeader.GsoTcpV6 : VirtioNetHeader.GsoTcpV4;
+        var frame = new byte[VirtioNetHeader.Size + packet.Length];
+        new VirtioNetHeader(VirtioNetHeader.FlagNeedsChecksum, gsoType, (ushort)(gso ? ipLength + transportHeader : 0), (ushort)gsoSize,
+            (ushort)ipLength, (ushort)checksumOffset).Write(frame);
+        packet.CopyTo(frame, VirtioNetHeader.Size);
+        return frame;
     }
 
     // ---- configuration ----

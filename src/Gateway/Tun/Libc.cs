@@ -6,12 +6,12 @@ namespace S2SEndpoint.Gateway.Tun;
 // generic ioctl encoding). Buffers and structures cross as `ref` to their first byte, so every signature is
 // blittable: the stubs pin, call and save errno, and allocate nothing.
 //
-// These are DllImport rather than LibraryImport: the LibraryImport generator emits unsafe code, which needs
-// <AllowUnsafeBlocks>true</AllowUnsafeBlocks> in the project. With that set, each declaration becomes
-// `[LibraryImport(Name, SetLastError = true)] internal static partial ...` unchanged otherwise.
+// These are DllImport rather than LibraryImport: the LibraryImport generator emits unsafe code for every declaration.
+// The one unsafe code of the gateway is here, in ReadV and WriteV: an I/O vector holds addresses, and a caller's span
+// (perhaps on the stack, perhaps in an array that is not pinned) has an address only while it is fixed.
 
-/// <summary>P/Invoke declarations for the TUN adapter: open, ioctl, read, write, close, poll, eventfd, setns.</summary>
-internal static class Libc
+/// <summary>P/Invoke declarations for the TUN adapter: open, ioctl, read, readv, write, writev, close, poll, eventfd, setns.</summary>
+internal static unsafe class Libc
 {
     private const string Name = "libc";
 
@@ -25,6 +25,7 @@ internal static class Libc
     public const int EAgain = 11;
     public const int EBusy = 16;
     public const int EInval = 22;
+    public const int EBadMsg = 74;
     public const int EMsgSize = 90;
 
     public const short PollIn = 0x1;
@@ -53,11 +54,56 @@ internal static class Libc
     [DllImport(Name, EntryPoint = "ioctl", SetLastError = true)]
     public static extern int Ioctl(int fd, nuint request, ref byte argument);
 
+    /// <param name="request">The request code (an unsigned long).</param>
+    /// <param name="value">The argument itself, for requests that take a value rather than a pointer (TUNSETOFFLOAD).</param>
+    [DllImport(Name, EntryPoint = "ioctl", SetLastError = true)]
+    public static extern int Ioctl(int fd, nuint request, nuint value);
+
     [DllImport(Name, EntryPoint = "read", SetLastError = true)]
     public static extern nint Read(int fd, ref byte buffer, nuint count);
 
     [DllImport(Name, EntryPoint = "write", SetLastError = true)]
     public static extern nint Write(int fd, ref readonly byte buffer, nuint count);
+
+    /// <summary>A struct iovec: void *iov_base; size_t iov_len.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public nint Base;
+        public nuint Length;
+    }
+
+    /// <summary>readv(2) into <paramref name="first"/> and then <paramref name="second"/>: a TUN frame's header and its packet.</summary>
+    public static nint ReadV(int fd, Span<byte> first, Span<byte> second)
+    {
+        fixed (byte* a = first)
+        fixed (byte* b = second)
+        {
+            var vectors = stackalloc IoVec[2];
+            vectors[0] = new IoVec { Base = (nint)a, Length = (nuint)first.Length };
+            vectors[1] = new IoVec { Base = (nint)b, Length = (nuint)second.Length };
+            return ReadV(fd, vectors, 2);
+        }
+    }
+
+    /// <summary>writev(2) of <paramref name="first"/> and then <paramref name="second"/> as one packet.</summary>
+    public static nint WriteV(int fd, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        fixed (byte* a = first)
+        fixed (byte* b = second)
+        {
+            var vectors = stackalloc IoVec[2];
+            vectors[0] = new IoVec { Base = (nint)a, Length = (nuint)first.Length };
+            vectors[1] = new IoVec { Base = (nint)b, Length = (nuint)second.Length };
+            return WriteV(fd, vectors, 2);
+        }
+    }
+
+    [DllImport(Name, EntryPoint = "readv", SetLastError = true)]
+    private static extern nint ReadV(int fd, IoVec* vectors, int count);
+
+    [DllImport(Name, EntryPoint = "writev", SetLastError = true)]
+    private static extern nint WriteV(int fd, IoVec* vectors, int count);
 
     [DllImport(Name, EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);

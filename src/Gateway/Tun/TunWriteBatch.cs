@@ -2,6 +2,10 @@ using S2SEndpoint.Esp;
 
 namespace S2SEndpoint.Gateway.Tun;
 
+// The writer's side of a TUN queue: Inbound leaves each decrypted packet in its buffer and Add queues a reference to
+// it; Flush writes them, through TcpCoalescer when the device has offload (runs of TCP segments as super-packets, the
+// rest with a zeroed virtio-net header in front), or one write(2) each when it has not.
+
 /// <summary>
 /// One worker's packets for one TUN device, written together at <see cref="Flush"/>: with offload, consecutive TCP
 /// segments of one flow coalesce into one super-packet with a virtio-net header (GRO); without, one write each. The
@@ -9,15 +13,76 @@ namespace S2SEndpoint.Gateway.Tun;
 /// </summary>
 public sealed class TunWriteBatch
 {
+    /// <summary>How many packets a batch holds before it grows (once, to the largest the worker queues).</summary>
+    public const int DefaultCapacity = 128;
+
+    private readonly TcpCoalescer _coalescer;
+    private long _written;
+    private long _failed;
+    private long _superPackets;
+
+    public TunWriteBatch()
+        : this(DefaultCapacity)
+    {
+    }
+
+    /// <param name="capacity">How many packets the batch holds before it grows.</param>
+    public TunWriteBatch(int capacity) => _coalescer = new TcpCoalescer(capacity);
+
+    /// <summary>How many packets are queued.</summary>
+    public int Count => _coalescer.Count;
+
+    /// <summary>Packets the kernel took, counting each segment of a super-packet.</summary>
+    public long Written => Volatile.Read(ref _written);
+
+    /// <summary>Writes the kernel refused (a packet, or a super-packet as one).</summary>
+    public long Failed => Volatile.Read(ref _failed);
+
+    /// <summary>Super-packets written: groups of two or more coalesced segments.</summary>
+    public long SuperPackets => Volatile.Read(ref _superPackets);
+
     /// <summary>
     /// Queues <paramref name="packet"/>'s window (an inner IP packet). Its octets, and the 10 octets before its window,
     /// must stay theirs until <see cref="Flush"/>.
     /// </summary>
-    public void Add(PacketBuffer packet) => throw new NotImplementedException();
+    public void Add(PacketBuffer packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        _coalescer.Add(packet.Array, packet.Offset, packet.Length);
+    }
 
     /// <summary>Forgets what was queued without writing it (its device is gone); the queued buffers are their owners' again.</summary>
     public void Clear() => throw new NotImplementedException();
 
     /// <summary>Writes what was queued to <paramref name="queue"/> of <paramref name="device"/>; the queued buffers are their owners' again.</summary>
-    public void Flush(TunDevice device, int queue) => throw new NotImplementedException();
+    public void Flush(TunDevice device, int queue)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!device.Offload)
+        {
+            for (var i = 0; i < _coalescer.Count; i++)
+                Tally(device.Write(queue, _coalescer.Packet(i)), 1);
+        }
+        else
+        {
+            var frames = _coalescer.Group();
+            for (var f = 0; f < frames; f++)
+            {
+                var segments = _coalescer.Segments(f);
+                var frame = _coalescer.BuildFrame(f);
+                Tally(frame.IsEmpty ? -Libc.EMsgSize : device.WriteFrame(queue, frame), segments);
+                if (segments > 1)
+                    _superPackets++;
+            }
+        }
+        _coalescer.Clear();
+    }
+
+    private void Tally(int result, int segments)
+    {
+        if (result < 0)
+            _failed++;
+        else
+            _written += segments;
+    }
 }

@@ -1,0 +1,8 @@
+namespace S2SEndpoint.Gateway.Tests.Tun;
+
+/// <summary>A theory that needs root and network namespaces: skipped with the reason when they are missing, unless CI=true.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class NamespaceTheoryAttribute : TheoryAttribute
+{
+    public NamespaceTheoryAttribute() => Skip = Requirements.RootWithNamespaces(needsPing: false);
+}

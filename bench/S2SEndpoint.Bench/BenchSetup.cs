@@ -51,11 +51,13 @@ internal static class BenchSetup
     }
 
     /// <summary>Our outbound SA, or the peer's inbound SA that opens what it seals; each call makes a new one (a new window).</summary>
-    public static EspSa CreateSa(ChildSuite suite, ChildKeys keys, SaDirection direction, bool udpEncapsulation = false)
+    public static EspSa CreateSa(ChildSuite suite, ChildKeys keys, SaDirection direction, bool udpEncapsulation = false,
+        int replayWindow = ReplayWindow.DefaultSize)
     {
         var settings = new EspSaSettings
         {
             UdpEncapsulation = udpEncapsulation,
+            ReplayWindowSize = replayWindow,
             Spi = Spi,
             Direction = SaDirection.Outbound,
             LocalAddress = IPAddress.Parse("192.0.2.1"),

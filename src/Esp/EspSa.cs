@@ -6,19 +6,21 @@ using S2SEndpoint.Ike.Diagnostics;
 namespace S2SEndpoint.Esp;
 
 // One unidirectional ESP SA (RFC 4303, tunnel mode RFC 4301 5.1.2): what Outbound.Seal and Inbound.Open need per
-// packet, made once when IKE installs the Child SA: the transform with its keys (one AEAD or cipher and HMAC object,
-// disposed and zeroed with the SA), the sequence counter (outbound) or the anti-replay window (inbound), the
-// selectors as integers, the outer header fields, the lifetime counters (EspSa.Lifetime.cs) and the drop counters.
+// packet, made once when IKE installs the Child SA: the keys and one transform per data-path worker (an AEAD, or a
+// cipher and an HMAC; Transforms/WorkerTransforms.cs), the sequence counter (outbound) or the anti-replay window
+// (inbound), the selectors as integers, the outer header fields, the lifetime counters (EspSa.Lifetime.cs) and the
+// drop counters.
 //
-// Threads: any number of data-path workers may seal and open at once. The cipher object and the replay window are
-// not shareable, so each SA serialises the few steps that touch them under its own lock (Sync): two SAs, such as
-// the two directions of one Child SA, never wait for each other. Counters may be read from anywhere. Dispose only
-// once the SA is out of the SaTable and no packet is being processed with it (the gateway waits a grace time).
+// Threads: any number of data-path workers may seal and open on one SA at once, and no step takes a lock: each worker
+// has its own transform, the sequence number is taken by compare-and-swap, the replay window is lock-free, and the
+// counters are interlocked. Counters may be read from anywhere. Dispose zeroes the keys and frees every transform; a
+// packet racing with it is dropped as Expired (the gateway still disposes only after a grace time, once the SA is out
+// of the SaTable).
 
 /// <summary>One ESP SA in one direction: keys, transform, sequence numbers, window, selectors, lifetime and counters.</summary>
 public sealed partial class EspSa : IDisposable
 {
-    private readonly EspTransform _transform;
+    private readonly WorkerTransforms _transforms;
     private readonly ReplayWindow? _window;
     private readonly Selector[] _localSelectors;
     private readonly Selector[] _remoteSelectors;
@@ -29,14 +31,11 @@ public sealed partial class EspSa : IDisposable
     private int _nextIpId;
     private volatile bool _disposed;
 
-    /// <summary>Held while a packet uses the cipher object or the replay window: one packet at a time per SA.</summary>
-    internal readonly Lock Sync = new();
-
-    private EspSa(EspSaSettings settings, ChildSuite suite, EspTransform transform, IRandomSource random, TimeProvider time)
+    private EspSa(EspSaSettings settings, ChildSuite suite, WorkerTransforms transforms, IRandomSource random, TimeProvider time)
     {
         Settings = settings;
         Suite = suite;
-        _transform = transform;
+        _transforms = transforms;
         _localSelectors = ToSelectors(settings.LocalSelectors);
         _remoteSelectors = ToSelectors(settings.RemoteSelectors);
         _selectorsNeedTransport = NeedTransport(_localSelectors) || NeedTransport(_remoteSelectors);
@@ -89,8 +88,8 @@ public sealed partial class EspSa : IDisposable
         ArgumentNullException.ThrowIfNull(suite);
         Validate(settings);
         random ??= SystemRandomSource.Instance;
-        var transform = EspTransform.Create(suite.Encryption, suite.Integrity, suite.ExtendedSequenceNumbers, encryptionKey, integrityKey, random);
-        return new EspSa(settings, suite, transform, random, time ?? TimeProvider.System);
+        var transforms = new WorkerTransforms(suite.Encryption, suite.Integrity, suite.ExtendedSequenceNumbers, encryptionKey, integrityKey, random);
+        return new EspSa(settings, suite, transforms, random, time ?? TimeProvider.System);
     }
 
     public EspSaSettings Settings { get; }
@@ -109,7 +108,10 @@ public sealed partial class EspSa : IDisposable
 
     public bool IsDisposed => _disposed;
 
-    internal EspTransform Transform => _transform;
+    internal WorkerTransforms Transforms => _transforms;
+
+    /// <summary>The calling thread's transform, outside the dispose guard: for tests and sample packets.</summary>
+    internal EspTransform Transform => _transforms.ForThisThread;
     internal ReplayWindow Window => _window!;
     internal bool OuterIsIpv6 { get; }
     internal int OuterHeaderSize { get; }
@@ -135,8 +137,8 @@ public sealed partial class EspSa : IDisposable
     /// </summary>
     internal bool TryNextSequenceNumber(out ulong sequence)
     {
-        // Workers take numbers concurrently, outside the SA's lock, so each number, and with it the AEAD nonce,
-        // is handed out once: RFC 4106 3.1, "the same IV value is used only once for a given key".
+        // Workers take numbers concurrently, so each number, and with it the AEAD nonce, is handed out once by
+        // compare-and-swap: RFC 4106 3.1, "the same IV value is used only once for a given key".
         ulong current;
         do
         {
@@ -172,9 +174,7 @@ public sealed partial class EspSa : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        // A packet between its lookup and its crypto finishes first; it then sees the SA disposed.
-        lock (Sync)
-            _transform.Dispose();
+        _transforms.Dispose();
     }
 
     private static void Validate(EspSaSettings settings)

@@ -12,8 +12,8 @@ namespace S2SEndpoint.Esp;
 //     2. SPI lookup in the SaTable (no lock)
 //     3. length against the SA: IV, trailer, ICV, whole cipher blocks; the SA is not past its hard lifetime
 //     4. replay check of the sequence number (with ESN, its high half inferred) before any cryptography
-//     5. ICV check, and decryption in place
-//     6. replay window update, only now that the sequence number is authentic
+//     5. ICV check, and decryption in place, with the worker's own transform of the SA
+//     6. replay window update, only now that the sequence number is authentic; a duplicate that raced ends here
 //     7. padding 1, 2, 3 ... and Next Header: 59 is a dummy, 4 and 41 are tunnel mode
 //     8. the inner packet: a whole IP header of the version Next Header names; TFC padding cut off
 //     9. inner source inside the peer's selectors, inner destination inside ours
@@ -70,14 +70,14 @@ public static class Inbound
     private static DropReason OpenCore(EspSa sa, PacketBuffer packet, int start, int length)
     {
         var buffer = packet.Array;
-        var transform = sa.Transform;
+        var transforms = sa.Transforms;
 
         // 3. Length against the SA's transform, and the SA's lifetime.
-        var textStart = start + EspTransform.HeaderSize + transform.IvSize;
-        var textLength = length - EspTransform.HeaderSize - transform.IvSize - transform.IcvSize;
+        var textStart = start + EspTransform.HeaderSize + transforms.IvSize;
+        var textLength = length - EspTransform.HeaderSize - transforms.IvSize - transforms.IcvSize;
         if (textLength < EspTransform.TrailerSize)
             return DropReason.Truncated;
-        if (transform.RequiresWholeBlocks && (textLength & (transform.BlockSize - 1)) != 0)
+        if (transforms.RequiresWholeBlocks && (textLength & (transforms.BlockSize - 1)) != 0)
             return DropReason.Misaligned;
         if (sa.IsExpired)
             return DropReason.Expired;
@@ -85,23 +85,32 @@ public static class Inbound
         // 4. RFC 4303 3.4.3: "For each received packet, the receiver MUST verify that the packet contains a Sequence
         // Number that does not duplicate the Sequence Number of any other packets received during the life of this
         // SA. This SHOULD be the first ESP check applied to a packet after it has been matched to an SA".
-        // Steps 4 to 6 use the SA's window and cipher object: one packet at a time per SA.
+        // Other workers may check and update the window at the same time (ReplayWindow.cs).
         var window = sa.Window;
-        lock (sa.Sync)
+        if (!window.TryCheck(BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(start + 4)), out var sequence))
+            return DropReason.Replayed;
+
+        // 5. RFC 4303 3.4.3: "if the integrity check fails, the receiver MUST discard the received IP datagram as
+        // invalid". With this worker's transform of the SA; none when the SA was deleted and disposed since the lookup.
+        var worker = transforms.Enter();
+        if (worker is null)
+            return DropReason.Expired;
+        bool authentic;
+        try
         {
-            if (!window.TryCheck(BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(start + 4)), out var sequence))
-                return DropReason.Replayed;
-
-            // 5. RFC 4303 3.4.3: "if the integrity check fails, the receiver MUST discard the received IP datagram
-            // as invalid". An SA deleted and disposed between the lookup and here takes the packet with it.
-            if (sa.IsDisposed)
-                return DropReason.Expired;
-            if (!transform.TryOpen(buffer, start, textLength, sequence))
-                return DropReason.IcvMismatch;
-
-            // 6. RFC 4303 3.4.3: "The receive window is updated only if the integrity verification succeeds."
-            window.Update(sequence);
+            authentic = worker.Transform.TryOpen(buffer, start, textLength, sequence);
         }
+        finally
+        {
+            worker.Exit();
+        }
+        if (!authentic)
+            return DropReason.IcvMismatch;
+
+        // 6. RFC 4303 3.4.3: "The receive window is updated only if the integrity verification succeeds." Another
+        // worker may have accepted the same number meanwhile: only one of them passes it on.
+        if (!window.Update(sequence))
+            return DropReason.Replayed;
 
         // 7. Trailer.
         var nextHeader = buffer[textStart + textLength - 1];

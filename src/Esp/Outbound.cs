@@ -15,7 +15,7 @@ namespace S2SEndpoint.Esp;
 //     5. the next sequence number, which never cycles
 //     6. lifetime counters (a soft limit is reported, the packet goes on)
 //     7. ESP trailer: padding 1, 2, 3 ..., Pad Length, Next Header 4 or 41
-//     8. ESP header (SPI, low 32 bits of the sequence number); the transform writes the IV, encrypts, adds the ICV
+//     8. ESP header (SPI, low 32 bits of the sequence number); the worker's transform writes the IV, encrypts, adds the ICV
 //     9. outer IPv4/IPv6 header and UDP header, when the framing asks for them
 //   = the datagram to send, in the same buffer: no allocation, no copy, no exception for a bad packet.
 //
@@ -60,12 +60,12 @@ public static class Outbound
         // 3. Room. RFC 4303 2.4: padding fills "the plaintext (consisting of the Payload Data, Padding, Pad Length,
         // and Next Header fields) to the size required by the algorithm", and the Pad Length and Next Header "must be
         // right aligned within a 4-byte word". BlockSize is the cipher block, or 4.
-        var transform = sa.Transform;
-        var padLength = PadLength(innerLength, transform.BlockSize);
+        var transforms = sa.Transforms;
+        var padLength = PadLength(innerLength, transforms.BlockSize);
         var textLength = innerLength + padLength + EspTransform.TrailerSize;
-        var espStart = innerStart - EspTransform.HeaderSize - transform.IvSize;
+        var espStart = innerStart - EspTransform.HeaderSize - transforms.IvSize;
         var start = framing == Framing.IpPacket ? espStart - sa.OuterHeaderSize : espStart;
-        var end = innerStart + textLength + transform.IcvSize;
+        var end = innerStart + textLength + transforms.IcvSize;
         if (start < 0 || end > buffer.Length || (framing == Framing.IpPacket && end - start > MaxIpDatagramSize))
             return DropReason.NoRoom;
 
@@ -93,15 +93,20 @@ public static class Outbound
         // RFC 4303 2.6: "a value of 4 indicates IPv4, a value of 41 indicates IPv6".
         trailer[padLength + 1] = version == 4 ? IpProtocol.Ipv4 : IpProtocol.Ipv6;
 
-        // 8. ESP header, then IV, encryption and ICV; one packet at a time per SA through its cipher object.
+        // 8. ESP header, then IV, encryption and ICV, with this worker's transform of the SA.
         BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(espStart), sa.Spi);
         BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(espStart + 4), unchecked((uint)sequence));
-        lock (sa.Sync)
+        // Null when the SA was replaced and disposed between the lookup and here: the packet goes with it.
+        var worker = transforms.Enter();
+        if (worker is null)
+            return DropReason.Expired;
+        try
         {
-            // The SA was replaced and disposed between the lookup and here: the packet goes with it.
-            if (sa.IsDisposed)
-                return DropReason.Expired;
-            transform.Seal(buffer, espStart, textLength, sequence);
+            worker.Transform.Seal(buffer, espStart, textLength, sequence);
+        }
+        finally
+        {
+            worker.Exit();
         }
 
         // 9. Outer headers.

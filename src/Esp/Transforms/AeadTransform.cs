@@ -12,8 +12,8 @@ namespace S2SEndpoint.Esp.Transforms;
 //
 // The IV is the 64-bit sequence number XORed with a per-SA random mask, as Linux's seqiv does: a sequence number is
 // never reused under one key, so neither is the IV. Padding only aligns the trailer to 4 octets (RFC 4303 2.4).
-// One OpenSslAead (one EVP cipher context, keyed once) per SA direction, made with the SA and freed and cleansed with
-// it. Its open returns false for a bad ICV instead of throwing, so a forged packet costs no more than a valid one.
+// One OpenSslAead (one EVP cipher context, keyed once) per data-path worker of an SA, freed and cleansed with the SA.
+// The workers of an SA share its IV mask and take sequence numbers from one counter, so their IVs never collide. Its open returns false for a bad ICV instead of throwing, so a forged packet costs no more than a valid one.
 internal sealed class AeadTransform : EspTransform
 {
     public const int SaltSize = 4;
@@ -26,16 +26,25 @@ internal sealed class AeadTransform : EspTransform
     private uint _salt;
     private ulong _ivMask;
 
-    public AeadTransform(EncryptionTransform encryption, bool extendedSequenceNumbers, ReadOnlySpan<byte> keyMaterial, IRandomSource random)
+    public AeadTransform(EncryptionTransform encryption, bool extendedSequenceNumbers, ReadOnlySpan<byte> keyMaterial, ulong ivMask)
         : base(ExplicitIvSize, TagSize, encryption.BlockSize, extendedSequenceNumbers)
     {
         var key = keyMaterial[..encryption.KeySize];
         // RFC 4106 8.1 and RFC 7634 3: the salt is the last four octets of the key material.
         _salt = BinaryPrimitives.ReadUInt32BigEndian(keyMaterial[encryption.KeySize..]);
         _aead = new OpenSslAead(encryption.Algorithm, key);
+        _ivMask = ivMask;
+    }
+
+    /// <summary>The mask XORed into the sequence number to make the IV; one per SA, shared by its workers' transforms.</summary>
+    internal ulong IvMask => _ivMask;
+
+    /// <summary>A random IV mask for a new SA.</summary>
+    public static ulong DrawIvMask(IRandomSource random)
+    {
         Span<byte> mask = stackalloc byte[ExplicitIvSize];
         random.Fill(mask);
-        _ivMask = BinaryPrimitives.ReadUInt64BigEndian(mask);
+        return BinaryPrimitives.ReadUInt64BigEndian(mask);
     }
 
     public override void Seal(byte[] packet, int esp, int textLength, ulong sequence)

@@ -2,8 +2,9 @@ using S2SEndpoint.Ike.Crypto;
 
 namespace S2SEndpoint.Esp.Transforms;
 
-// The cryptographic step of the data path. An EspSa owns one transform; Outbound.Seal and Inbound.Open hand it the
-// packet in place, laid out as RFC 4303 2.1 draws it:
+// The cryptographic step of the data path. An EspSa has one transform per data-path worker (WorkerTransforms.cs), all
+// made from the SA's keys; Outbound.Seal and Inbound.Open hand the worker's one the packet in place, laid out as
+// RFC 4303 2.1 draws it:
 //
 //  0                   1                   2                   3
 //  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -26,7 +27,8 @@ namespace S2SEndpoint.Esp.Transforms;
 // The IV is the start of Payload Data (RFC 4303 2.3). The caller writes the SPI, the Sequence Number and the
 // plaintext with its trailer; Seal writes the IV, encrypts the text and writes the ICV. TryOpen checks the ICV
 // and decrypts. With ESN the high 32 bits of the sequence number enter the ICV or AAD but are never sent
-// (RFC 4303 2.2.1). Everything works on the caller's array: no allocation, no exception for a bad packet.
+// (RFC 4303 2.2.1). Everything works on the caller's array: no allocation, no exception for a bad packet. A transform
+// holds per-packet state (cipher contexts, the CBC chain, an IV batch): one thread uses it at a time.
 internal abstract class EspTransform : IDisposable
 {
     /// <summary>SPI and Sequence Number.</summary>
@@ -60,10 +62,32 @@ internal abstract class EspTransform : IDisposable
     /// <summary>
     /// Makes the transform for one direction of a Child SA. <paramref name="encryptionKey"/> includes the salt of
     /// an AEAD. <paramref name="integrity"/> may be null only with an AEAD, or for the confidentiality-only AES-CBC
-    /// of the RFC 3602 sample packets.
+    /// of the RFC 3602 sample packets. An AEAD draws its IV mask from <paramref name="random"/>.
     /// </summary>
     public static EspTransform Create(EncryptionTransform encryption, Integrity? integrity, bool extendedSequenceNumbers,
         ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> integrityKey, IRandomSource random)
+    {
+        Validate(encryption, integrity, encryptionKey, integrityKey);
+        var ivMask = encryption.IsAead ? AeadTransform.DrawIvMask(random) : 0;
+        return Create(encryption, integrity, extendedSequenceNumbers, encryptionKey, integrityKey, random, ivMask);
+    }
+
+    /// <summary>Another transform of the same SA: the same keys and, for an AEAD, the same <paramref name="ivMask"/>.</summary>
+    public static EspTransform Create(EncryptionTransform encryption, Integrity? integrity, bool extendedSequenceNumbers,
+        ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> integrityKey, IRandomSource random, ulong ivMask)
+    {
+        Validate(encryption, integrity, encryptionKey, integrityKey);
+        return encryption.Algorithm switch
+        {
+            EncryptionAlgorithm.AesGcm16 or EncryptionAlgorithm.ChaCha20Poly1305 when integrity is null =>
+                new AeadTransform(encryption, extendedSequenceNumbers, encryptionKey, ivMask),
+            EncryptionAlgorithm.AesCbc or EncryptionAlgorithm.Null when !encryption.IsAead =>
+                new CbcHmacTransform(encryption, integrity, extendedSequenceNumbers, encryptionKey, integrityKey, random),
+            _ => throw new ArgumentException($"ESP cannot use {encryption.Algorithm} with integrity {integrity?.Algorithm.ToString() ?? "none"}", nameof(encryption)),
+        };
+    }
+
+    private static void Validate(EncryptionTransform encryption, Integrity? integrity, ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> integrityKey)
     {
         if (encryptionKey.Length != encryption.KeyMaterialSize)
             throw new ArgumentException($"{encryption.Algorithm} needs {encryption.KeyMaterialSize} octets of key material, got {encryptionKey.Length}", nameof(encryptionKey));
@@ -73,14 +97,6 @@ internal abstract class EspTransform : IDisposable
         // MUST NOT both be "NULL"."
         if (encryption.Algorithm == EncryptionAlgorithm.Null && integrity is null)
             throw new ArgumentException("ESP with NULL encryption needs an integrity algorithm: they must not both be NULL", nameof(integrity));
-        return encryption.Algorithm switch
-        {
-            EncryptionAlgorithm.AesGcm16 or EncryptionAlgorithm.ChaCha20Poly1305 when integrity is null =>
-                new AeadTransform(encryption, extendedSequenceNumbers, encryptionKey, random),
-            EncryptionAlgorithm.AesCbc or EncryptionAlgorithm.Null when !encryption.IsAead =>
-                new CbcHmacTransform(encryption, integrity, extendedSequenceNumbers, encryptionKey, integrityKey, random),
-            _ => throw new ArgumentException($"ESP cannot use {encryption.Algorithm} with integrity {integrity?.Algorithm.ToString() ?? "none"}", nameof(encryption)),
-        };
     }
 
     /// <summary>

@@ -14,7 +14,8 @@ namespace S2SEndpoint.Ike.Crypto;
 // leaves the transform. Any other EVP failure is the library's (no input of ours can cause one) and throws a
 // CryptographicException, as .NET's AesGcm does: a packet is never accepted on a failed call.
 //
-// The context is not shareable: its SA's lock covers every call. Disposing frees it, and EVP_CIPHER_CTX_free
+// The context is not shareable: one thread uses it at a time (ESP keeps one per data-path worker of an SA,
+// Esp/Transforms/WorkerTransforms.cs; an IKE SA has one consumer). Disposing frees it, and EVP_CIPHER_CTX_free
 // cleanses the key schedule.
 
 /// <summary>One AES-GCM-16 or ChaCha20-Poly1305 key on one EVP cipher context; a bad tag returns false.</summary>

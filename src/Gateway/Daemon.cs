@@ -320,12 +320,20 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
                 return;
             if (n < 0)
             {
-                // A timeout, a signal or an oversized packet: read on. Anything else (the device is gone) ends the reader.
-                if (n is -Libc.EAgain or -Libc.EIntr or -Libc.EMsgSize)
+                // A timeout or a signal: read on; a packet too long or a malformed super-packet: counted, read on. Anything
+                // else (the device is gone) ends the reader.
+                if (n is -Libc.EAgain or -Libc.EIntr)
                     continue;
+                if (n is -Libc.EMsgSize or -Libc.EBadMsg)
+                {
+                    _core!.Counters.Count(n == -Libc.EMsgSize ? GatewayDropReason.TunPacketTooLong : GatewayDropReason.TunBadFrame);
+                    continue;
+                }
                 Log.DeviceFailed(_tunLog, name, -n);
                 return;
             }
+            if (n > 1)
+                _core!.Counters.CountSuperPacketRead(n);
             for (var i = 0; i < n; i++)
                 _core!.OnTun(name, queue, batch[i], output);
             output.Flush();
@@ -334,7 +342,7 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
     /// <summary>A worker's output, writing to the TUN queue of its number.</summary>
     private WorkerOutput NewOutput(int queue) =>
-        new(_udp!.CreateSendBatch(), device => Volatile.Read(ref _devices).TryGetValue(device, out var d) ? d.Tun : null, queue);
+        new(_udp!.CreateSendBatch(), device => Volatile.Read(ref _devices).TryGetValue(device, out var d) ? d.Tun : null, queue, _core!.Counters);
 
     /// <summary>A port's reader: its datagrams through the data path, what they opened written when its batch is done.</summary>
     private sealed class UdpReader(GatewayCore core, WorkerOutput output) : IUdpReader

@@ -9,6 +9,9 @@ public sealed class GatewayCounters
     private long _held;
     private long _keepalivesSent;
     private long _mssClamped;
+    private long _superPacketsRead;
+    private long _segmentsRead;
+    private long _superPacketsWritten;
 
     /// <summary>Packets dropped on the gateway's paths, by reason.</summary>
     public DropCounters<GatewayDropReason> Drops { get; } = new();
@@ -25,7 +28,24 @@ public sealed class GatewayCounters
     /// <summary>TCP SYNs whose MSS option was lowered to their child's mss_clamp, both ways.</summary>
     public long MssClamped => Volatile.Read(ref _mssClamped);
 
+    /// <summary>TSO super-packets read from the tunnel devices and split (gateway.offload).</summary>
+    public long SuperPacketsRead => Volatile.Read(ref _superPacketsRead);
+
+    /// <summary>The segments those super-packets were split into, each sealed as its own ESP packet.</summary>
+    public long SegmentsRead => Volatile.Read(ref _segmentsRead);
+
+    /// <summary>Super-packets written to the tunnel devices: TCP segments of one flow coalesced (gateway.offload).</summary>
+    public long SuperPacketsWritten => Volatile.Read(ref _superPacketsWritten);
+
     internal void Count(GatewayDropReason reason) => Drops.Increment(reason);
+    internal void Count(GatewayDropReason reason, long count) => Drops.Increment(reason, count);
+    internal void CountSuperPacketRead(int segments)
+    {
+        Interlocked.Increment(ref _superPacketsRead);
+        Interlocked.Add(ref _segmentsRead, segments);
+    }
+
+    internal void CountSuperPacketsWritten(long count) => Interlocked.Add(ref _superPacketsWritten, count);
     internal void CountKeepalive() => Interlocked.Increment(ref _keepalives);
     internal void CountHeld() => Interlocked.Increment(ref _held);
     internal void CountKeepaliveSent() => Interlocked.Increment(ref _keepalivesSent);

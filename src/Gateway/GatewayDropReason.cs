@@ -41,4 +41,16 @@ public enum GatewayDropReason
 
     /// <summary>An exception a reader or the timer survived (each kind logged once).</summary>
     InternalError,
+
+    /// <summary>
+    /// What one read of a tunnel device gave and the reader could not take: a packet longer than its buffer (the MTU), or a
+    /// super-packet of more segments than a batch holds.
+    /// </summary>
+    TunPacketTooLong,
+
+    /// <summary>A super-packet whose virtio-net header does not describe it (gateway.offload): no segment of it is sent.</summary>
+    TunBadFrame,
+
+    /// <summary>An opened packet (or each segment of a coalesced one) the tunnel device refused to take.</summary>
+    TunWriteFailed,
 }

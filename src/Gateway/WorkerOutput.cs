@@ -12,7 +12,7 @@ namespace S2SEndpoint.Gateway;
 /// queue's reader flushes after the segments of one read, a port-4500 reader after each recvmmsg. Nothing here is
 /// shared, and nothing is allocated per packet once each device was written to.
 /// </summary>
-internal sealed class WorkerOutput(UdpSendBatch udp, Func<string, TunDevice?> deviceOf, int queue) : IPacketSink
+internal sealed class WorkerOutput(UdpSendBatch udp, Func<string, TunDevice?> deviceOf, int queue, GatewayCounters counters) : IPacketSink
 {
     private readonly Dictionary<string, TunWriteBatch> _tun = new(StringComparer.Ordinal);
     private readonly List<(string Device, TunWriteBatch Batch)> _pending = [];
@@ -45,9 +45,19 @@ internal sealed class WorkerOutput(UdpSendBatch udp, Func<string, TunDevice?> de
             var (device, batch) = _pending[i];
             // A device closed by a reload since: its packets go nowhere, as a write to it would.
             if (deviceOf(device) is { } tun)
+            {
+                var (failed, coalesced) = (batch.Failed, batch.SuperPackets);
                 batch.Flush(tun, queue % tun.QueueCount);
+                if (batch.Failed != failed)
+                    counters.Count(GatewayDropReason.TunWriteFailed, batch.Failed - failed);
+                if (batch.SuperPackets != coalesced)
+                    counters.CountSuperPacketsWritten(batch.SuperPackets - coalesced);
+            }
             else
+            {
+                counters.Count(GatewayDropReason.TunWriteFailed, batch.Count);
                 batch.Clear();
+            }
         }
         _pending.Clear();
         if (_sends)

@@ -17,7 +17,8 @@ namespace S2SEndpoint.Gateway.Control;
 /// proposals in swanctl keywords). Keys and secrets are never part of it.
 ///
 /// <code>
-/// { "gateway": { "devices", "workers", "half_open", "keepalives", "mss_clamped" },
+/// { "gateway": { "devices", "workers", "half_open", "keepalives", "mss_clamped", "super_packets_read", "segments_read",
+///                "super_packets_written", and from the daemon "offload": { "enabled", "tun", "udp_gso", "udp_gro" } },
 ///   "connections": [ { "name", "local_addrs", "remote_addrs", "resolved": { host name: [addresses] } (when remote_addrs names hosts),
 ///     "ike_sas": [ { "id", "state", "role", "local", "remote", "local_id", "remote_id", "initiator_spi",
 ///       "responder_spi", "proposal", "nat": { "local", "remote", "faked" }, "established", "rekey_in", "expire_in",
@@ -97,6 +98,9 @@ public static class StatusReport
                 ["half_open"] = core.Engine.HalfOpenCount,
                 ["keepalives"] = core.Counters.Keepalives,
                 ["mss_clamped"] = core.Counters.MssClamped,
+                ["super_packets_read"] = core.Counters.SuperPacketsRead,
+                ["segments_read"] = core.Counters.SegmentsRead,
+                ["super_packets_written"] = core.Counters.SuperPacketsWritten,
             },
             ["connections"] = connections,
             ["leases"] = leases,

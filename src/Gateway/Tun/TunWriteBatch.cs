@@ -52,7 +52,7 @@ public sealed class TunWriteBatch
     }
 
     /// <summary>Forgets what was queued without writing it (its device is gone); the queued buffers are their owners' again.</summary>
-    public void Clear() => throw new NotImplementedException();
+    public void Clear() => _coalescer.Clear();
 
     /// <summary>Writes what was queued to <paramref name="queue"/> of <paramref name="device"/>; the queued buffers are their owners' again.</summary>
     public void Flush(TunDevice device, int queue)

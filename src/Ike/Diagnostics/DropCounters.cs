@@ -53,6 +53,9 @@ public sealed class DropCounters<TReason> where TReason : struct, Enum
             Interlocked.Add(ref _counts[i], Volatile.Read(ref other._counts[i]));
     }
 
+    /// <summary>Counts <paramref name="count"/> drops for <paramref name="reason"/>. Any thread.</summary>
+    public void Increment(TReason reason, long count) => Interlocked.Add(ref _counts[Unsafe.As<TReason, int>(ref reason)], count);
+
     /// <summary>Counts one drop for <paramref name="reason"/>. Any thread.</summary>
     public void Increment(TReason reason) => Interlocked.Increment(ref _counts[Unsafe.As<TReason, int>(ref reason)]);
 

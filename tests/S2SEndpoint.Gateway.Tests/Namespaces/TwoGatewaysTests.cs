@@ -164,6 +164,12 @@ public sealed class TwoGatewaysTests
             Assert.True(statusExit == 0, statusOutput);
             var gateway = System.Text.Json.Nodes.JsonNode.Parse(statusOutput)!["gateway"]!;
             Assert.Equal(offload, gateway["offload"]!["enabled"]!.GetValue<bool>());
+            // A read TSO super-packets from its device (A to B) and wrote coalesced ones into it (B to A); without offload,
+            // one packet per read and write.
+            var read = gateway["super_packets_read"]!.GetValue<long>();
+            var written = gateway["super_packets_written"]!.GetValue<long>();
+            Assert.True(offload ? read > 0 && written > 0 : read == 0 && written == 0, gateway.ToJsonString());
+            Assert.Equal(offload, gateway["offload"]!["udp_gso"]!.GetValue<bool>());
 
             var (exitA, logA) = a.Terminate(TimeSpan.FromSeconds(10));
             var (exitB, logB) = b.Terminate(TimeSpan.FromSeconds(10));

@@ -4,10 +4,10 @@ namespace S2SEndpoint.Gateway.Tests.Tun;
 [AttributeUsage(AttributeTargets.Method)]
 internal sealed class NamespaceFactAttribute : FactAttribute
 {
-    public NamespaceFactAttribute(bool needsPing = false, bool needsIperf = false)
+    public NamespaceFactAttribute(bool needsPing = false, bool needsPython = false)
     {
         NeedsPing = needsPing;
-        Skip = Requirements.RootWithNamespaces(needsPing, needsIperf);
+        Skip = Requirements.RootWithNamespaces(needsPing, needsPython);
     }
 
     public bool NeedsPing { get; }

@@ -107,6 +107,8 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             _udp = new UdpTransport(UdpTransport.AddressesFor(_config.Connections.Select(c => c.LocalAddresses)), 500, UdpEncapsulation.Port, Workers, _config.Settings.Offload);
             SyncDevices(_config);
             Log.Listening(_log, string.Join(", ", _udp.Addresses));
+            if (_config.Settings.Offload)
+                Log.UdpOffloads(_log, _udp.Gso ? "on" : "off", _udp.Gro ? "on" : "off");
             if (_fullTunnel)
                 _udp.SetMark(TunnelRoute.FullTunnelMark);
             var udpReaders = 0;
@@ -159,6 +161,21 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
         {
             link = new LinkConfigurator(tun.Name);
             link.SetMtu(_config.Settings.Mtu);
+            if (_config.Settings.Offload && !tun.Offload)
+                Log.TunOffloadRefused(_tunLog, tun.Name);
+            if (tun.Offload)
+            {
+                try
+                {
+                    link.SetGsoMaxSegments(TunReadBatch.MaxSegments);
+                }
+                catch (InvalidOperationException e)
+                {
+                    // The kernel's default lets TCP make super-packets of more segments than a read splits (MSS below
+                    // about 1 KiB, as after a small mss_clamp): those are dropped as tun_packet_too_long.
+                    Log.GsoSegmentsKept(_tunLog, tun.Name, TunReadBatch.MaxSegments, e.Message);
+                }
+            }
             if (routeBased)
             {
                 if (tun.SetCarrier(false) is < 0 and var errno)
@@ -622,6 +639,15 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
 
         [LoggerMessage(3010, LogLevel.Warning, "tunnel device {Device}: carrier {State} failed (errno {Errno})")]
         public static partial void CarrierFailed(ILogger logger, string device, string state, int errno);
+
+        [LoggerMessage(3015, LogLevel.Warning, "tunnel device {Device}: the kernel kept gso_max_segs, so a TCP super-packet of more than {Segments} segments is dropped as tun_packet_too_long ({Reason})")]
+        public static partial void GsoSegmentsKept(ILogger logger, string device, int segments, string reason);
+
+        [LoggerMessage(3016, LogLevel.Warning, "tunnel device {Device}: the kernel refused its offloads (IFF_VNET_HDR, TUNSETOFFLOAD): one packet per read and write on it")]
+        public static partial void TunOffloadRefused(ILogger logger, string device);
+
+        [LoggerMessage(3017, LogLevel.Information, "UDP offloads on port 4500: GSO {Gso}, GRO {Gro} (what the kernel has of gateway.offload)")]
+        public static partial void UdpOffloads(ILogger logger, string gso, string gro);
 
         [LoggerMessage(3011, LogLevel.Warning, "tunnel device {Device}: the kernel will keep using its routes while its carrier is down, so a route of a higher metric does not take over ({Reason})")]
         public static partial void LinkdownRoutesKept(ILogger logger, string device, string reason);

@@ -10,8 +10,8 @@ namespace S2SEndpoint.Gateway;
 
 /// <summary>
 /// The gateway's data path, in packet order, over one <see cref="DataPathSnapshot"/> and the ESP SA table. Any number
-/// of workers run it at once; it takes no lock and allocates nothing per packet (a per-SA lock in the ESP library
-/// covers only an SA's cipher and replay window). The control plane publishes the snapshots; what the data path
+/// of workers run it at once; it takes no lock and allocates nothing per packet (the ESP library gives each worker its
+/// own cipher context per SA, and its replay window is lock-free). The control plane publishes the snapshots; what the data path
 /// cannot finish alone it hands to the control plane: IKE messages, and a trapped child's request for its SA.
 ///
 ///   UDP in:  port 500, or 4500 with the non-ESP marker (RFC 3948 2.2): IKE, pre-filtered (one of our SPIs, or a new

@@ -59,6 +59,14 @@ public sealed class LinkConfigurator : IDisposable
     }
 
     /// <summary>Brings the interface up: <c>ip link set dev NAME up</c>.</summary>
+    /// <summary>
+    /// The most segments a TSO super-packet the kernel hands this device may have (IFLA_GSO_MAX_SEGS, `ip link set ...
+    /// gso_max_segs`), so that TCP sizes its super-packets to what one read can split (<see cref="TunReadBatch.MaxSegments"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">ip refused (a kernel before 5.19 cannot change it).</exception>
+    public void SetGsoMaxSegments(int segments) =>
+        Execute(["link", "set", "dev", Name, "gso_max_segs", segments.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
     public void BringUp() => Execute(["link", "set", "dev", Name, "up"]);
 
     /// <summary>Adds an IPv4 or IPv6 address with its prefix length: <c>ip address add ADDRESS/PREFIX dev NAME</c>.</summary>

@@ -149,6 +149,16 @@ public sealed class TcpCoalescer
     /// <summary>How many queued packets frame <paramref name="frame"/> of the last <see cref="Group"/> carries.</summary>
     public int Segments(int frame) => _entries[FrameHead(frame)].Segments;
 
+    /// <summary>The index (for <see cref="Packet"/>) of frame <paramref name="frame"/>'s first packet.</summary>
+    public int FirstPacket(int frame) => FrameHead(frame);
+
+    /// <summary>The index of the packet after <paramref name="index"/> in its frame; -1 after the last.</summary>
+    public int NextPacket(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
+        return _entries[index].Next;
+    }
+
     /// <summary>
     /// Frame <paramref name="frame"/> of the last <see cref="Group"/>, ready to write: a zeroed virtio-net header in the
     /// octets before a lone packet's window (or, when there are not 10 of them, a copy), or a super-packet built in
@@ -284,11 +294,35 @@ public sealed class TcpCoalescer
         var flags = tcp[TcpFlagsOffset];
         if (flags is not (TcpAck or TcpAck | TcpPsh))
             return Kind.TcpFlow;
+        // The kernel takes a super-packet's checksum on trust (CHECKSUM_PARTIAL, finished only when it forwards), so a
+        // segment joins one only when its own checksums are right; one corrupted before the peer sealed it is written
+        // alone, for the kernel to check and drop (wireguard-go's tcp_offload_linux.go checks the same).
+        if (!ChecksumsValid(packet, tcp, version == 6, ipHeaderLength))
+            return Kind.TcpFlow;
         entry.TcpHeaderLength = tcpHeaderLength;
         entry.Payload = tcp.Length - tcpHeaderLength;
         entry.Sequence = BinaryPrimitives.ReadUInt32BigEndian(tcp[TcpSequenceOffset..]);
         entry.Push = flags == (TcpAck | TcpPsh);
         return Kind.Candidate;
+    }
+
+    /// <summary>Whether the IPv4 header checksum and the TCP checksum (RFC 9293 3.1, with the pseudo-header) add up.</summary>
+    private static bool ChecksumsValid(ReadOnlySpan<byte> packet, ReadOnlySpan<byte> tcp, bool ipv6, int ipHeaderLength)
+    {
+        ReadOnlySpan<byte> source, destination;
+        if (ipv6)
+        {
+            source = packet.Slice(IpPacket.Ipv6SourceOffset, 16);
+            destination = packet.Slice(IpPacket.Ipv6DestinationOffset, 16);
+        }
+        else
+        {
+            if (Checksum.Compute(packet[..ipHeaderLength]) != 0)
+                return false;
+            source = packet.Slice(IpPacket.Ipv4SourceOffset, 4);
+            destination = packet.Slice(IpPacket.Ipv4DestinationOffset, 4);
+        }
+        return Checksum.Fold(Checksum.AddPseudoHeader(Checksum.Add(0, tcp), source, destination, IpProtocol.Tcp, tcp.Length)) == 0xFFFF;
     }
 
     /// <summary>The open group of <paramref name="packet"/>'s flow (version, addresses, ports), as an index into the open list; -1 when none.</summary>

@@ -20,6 +20,7 @@ public sealed class TunWriteBatch
     private long _written;
     private long _failed;
     private long _superPackets;
+    private int _refusedInARow;
 
     public TunWriteBatch()
         : this(DefaultCapacity)
@@ -63,6 +64,11 @@ public sealed class TunWriteBatch
             for (var i = 0; i < _coalescer.Count; i++)
                 Tally(device.Write(queue, _coalescer.Packet(i)), 1);
         }
+        else if (_refusedInARow >= MaxRefusedInARow)
+        {
+            for (var i = 0; i < _coalescer.Count; i++)
+                Tally(device.Write(queue, _coalescer.Packet(i)), 1);
+        }
         else
         {
             var frames = _coalescer.Group();
@@ -70,18 +76,40 @@ public sealed class TunWriteBatch
             {
                 var segments = _coalescer.Segments(f);
                 var frame = _coalescer.BuildFrame(f);
-                Tally(frame.IsEmpty ? -Libc.EMsgSize : device.WriteFrame(queue, frame), segments);
-                if (segments > 1)
+                var result = frame.IsEmpty ? -Libc.EMsgSize : device.WriteFrame(queue, frame);
+                if (segments == 1)
+                {
+                    Tally(result, 1);
+                    continue;
+                }
+                if (result >= 0)
+                {
+                    _refusedInARow = 0;
                     _superPackets++;
+                    Tally(result, segments);
+                    continue;
+                }
+                // The kernel refused the super-packet (a virtio-net header check this kernel makes and the coalescer
+                // does not know): its segments go one by one, as they came; after a few such refusals in a row, the
+                // batch stops coalescing for good.
+                _refusedInARow++;
+                for (var i = _coalescer.FirstPacket(f); i >= 0; i = _coalescer.NextPacket(i))
+                    Tally(device.Write(queue, _coalescer.Packet(i)), 1);
             }
         }
         _coalescer.Clear();
     }
 
+    /// <summary>Super-packets the kernel refused in a row after which the batch writes every packet alone.</summary>
+    public const int MaxRefusedInARow = 8;
+
+    /// <summary>Whether the kernel refused <see cref="MaxRefusedInARow"/> super-packets in a row, so that nothing coalesces any more.</summary>
+    public bool CoalescingOff => _refusedInARow >= MaxRefusedInARow;
+
     private void Tally(int result, int segments)
     {
         if (result < 0)
-            _failed++;
+            _failed += segments;
         else
             _written += segments;
     }

@@ -114,8 +114,9 @@ public sealed class UdpTransportTests
             }
         }
         Assert.True(done.Wait(TimeSpan.FromSeconds(10)), $"only {count} datagrams arrived");
-        Assert.True(rounds.Count >= 2 && rounds[^1] == 0 && rounds[^2] == 0, $"sending allocated {string.Join(", ", rounds)} bytes in rounds of 200 datagrams");
-        Assert.True(readRounds[^1] == 0 && readRounds[^2] == 0, $"receiving allocated {string.Join(", ", readRounds)} bytes in rounds of {round} datagrams");
+        // Most rounds allocate nothing: a recompilation (tiering) allocates once, an allocation per datagram in every round.
+        Assert.True(rounds.Count >= 2 && rounds.Count(a => a == 0) >= rounds.Count / 2, $"sending allocated {string.Join(", ", rounds)} bytes in rounds of 200 datagrams");
+        Assert.True(readRounds.Count(a => a == 0) >= readRounds.Length / 2, $"receiving allocated {string.Join(", ", readRounds)} bytes in rounds of {round} datagrams");
     }
 
     [Fact]

@@ -149,6 +149,8 @@ public sealed class TcpCoalescerTests
         { "IP options", [2, 1, 2] },
         { "IPv6 extension header", [2, 1, 2] },
         { "garbage", [2, 1, 2] },
+        { "bad TCP checksum", [2, 1, 2] },
+        { "bad IPv4 header checksum", [2, 1, 2] },
         { "other flow", [5, 1] },
         { "UDP", [5, 1] },
         { "IPv6 flow", [5, 1] },
@@ -185,6 +187,8 @@ public sealed class TcpCoalescerTests
             "IP options" => WithIpOptions(packets[2]),
             "IPv6 extension header" => Ipv6WithHopByHop(),
             "garbage" => [0x00, 0x01, 0x02],
+            "bad TCP checksum" => Corrupt(packets[2], packets[2].Length - 1),
+            "bad IPv4 header checksum" => Corrupt(packets[2], 10),
             "other flow" => (third with { SourcePort = 40002 }).Build(),
             "UDP" => Udp(false, Payload(100)),
             "IPv6 flow" => (third with { Ipv6 = true }).Build(),
@@ -309,6 +313,14 @@ public sealed class TcpCoalescerTests
             : "4:" + Convert.ToHexString(packet, 12, 8) + packet[9] + (packet[9] == 6 ? Convert.ToHexString(packet, 20, 4) : "");
 
     /// <summary>The second segment short: the run ends there, and the rest starts after it.</summary>
+    /// <summary>A copy of <paramref name="packet"/> with one octet changed: its TCP or IPv4 header checksum no longer adds up.</summary>
+    private static byte[] Corrupt(byte[] packet, int at)
+    {
+        var copy = (byte[])packet.Clone();
+        copy[at] ^= 0x01;
+        return copy;
+    }
+
     private static byte[] ShortSecond(List<Tcp> run, List<byte[]> packets)
     {
         var sequence = run[1].Sequence;

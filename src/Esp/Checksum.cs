@@ -11,10 +11,21 @@ public static class Checksum
     /// <summary>Adds <paramref name="data"/>, as big-endian 16-bit words, to a running one's complement sum (RFC 1071 4.1).</summary>
     public static ulong Add(ulong sum, ReadOnlySpan<byte> data)
     {
-        // A 32-bit word hi:lo is hi + lo modulo 0xFFFF, so whole 32-bit words can be summed and folded later.
-        var i = 0;
-        for (; i + 4 <= data.Length; i += 4)
+        // RFC 1071 2(B): the sum does not depend on byte order. The 32-bit words are summed as the machine reads them
+        // (a 32-bit word hi:lo is hi + lo modulo 0xFFFF, so whole words can be summed and folded later), eight octets at
+        // a time, and the folded sum is turned into network order once; the odd two and one octets follow in network order.
+        var whole = data.Length & ~7;
+        ulong native = 0;
+        foreach (var word in System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(data[..whole]))
+            native += (word & 0xFFFFFFFF) + (word >> 32);
+        var folded = Fold(native);
+        sum += BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(folded) : folded;
+        var i = whole;
+        if (i + 4 <= data.Length)
+        {
             sum += BinaryPrimitives.ReadUInt32BigEndian(data[i..]);
+            i += 4;
+        }
         if (i + 2 <= data.Length)
         {
             sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);

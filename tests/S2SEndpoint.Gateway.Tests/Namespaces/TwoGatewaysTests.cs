@@ -217,6 +217,13 @@ public sealed class TwoGatewaysTests
     [NamespaceFact(needsPing: true)]
     public void RouteBased_PingPassesThroughTheChildsInterface() => PingThrough(RouteBased(), "vti-s2s");
 
+    /// <summary>The same with gateway.offload false: one packet per read, write and datagram, the path before the batches.</summary>
+    [NamespaceFact(needsPing: true)]
+    public void PolicyBased_OffloadOff_PingPassesAndSigtermCleansUp() => PingThrough(PolicyBasedGcm(offload: false), "s2s0");
+
+    [NamespaceFact(needsPing: true)]
+    public void RouteBased_OffloadOff_PingPassesThroughTheChildsInterface() => PingThrough(RouteBased(offload: false), "vti-s2s");
+
     /// <summary>
     /// `s2s run` with a route-based child whose interface has an APIPA point-to-point address (as for BGP to Azure) and a
     /// route with a metric: the device starts without carrier, has it while the Child SA is installed (ping between the

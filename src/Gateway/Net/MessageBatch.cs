@@ -10,7 +10,8 @@ namespace S2SEndpoint.Gateway.Net;
 //   struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; [4] }   (64 octets)
 //
 // Every pointer is the address of a pinned array, so the declarations are blittable and no call allocates.
-// DllImport rather than LibraryImport, as in Tun/Libc.cs: no unsafe code in the gateway.
+// DllImport rather than LibraryImport (whose generator emits unsafe code), as in Tun/Libc.cs: the batched paths take
+// addresses of pinned arrays only, and have no unsafe code (the gateway's is in Tun/Libc.cs, for readv and writev).
 
 /// <summary>recvmmsg and sendmmsg, and the UDP offload constants, for the batched UDP paths.</summary>
 internal static class MessageBatch
@@ -32,7 +33,10 @@ internal static class MessageBatch
     /// <summary>The largest UDP payload: IPv4's total length less its 20-octet header and UDP's 8; IPv6's payload length less UDP's 8.</summary>
     public const int MaxIpv4Payload = ushort.MaxValue - 20 - 8, MaxIpv6Payload = ushort.MaxValue - 8;
 
-    public const int EIntr = 4, EIo = 5, EInval = 22, ENoProtoOpt = 92;
+    /// <summary>recvmmsg's msg_flags: the datagram was longer than its buffer, and its tail is lost.</summary>
+    public const int MsgTrunc = 0x20;
+
+    public const int EIntr = 4, EIo = 5, EInval = 22, EMsgSize = 90, ENoProtoOpt = 92, EOpNotSupp = 95;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct MMsgHdr

@@ -8,7 +8,8 @@ namespace S2SEndpoint.Gateway.Net;
 // A batched reader's memory (UdpTransport with offload, on the port-4500 sockets): one recvmmsg fills up to Size
 // buffers, each big enough for a UDP GRO datagram (up to 64 KiB of coalesced segments), with one name and one control
 // buffer per message for the sender's address, IP_PKTINFO/IPV6_PKTINFO and UDP_GRO. All of it is allocated and pinned
-// once per reader; the buffers are handed to the reader's IUdpReader and are the batch's again after BatchEnd.
+// once per reader; the buffers are handed to the reader's IUdpReader and are the batch's again after BatchEnd. A
+// message the kernel had to cut to fit its buffer says so in its msg_flags (MSG_TRUNC), and the reader drops it.
 
 /// <summary>One reader's buffers and message headers for recvmmsg. Not thread-safe: one per reader thread.</summary>
 internal sealed class ReceiveBatch
@@ -28,12 +29,13 @@ internal sealed class ReceiveBatch
     private readonly byte[] _names = GC.AllocateArray<byte>(Size * NameStride, pinned: true);
     private readonly byte[] _controls = GC.AllocateArray<byte>(Size * ControlStride, pinned: true);
 
-    public ReceiveBatch()
+    /// <summary>Makes the buffers, <paramref name="bufferSize"/> octets each (smaller than <see cref="BufferSize"/> in tests of truncation only).</summary>
+    public ReceiveBatch(int bufferSize = BufferSize)
     {
         for (var i = 0; i < Size; i++)
         {
-            _buffers[i] = new PacketBuffer(BufferSize);
-            _iov[i] = new SocketMessage.IoVec { Base = Marshal.UnsafeAddrOfPinnedArrayElement(_buffers[i].Array, 0), Length = BufferSize };
+            _buffers[i] = new PacketBuffer(bufferSize);
+            _iov[i] = new SocketMessage.IoVec { Base = Marshal.UnsafeAddrOfPinnedArrayElement(_buffers[i].Array, 0), Length = (nuint)bufferSize };
             _messages[i].Header = new SocketMessage.MsgHdr
             {
                 Name = Marshal.UnsafeAddrOfPinnedArrayElement(_names, i * NameStride),
@@ -64,6 +66,9 @@ internal sealed class ReceiveBatch
 
     /// <summary>How many octets message <paramref name="index"/> holds (a GRO datagram: all its segments).</summary>
     public int Length(int index) => (int)_messages[index].Length;
+
+    /// <summary>Whether message <paramref name="index"/> was longer than its buffer (MSG_TRUNC): what it holds is cut short.</summary>
+    public bool Truncated(int index) => (_messages[index].Header.Flags & MessageBatch.MsgTrunc) != 0;
 
     /// <summary>Copies message <paramref name="index"/>'s sender address into <paramref name="from"/>.</summary>
     public void ReadName(int index, SocketAddress from)

@@ -21,7 +21,8 @@ namespace S2SEndpoint.Gateway.Net;
 //
 // The address, the control buffer and the I/O vector live in arrays pinned for the life of the object, and a call
 // takes the datagram's memory from a pinned array too (a PacketBuffer's, or the copy a send makes), so no call
-// allocates. DllImport rather than LibraryImport, as in Tun/Libc.cs: no unsafe code in the gateway.
+// allocates. DllImport rather than LibraryImport (whose generator emits unsafe code), as in Tun/Libc.cs: this file
+// takes addresses of pinned arrays only, and has no unsafe code (the gateway's is in Tun/Libc.cs, for readv and writev).
 
 /// <summary>
 /// One thread's buffers for recvmsg and sendmsg with the local address in IP_PKTINFO or IPV6_PKTINFO. Not thread-safe:
@@ -41,8 +42,6 @@ internal sealed class SocketMessage
     internal const int CmsgHeaderSize = 16;
 
     private const int InPktInfoSize = 12, In6PktInfoSize = 20;
-
-    private const int EMsgSize = 90;
 
     /// <summary>Where in_pktinfo.ipi_addr is: the header's destination address, the local address the datagram came to.</summary>
     private const int InPktInfoAddrOffset = 8;
@@ -192,7 +191,7 @@ internal sealed class SocketMessage
     public int Send(Socket socket, ReadOnlySpan<byte> payload, SocketAddress to, IPAddress source)
     {
         if (payload.Length > MaxSendSize || to.Size > NameSize)
-            return -EMsgSize;
+            return -MessageBatch.EMsgSize;
         _payload ??= GC.AllocateArray<byte>(MaxSendSize, pinned: true);
         payload.CopyTo(_payload);
         to.Buffer.Span[..to.Size].CopyTo(_name);

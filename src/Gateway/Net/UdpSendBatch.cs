@@ -16,8 +16,11 @@ namespace S2SEndpoint.Gateway.Net;
 // the datagram's own pinned PacketBuffer array. A wildcard socket sending from a specific address adds IP_PKTINFO or
 // IPV6_PKTINFO, as SocketMessage does. Without offload, each datagram goes out through UdpTransport.Send.
 //
-// When the kernel refuses a GSO message, its datagrams go again one message each; when that happens before any GSO
-// send went through (a device without checksum offload, an xfrm route), the transport turns GSO off for good.
+// When the kernel refuses a GSO message, its datagrams go again one message each, and the transport learns from the
+// error (UdpTransport.GsoFailed): a kernel or device that cannot do GSO turns it off for good; a segment too long for
+// the route's MTU (udp_send_skb will not segment into fragments, though a single datagram may be fragmented) keeps runs
+// of datagrams that long or longer out of GSO sends from then on. A datagram that is not sent at all (no socket for
+// its local endpoint, or refused as a message of its own) is counted in UdpTransport.SendFailures.
 
 /// <summary>
 /// One worker's outgoing ESP datagrams, sent together at <see cref="Flush"/>: with offload, runs of datagrams of one size
@@ -94,9 +97,9 @@ public sealed class UdpSendBatch
     }
 
     /// <summary>
-    /// Sends the queue as sendmmsg messages, one call per stretch of datagrams on one socket. A message the kernel refuses
-    /// is passed over (as <see cref="UdpTransport.Send"/> ignores errors) and the call goes on with the rest; a refused
-    /// GSO message is built again from its datagrams, one message each.
+    /// Sends the queue as sendmmsg messages, one call per stretch of datagrams on one socket. A message of one datagram
+    /// the kernel refuses is counted and passed over (as <see cref="UdpTransport.Send"/> does) and the call goes on with
+    /// the rest; a refused GSO message is built again from its datagrams, one message each.
     /// </summary>
     private void SendMessages()
     {
@@ -108,10 +111,11 @@ public sealed class UdpSendBatch
                 return;
             if (_transport.Pick(_locals[next]!, _remotes[next]!.AddressFamily) is not { } listener)
             {
+                _transport.SendFailed();
                 next++;
                 continue;
             }
-            var messages = Build(next, listener, _transport.Gso, singlesBefore, out var end);
+            var messages = Build(next, listener, singlesBefore, out var end);
             next = end;
             var sent = 0;
             while (sent < messages)
@@ -140,11 +144,12 @@ public sealed class UdpSendBatch
                     continue;
                 if (_segmented[sent])
                 {
-                    _transport.GsoFailed(errno);
+                    _transport.GsoFailed(errno, _lengths[_first[sent]]);
                     next = _first[sent];
                     singlesBefore = _first[sent] + _datagrams[sent];
                     break;
                 }
+                _transport.SendFailed();
                 sent++;
             }
         }
@@ -162,7 +167,7 @@ public sealed class UdpSendBatch
                 next++;
                 continue;
             }
-            var messages = Build(next, listener, _transport.Gso, 0, out next);
+            var messages = Build(next, listener, 0, out next);
             for (var m = 0; m < messages; m++)
                 plan.Add((_first[m], _datagrams[m], _segmented[m]));
         }
@@ -171,11 +176,14 @@ public sealed class UdpSendBatch
 
     /// <summary>
     /// Builds the messages for the datagrams from <paramref name="start"/> on that leave from <paramref name="listener"/>'s
-    /// socket, up to the first that does not (<paramref name="end"/>); datagrams before <paramref name="singlesBefore"/>
-    /// go one message each. Returns how many messages.
+    /// socket, up to the first that does not (<paramref name="end"/>); datagrams before <paramref name="singlesBefore"/>,
+    /// and all of them when the transport has GSO off, go one message each, and a run only groups datagrams shorter than
+    /// the transport's <see cref="UdpTransport.GsoSegmentLimit"/>. Returns how many messages.
     /// </summary>
-    private int Build(int start, UdpTransport.Listener listener, bool gso, int singlesBefore, out int end)
+    private int Build(int start, UdpTransport.Listener listener, int singlesBefore, out int end)
     {
+        var gso = _transport.Gso;
+        var limit = _transport.GsoSegmentLimit;
         var messages = 0;
         var maxPayload = listener.Local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? MessageBatch.MaxIpv6Payload : MessageBatch.MaxIpv4Payload;
         var i = start;
@@ -186,7 +194,7 @@ public sealed class UdpSendBatch
             var segment = _lengths[i];
             var total = segment;
             var j = i + 1;
-            if (gso && i >= singlesBefore && segment > 0 && segment <= maxPayload)
+            if (gso && i >= singlesBefore && segment > 0 && segment < limit && segment <= maxPayload)
             {
                 while (j < _count && j - i < MessageBatch.MaxSegments && _lengths[j] > 0 && _lengths[j] <= segment && total + _lengths[j] <= maxPayload
                     && SameRoute(listener, i, j) && ReferenceEquals(_transport.Pick(_locals[j]!, _remotes[j]!.AddressFamily), listener))

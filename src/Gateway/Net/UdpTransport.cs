@@ -26,6 +26,9 @@ namespace S2SEndpoint.Gateway.Net;
 /// Nothing is allocated per datagram once the peers are known: receiving fills a reused SocketAddress
 /// and maps it (and the local address) to its IPEndPoint through a per-reader cache; sending looks up the peer's
 /// serialized address in a shared cache.
+///
+/// What it loses is counted, not logged: <see cref="Truncated"/> datagrams longer than a batched reader's buffer, and
+/// <see cref="SendFailures"/> datagrams that were not sent.
 /// </summary>
 public sealed class UdpTransport : IDisposable
 {
@@ -42,6 +45,9 @@ public sealed class UdpTransport : IDisposable
     private readonly bool _offload;
     private volatile bool _gso;
     private volatile bool _gsoProven;
+    private volatile int _gsoSegmentLimit = int.MaxValue;
+    private long _truncated;
+    private long _sendFailures;
     private readonly HashSet<IPAddress> _asked;
     private readonly List<Thread> _readers = [];
     private readonly ConcurrentDictionary<IPEndPoint, SocketAddress> _sendAddresses = new();
@@ -93,8 +99,34 @@ public sealed class UdpTransport : IDisposable
         _gso = offload && _sockets.Length > 0 && KernelHasGso(_sockets[0].Socket);
     }
 
-    /// <summary>Whether send batches use UDP GSO: asked for (offload), known to the kernel, and not refused by a send since.</summary>
+    /// <summary>
+    /// Whether send batches use UDP GSO: asked for (offload), known to the kernel, and not refused since in a way that
+    /// says the kernel or the device cannot do it (<see cref="GsoFailed"/>).
+    /// </summary>
     public bool Gso => _gso;
+
+    /// <summary>
+    /// GSO sends group runs of datagrams shorter than this only: the segment size of the smallest GSO send the kernel
+    /// refused as too large for its route (int.MaxValue until one is).
+    /// </summary>
+    internal int GsoSegmentLimit => _gsoSegmentLimit;
+
+    /// <summary>
+    /// Datagrams the batched readers dropped because they were longer than a buffer (recvmmsg's MSG_TRUNC): what
+    /// arrived was cut short, so none of it (no segment of a GRO datagram) reached the reader. Any thread.
+    /// </summary>
+    public long Truncated => Interlocked.Read(ref _truncated);
+
+    /// <summary>
+    /// Datagrams not sent: no socket to send them from (a local endpoint the transport does not listen on, or of
+    /// the other family), or refused by the kernel (an unreachable route, a full socket buffer, a firewall). A GSO send
+    /// the kernel refuses is sent again one datagram at a time, and counts only the datagrams refused then. Datagrams
+    /// left behind by shutdown are not counted. Any thread.
+    /// </summary>
+    public long SendFailures => Interlocked.Read(ref _sendFailures);
+
+    /// <summary>The size of a batched reader's buffers: room for any datagram; tests make it small to see truncation.</summary>
+    internal int BatchBufferSize { get; init; } = ReceiveBatch.BufferSize;
 
     /// <summary>Whether the port-4500 readers receive UDP GRO datagrams: asked for (offload) and accepted on every such socket.</summary>
     public bool Gro { get; }
@@ -122,7 +154,7 @@ public sealed class UdpTransport : IDisposable
         }
     }
 
-    /// <summary>A GSO send went out: from now on a refused one is that message's trouble (a path MTU), not the kernel's or the device's.</summary>
+    /// <summary>A GSO send went out: from now on the socket is known to do GSO, and an EINVAL is the path's MTU, whatever the segment size (<see cref="GsoFailed"/>).</summary>
     internal void GsoSent()
     {
         if (!_gsoProven)
@@ -130,14 +162,47 @@ public sealed class UdpTransport : IDisposable
     }
 
     /// <summary>
-    /// A GSO send failed with <paramref name="errno"/>. Before any went out, EIO (a device without checksum offload, an
-    /// xfrm route), EINVAL (checksums off) or ENOPROTOOPT turn GSO off for good, as wireguard-go does on EIO.
+    /// The largest GSO segment size a refusal with EINVAL may blame on the path: a UDP payload that fills a 1280-octet
+    /// IPv6 packet, the least MTU an IPv6 link has (RFC 8200 section 5), which in practice every IPv4 path carries too.
     /// </summary>
-    internal void GsoFailed(int errno)
+    internal const int SegmentAnyPathCarries = 1280 - 40 - 8;
+
+    /// <summary>
+    /// A GSO send of segments of <paramref name="segment"/> octets was refused with <paramref name="errno"/> (its
+    /// datagrams are sent again one at a time).
+    /// <list type="bullet">
+    /// <item>EIO (a device without checksum offload, an xfrm route: udp_send_skb), ENOPROTOOPT or EOPNOTSUPP: the
+    /// kernel or the device cannot do GSO; it goes off for good, as wireguard-go does on EIO.</item>
+    /// <item>EINVAL with a segment any path carries (<see cref="SegmentAnyPathCarries"/>) before any GSO send went out:
+    /// the socket cannot (checksums off); GSO goes off for good.</item>
+    /// <item>Otherwise EINVAL or EMSGSIZE: the segment and its IP and UDP headers exceed the route's MTU (udp_send_skb
+    /// refuses to segment what would need fragments, which a single datagram may have); from now on runs of
+    /// datagrams this long or longer go one datagram a message (<see cref="GsoSegmentLimit"/>, lowered only).</item>
+    /// </list>
+    /// Other errors (an unreachable route, a full buffer) are the datagrams' trouble, not GSO's. Any thread.
+    /// </summary>
+    internal void GsoFailed(int errno, int segment)
     {
-        if (!_gsoProven && errno is MessageBatch.EIo or MessageBatch.EInval or MessageBatch.ENoProtoOpt)
+        if (errno is MessageBatch.EIo or MessageBatch.ENoProtoOpt or MessageBatch.EOpNotSupp
+            || (errno == MessageBatch.EInval && segment <= SegmentAnyPathCarries && !_gsoProven))
+        {
             _gso = false;
+            return;
+        }
+        if (errno is not (MessageBatch.EInval or MessageBatch.EMsgSize))
+            return;
+        var limit = _gsoSegmentLimit;
+        while (segment < limit)
+        {
+            var seen = Interlocked.CompareExchange(ref _gsoSegmentLimit, segment, limit);
+            if (seen == limit)
+                return;
+            limit = seen;
+        }
     }
+
+    /// <summary>Counts <paramref name="datagrams"/> datagrams not sent (<see cref="SendFailures"/>).</summary>
+    internal void SendFailed(int datagrams = 1) => Interlocked.Add(ref _sendFailures, datagrams);
 
     /// <summary>Linux's SO_MARK (socket level): the firewall mark of what a socket sends, which routing rules can match.</summary>
     private const int SoMark = 36;
@@ -306,11 +371,11 @@ public sealed class UdpTransport : IDisposable
     /// <summary>
     /// A batched reader: recvmmsg takes what is queued once a datagram is there; a GRO datagram goes to the reader as the
     /// datagrams it was coalesced from, the same buffer with its window on each segment in turn (every segment but the
-    /// last is the segment size long).
+    /// last is the segment size long). A message cut short to fit its buffer (MSG_TRUNC) is dropped whole and counted.
     /// </summary>
     private void ReadBatches(Listener listener, IUdpReader reader)
     {
-        var batch = new ReceiveBatch();
+        var batch = new ReceiveBatch(BatchBufferSize);
         var from = new SocketAddress(listener.Local.AddressFamily);
         var nameSize = from.Size;
         var peers = new Dictionary<SocketAddress, IPEndPoint>();
@@ -332,6 +397,11 @@ public sealed class UdpTransport : IDisposable
                 continue;
             for (var i = 0; i < count; i++)
             {
+                if (batch.Truncated(i))
+                {
+                    Interlocked.Increment(ref _truncated);
+                    continue;
+                }
                 batch.ReadName(i, from);
                 if (from.Size != nameSize)
                     continue;
@@ -384,24 +454,39 @@ public sealed class UdpTransport : IDisposable
 
     /// <summary>
     /// Sends from <paramref name="local"/>: from the socket bound to its address, else from its family's wildcard socket
-    /// with the address as source (a wildcard <paramref name="local"/> lets the routes pick it). Any thread.
+    /// with the address as source (a wildcard <paramref name="local"/> lets the routes pick it). A datagram that cannot be
+    /// sent is counted (<see cref="SendFailures"/>), never thrown. Any thread.
     /// </summary>
     public void Send(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> payload)
     {
-        if (_stopping || Pick(local, remote.AddressFamily) is not { } listener)
+        if (_stopping)
             return;
+        if (Pick(local, remote.AddressFamily) is not { } listener)
+        {
+            SendFailed();
+            return;
+        }
         var address = SendAddressOf(remote);
         try
         {
             if (listener.Wildcard && !IsWildcard(local.Address))
-                SocketMessage.ForThisThread.Send(listener.Socket, payload, address, local.Address);
+            {
+                if (SocketMessage.ForThisThread.Send(listener.Socket, payload, address, local.Address) < 0)
+                    SendFailed();
+            }
             else
+            {
                 listener.Socket.SendTo(payload, SocketFlags.None, address);
+            }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (SocketException)
         {
-            // Unreachable peers are IKE's to notice (retransmission, liveness); a socket closed by shutdown
-            // takes nothing more. The path lives on either way. (A failed sendmsg returns its errno, ignored alike.)
+            // Unreachable peers are IKE's to notice (retransmission, liveness), and the path lives on: counted only.
+            SendFailed();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A socket closed by shutdown takes nothing more.
         }
     }
 

@@ -12,7 +12,9 @@ namespace S2SEndpoint.Gateway.Tests.Net;
 /// Batched UDP on loopback: send batches group runs into GSO messages and flush at their boundaries, every datagram
 /// arrives once and in order with its endpoints (IPv4, IPv6, specific and wildcard sockets, with and without offload), a
 /// GSO run arrives as its datagrams at a plain socket, GRO datagrams reach the reader split back, a refused GSO send
-/// falls back and loses nothing, and neither side allocates per datagram once warm.
+/// falls back and loses nothing (and a run too long for the route's MTU keeps GSO for shorter ones), a datagram longer
+/// than a reader's buffer is dropped and counted, datagrams that cannot be sent are counted, and neither side allocates
+/// per datagram once warm.
 /// </summary>
 public sealed class UdpBatchTests
 {
@@ -365,6 +367,174 @@ public sealed class UdpBatchTests
         AssertReceives(plain, lengths);
     }
 
+    /// <summary>
+    /// The kernel will not segment into IP fragments (udp_send_skb: EINVAL when the segment and its headers exceed the
+    /// route's MTU), though it fragments a single datagram. IPV6_MTU on the sending socket makes the path 1280 octets:
+    /// a run of 1300-octet datagrams is refused before any GSO send went out, and goes again one datagram a message;
+    /// GSO stays on for the shorter runs, and longer runs go as single datagrams from then on.
+    /// </summary>
+    [Fact]
+    public void GsoRefused_ForASegmentLongerThanTheRouteMtu_SendsLongRunsAsSingles_AndKeepsGsoForShortOnes()
+    {
+        var (ikeA, natA) = UdpTransportTests.FreePorts();
+        using var a = new UdpTransport([IPAddress.IPv6Loopback], ikeA, natA, 1, offload: true);
+        Assert.True(a.Gso, "the kernel has UDP GSO (4.18)");
+        foreach (var socket in a.Sockets)
+            socket.SetRawSocketOption(IpProtoIpv6, Ipv6Mtu, BitConverter.GetBytes(1280));
+        using var plain = PlainReceiver(IPAddress.IPv6Loopback);
+        var local = new IPEndPoint(IPAddress.IPv6Loopback, natA);
+        var batch = a.CreateSendBatch();
+        var lengths = new List<int>();
+        void Add(int length, int times)
+        {
+            for (var i = 0; i < times; i++)
+            {
+                batch.Add(local, (IPEndPoint)plain.LocalEndPoint!, BufferOf(Payload(lengths.Count, length)));
+                lengths.Add(length);
+            }
+        }
+
+        Add(1300, 4);
+        Add(1000, 3);
+        Assert.Equal([(0, 5, true), (5, 2, true)], batch.Plan());
+        batch.Flush();
+        Assert.True(a.Gso);
+        Assert.Equal(1300, a.GsoSegmentLimit);
+
+        Add(1300, 3);
+        Add(1000, 3);
+        Add(1400, 2);
+        Add(1200, 2);
+        Assert.Equal([(0, 1, false), (1, 1, false), (2, 1, false), (3, 3, true), (6, 1, false), (7, 1, false), (8, 2, true)], batch.Plan());
+        batch.Flush();
+        Assert.True(a.Gso);
+        Assert.Equal(1300, a.GsoSegmentLimit);
+        Assert.Equal(0, a.SendFailures);
+        AssertReceives(plain, lengths);
+    }
+
+    public static TheoryData<string, int, int, bool, bool, int> GsoRefusals() => new()
+    {
+        { "EIO: no checksum offload, an xfrm route", MessageBatch.EIo, 1000, false, false, int.MaxValue },
+        { "EIO once GSO went out", MessageBatch.EIo, 1400, true, false, int.MaxValue },
+        { "ENOPROTOOPT", MessageBatch.ENoProtoOpt, 1400, false, false, int.MaxValue },
+        { "EOPNOTSUPP once GSO went out", MessageBatch.EOpNotSupp, 1400, true, false, int.MaxValue },
+        { "EINVAL, a segment any path carries", MessageBatch.EInval, 1000, false, false, int.MaxValue },
+        { "EINVAL, the largest segment any path carries", MessageBatch.EInval, UdpTransport.SegmentAnyPathCarries, false, false, int.MaxValue },
+        { "EINVAL, a segment one octet longer", MessageBatch.EInval, UdpTransport.SegmentAnyPathCarries + 1, false, true, UdpTransport.SegmentAnyPathCarries + 1 },
+        { "EINVAL, a short segment once GSO went out", MessageBatch.EInval, 1000, true, true, 1000 },
+        { "EMSGSIZE", MessageBatch.EMsgSize, 1000, false, true, 1000 },
+        { "EMSGSIZE once GSO went out", MessageBatch.EMsgSize, 1500, true, true, 1500 },
+        { "ENETUNREACH: the datagrams' trouble", 101, 1400, false, true, int.MaxValue },
+    };
+
+    [Theory]
+    [MemberData(nameof(GsoRefusals))]
+    public void GsoFailed_TurnsGsoOffOnlyWhenItCannotWork_ElseLimitsTheSegmentSize(string because, int errno, int segment, bool proven, bool gso, int limit)
+    {
+        var (ikeA, natA) = UdpTransportTests.FreePorts();
+        using var a = new UdpTransport([IPAddress.Loopback], ikeA, natA, 1, offload: true);
+        Assert.True(a.Gso, "the kernel has UDP GSO (4.18)");
+        if (proven)
+            a.GsoSent();
+        a.GsoFailed(errno, segment);
+        Assert.True(gso == a.Gso, because);
+        Assert.Equal(limit, a.GsoSegmentLimit);
+
+        // The limit is only ever lowered.
+        a.GsoFailed(MessageBatch.EMsgSize, 1600);
+        Assert.Equal(Math.Min(limit, 1600), a.GsoSegmentLimit);
+    }
+
+    /// <summary>After EIO (say, once a route through an xfrm policy), even a transport whose GSO sends went out sends one datagram a message.</summary>
+    [Fact]
+    public void GsoFailed_WithEio_SendsEveryDatagramAlone_AndDeliversEverything()
+    {
+        var (ikeA, natA) = UdpTransportTests.FreePorts();
+        using var a = new UdpTransport([IPAddress.Loopback], ikeA, natA, 1, offload: true);
+        Assert.True(a.Gso, "the kernel has UDP GSO (4.18)");
+        using var plain = PlainReceiver(IPAddress.Loopback);
+        var local = new IPEndPoint(IPAddress.Loopback, natA);
+        var batch = a.CreateSendBatch();
+        var lengths = new List<int>();
+        for (var flush = 0; flush < 2; flush++)
+        {
+            foreach (var length in new[] { 1000, 1000, 1000 })
+            {
+                batch.Add(local, (IPEndPoint)plain.LocalEndPoint!, BufferOf(Payload(lengths.Count, length)));
+                lengths.Add(length);
+            }
+            Assert.Equal(flush == 0 ? [(0, 3, true)] : [(0, 1, false), (1, 1, false), (2, 1, false)], batch.Plan());
+            batch.Flush();
+            if (flush == 0)
+                a.GsoFailed(MessageBatch.EIo, 1000);
+        }
+        Assert.False(a.Gso);
+        AssertReceives(plain, lengths);
+    }
+
+    /// <summary>
+    /// A datagram longer than the batched reader's buffer (recvmmsg's MSG_TRUNC) is dropped and counted: a plain one,
+    /// and a GRO datagram (a GSO run handed whole on loopback), none of whose segments reach the reader.
+    /// </summary>
+    [Fact]
+    public void BatchedReader_DatagramLongerThanItsBuffer_IsDroppedWhole_AndCounted()
+    {
+        var (ikeA, natA) = UdpTransportTests.FreePorts();
+        var (ikeB, natB) = UdpTransportTests.FreePorts();
+        using var a = new UdpTransport([IPAddress.Loopback], ikeA, natA, 1, offload: true);
+        using var b = new UdpTransport([IPAddress.Loopback], ikeB, natB, 1, offload: true) { BatchBufferSize = 1600 };
+        Assert.True(a.Gso && b.Gro, "the kernel has UDP GSO (4.18) and GRO (5.0)");
+        var recorder = new Recorder();
+        b.Start(() => recorder);
+        var local = new IPEndPoint(IPAddress.Loopback, natA);
+        var remote = new IPEndPoint(IPAddress.Loopback, natB);
+        var batch = a.CreateSendBatch();
+
+        batch.Add(local, remote, BufferOf(Payload(0, 500)));
+        batch.Add(local, remote, BufferOf(Payload(1, 1800)));
+        batch.Flush();
+        for (var i = 2; i < 6; i++)
+            batch.Add(local, remote, BufferOf(Payload(i, 1000)));
+        Assert.Equal([(0, 4, true)], batch.Plan());
+        batch.Flush();
+        batch.Add(local, remote, BufferOf(Payload(6, 500)));
+        batch.Flush();
+
+        Assert.True(Eventually.Holds(() => recorder.Datagrams.Count >= 2 && b.Truncated >= 2), $"{recorder.Datagrams.Count} datagrams, {b.Truncated} truncated");
+        Assert.Equal([0, 6], recorder.Datagrams.Select(d => NumberOf(d.Octets)).Order());
+        Assert.Equal(2, b.Truncated);
+        Assert.Equal(0, a.SendFailures);
+    }
+
+    /// <summary>A datagram from a local endpoint no socket is bound to, and one the kernel refuses (port 0: EINVAL), are counted; the others go.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SendBatch_DatagramsThatCannotBeSent_AreCounted_AndTheRestDelivered(bool offload)
+    {
+        var (ikeA, natA) = UdpTransportTests.FreePorts();
+        var (ikeB, natB) = UdpTransportTests.FreePorts();
+        using var a = new UdpTransport([IPAddress.Loopback], ikeA, natA, 1, offload);
+        using var b = new UdpTransport([IPAddress.Loopback], ikeB, natB, 1, offload);
+        var recorder = new Recorder();
+        b.Start(() => recorder);
+        var local = new IPEndPoint(IPAddress.Loopback, natA);
+        var remote = new IPEndPoint(IPAddress.Loopback, natB);
+        var batch = a.CreateSendBatch();
+        batch.Add(local, remote, BufferOf(Payload(0, 800)));
+        batch.Add(local, new IPEndPoint(IPAddress.Loopback, 0), BufferOf(Payload(1, 800)));
+        batch.Add(local, remote, BufferOf(Payload(2, 800)));
+        batch.Add(new IPEndPoint(IPAddress.Loopback, 1), remote, BufferOf(Payload(3, 800)));
+        batch.Add(local, remote, BufferOf(Payload(4, 800)));
+        batch.Flush();
+
+        Assert.Equal(2, a.SendFailures);
+        Assert.True(Eventually.Holds(() => recorder.Datagrams.Count >= 3), $"{recorder.Datagrams.Count} of 3 arrived");
+        Assert.Equal([0, 2, 4], recorder.Datagrams.Select(d => NumberOf(d.Octets)));
+        Assert.Equal(offload, a.Gso);
+    }
+
     private static Socket PlainReceiver(IPAddress address)
     {
         var plain = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
@@ -375,6 +545,9 @@ public sealed class UdpBatchTests
     }
 
     private const int SolSocket = 1, SoNoCheck = 11, SolUdp = 17, UdpNoCheck6Tx = 101, UdpNoCheck6Rx = 102;
+
+    /// <summary>IPPROTO_IPV6's IPV6_MTU (ipv6(7)): the MTU a socket's sends use, at most the route's.</summary>
+    private const int IpProtoIpv6 = 41, Ipv6Mtu = 24;
 
     private static void TurnChecksumsOff(Socket socket)
     {

@@ -539,6 +539,9 @@ internal sealed partial class Daemon : IGatewayIo, IDisposable
             {
                 gateway["workers"] = daemon.Workers;
                 gateway["offload"] = daemon.OffloadStatus();
+                // Datagrams the sockets lost: longer than a receive buffer, or refused by the kernel on send.
+                gateway["udp_truncated"] = daemon._udp?.Truncated ?? 0;
+                gateway["udp_send_failures"] = daemon._udp?.SendFailures ?? 0;
             }
             return status;
         }

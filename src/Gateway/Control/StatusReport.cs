@@ -18,7 +18,8 @@ namespace S2SEndpoint.Gateway.Control;
 ///
 /// <code>
 /// { "gateway": { "devices", "workers", "half_open", "keepalives", "mss_clamped", "super_packets_read", "segments_read",
-///                "super_packets_written", and from the daemon "offload": { "enabled", "tun", "udp_gso", "udp_gro" } },
+///                "super_packets_written", and from the daemon "offload": { "enabled", "tun", "udp_gso", "udp_gro" },
+///                "udp_truncated", "udp_send_failures" },
 ///   "connections": [ { "name", "local_addrs", "remote_addrs", "resolved": { host name: [addresses] } (when remote_addrs names hosts),
 ///     "ike_sas": [ { "id", "state", "role", "local", "remote", "local_id", "remote_id", "initiator_spi",
 ///       "responder_spi", "proposal", "nat": { "local", "remote", "faked" }, "established", "rekey_in", "expire_in",

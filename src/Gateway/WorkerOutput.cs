@@ -28,7 +28,7 @@ internal sealed class WorkerOutput(UdpSendBatch udp, Func<string, TunDevice?> de
     {
         if (!_tun.TryGetValue(device, out var batch))
         {
-            // A device name comes from the configuration, so the names a worker meets are few; a reload's new ones add to them.
+            // A device name comes from the configuration, so the names a worker meets are few; a closed device's batch goes at the next flush to it.
             batch = new TunWriteBatch();
             _tun[device] = batch;
         }
@@ -57,6 +57,8 @@ internal sealed class WorkerOutput(UdpSendBatch udp, Func<string, TunDevice?> de
             {
                 counters.Count(GatewayDropReason.TunWriteFailed, batch.Count);
                 batch.Clear();
+                // Its batch (with a coalescing buffer of 64 KiB) goes with it: reloads cannot pile them up.
+                _tun.Remove(device);
             }
         }
         _pending.Clear();

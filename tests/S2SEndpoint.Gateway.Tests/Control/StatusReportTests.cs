@@ -115,6 +115,21 @@ public sealed class StatusReportTests
         Assert.Equal("drops: gateway: no_policy 1", lines[8]);
     }
 
+    /// <summary>The daemon's offload report in the gateway line: what the kernel gave, off when switched off, nothing from a core alone.</summary>
+    [Theory]
+    [InlineData("""{ "enabled": true, "tun": ["s2s0", "vti0"], "udp_gso": true, "udp_gro": true }""", "gateway: devices s2s0; offload: TUN s2s0,vti0, UDP GSO GRO")]
+    [InlineData("""{ "enabled": true, "tun": [], "udp_gso": true, "udp_gro": false }""", "gateway: devices s2s0; offload: UDP GSO")]
+    [InlineData("""{ "enabled": true, "tun": [], "udp_gso": false, "udp_gro": false }""", "gateway: devices s2s0; offload: none the kernel gave")]
+    [InlineData("""{ "enabled": false, "tun": [], "udp_gso": false, "udp_gro": false }""", "gateway: devices s2s0; offload off")]
+    [InlineData(null, "gateway: devices s2s0")]
+    public void Render_GatewayLine_SaysWhichOffloadsRun(string? offload, string expected)
+    {
+        var status = StatusReport.Build(TunnelWithTraffic().A);
+        if (offload is not null)
+            ((System.Text.Json.Nodes.JsonObject)status["gateway"]!)["offload"] = System.Text.Json.Nodes.JsonNode.Parse(offload);
+        Assert.Equal(expected, StatusReport.Render(status).Split('\n')[0]);
+    }
+
     [Fact]
     public void Handler_RekeyChild_StartsARekeyAndSaysSo()
     {

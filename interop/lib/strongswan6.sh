@@ -3,7 +3,7 @@
 # or without lab.sh); it defines functions and variables only, starts nothing. The host's apt is never touched
 # beyond installing bookworm's debootstrap: trixie lives only inside the root filesystem.
 #
-#   swan6_rootfs                      builds the root filesystem once (about 30 s), then reuses it
+#   swan6_rootfs                      builds the root filesystem once (70-100 s on 2 cores), then reuses it
 #   swan6_write_conf DIR              strongswan.conf and swanctl.conf in DIR (the variables of write_charon_conf)
 #   swan6_charon_start NS DIR         charon 6 in namespace NS, its config, log and vici socket in DIR
 #   swan6_swanctl DIR args...         swanctl 6 from the same root filesystem against that vici socket

@@ -42,7 +42,10 @@ public enum IntegrityAlgorithm : ushort
     HmacSha2_512_256 = 14,
 }
 
-/// <summary>Transform type 4, key exchange methods (RFC 7296, RFC 3526, RFC 5114, RFC 5903, RFC 8031).</summary>
+/// <summary>
+/// Transform type 4, key exchange methods (RFC 7296, RFC 3526, RFC 5114, RFC 5903, RFC 8031,
+/// draft-ietf-ipsecme-ikev2-mlkem). strongSwan 6 names the ML-KEM methods mlkem512, mlkem768 and mlkem1024.
+/// </summary>
 public enum KeyExchangeMethod : ushort
 {
     None = 0,
@@ -64,6 +67,9 @@ public enum KeyExchangeMethod : ushort
     Ecp224 = 26,
     Curve25519 = 31,
     Curve448 = 32,
+    MlKem512 = 35,
+    MlKem768 = 36,
+    MlKem1024 = 37,
 }
 
 /// <summary>Transform type 5, extended sequence numbers (RFC 7296 3.3.2).</summary>

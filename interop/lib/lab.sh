@@ -390,13 +390,14 @@ charon_start() { # ns dir
 
 # Compares the load list of dir/strongswan.conf with the plugins charon's log says it loaded. Prints one line
 # naming each missing plugin with charon's reason, and returns 1, when any is missing: a charon without its
-# openssl or gcm plugin negotiates other algorithms (or none), so nothing may run on with it.
-charon_plugins_check() { # dir
-  local d=$1 want got p missing=() why=""
+# openssl or gcm plugin negotiates other algorithms (or none), so nothing may run on with it. The name and the hint
+# at the end of the line are the Debian 12 charon's unless given (interop/lib/strongswan6.sh gives its own).
+charon_plugins_check() { # dir [name hint]
+  local d=$1 name=${2:-charon} hint=${3:-"is libstrongswan-standard-plugins installed? (interop/lib/packages.sh)"} want got p missing=() why=""
   want=$(sed -nE 's/^[[:space:]]*load = //p' "$d/strongswan.conf" | head -n 1)
   got=$(sed -nE 's/.*loaded plugins: //p' "$d/charon.log" 2>/dev/null | tail -n 1)
   if [ -z "$got" ]; then
-    echo "charon logged no 'loaded plugins' line in $d/charon.log: $(tail -n 2 "$d/charon.out" 2>/dev/null | tr '\n' ' ')" >&2
+    echo "$name logged no 'loaded plugins' line in $d/charon.log: $(tail -n 2 "$d/charon.out" 2>/dev/null | tr '\n' ' ')" >&2
     return 1
   fi
   for p in $want; do
@@ -405,7 +406,7 @@ charon_plugins_check() { # dir
     why="$why${why:+; }$(grep -m 1 -oE "plugin '$p': failed to load - .*" "$d/charon.log" || echo "plugin '$p': not loaded")"
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  echo "charon did not load plugin(s) ${missing[*]} of its load list ($why); is libstrongswan-standard-plugins installed? (interop/lib/packages.sh)" >&2
+  echo "$name did not load plugin(s) ${missing[*]} of its load list ($why); $hint" >&2
   return 1
 }
 

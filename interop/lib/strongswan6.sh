@@ -97,7 +97,7 @@ exec chroot "$r" env STRONGSWAN_CONF="$d/strongswan.conf" "$@"'
 
 # Starts charon 6 from the root filesystem in namespace ns (lab.sh's lab_ns or ip netns add), in a private mount
 # namespace, with dir/strongswan.conf (its vici socket dir/charon.vici, its log dir/charon.log); checks that it
-# loaded every plugin of its load list (swan6_plugins_check) and loads dir/swanctl.conf when there is one. Sets
+# loaded every plugin of its load list (lab.sh's charon_plugins_check) and loads dir/swanctl.conf when there is one. Sets
 # SWAN6_PID (also added to LAB_PIDS, so that lab_cleanup stops it). Returns 1 (one line on stderr) when it does not
 # come up, 2 when it came up without a plugin it was asked to load.
 swan6_charon_start() { # ns dir
@@ -115,31 +115,11 @@ swan6_charon_start() { # ns dir
     kill -0 "$SWAN6_PID" 2>/dev/null || break
     sleep 0.1
   done
-  swan6_plugins_check "$d" || return 2
+  charon_plugins_check "$d" "charon 6" "see SWAN6_PACKAGES in interop/lib/strongswan6.sh" || return 2
   [ -S "$d/charon.vici" ] || { echo "charon 6 did not open its vici socket: $(tail -n 1 "$d/charon.out" 2>/dev/null)" >&2; return 1; }
   [ -f "$d/swanctl.conf" ] || return 0
   swan6_swanctl "$d" --load-all --file "$d/swanctl.conf" >"$d/load.out" 2>&1 ||
     { echo "swanctl 6 --load-all failed: $(tail -n 1 "$d/load.out")" >&2; return 1; }
-}
-
-# As lab.sh's charon_plugins_check: the load list of dir/strongswan.conf against charon's 'loaded plugins:' line;
-# one line naming each missing plugin with charon's reason, and 1, when any is missing.
-swan6_plugins_check() { # dir
-  local d=$1 want got p missing=() why=""
-  want=$(sed -nE 's/^[[:space:]]*load = //p' "$d/strongswan.conf" | head -n 1)
-  got=$(sed -nE 's/.*loaded plugins: //p' "$d/charon.log" 2>/dev/null | tail -n 1)
-  if [ -z "$got" ]; then
-    echo "charon 6 logged no 'loaded plugins' line in $d/charon.log: $(tail -n 2 "$d/charon.out" 2>/dev/null | tr '\n' ' ')" >&2
-    return 1
-  fi
-  for p in $want; do
-    [[ " $got " == *" $p "* ]] && continue
-    missing+=("$p")
-    why="$why${why:+; }$(grep -m 1 -oE "plugin '$p': failed to load - .*" "$d/charon.log" || echo "plugin '$p': not loaded")"
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "charon 6 did not load plugin(s) ${missing[*]} of its load list ($why); see SWAN6_PACKAGES in interop/lib/strongswan6.sh" >&2
-  return 1
 }
 
 # swanctl from the root filesystem against dir/charon.vici, in a private mount namespace of its own (a unix socket

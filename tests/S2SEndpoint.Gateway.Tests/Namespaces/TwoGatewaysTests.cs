@@ -161,6 +161,20 @@ public sealed class TwoGatewaysTests
         Assert.Equal(sentOutput.Trim(), receivedOutput.Trim());
     }
 
+    /// <summary>Pings from A's LAN address to B's until the tunnel is up (one echo a try, a try at most every 250 ms), at most 60 s.</summary>
+    private static void PingUntilUp(Lab lab)
+    {
+        var last = "";
+        var ok = Eventually.Holds(() =>
+        {
+            using var ping = lab.A.Start("ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.2.0.1");
+            var (exit, output) = ping.Finish(TimeSpan.FromSeconds(5));
+            last = output;
+            return exit == 0;
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+        Assert.True(ok, $"no ping through the tunnel: {last}");
+    }
+
     private static void BulkTcpThrough((string A, string B) configs, bool offload)
     {
         const long Bytes = 32 << 20;
@@ -173,12 +187,7 @@ public sealed class TwoGatewaysTests
             var controlB = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "b.sock");
             using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB, "--control", controlB);
             using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA, "--control", controlA);
-            var ok = Eventually.Holds(() =>
-            {
-                using var ping = lab.A.Start("ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.2.0.1");
-                return ping.Finish(TimeSpan.FromSeconds(5)).ExitCode == 0;
-            }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
-            Assert.True(ok, "no ping through the tunnel");
+            PingUntilUp(lab);
 
             Transfer(lab.A, "10.1.0.1", lab.B, "10.2.0.1", Bytes);
             Transfer(lab.B, "10.2.0.1", lab.A, "10.1.0.1", Bytes);
@@ -304,16 +313,7 @@ public sealed class TwoGatewaysTests
             var controlB = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "b.sock");
             using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB, "--control", controlB);
             using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA, "--control", controlA);
-            // Ping until the tunnel is up (one echo a try, a try at most every 250 ms).
-            var last = "";
-            var ok = Eventually.Holds(() =>
-            {
-                using var ping = lab.A.Start("ping", "-c", "1", "-W", "1", "-I", "10.1.0.1", "10.2.0.1");
-                var (exit, output) = ping.Finish(TimeSpan.FromSeconds(5));
-                last = output;
-                return exit == 0;
-            }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
-            Assert.True(ok, $"no ping through the tunnel: {last}");
+            PingUntilUp(lab);
             Assert.Contains(device, lab.A.Ip("link", "show"), StringComparison.Ordinal);
 
             // A packet to an address no policy covers is not sent into the tunnel (and there is no route for it).

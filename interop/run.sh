@@ -393,8 +393,10 @@ scenario_6() {
     [ -n "${C_CHILD_REKEY:-}" ] && C_CHILD_LIFE=30s C_EXTRA_CONN="over_time = 40s"
     if up "$role" "$topo"; then
       # 100 per second for a minute. (iputils' -i 0.01 paces at about 60 per second on this kernel; 0.0099 does not.)
+      # -w: after the last request ping waits for all replies (up to the deadline), not only twice the largest RTT
+      # seen, which a reply delayed by a rekey at that moment would miss.
       # In the background and waited for, so that Ctrl-C or SIGTERM cleans up at once, not a minute later.
-      ip netns exec "$HA" ping -n -D -O -i 0.0099 -c 6000 -W 2 10.2.0.10 >"$D/ping.out" 2>&1 &
+      ip netns exec "$HA" ping -n -D -O -i 0.0099 -c 6000 -W 2 -w 90 10.2.0.10 >"$D/ping.out" 2>&1 &
       LAB_PIDS+=("$!")
       wait "$!"
       local sent recv
@@ -420,10 +422,21 @@ scenario_6() {
 
 # The pings that never came back, with the time they were given up on: "seq 123 at 00:36:02.418, ...".
 lost_pings() { # ping -D -O output
+  # -O reports an unanswered request when the next one goes out; the last one has no next, so every sequence number
+  # up to "N packets transmitted" without a reply counts too (without its time when -O never reported it).
   awk '
     /bytes from/ { if (match($0, /icmp_seq=[0-9]+/)) got[substr($0, RSTART + 9, RLENGTH - 9)] = 1 }
     /no answer yet/ { if (match($0, /icmp_seq=[0-9]+/)) { s = substr($0, RSTART + 9, RLENGTH - 9); when[s] = substr($1, 2, length($1) - 2) } }
-    END { n = 0; for (s in when) if (!(s in got) && n < 8) { cmd = "date -d @" when[s] " +%T.%3N"; cmd | getline t; close(cmd); printf "%sseq %s at %s", (n++ ? ", " : ""), s, t } }
+    /packets transmitted/ { sent = $1 + 0 }
+    END {
+      n = 0
+      for (s = 1; s <= sent && n < 8; s++) {
+        if (s in got) continue
+        t = "unreported"
+        if (s in when) { cmd = "date -d @" when[s] " +%T.%3N"; cmd | getline t; close(cmd) }
+        printf "%sseq %s at %s", (n++ ? ", " : ""), s, t
+      }
+    }
   ' "$1"
 }
 
@@ -1359,7 +1372,7 @@ scenario_20() {
     fi
     local reauths=""
     if up "$role"; then
-      ip netns exec "$HA" ping -n -D -O -i 0.1 -c 250 -W 2 10.2.0.10 >"$D/ping.out" 2>&1 &
+      ip netns exec "$HA" ping -n -D -O -i 0.1 -c 250 -W 2 -w 40 10.2.0.10 >"$D/ping.out" 2>&1 &
       LAB_PIDS+=("$!")
       wait "$!"
       local sent recv ours theirs

@@ -86,6 +86,12 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
 
         /// <summary>Whether it ever carried the child's traffic (so that the peer has it up).</summary>
         internal bool EverChosen { get; set; }
+
+        /// <summary>
+        /// Since when a responder's new SA waits for its peer to install it while an older SA of the child carries
+        /// the traffic (<see cref="ChildSaInstall.InstalledByResponder"/>); null when it does not wait.
+        /// </summary>
+        internal long? HeldSince { get; set; }
     }
 
     public SaTable Table => table;
@@ -125,7 +131,8 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
             table.AddInbound(change.Sa.Inbound);
             if (_log.IsEnabled(LogLevel.Debug))
                 Log.Joined(_log, Name(change.Sa), change.Sa.Install.InboundSpi, change.Sa.Install.OutboundSpi, change.Sa.ReqId, replayWindow,
-                    change.Sa.Local.ToString(), change.Sa.Remote.ToString(), change.Sa.Install.OutboundDeferred ? "held back until the old SA goes" : "carries the child's traffic");
+                    change.Sa.Local.ToString(), change.Sa.Remote.ToString(), change.Sa.Install.OutboundDeferred ? "held back until the old SA goes"
+                    : change.Sa.HeldSince is not null ? "held back until the peer has it" : "carries the child's traffic");
         }
         publish();
         var now = time.GetTimestamp();
@@ -262,10 +269,23 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
         _byInboundSpi[childSa.InboundSpi] = installed;
         _changes.Add(new KernelChange(KernelChangeKind.Installed, installed));
         // The replaced outbound SA stays reachable through its own Installed entry until the engine removes it.
-        // The responder of a rekey keeps sending on the old SA until the engine activates the new one.
-        if (!childSa.OutboundDeferred)
+        // The responder of a rekey keeps sending on the old SA until the engine activates the new one; the responder of
+        // a new SA of a child that has one (a make-before-break reauthentication) until the peer has it too.
+        if (childSa.OutboundDeferred)
+            return;
+        if (childSa.InstalledByResponder && _outbound.ContainsKey(reqId))
+            installed.HeldSince = time.GetTimestamp();
+        else
             Choose(installed);
     }
+
+    /// <summary>
+    /// How long a responder's new SA waits at most for its peer (<see cref="ChildSaInstall.InstalledByResponder"/>)
+    /// before it carries the child's traffic even though the older SA is still there and the peer sent nothing on it:
+    /// an initiator installs it within milliseconds of our response; one that restarted without INITIAL_CONTACT has
+    /// only the new one.
+    /// </summary>
+    public static readonly TimeSpan PeerInstallHold = TimeSpan.FromSeconds(1);
 
     /// <summary>How long the inbound side of a Child SA replaced by a rekey keeps opening packets (strongSwan's delete_rekeyed_delay).</summary>
     public static readonly TimeSpan SupersededInboundLinger = TimeSpan.FromSeconds(5);
@@ -328,13 +348,26 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
 
     /// <summary>
     /// Notes which SAs received since the last poll. The data path keeps only counters (no clock reads per
-    /// packet); the gateway's timer polls at least once a second, which is what liveness needs.
+    /// packet); the gateway's timer polls at least once a second, which is what liveness needs. A responder's new SA
+    /// held back for its peer (<see cref="ChildSaInstall.InstalledByResponder"/>) takes the child's traffic here once
+    /// the peer has sent on it or <see cref="PeerInstallHold"/> has passed.
     /// </summary>
     public void PollUsage()
     {
         var now = time.GetUtcNow();
         foreach (var i in _byInboundSpi.Values)
+        {
             Poll(i, now);
+            // A held SA the peer has sent on, or that waited long enough, takes the child's traffic, unless a newer
+            // one already did.
+            if (i.HeldSince is not { } since || (i.Inbound.Packets == 0 && time.GetElapsedTime(since) < PeerInstallHold))
+                continue;
+            i.HeldSince = null;
+            if (_outbound.TryGetValue(i.ReqId, out var current) && current.Order > i.Order)
+                continue;
+            Choose(i);
+            _changes.Add(new KernelChange(KernelChangeKind.OutboundActivated, i));
+        }
     }
 
     private static void Poll(Installed i, DateTimeOffset now)
@@ -361,6 +394,7 @@ public sealed partial class EspKernel(SaTable table, IRandomSource random, TimeP
             previous.OutboundActive = false;
         chosen.OutboundActive = true;
         chosen.EverChosen = true;
+        chosen.HeldSince = null;
         _outbound[chosen.ReqId] = chosen;
     }
 

@@ -302,7 +302,11 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         }
         var install = new ChildSaInstall(Sa.Config.Name, Config!.Name, child.UniqueId, _localSpi, _peerSpi, _suite!,
             [.. inEncr], [.. inInteg], [.. outEncr], [.. outInteg], localTs, remoteTs,
-            Sa.LocalEndpoint, Sa.RemoteEndpoint, Sa.NatDetected, Config.LifeBytes, Config.LifePackets) { OutboundDeferred = deferred };
+            Sa.LocalEndpoint, Sa.RemoteEndpoint, Sa.NatDetected, Config.LifeBytes, Config.LifePackets)
+        {
+            OutboundDeferred = deferred,
+            InstalledByResponder = !IsInitiator && Replaces is null,
+        };
         SaTimers.ScheduleChild(Sa, child, Sa.Context.Now);
         Sa.Context.Installed(Sa, child, install, rekeyed: Replaces is not null);
         Created = child;

@@ -34,6 +34,15 @@ public sealed record ChildSaInstall(
     public bool OutboundDeferred { get; init; }
 
     /// <summary>
+    /// Installed by the responder of the exchange that made it (IKE_AUTH or CREATE_CHILD_SA, not a rekey): the initiator
+    /// installs it only once our response has arrived. When the child already has an SA carrying its traffic (the old
+    /// one of a make-before-break reauthentication, or a duplicate), the kernel keeps sending on that one until it goes,
+    /// the peer sends on this one, or <c>EspKernel.PeerInstallHold</c> has passed, so that no packet reaches the peer
+    /// before its SA.
+    /// </summary>
+    public bool InstalledByResponder { get; init; }
+
+    /// <summary>
     /// Zeroes the four key copies: the kernel calls it once it has made its own SAs from them, so that no key
     /// outlives its use in this record (RFC 4301 leaves key handling to the implementation; strongSwan wipes its
     /// chunks the same way).

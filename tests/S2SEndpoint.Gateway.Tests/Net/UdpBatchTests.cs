@@ -703,7 +703,19 @@ public sealed class UdpBatchTests
             }
         }
         Assert.True(reader.Done.Wait(TimeSpan.FromSeconds(10)), $"only {reader.Count} datagrams arrived");
-        Assert.True(rounds.Count >= 2 && rounds[^1] == 0 && rounds[^2] == 0, $"sending allocated {string.Join(", ", rounds)} bytes in rounds of 400 datagrams");
-        Assert.True(reader.Rounds[^1] == 0 && reader.Rounds[^2] == 0, $"receiving allocated {string.Join(", ", reader.Rounds)} bytes in rounds of 400 datagrams");
+        // A per-datagram allocation shows in every round; the runtime's own (tiering: it may recompile a hot method on
+        // this thread late, in any round) does not come twice in a row.
+        Assert.True(TwoZeroRoundsInARow(rounds), $"sending allocated {string.Join(", ", rounds)} bytes in rounds of 400 datagrams");
+        Assert.True(TwoZeroRoundsInARow(reader.Rounds), $"receiving allocated {string.Join(", ", reader.Rounds)} bytes in rounds of 400 datagrams");
+    }
+
+    private static bool TwoZeroRoundsInARow(IReadOnlyList<long> rounds)
+    {
+        for (var i = 1; i < rounds.Count; i++)
+        {
+            if (rounds[i - 1] == 0 && rounds[i] == 0)
+                return true;
+        }
+        return false;
     }
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The interop suite: s2s against strongSwan 5.9.8 (Debian packages, kernel-libipsec) in the namespace lab
-# of interop/lib/lab.sh. Every scenario runs with s2s as initiator and as responder unless it says
+# of interop/lib/lab.sh, and in scenario 21 against strongSwan 6.0.1 (interop/lib/strongswan6.sh). Every scenario runs with s2s as initiator and as responder unless it says
 # otherwise; each case prints one line "PASS name: what" or "FAIL name: why" (followed by the tails of
 # the s2s and charon logs), and the run ends with "N passed, N failed, N skipped".
 #
-#   sudo interop/run.sh              # everything (about 14.5 minutes on 2 cores)
+#   sudo interop/run.sh              # everything (about 15.5 minutes on 2 cores)
 #   sudo interop/run.sh 6            # one scenario by number, or by a word of its case names (nat, pfs...)
 #   sudo interop/run.sh 1 5 nat      # several of them
 #   S2S_OFFLOAD=off sudo interop/run.sh   # s2s with gateway.offload false (one packet per system call); cases say so

@@ -1401,8 +1401,9 @@ scenario_20() {
 # charon 6 chrooted into a trixie root filesystem that debootstrap builds on first use, 70-100 s, then cached in
 # /var/cache/s2s-interop). Its cases: the default proposals with a ping; cases of other scenarios against it, named
 # 21-swan6-<their name> (SWAN6_REUSED: ChaCha20-Poly1305 with X25519; Child SA rekeys with PFS started by each side, ping
-# before and after; four narrowed selector pairs; route-based; IPv6 in IPv6; a wrong pre-shared key); and RFC 9370's additional key exchanges (IKE_INTERMEDIATE, IKE_FOLLOWUP_KE), which run once
-# `s2s check` accepts keN_ in a proposal and print SKIP until then. Without the root filesystem the cases SKIP (FAIL
+# before and after; four narrowed selector pairs; route-based; IPv6 in IPv6; a wrong pre-shared key); and RFC 9370's
+# additional key exchanges (IKE_INTERMEDIATE, IKE_FOLLOWUP_KE; their checks tried against a second charon 6), which run
+# once `s2s check` accepts keN_ in a proposal and print SKIP until then. Without the root filesystem the cases SKIP (FAIL
 # under CI=true) with the reason.
 SWAN6_REUSED=()
 for name in 1-proposals-ROLE-chacha20poly1305-prfsha256-x25519-chacha20poly1305 3-pfs-rekey-ROLE 4-policy-four-pairs-ROLE \

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The interop suite: s2s against strongSwan 5.9.8 (Debian packages, kernel-libipsec) in the namespace lab
-# of interop/lib/lab.sh. Every scenario runs with s2s as initiator and as responder unless it says
+# of interop/lib/lab.sh, and in scenario 21 against strongSwan 6.0.1 (interop/lib/strongswan6.sh). Every scenario runs with s2s as initiator and as responder unless it says
 # otherwise; each case prints one line "PASS name: what" or "FAIL name: why" (followed by the tails of
 # the s2s and charon logs), and the run ends with "N passed, N failed, N skipped".
 #
-#   sudo interop/run.sh              # everything (about 14.5 minutes on 2 cores)
+#   sudo interop/run.sh              # everything (about 15.5 minutes on 2 cores)
 #   sudo interop/run.sh 6            # one scenario by number, or by a word of its case names (nat, pfs...)
 #   sudo interop/run.sh 1 5 nat      # several of them
 #   S2S_OFFLOAD=off sudo interop/run.sh   # s2s with gateway.offload false (one packet per system call); cases say so
@@ -20,6 +20,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/lab.sh"
 # shellcheck source=lib/bgp-lab.sh
 . "$HERE/lib/bgp-lab.sh"
+# shellcheck source=lib/strongswan6.sh
+. "$HERE/lib/strongswan6.sh"
 FILTERS=("$@")
 PASSED=0 FAILED=0 SKIPPED=0 CASE_N=0 AFTER_LAB=""
 RUN_T0=$SECONDS
@@ -35,7 +37,7 @@ finish() {
 
 # A case: a directory for its files, fresh settings, a timer.
 begin() { # name
-  CASE=$1${S2S_OFFLOAD:+-offload-$S2S_OFFLOAD} WHY="" CASE_T0=$SECONDS CASE_N=$((CASE_N + 1)) REKEYS="" COLLIDE="" MISMATCH_LINE="" S2S_CONF=""
+  CASE=${CASE_PREFIX:-}$1${S2S_OFFLOAD:+-offload-$S2S_OFFLOAD} WHY="" CASE_T0=$SECONDS CASE_N=$((CASE_N + 1)) REKEYS="" COLLIDE="" MISMATCH_LINE="" S2S_CONF=""
   # Short: the vici socket's path must fit in a sockaddr_un.
   D=$LAB_WORK/$CASE_N-${CASE:0:40}
   mkdir -p "$D"
@@ -65,6 +67,13 @@ end() { # what-passed
 
 fail() { [ -n "$WHY" ] || WHY=$1; return 1; }
 
+# A case that cannot run here: SKIP with the reason, or FAIL under CI=true where everything must run. skip_case is
+# for what no machine can run yet (a SKIP also under CI).
+unavailable() { # name why
+  if [ "${CI:-}" = true ]; then echo "FAIL $1: $2"; FAILED=$((FAILED + 1)); else skip_case "$1" "$2"; fi
+}
+skip_case() { echo "SKIP $1: $2"; SKIPPED=$((SKIPPED + 1)); }
+
 # Builds the lab, starts charon in gwB and s2s in gwA, and lets the given side initiate; waits until a
 # ping passes (unless told not to). Settings come from the S_* and C_* variables; s2s's, instead, from the function
 # S2S_CONF names when it is set (it writes $D/s2s.json, given the role).
@@ -83,7 +92,7 @@ up() { # role(initiator|responder) [topology] [nowait]
 }
 
 charon_initiate() {
-  timeout 30 swanctl --initiate --child net --timeout 25 --uri "unix://$D/charon.vici" >>"$D/initiate.out" 2>&1 &
+  swanctl_ "$D" --initiate --child net --timeout 25 >>"$D/initiate.out" 2>&1 &
   LAB_PIDS+=($!)
 }
 
@@ -102,7 +111,7 @@ sas_grep() { local out; out=$(sas); grep "$@" <<<"$out"; }
 
 # strongSwan's name of a proposal written with swanctl keywords, as --list-sas prints it.
 swan_name() { # proposal ike|esp
-  local kind=$2 enc="" integ="" prf="" dh="" t
+  local kind=$2 enc="" integ="" prf="" dh="" ke="" t
   for t in ${1//-/ }; do
     case $t in
       aes128|aes192|aes256) enc="AES_CBC-${t#aes}" ;;
@@ -114,15 +123,18 @@ swan_name() { # proposal ike|esp
       prfsha1) prf=PRF_HMAC_SHA1 ;;
       prfsha256) prf=PRF_HMAC_SHA2_256 ;;
       prfsha384) prf=PRF_HMAC_SHA2_384 ;;
-      modp*) dh="MODP_${t#modp}" ;;
-      ecp*) dh="ECP_${t#ecp}" ;;
-      x25519) dh=CURVE_25519 ;;
+      modp*|ecp*|x25519|x448) dh=$(swan_ke "$t") ;;
+      # RFC 9370's additional key exchanges, in order after the first: KE1_ECP_384...
+      ke[1-7]_*) ke="$ke/KE${t:2:1}_$(swan_ke "${t#ke?_}")" ;;
     esac
   done
   [ "$kind" = esp ] && prf=""
   local out=$enc
   for t in "$integ" "$prf" "$dh"; do [ -n "$t" ] && out="$out/$t"; done
-  printf '%s' "$out"
+  printf '%s' "$out$ke"
+}
+swan_ke() { # modp2048|ecp384|x25519|x448
+  case $1 in modp*) printf 'MODP_%s' "${1#modp}" ;; ecp*) printf 'ECP_%s' "${1#ecp}" ;; x25519) printf CURVE_25519 ;; x448) printf CURVE_448 ;; esac
 }
 
 # Checks strongSwan's view: the IKE SA's and the Child SA's proposals.
@@ -1397,15 +1409,109 @@ scenario_20() {
   done
 }
 
+# ---- 21. strongSwan 6.0.1 ----
+# The same lab with Debian 13's charon 6.0.1 in gwB instead of the host's 5.9.8 (LAB_SWAN=6: interop/lib/strongswan6.sh,
+# charon 6 chrooted into a trixie root filesystem that debootstrap builds on first use, 70-100 s, then cached in
+# /var/cache/s2s-interop). Its cases: the default proposals with a ping; cases of other scenarios against it, named
+# 21-swan6-<their name> (SWAN6_REUSED: ChaCha20-Poly1305 with X25519; Child SA rekeys with PFS started by each side, ping
+# before and after; four narrowed selector pairs; route-based; IPv6 in IPv6; a wrong pre-shared key); and RFC 9370's
+# additional key exchanges (IKE_INTERMEDIATE, IKE_FOLLOWUP_KE; their checks tried against a second charon 6), which run
+# once `s2s check` accepts keN_ in a proposal and print SKIP until then. Without the root filesystem the cases SKIP (FAIL
+# under CI=true) with the reason.
+SWAN6_REUSED=()
+for name in 1-proposals-ROLE-chacha20poly1305-prfsha256-x25519-chacha20poly1305 3-pfs-rekey-ROLE 4-policy-four-pairs-ROLE \
+  5-route-based-ROLE 16-ipv6-in-ipv6-ROLE 9-wrong-psk-ROLE; do
+  for role in "${ROLES[@]}"; do SWAN6_REUSED+=("${name/ROLE/$role}"); done
+done
+unset name role
+SWAN6_HYBRID=(ke1_ecp384 ke1_ecp384-ke2_modp3072)
+scenario_21() {
+  local LAB_SWAN=6 names=() name role t0=$SECONDS
+  for role in "${ROLES[@]}"; do names+=("21-swan6-basic-$role"); done
+  names+=("${SWAN6_REUSED[@]/#/21-swan6-}")
+  for name in "${SWAN6_HYBRID[@]}"; do
+    for role in "${ROLES[@]}"; do names+=("21-swan6-hybrid-$name-$role"); done
+  done
+  local todo=()
+  for name in "${names[@]}"; do wanted 21 "$name" && todo+=("$name"); done
+  [ ${#todo[@]} -gt 0 ] || return 0
+  if ! swan6_rootfs 2>"$LAB_WORK/swan6-rootfs.err"; then
+    for name in "${todo[@]}"; do unavailable "$name" "no strongSwan 6 root filesystem: $(tail -n 1 "$LAB_WORK/swan6-rootfs.err")"; done
+    return 0
+  fi
+  [ $((SECONDS - t0)) -lt 5 ] || echo "interop: strongSwan 6 root filesystem built in $((SECONDS - t0)) s ($SWAN6_ROOT)"
+  for role in "${ROLES[@]}"; do
+    wanted 21 "21-swan6-basic-$role" || continue
+    begin "21-swan6-basic-$role"
+    local version=""
+    if up "$role" && check_proposals aes256gcm16-prfsha384-ecp384 aes256gcm16; then
+      version=$(grep -m 1 -oE 'strongSwan 6\.[0-9.]+' "$D/charon.log") || fail "the peer is not strongSwan 6: $(grep -m 1 'Starting IKE charon' "$D/charon.log")"
+      ping_all 3 || fail "pings lost after the tunnel came up"
+    fi
+    end "$version: IKE $(swan_name aes256gcm16-prfsha384-ecp384 ike), ESP $(swan_name aes256gcm16 esp), ping"
+  done
+  for name in "${SWAN6_REUSED[@]}"; do
+    wanted 21 "21-swan6-$name" && swan6_reuse "$name"
+  done
+  for name in "${SWAN6_HYBRID[@]}"; do
+    for role in "${ROLES[@]}"; do
+      wanted 21 "21-swan6-hybrid-$name-$role" && swan6_hybrid "$role" "$name"
+    done
+  done
+}
+
+# Runs one case of another scenario (its number, a dash, its name) against charon 6, named 21-swan6-<its name>.
+swan6_reuse() { # case-name
+  local FILTERS=("$1") CASE_PREFIX=21-swan6-
+  "scenario_${1%%-*}"
+}
+
+# A hybrid key exchange (RFC 9370): IKE aes256-sha256-x25519-<additional>, ESP aes256gcm16-x25519-<additional>. The
+# IKE SA runs one IKE_INTERMEDIATE exchange per additional key exchange; the first Child SA (in IKE_AUTH) has no key
+# exchange; a ping; then s2s (`s2s rekey`) and strongSwan (swanctl --rekey) each rekey the Child SA with all of them
+# (CREATE_CHILD_SA and IKE_FOLLOWUP_KE), a ping after each. Runs only when `s2s check` accepts the configuration; until
+# s2s parses keN_ keywords it prints SKIP.
+swan6_hybrid() { # role additional-key-exchanges (ke1_ecp384-ke2_modp3072)
+  local role=$1 add=$2 n out child
+  begin "21-swan6-hybrid-$add-$role"
+  S_PROPOSALS=aes256-sha256-x25519-$add S_ESP=aes256gcm16-x25519-$add
+  C_PROPOSALS=$S_PROPOSALS C_ESP=$S_ESP
+  n=$(tr '-' '\n' <<<"$add" | grep -c '^ke[1-7]_')
+  if ! GWA_ADDR=192.0.2.1 GWB_SEEN=192.0.2.2 write_s2s_conf "$D/check.json" ||
+    ! dotnet "$S2S_DLL" check --config "$D/check.json" >"$D/check.out" 2>&1; then
+    if grep -qE "'ke[1-7]_" "$D/check.out"; then skip_case "$CASE" "s2s does not support keN_ proposals yet"; return 0; fi
+    fail "s2s check refused the configuration: $(head -n 1 "$D/check.out")"
+  fi
+  if [ -z "$WHY" ] && up "$role" && check_proposals "$C_PROPOSALS" aes256gcm16; then
+    out=$(grep -cE "(generating|parsed) IKE_INTERMEDIATE request [0-9]+ \[ KE \]" "$D/charon.log")
+    [ "$out" = "$n" ] || fail "charon's log has $out IKE_INTERMEDIATE requests with a KE payload, not $n"
+    ping_all 3 || fail "pings lost after the tunnel came up"
+    for child in 2 3; do
+      if [ "$child" = 2 ]; then
+        dotnet "$S2S_DLL" rekey gw/net --control "$D/s2s.ctl" >>"$D/rekey.out" 2>&1 || fail "s2s rekey gw/net failed: $(tail -n 1 "$D/rekey.out")"
+      else
+        swanctl_ "$D" --rekey --child net >/dev/null 2>&1 || fail "swanctl --rekey --child net failed"
+      fi
+      wait_log "$D/s2s.log" "CHILD_SA net{$child} established" 15 || fail "s2s logged no Child SA net{$child} (rekey by $([ "$child" = 2 ] && echo s2s || echo strongSwan))" || break
+      sleep 0.5
+      check_proposals "$C_PROPOSALS" "$C_ESP" || break
+      ping_all 3 || fail "pings lost after the rekey to net{$child}" || break
+    done
+    out=$(grep -cE "(generating|parsed) IKE_FOLLOWUP_KE request [0-9]+ \[ KE N\(ADD_KE\) \]" "$D/charon.log")
+    [ -n "$WHY" ] || [ "$out" = $((2 * n)) ] ||
+      fail "charon's log has $out IKE_FOLLOWUP_KE requests, not $((2 * n)) (one per additional key exchange and rekey)"
+  fi
+  end "IKE $(swan_name "$C_PROPOSALS" ike) with $n IKE_INTERMEDIATE exchange(s), ping; Child SA rekeyed to ESP:$(swan_name "$C_ESP" esp) by s2s and by strongSwan, ping after each"
+}
+
 # ---- main ----
-SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20)
+SCENARIOS=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21)
 lab_install || echo "interop: the install of missing packages failed (above)"
 missing=$(lab_missing)
 if [ -n "$missing" ]; then
   for s in "${SCENARIOS[@]}"; do
     if [ ${#FILTERS[@]} -gt 0 ] && [[ ! " ${FILTERS[*]} " == *" $s "* ]]; then continue; fi
-    if [ "${CI:-}" = true ]; then echo "FAIL scenario-$s: $missing"; FAILED=$((FAILED + 1))
-    else echo "SKIP scenario-$s: $missing"; SKIPPED=$((SKIPPED + 1)); fi
+    unavailable "scenario-$s" "$missing"
   done
   finish
 fi

@@ -17,6 +17,8 @@
 # in UDP 4500 only) runs in its own mount namespace with a private /run (its pid file path is compiled
 # in) and its own vici socket; s2s runs with `dotnet s2s.dll run`. lab_cleanup (install it in a trap)
 # stops every process the lab started, by PID, and deletes every namespace it made.
+# LAB_SWAN=6 makes the peer strongSwan 6.0.1 instead (interop/lib/strongswan6.sh, sourced too: charon 6 from a Debian 13
+# root filesystem, chrooted in the same kind of namespace): write_charon_conf, charon_start and swanctl_ follow it.
 
 LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 S2S_DLL=${S2S_DLL:-$LAB_ROOT/src/Gateway/bin/Release/net10.0/s2s.dll}
@@ -308,9 +310,12 @@ EOF
   chmod 600 "$f"
 }
 
-# charon's strongswan.conf and swanctl.conf. An explicit plugin list: openssl before the software crypto
-# plugins, so that charon encrypts with OpenSSL's AES-NI code (its best configuration), kernel-libipsec before
-# kernel-netlink. charon_start checks that every one of them loaded. Authentication: C_AUTH (ours) and C_PEER_AUTH
+# charon 5.9.8's plugins, explicit: openssl before the software crypto plugins, so that charon encrypts with OpenSSL's
+# AES-NI code (its best configuration), kernel-libipsec before kernel-netlink. charon_start checks that every one loaded.
+CHARON_LOAD="random nonce openssl aes sha1 sha2 hmac gcm chapoly curve25519 pem pkcs1 x509 pubkey gmp kdf kernel-libipsec kernel-netlink socket-default vici updown"
+
+# charon's strongswan.conf and swanctl.conf, with CHARON_LOAD as the plugin list (charon 6's SWAN6_LOAD when
+# LAB_SWAN=6). Authentication: C_AUTH (ours) and C_PEER_AUTH
 # (the peer's), psk (the default) or pubkey; with pubkey, C_CERT, C_KEY and C_CACERT (file paths) are copied into
 # dir/x509, dir/private and dir/x509ca: swanctl --load-all --file dir/swanctl.conf looks for credentials beside the file.
 write_charon_conf() { # dir
@@ -323,9 +328,11 @@ write_charon_conf() { # dir
     mkdir -p "$d/x509ca" && cp "$C_CACERT" "$d/x509ca/" || return 1
     rcert="cacerts = $(basename "$C_CACERT")"
   fi
+  local load=$CHARON_LOAD
+  [ "${LAB_SWAN:-}" = 6 ] && load=$SWAN6_LOAD
   cat >"$d/strongswan.conf" <<EOF
 charon {
-  load = random nonce openssl aes sha1 sha2 hmac gcm chapoly curve25519 pem pkcs1 x509 pubkey gmp kdf kernel-libipsec kernel-netlink socket-default vici updown
+  load = $load
   install_virtual_ip = no
   ${C_EXTRA_CHARON:-}
   plugins { vici { socket = unix://$d/charon.vici } }
@@ -371,9 +378,17 @@ EOF
 
 # Starts charon in namespace ns, in its own mount namespace with a private /run; checks that it loaded every
 # plugin of its load list (charon_plugins_check) and loads swanctl.conf. Sets CHARON_PID. Returns 1 (one line
-# on stderr) when it does not come up, 2 when it came up without a plugin it was asked to load.
+# on stderr) when it does not come up, 2 when it came up without a plugin it was asked to load. With LAB_SWAN=6 it is
+# charon 6, by strongswan6.sh's swan6_charon_start (the same checks, the same return values).
 charon_start() { # ns dir
   local ns=$1 d=$2
+  if [ "${LAB_SWAN:-}" = 6 ]; then
+    declare -F swan6_charon_start >/dev/null || { echo "charon_start: LAB_SWAN=6 needs interop/lib/strongswan6.sh sourced" >&2; return 1; }
+    local rc=0
+    swan6_charon_start "$ns" "$d" || rc=$?
+    CHARON_PID=$SWAN6_PID
+    return $rc
+  fi
   rm -f "$d/charon.vici"
   ip netns exec "$ns" unshare --mount --propagation private -- \
     sh -c 'mount -t tmpfs -o size=8m s2s-lab-run /run && exec env STRONGSWAN_CONF="$1" "$2"' sh "$d/strongswan.conf" "$CHARON" \
@@ -426,7 +441,12 @@ lab_check_charon() {
   return $rc
 }
 
-swanctl_() { local d=$1; shift; swanctl "$@" --uri "unix://$d/charon.vici"; }
+# swanctl against dir's vici socket (swanctl 6 from its root filesystem with LAB_SWAN=6), at most 30 s a call.
+swanctl_() { # dir args...
+  local d=$1
+  shift
+  if [ "${LAB_SWAN:-}" = 6 ]; then swan6_swanctl "$d" "$@"; else timeout 30 swanctl "$@" --uri "unix://$d/charon.vici"; fi
+}
 
 # Starts s2s in namespace ns; waits for "s2s running". Sets S2S_PID.
 s2s_start() { # ns config log

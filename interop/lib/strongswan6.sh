@@ -70,19 +70,17 @@ swan6_charon_path() { # [root]
   return 1
 }
 
-# charon 6's plugins, explicit as in lab.sh's write_charon_conf: openssl before the software crypto plugins (AES-NI,
+# charon 6's plugins, explicit as lab.sh's CHARON_LOAD for charon 5.9.8: openssl before the software crypto plugins (AES-NI,
 # and whatever OpenSSL 3.5 gives strongSwan), kernel-libipsec before kernel-netlink, socket-default, vici.
 # swan6_charon_start checks that every one loaded. Debian 13 builds neither strongSwan's own ML-KEM plugin (ml) nor
 # sha3, so neither is listed.
 SWAN6_LOAD=${SWAN6_LOAD:-"random nonce openssl aes sha1 sha2 hmac kdf gcm chapoly curve25519 mgf1 drbg pem pkcs1 pkcs8 x509 pubkey gmp kernel-libipsec kernel-netlink socket-default vici updown"}
 
 # strongswan.conf and swanctl.conf for charon 6 in dir: lab.sh's write_charon_conf (its C_* variables, C_PROPOSALS
-# and C_ESP for the algorithms) with SWAN6_LOAD as the plugin list. Needs lab.sh sourced.
+# and C_ESP for the algorithms) with LAB_SWAN=6, which takes SWAN6_LOAD as the plugin list. Needs lab.sh sourced.
 swan6_write_conf() { # dir
-  local d=$1
   declare -F write_charon_conf >/dev/null || { echo "swan6_write_conf: source interop/lib/lab.sh first" >&2; return 1; }
-  write_charon_conf "$d" || return 1
-  sed -i -E "s/^([[:space:]]*load = ).*/\1$SWAN6_LOAD/" "$d/strongswan.conf"
+  LAB_SWAN=6 write_charon_conf "$1"
 }
 
 # The shell script run in a private mount namespace before exec'ing a program of the root filesystem: /dev bound,

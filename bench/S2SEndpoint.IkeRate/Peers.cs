@@ -11,7 +11,7 @@ namespace S2SEndpoint.IkeRate;
 /// <summary>
 /// The connections of the bench: one responder accepting any peer (remote_addrs %any, any identity its PSK or its root
 /// vouches for) and initiator number i at 198.18.x.y (RFC 2544's benchmarking range) as client{i}.s2s.test, each with
-/// one child 10.1.0.0/24 === 10.2.0.0/24, proposals aes256gcm16-prfsha256-x25519 and aes256gcm16.
+/// one child 10.1.0.0/24 === 10.2.0.0/24, IKE proposal <see cref="DefaultIke"/> or the one asked for, ESP aes256gcm16.
 /// </summary>
 internal sealed class Peers
 {
@@ -19,13 +19,18 @@ internal sealed class Peers
     private const string ResponderId = "gw.s2s.test";
     private static readonly byte[] Psk = Encoding.UTF8.GetBytes("ike-rate-bench-psk");
 
+    /// <summary>The IKE proposal of a run without --ike.</summary>
+    public const string DefaultIke = "aes256gcm16-prfsha256-x25519";
+
     private readonly BenchAuth _auth;
+    private readonly IReadOnlyList<Proposal> _ike;
     private readonly TestPki.Ca? _root;
     private readonly TestKey? _initiatorKey;
 
-    public Peers(BenchAuth auth)
+    public Peers(BenchAuth auth, string ike)
     {
         _auth = auth;
+        _ike = Parse(ike, ProtocolId.Ike);
         if (auth == BenchAuth.EcdsaP256)
         {
             _root = TestPki.CreateCa("C=CH, O=Bench, CN=Bench Root CA");
@@ -60,12 +65,12 @@ internal sealed class Peers
         TrustAnchors = [_root!.Certificate],
     };
 
-    private static IkeSaConfig Connection(string name, IPAddress local, IPAddress[] remote, string localId, string? remoteId, string localTs, string remoteTs) => new()
+    private IkeSaConfig Connection(string name, IPAddress local, IPAddress[] remote, string localId, string? remoteId, string localTs, string remoteTs) => new()
     {
         Name = name,
         LocalAddresses = [local],
         RemoteAddresses = remote,
-        Proposals = Parse("aes256gcm16-prfsha256-x25519", ProtocolId.Ike),
+        Proposals = _ike,
         LocalId = Identity.Parse(localId),
         RemoteId = remoteId is null ? null : Identity.Parse(remoteId),
         PreSharedKey = Psk,
@@ -80,6 +85,10 @@ internal sealed class Peers
             },
         ],
     };
+
+    /// <summary>Whether <paramref name="keywords"/> is an IKE proposal list the engine takes; otherwise why not.</summary>
+    public static bool TryParseIke(string keywords, out string problem) =>
+        ProposalKeywords.TryParseList(keywords, ProtocolId.Ike, out _, out problem);
 
     private static IReadOnlyList<Proposal> Parse(string keywords, ProtocolId protocol) =>
         ProposalKeywords.TryParseList(keywords, protocol, out var proposals, out var error) ? proposals : throw new InvalidOperationException(error);

@@ -6,21 +6,22 @@ using S2SEndpoint.TestSupport;
 namespace S2SEndpoint.IkeRate;
 
 /// <summary>What one run measured: the responder's CPU and wall time per SA, and its memory per tunnel.</summary>
-internal sealed record RateResult(BenchAuth Auth, int Count, double CpuMsPerSa, double InitMsPerSa, double AuthMsPerSa, double KernelMsPerSa,
+internal sealed record RateResult(BenchAuth Auth, string Ike, int Count, double CpuMsPerSa, double InitMsPerSa, double IntermediateMsPerSa, double AuthMsPerSa, double KernelMsPerSa,
     double OutputMsPerSa, double WallMsPerSa, double FirstTenthMsPerSa, double LastTenthMsPerSa, double HeapKiBPerTunnel, double RssKiBPerTunnel, TimeSpan Elapsed);
 
 /// <summary>
 /// One run: a responder, <c>warmUp</c> handshakes to compile its code (kept, outside the figures), then
-/// <c>count</c> handshakes one after the other, each complete (IKE_SA_INIT, IKE_AUTH with the first Child SA) before
+/// <c>count</c> handshakes one after the other, each complete (IKE_SA_INIT, an IKE_INTERMEDIATE per additional key
+/// exchange of the proposal, IKE_AUTH with the first Child SA) before
 /// the next starts, so that at most one SA is half-open and the responder never asks for a cookie (its DoS settings
 /// are the defaults). Each initiator is made for its handshake and let go after it; the responder keeps every SA.
 /// All on one thread: the responder's share is the thread CPU time inside its calls (<see cref="ResponderHost"/>).
 /// </summary>
 internal static class RateRun
 {
-    public static RateResult Run(BenchAuth auth, int count, int warmUp)
+    public static RateResult Run(BenchAuth auth, string ike, int count, int warmUp)
     {
-        var peers = new Peers(auth);
+        var peers = new Peers(auth, ike);
         var responder = new ResponderHost(peers.Responder());
         for (var i = 0; i < warmUp; i++)
             Handshake(peers, responder, i);
@@ -28,7 +29,7 @@ internal static class RateRun
         var heapBefore = Heap();
         var rssBefore = Environment.WorkingSet;
         var cpuBefore = responder.TotalCpu;
-        var (init, authCpu, kernel, output, wall) = (responder.InitCpu, responder.AuthCpu, responder.KernelCpu, responder.OutputCpu, responder.WallTicks);
+        var (init, intermediate, authCpu, kernel, output, wall) = (responder.InitCpu, responder.IntermediateCpu, responder.AuthCpu, responder.KernelCpu, responder.OutputCpu, responder.WallTicks);
         var tenth = Math.Max(1, count / 10);
         long firstTenth = 0;
         long lastTenthStart = 0;
@@ -53,9 +54,10 @@ internal static class RateRun
         GC.KeepAlive(responder);
 
         const double PerMs = 1e6;
-        return new RateResult(auth, count,
+        return new RateResult(auth, ike, count,
             CpuMsPerSa: cpu / PerMs / count,
             InitMsPerSa: (responder.InitCpu - init) / PerMs / count,
+            IntermediateMsPerSa: (responder.IntermediateCpu - intermediate) / PerMs / count,
             AuthMsPerSa: (responder.AuthCpu - authCpu) / PerMs / count,
             KernelMsPerSa: (responder.KernelCpu - kernel) / PerMs / count,
             OutputMsPerSa: (responder.OutputCpu - output) / PerMs / count,

@@ -28,6 +28,9 @@ internal sealed class ResponderHost : INetworkHost
     /// <summary>Thread CPU nanoseconds in the engine for IKE_SA_INIT requests.</summary>
     public long InitCpu { get; private set; }
 
+    /// <summary>Thread CPU nanoseconds in the engine for IKE_INTERMEDIATE requests (the additional key exchanges, RFC 9370).</summary>
+    public long IntermediateCpu { get; private set; }
+
     /// <summary>Thread CPU nanoseconds in the engine for IKE_AUTH requests.</summary>
     public long AuthCpu { get; private set; }
 
@@ -37,7 +40,7 @@ internal sealed class ResponderHost : INetworkHost
     /// <summary>Thread CPU nanoseconds taking the outgoing datagrams.</summary>
     public long OutputCpu { get; private set; }
 
-    public long TotalCpu => InitCpu + AuthCpu + KernelCpu + OutputCpu;
+    public long TotalCpu => InitCpu + IntermediateCpu + AuthCpu + KernelCpu + OutputCpu;
 
     /// <summary>Stopwatch ticks over the same calls (includes time another process had the core).</summary>
     public long WallTicks { get; private set; }
@@ -52,8 +55,11 @@ internal sealed class ResponderHost : INetworkHost
         Engine.TakeEvents();
         var end = ThreadCpu.Nanoseconds();
         WallTicks += Stopwatch.GetTimestamp() - wall;
-        if (datagram.Data.Length > IkeHeader.Size && datagram.Data[IkeHeader.ExchangeOffset] == (byte)ExchangeType.IkeSaInit)
+        var exchange = datagram.Data.Length > IkeHeader.Size ? (ExchangeType)datagram.Data[IkeHeader.ExchangeOffset] : default;
+        if (exchange == ExchangeType.IkeSaInit)
             InitCpu += received - start;
+        else if (exchange == ExchangeType.IkeIntermediate)
+            IntermediateCpu += received - start;
         else
             AuthCpu += received - start;
         KernelCpu += end - received;

@@ -69,6 +69,26 @@ public sealed class HybridKeyExchangeTests
     }
 
     [Fact]
+    public void Initiate_MlKemEncapsulationKeyOfWrongLength_ResponderAnswersInvalidSyntax()
+    {
+        var h = Harness("aes256gcm16-prfsha512-mlkem768");
+        h.Net.Filter = (from, d) =>
+        {
+            var m = EstablishmentTests.Parse(d.Data);
+            if (from != h.A || m.Header.Exchange != ExchangeType.IkeSaInit)
+                return [d];
+            var payloads = m.Payloads.Select(p => p is KeyExchangePayload ke ? new KeyExchangePayload(ke.Group, ke.Data[..^4]) : p).ToList();
+            return [d with { Data = new IkeMessage(m.Header, payloads).ToArray() }];
+        };
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        Assert.Empty(h.A.Engine.Sas);
+        Assert.Empty(h.B.Engine.Sas);
+        Assert.Contains(h.B.EventsOf<NegotiationFailed>(), f => f.Notify == NotifyType.InvalidSyntax && f.Detail.Contains("1180 octets", StringComparison.Ordinal));
+        Assert.Contains(h.A.EventsOf<NegotiationFailed>(), f => f.Notify == NotifyType.InvalidSyntax && f.ReceivedFromPeer);
+    }
+
+    [Fact]
     public void Initiate_HybridSa_IntermediateSupportedSentByBothSides()
     {
         var h = Harness("aes256gcm16-prfsha384-x25519-ke1_mlkem768");
@@ -236,5 +256,98 @@ public sealed class HybridKeyExchangeTests
         h.Pump();
         h.AssertEstablished();
         Assert.Equal("aes256gcm16-mlkem768", ProposalKeywords.Format(h.B.Established!.Children[0].Proposal));
+    }
+
+    /// <summary>
+    /// Rewrites the inner payloads of an unfragmented IKE_INTERMEDIATE message on the wire, opening it with the receiver's
+    /// keys and sealing it again with the sender's: a peer that sends what it should not.
+    /// </summary>
+    private static byte[] Rewrite(Side receiver, byte[] datagram, Func<List<IkePayload>, List<IkePayload>> change)
+    {
+        var sa = receiver.Engine.Sas.Single();
+        var m = EstablishmentTests.Parse(datagram);
+        Assert.True(SkProtection.TryOpen(m, sa.InboundCipher!, out var payloads, out var error), error.ToString());
+        var keys = sa.Keys!;
+        var fromInitiator = m.Header.IsFromInitiator;
+        var cipher = IkeCipher.Create(sa.Suite!, fromInitiator ? keys.SkEi : keys.SkEr, fromInitiator ? keys.SkAi : keys.SkAr, new SeededRandom(9));
+        return SkProtection.Seal(m.Header, change(payloads), cipher);
+    }
+
+    public static TheoryData<string, string> BadRequests => new()
+    {
+        { "missing", "lacks the KE payload" },
+        { "group", "carries KE method 19" },
+        { "short", "encapsulation key is 1183 octets" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public void Intermediate_BadKeInRequest_ResponderAnswersInvalidSyntaxAndBothSasEnd(string bad, string reason)
+    {
+        var h = Harness("aes256gcm16-prfsha384-x25519-ke1_mlkem768", both: c => c with { Fragmentation = false });
+        h.Net.Filter = (from, d) => from == h.A && EstablishmentTests.Parse(d.Data).Header.Exchange == ExchangeType.IkeIntermediate
+            ? [d with { Data = Rewrite(h.B, d.Data, p => Spoil(p, bad)) }]
+            : [d];
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        Assert.Empty(h.A.Engine.Sas);
+        Assert.Empty(h.B.Engine.Sas);
+        Assert.Contains(h.B.EventsOf<NegotiationFailed>(), f => f.Notify == NotifyType.InvalidSyntax && f.Detail.Contains(reason, StringComparison.Ordinal));
+        Assert.Contains(h.A.EventsOf<NegotiationFailed>(), f => f.Notify == NotifyType.InvalidSyntax && f.ReceivedFromPeer);
+        Assert.Contains("IKE_INTERMEDIATE", Assert.Single(h.A.EventsOf<IkeSaClosed>()).Reason, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string> BadResponses => new()
+    {
+        { "missing", "lacks the KE payload" },
+        { "group", "carries KE method 19" },
+        { "short", "ciphertext is 1087 octets" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadResponses))]
+    public void Intermediate_BadKeInResponse_InitiatorEndsTheSaWithTheReason(string bad, string reason)
+    {
+        var h = Harness("aes256gcm16-prfsha384-x25519-ke1_mlkem768", both: c => c with { Fragmentation = false });
+        h.Net.Filter = (from, d) => from == h.B && EstablishmentTests.Parse(d.Data).Header.Exchange == ExchangeType.IkeIntermediate
+            ? [d with { Data = Rewrite(h.A, d.Data, p => Spoil(p, bad)) }]
+            : [d];
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        Assert.Empty(h.A.Engine.Sas);
+        var failed = Assert.Single(h.A.EventsOf<NegotiationFailed>());
+        Assert.Equal(NotifyType.InvalidSyntax, failed.Notify);
+        Assert.Contains(reason, failed.Detail, StringComparison.Ordinal);
+        Assert.Contains(reason, Assert.Single(h.A.EventsOf<IkeSaClosed>()).Reason, StringComparison.Ordinal);
+    }
+
+    private static List<IkePayload> Spoil(List<IkePayload> payloads, string bad)
+    {
+        var ke = payloads.OfType<KeyExchangePayload>().Single();
+        var others = payloads.Where(p => p != ke).ToList();
+        return bad switch
+        {
+            "missing" => others,
+            "group" => [new KeyExchangePayload((ushort)KeyExchangeMethod.Ecp256, ke.Data), .. others],
+            _ => [new KeyExchangePayload(ke.Group, ke.Data[..^1]), .. others],
+        };
+    }
+
+    [Fact]
+    public void Intermediate_IntAuthDiffers_AuthenticationFails()
+    {
+        var h = Harness("aes256gcm16-prfsha384-x25519-ke1_mlkem768");
+        h.Net.Filter = (from, d) =>
+        {
+            // What the responder saw of the IKE_INTERMEDIATE exchange is altered just before IKE_AUTH: AUTH covers IntAuth.
+            if (from == h.A && EstablishmentTests.Parse(d.Data).Header.Exchange == ExchangeType.IkeAuth)
+                h.B.Engine.Sas.Single().IntAuthI[0] ^= 1;
+            return [d];
+        };
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        Assert.Null(h.A.Established);
+        Assert.Null(h.B.Established);
+        Assert.Contains(h.B.EventsOf<NegotiationFailed>(), f => f.Notify == NotifyType.AuthenticationFailed);
     }
 }

@@ -54,6 +54,31 @@ public sealed class HybridKeyExchangeTests
     }
 
     [Fact]
+    public void Initiate_OtherSideInitiatesHybridSa_Establishes()
+    {
+        var h = Harness("aes256-sha256-x25519-ke1_ecp384-ke2_mlkem1024");
+        h.B.Engine.Initiate("sun");
+        h.Pump();
+        h.AssertEstablished();
+        AssertIkeKeysEqual(h);
+        Assert.True(h.B.Established!.IsOriginalInitiator);
+        Assert.Equal(2, h.A.Established!.AdditionalKeyExchangesDone);
+    }
+
+    [Fact]
+    public void Initiate_InvalidKePayloadFirst_RetriesThenRunsIntermediate()
+    {
+        var h = Harness("aes256gcm16-prfsha384-x25519-ke1_mlkem768, aes256gcm16-prfsha384-ecp256-ke1_mlkem768", "aes256gcm16-prfsha384-ecp256-ke1_mlkem768");
+        h.Establish();
+        Assert.Equal("aes256gcm16-prfsha384-ecp256-ke1_mlkem768", ProposalKeywords.Format(h.A.Established!.Proposal!));
+        var retry = EstablishmentTests.Parse(h.Net.Wire[2].Datagram.Data);
+        Assert.Equal(ExchangeType.IkeSaInit, retry.Header.Exchange);
+        Assert.Contains(retry.Payloads.OfType<NotifyPayload>(), n => n.NotifyType == NotifyType.IntermediateExchangeSupported);
+        Assert.Equal(1, h.B.Established!.AdditionalKeyExchangesDone);
+        AssertIkeKeysEqual(h);
+    }
+
+    [Fact]
     public void Initiate_MlKem1024AsTheOnlyKeyExchange_EstablishesWithoutIntermediate()
     {
         var h = Harness("aes256gcm16-prfsha512-mlkem1024");

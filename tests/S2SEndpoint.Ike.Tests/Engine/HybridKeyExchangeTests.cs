@@ -375,4 +375,21 @@ public sealed class HybridKeyExchangeTests
         Assert.Null(h.B.Established);
         Assert.Contains(h.B.EventsOf<NegotiationFailed>(), f => f.Notify == NotifyType.AuthenticationFailed);
     }
+
+    [Fact]
+    public void Receive_IkeIntermediateOnEstablishedSa_IsDroppedUnanswered()
+    {
+        var h = Harness("aes256gcm16-prfsha384-x25519-ke1_mlkem768");
+        h.Establish();
+        var b = h.B.Established!;
+        var mid = b.Tasks.ExpectedRequestId;
+        var header = new IkeHeader(b.InitiatorSpi, b.ResponderSpi, PayloadType.Encrypted, ExchangeType.IkeIntermediate, HeaderFlags.Initiator, mid, 0);
+        var cipher = IkeCipher.Create(b.Suite!, b.Keys!.SkEi, b.Keys.SkAi, new SeededRandom(3));
+        var datagram = SkProtection.Seal(header, [new KeyExchangePayload((ushort)KeyExchangeMethod.MlKem768, new byte[1184])], cipher);
+        h.B.Engine.Receive(new Datagram(new(EngineHarness.AddressB, 500), new(EngineHarness.AddressA, 500), datagram));
+        Assert.Empty(h.B.Engine.TakeOutgoing());
+        Assert.Equal(mid, b.Tasks.ExpectedRequestId);
+        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.InitOnExistingSa));
+        h.AssertEstablished();
+    }
 }

@@ -1,4 +1,3 @@
-using S2SEndpoint.Ike.Exchanges;
 using S2SEndpoint.Ike.Messages;
 
 namespace S2SEndpoint.Ike.Crypto;
@@ -71,7 +70,7 @@ public sealed record ChildSuite(EncryptionTransform Encryption, Integrity? Integ
             return SuiteErrors.Fail($"key exchange method {ke!.Id} is not supported", out error);
         // TODO(IKE_FOLLOWUP_KE): additional key exchanges of a Child SA (RFC 9370 2.2.4) need IKE_FOLLOWUP_KE,
         // which is not implemented; the child tasks offer and choose proposals without them.
-        if (ProposalSelection.HasAdditionalKeyExchanges(proposal))
+        if (proposal.Transforms.Any(t => t.Type.IsAdditionalKeyExchange() && t.Id != (ushort)KeyExchangeMethod.None))
             return SuiteErrors.Fail("additional key exchanges (keN_) for a Child SA need IKE_FOLLOWUP_KE, which is not supported", out error);
         if (esn!.Id > (ushort)SequenceNumbers.Esn)
             return SuiteErrors.Fail($"sequence numbers transform {esn.Id} is not defined", out error);

@@ -158,10 +158,11 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                 sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa);
                 return;
             }
-            // RFC 9242 3: IKE_INTERMEDIATE exchanges come after IKE_SA_INIT and before IKE_AUTH, and only then.
-            if (header.Exchange == ExchangeType.IkeIntermediate && sa.State != IkeSaState.Authenticating)
+            // RFC 9242 3: IKE_INTERMEDIATE exchanges come after IKE_SA_INIT and before IKE_AUTH, and only then; the
+            // initiator starts them.
+            if (header.Exchange == ExchangeType.IkeIntermediate && (sa.State != IkeSaState.Authenticating || sa.IsOriginalInitiator))
             {
-                sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa, "IKE_INTERMEDIATE request outside IKE_SA_INIT to IKE_AUTH");
+                sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa, "IKE_INTERMEDIATE request outside IKE_SA_INIT to IKE_AUTH, or from the responder");
                 return;
             }
             if (header.MessageId != _expectedRequestId)

@@ -30,6 +30,8 @@ public sealed record IkeSuite(EncryptionTransform Encryption, Prf Prf, Integrity
         var method = (KeyExchangeMethod)ke!.Id;
         if (!Crypto.KeyExchange.IsSupported(method))
             return SuiteErrors.Fail($"key exchange method {ke.Id} is not supported", out error);
+        if (!SuiteErrors.TryAdditional(proposal, out error))
+            return false;
         suite = new IkeSuite(encryption, prf, integrity, method);
         return true;
     }
@@ -66,6 +68,10 @@ public sealed record ChildSuite(EncryptionTransform Encryption, Integrity? Integ
         var method = ke is null ? KeyExchangeMethod.None : (KeyExchangeMethod)ke.Id;
         if (method != KeyExchangeMethod.None && !Crypto.KeyExchange.IsSupported(method))
             return SuiteErrors.Fail($"key exchange method {ke!.Id} is not supported", out error);
+        // TODO(IKE_FOLLOWUP_KE): additional key exchanges of a Child SA (RFC 9370 2.2.4) need IKE_FOLLOWUP_KE,
+        // which is not implemented; the child tasks offer and choose proposals without them.
+        if (proposal.Transforms.Any(t => t.Type.IsAdditionalKeyExchange() && t.Id != (ushort)KeyExchangeMethod.None))
+            return SuiteErrors.Fail("additional key exchanges (keN_) for a Child SA need IKE_FOLLOWUP_KE, which is not supported", out error);
         if (esn!.Id > (ushort)SequenceNumbers.Esn)
             return SuiteErrors.Fail($"sequence numbers transform {esn.Id} is not defined", out error);
         suite = new ChildSuite(encryption, integrity, method, esn.Id == (ushort)SequenceNumbers.Esn);
@@ -97,6 +103,23 @@ internal static class SuiteErrors
         }
         if (required && transform is null)
             return Fail($"the proposal has no {type} transform", out error);
+        error = string.Empty;
+        return true;
+    }
+
+    /// <summary>
+    /// The chosen proposal's additional key exchanges (RFC 9370 2.2.1): at most one transform of each ADDKE type, each a
+    /// method implemented here or NONE.
+    /// </summary>
+    public static bool TryAdditional(Proposal proposal, out string error)
+    {
+        for (var n = 1; n <= AdditionalKeyExchange.MaxCount; n++)
+        {
+            if (!TryOne(proposal, AdditionalKeyExchange.Type(n), false, out var t, out error))
+                return false;
+            if (t is not null && t.Id != (ushort)KeyExchangeMethod.None && !Crypto.KeyExchange.IsSupported((KeyExchangeMethod)t.Id))
+                return Fail($"additional key exchange {n} method {t.Id} is not supported", out error);
+        }
         error = string.Empty;
         return true;
     }

@@ -29,6 +29,7 @@ public abstract class KeyExchange : IDisposable
         KeyExchangeMethod.Ecp256, KeyExchangeMethod.Ecp384, KeyExchangeMethod.Ecp521,
         KeyExchangeMethod.Modp2048, KeyExchangeMethod.Modp3072, KeyExchangeMethod.Modp4096,
         KeyExchangeMethod.Modp1536, KeyExchangeMethod.Modp1024, KeyExchangeMethod.Modp2048S256,
+        KeyExchangeMethod.MlKem768, KeyExchangeMethod.MlKem1024, KeyExchangeMethod.MlKem512,
     ];
 
     public static bool IsSupported(KeyExchangeMethod method) => Supported.Contains(method);
@@ -43,6 +44,8 @@ public abstract class KeyExchange : IDisposable
             => new EcpKeyExchange(method, random),
         KeyExchangeMethod.Curve25519 or KeyExchangeMethod.Curve448
             => new MontgomeryKeyExchange(method, random),
+        KeyExchangeMethod.MlKem512 or KeyExchangeMethod.MlKem768 or KeyExchangeMethod.MlKem1024
+            => new MlKemMethod(method, random),
         _ => throw new NotSupportedException($"key exchange method {method} ({(ushort)method}) is not implemented"),
     };
 

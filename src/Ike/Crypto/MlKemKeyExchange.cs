@@ -14,7 +14,7 @@ namespace S2SEndpoint.Ike.Crypto;
 /// <see cref="PublicValue"/>); the responder encapsulates to it and its KE payload carries the ciphertext
 /// (<see cref="TryEncapsulate"/>); the initiator decapsulates that ciphertext (<see cref="TryDecapsulate"/>).
 /// Both sides get the same 32-octet shared secret, the key exchange's output.
-/// Not yet offered in proposals: the exchanges still use <see cref="KeyExchange"/>, whose sides are symmetric.
+/// The exchanges use it through <see cref="MlKemMethod"/>, a <see cref="KeyExchange"/>.
 /// </summary>
 public sealed class MlKemKeyExchange : IDisposable
 {

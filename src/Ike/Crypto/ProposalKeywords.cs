@@ -5,7 +5,9 @@ namespace S2SEndpoint.Ike.Crypto;
 
 /// <summary>
 /// strongSwan's proposal keyword syntax (swanctl.conf "proposals" and "esp_proposals"), both ways:
-/// <c>aes256-sha256-modp2048</c>, <c>aes256gcm16-prfsha384-ecp384</c>, ESP <c>aes256gcm16-modp2048</c> (PFS).
+/// <c>aes256-sha256-modp2048</c>, <c>aes256gcm16-prfsha384-ecp384</c>, ESP <c>aes256gcm16-modp2048</c> (PFS), and
+/// strongSwan 6's additional key exchanges (RFC 9370) <c>aes256gcm16-prfsha384-x25519-ke1_mlkem768</c>, where
+/// <c>keN_none</c> makes the N-th one optional.
 /// Parsing errors are one sentence naming the keyword and the valid ones: they come from a user's config.
 /// </summary>
 public static class ProposalKeywords
@@ -57,6 +59,9 @@ public static class ProposalKeywords
         Add("curve25519", TransformType.KeyExchange, (ushort)KeyExchangeMethod.Curve25519, canonical: false);
         Add("x448", TransformType.KeyExchange, (ushort)KeyExchangeMethod.Curve448);
         Add("curve448", TransformType.KeyExchange, (ushort)KeyExchangeMethod.Curve448, canonical: false);
+        Add("mlkem512", TransformType.KeyExchange, (ushort)KeyExchangeMethod.MlKem512);
+        Add("mlkem768", TransformType.KeyExchange, (ushort)KeyExchangeMethod.MlKem768);
+        Add("mlkem1024", TransformType.KeyExchange, (ushort)KeyExchangeMethod.MlKem1024);
 
         Add("esn", TransformType.SequenceNumbers, (ushort)SequenceNumbers.Esn);
         Add("noesn", TransformType.SequenceNumbers, (ushort)SequenceNumbers.NoEsn);
@@ -87,6 +92,31 @@ public static class ProposalKeywords
         TransformType.Encryption => protocol == ProtocolId.Esp || t.Id != (ushort)EncryptionAlgorithm.Null,
         _ => true,
     };
+
+    /// <summary>The prefix of an additional key exchange keyword, <c>ke1_</c> to <c>ke7_</c> (strongSwan 6).</summary>
+    private const string AdditionalPrefix = "ke";
+
+    /// <summary>strongSwan 6 writes NONE of an additional key exchange type as <c>keN_none</c>: that exchange is optional.</summary>
+    private const string NoneKeyword = "none";
+
+    private static string AdditionalSyntax => "keN_<method> (N 1 to 7, a key exchange method above or none)";
+
+    /// <summary>
+    /// Reads <c>keN_method</c> or <c>keN_none</c> as a transform of type ADDKEn (RFC 9370 2.2.1), whose IDs are the
+    /// key exchange methods' with 0 for NONE.
+    /// </summary>
+    private static Transform? ParseAdditional(string keyword)
+    {
+        if (keyword.Length < 5 || !keyword.StartsWith(AdditionalPrefix, StringComparison.Ordinal) || keyword[3] != '_' ||
+            keyword[2] is < '1' or > '7')
+            return null;
+        var type = AdditionalKeyExchange.Type(keyword[2] - '0');
+        var method = keyword[4..];
+        if (method == NoneKeyword)
+            return new Transform(type, (ushort)KeyExchangeMethod.None);
+        var entry = Array.Find(Entries, e => e.Keyword == method && e.Transform.Type == TransformType.KeyExchange);
+        return entry is null ? null : new Transform(type, entry.Transform.Id);
+    }
 
     /// <summary>Parses a comma-separated list of proposals, numbering them 1, 2, ...</summary>
     public static bool TryParseList(string text, ProtocolId protocol, out IReadOnlyList<Proposal> proposals, out string error)
@@ -120,13 +150,14 @@ public static class ProposalKeywords
         {
             var keyword = raw.Trim().ToLowerInvariant();
             var entry = Array.Find(Entries, e => e.Keyword == keyword);
-            if (entry is null || !IsAllowed(entry.Transform, protocol))
+            var transform = entry is not null && IsAllowed(entry.Transform, protocol) ? entry.Transform : ParseAdditional(keyword);
+            if (transform is null)
             {
-                error = $"unknown {what} algorithm '{raw}' in proposal '{text}'; valid: {string.Join(", ", ValidKeywords(protocol))}";
+                error = $"unknown {what} algorithm '{raw}' in proposal '{text}'; valid: {string.Join(", ", ValidKeywords(protocol))}, {AdditionalSyntax}";
                 return false;
             }
-            if (!transforms.Contains(entry.Transform))
-                transforms.Add(entry.Transform);
+            if (!transforms.Contains(transform))
+                transforms.Add(transform);
         }
 
         var encryption = transforms.Where(t => t.Type == TransformType.Encryption).ToList();
@@ -134,6 +165,7 @@ public static class ProposalKeywords
         var prf = transforms.Where(t => t.Type == TransformType.Prf).ToList();
         var ke = transforms.Where(t => t.Type == TransformType.KeyExchange).ToList();
         var esn = transforms.Where(t => t.Type == TransformType.SequenceNumbers).ToList();
+        var additional = transforms.Where(t => t.Type.IsAdditionalKeyExchange()).OrderBy(t => t.Type).ToList();
 
         if (encryption.Count == 0)
             return Fail($"{what} proposal '{text}' has no encryption algorithm (such as aes256 or aes256gcm16)", out error);
@@ -161,8 +193,11 @@ public static class ProposalKeywords
             esn = [new Transform(TransformType.SequenceNumbers, (ushort)SequenceNumbers.NoEsn)];
         }
 
-        // The order strongSwan writes: encryption, integrity, PRF, key exchange, ESN.
-        proposal = new Proposal(1, protocol, [], [.. encryption, .. integrity, .. prf, .. ke, .. esn]);
+        if (additional.Count > 0 && ke.Count == 0)
+            return Fail($"{what} proposal '{text}' has additional key exchanges (keN_) but no key exchange method before them", out error);
+
+        // The order strongSwan writes: encryption, integrity, PRF, key exchange, additional key exchanges, ESN.
+        proposal = new Proposal(1, protocol, [], [.. encryption, .. integrity, .. prf, .. ke, .. additional, .. esn]);
         error = string.Empty;
         return true;
     }
@@ -191,7 +226,12 @@ public static class ProposalKeywords
         var esn = proposal.OfType(TransformType.SequenceNumbers).ToList();
         var omitEsn = esn.Count == 1 && esn[0].Id == (ushort)SequenceNumbers.NoEsn;
 
-        foreach (var type in new[] { TransformType.Encryption, TransformType.Integrity, TransformType.Prf, TransformType.KeyExchange, TransformType.SequenceNumbers })
+        TransformType[] order =
+        [
+            TransformType.Encryption, TransformType.Integrity, TransformType.Prf, TransformType.KeyExchange,
+            .. Enumerable.Range(1, AdditionalKeyExchange.MaxCount).Select(AdditionalKeyExchange.Type), TransformType.SequenceNumbers,
+        ];
+        foreach (var type in order)
         {
             if ((type == TransformType.Prf && omitPrf) || (type == TransformType.SequenceNumbers && omitEsn))
                 continue;
@@ -203,6 +243,14 @@ public static class ProposalKeywords
 
     private static string KeywordOf(Transform t)
     {
+        if (t.Type.IsAdditionalKeyExchange() && t.KeyLength is null)
+        {
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"{AdditionalPrefix}{AdditionalKeyExchange.Number(t.Type)}_");
+            if (t.Id == (ushort)KeyExchangeMethod.None)
+                return prefix + NoneKeyword;
+            var method = Array.Find(Entries, e => e.Canonical && e.Transform == new Transform(TransformType.KeyExchange, t.Id));
+            return prefix + (method?.Keyword ?? string.Create(CultureInfo.InvariantCulture, $"keyexchange{t.Id}"));
+        }
         var entry = Array.Find(Entries, e => e.Canonical && e.Transform == t);
         return entry?.Keyword ?? string.Create(CultureInfo.InvariantCulture,
             $"{t.Type.ToString().ToLowerInvariant()}{t.Id}{(t.KeyLength is { } k ? "_" + k : "")}");

@@ -7,7 +7,8 @@ namespace S2SEndpoint.Ike.Crypto;
 ///   InitiatorSignedOctets = RealMessage1 | NonceRData | MACedIDForI,  MACedIDForI = prf(SK_pi, RestOfInitIDPayload)
 ///   ResponderSignedOctets = RealMessage2 | NonceIData | MACedIDForR,  MACedIDForR = prf(SK_pr, RestOfRespIDPayload)
 ///   AUTH = prf( prf(Shared Secret, "Key Pad for IKEv2"), &lt;SignedOctets&gt;)
-/// A signature authenticator signs the same octets, so it plugs in beside this one.
+/// A signature authenticator signs the same octets, so it plugs in beside this one. After IKE_INTERMEDIATE exchanges
+/// both sides append IntAuth (RFC 9242 3.3.2, <see cref="IntermediateAuth"/>).
 /// </summary>
 public static class PskAuthentication
 {
@@ -16,14 +17,17 @@ public static class PskAuthentication
     /// <summary>
     /// <paramref name="realMessage"/> is the sender's own IKE_SA_INIT message as sent; <paramref name="peerNonce"/>
     /// the other side's nonce data; <paramref name="skP"/> the sender's SK_pi or SK_pr; <paramref name="idBody"/>
-    /// the sender's ID payload body without its generic header.
+    /// the sender's ID payload body without its generic header; <paramref name="intAuth"/> the IntAuth of RFC 9242 3.3.2
+    /// (empty without IKE_INTERMEDIATE).
     /// </summary>
-    public static byte[] SignedOctets(Prf prf, ReadOnlySpan<byte> realMessage, ReadOnlySpan<byte> peerNonce, ReadOnlySpan<byte> skP, ReadOnlySpan<byte> idBody)
+    public static byte[] SignedOctets(Prf prf, ReadOnlySpan<byte> realMessage, ReadOnlySpan<byte> peerNonce, ReadOnlySpan<byte> skP, ReadOnlySpan<byte> idBody,
+        ReadOnlySpan<byte> intAuth = default)
     {
-        var result = new byte[realMessage.Length + peerNonce.Length + prf.OutputSize];
+        var result = new byte[realMessage.Length + peerNonce.Length + prf.OutputSize + intAuth.Length];
         realMessage.CopyTo(result);
         peerNonce.CopyTo(result.AsSpan(realMessage.Length));
-        prf.Compute(skP, idBody, result.AsSpan(realMessage.Length + peerNonce.Length));
+        prf.Compute(skP, idBody, result.AsSpan(realMessage.Length + peerNonce.Length, prf.OutputSize));
+        intAuth.CopyTo(result.AsSpan(realMessage.Length + peerNonce.Length + prf.OutputSize));
         return result;
     }
 

@@ -76,9 +76,14 @@ public static class SkProtection
     /// Verifies and decrypts the SK payload of a received message and reads its inner payloads.
     /// An ICV mismatch gives <see cref="NotifyType.None"/>: RFC 7296 2.21.2 has such a message dropped silently.
     /// </summary>
-    public static bool TryOpen(IkeMessage message, IkeCipher cipher, out List<IkePayload> innerPayloads, out ParseError error)
+    public static bool TryOpen(IkeMessage message, IkeCipher cipher, out List<IkePayload> innerPayloads, out ParseError error) =>
+        TryOpen(message, cipher, out innerPayloads, out _, out error);
+
+    /// <summary>As <see cref="TryOpen(IkeMessage, IkeCipher, out List{IkePayload}, out ParseError)"/>, giving the inner payloads' octets too (RFC 9242 IntAuth).</summary>
+    public static bool TryOpen(IkeMessage message, IkeCipher cipher, out List<IkePayload> innerPayloads, out byte[] innerOctets, out ParseError error)
     {
         innerPayloads = [];
+        innerOctets = [];
         if (message.Payloads.Count == 0 || message.Payloads[^1] is not EncryptedPayload sk)
         {
             error = ParseError.Syntax(null, IkeHeader.Size, "message carries no SK payload");
@@ -87,7 +92,10 @@ public static class SkProtection
         var ivOffset = sk.DatagramOffset + IkePayload.GenericHeaderSize;
         if (!TryOpenCore(message, cipher, PayloadType.Encrypted, ivOffset, sk.Body.Length, out var plaintext, out var textOffset, out error))
             return false;
-        return PayloadChain.TryRead(sk.FirstInnerPayload, plaintext, textOffset, innerPayloads, out error);
+        if (!PayloadChain.TryRead(sk.FirstInnerPayload, plaintext, textOffset, innerPayloads, out error))
+            return false;
+        innerOctets = plaintext.ToArray();
+        return true;
     }
 
     /// <summary>Verifies and decrypts one SKF fragment; gives its inner octets for reassembly.</summary>

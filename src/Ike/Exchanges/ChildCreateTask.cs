@@ -46,7 +46,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
 
     public override TaskOutcome Build(OutgoingMessage message)
     {
-        if (message.Exchange == ExchangeType.IkeSaInit)
+        if (message.Exchange is ExchangeType.IkeSaInit or ExchangeType.IkeIntermediate)
             return TaskOutcome.NeedMore;
         return IsInitiator ? BuildRequest(message) : BuildResponse(message);
     }
@@ -60,7 +60,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             _localSpi = Sa.Context.Kernel.AllocateSpi();
         var spi = SpiBytes(_localSpi);
         // RFC 7296 1.2: the Child SA created in IKE_AUTH takes its keys from the IKE SA, without a KE payload.
-        var proposals = Config.EspProposals.Select(p => (inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).With(p.Number, spi)).ToList();
+        var proposals = Config.EspProposals.Select(p => ForExchange(p, inAuth).With(p.Number, spi)).ToList();
         message.Add(new SecurityAssociationPayload(proposals));
         if (!inAuth)
         {
@@ -78,12 +78,21 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         return TaskOutcome.NeedMore;
     }
 
+    /// <summary>
+    /// Our ESP proposals as this exchange uses them: without key exchanges in IKE_AUTH (RFC 7296 1.2), and without
+    /// additional ones in CREATE_CHILD_SA. TODO(IKE_FOLLOWUP_KE): additional key exchanges of a Child SA (RFC 9370 2.2.4)
+    /// run in IKE_FOLLOWUP_KE exchanges, not implemented; until then a Child SA uses only the first key exchange, and a
+    /// peer that requires more refuses the proposal (NO_PROPOSAL_CHOSEN).
+    /// </summary>
+    private static Proposal ForExchange(Proposal p, bool inAuth) =>
+        inAuth ? ProposalSelection.WithoutKeyExchange(p) : ProposalSelection.WithoutAdditionalKeyExchanges(p);
+
     private static KeyExchangeMethod FirstGroup(IEnumerable<Proposal> proposals) =>
         proposals.SelectMany(p => p.OfType(TransformType.KeyExchange)).Select(t => (KeyExchangeMethod)t.Id).FirstOrDefault();
 
     public override TaskOutcome Process(IncomingMessage message)
     {
-        if (message.Header.Exchange == ExchangeType.IkeSaInit)
+        if (message.Header.Exchange is ExchangeType.IkeSaInit or ExchangeType.IkeIntermediate)
             return TaskOutcome.NeedMore;
         if (IsInitiator)
             return FollowInvalidKe(message) ? TaskOutcome.Restart : ProcessResponse(message);
@@ -115,7 +124,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         if (sa is null || tsi is null || tsr is null || sa.Proposals.Count != 1)
             return Fail(NotifyType.InvalidSyntax, false, $"CHILD_SA {Config.Name} response lacks SA, TSi or TSr");
         var chosen = sa.Proposals[0];
-        var offered = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
+        var offered = Config.EspProposals.Select(p => ForExchange(p, inAuth)).ToList();
         // A dynamic child's selectors are the virtual IPs the configuration payload just gave us (ConfigurationTask ran first).
         var localTs = Replaces?.LocalTs ?? DynamicSelectors.Local(Sa, Config);
         var remoteTs = Replaces?.RemoteTs ?? DynamicSelectors.Remote(Sa, Config);
@@ -227,7 +236,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         if (_tsr.Count > MaxSelectors)
             _tsr.RemoveRange(MaxSelectors, _tsr.Count - MaxSelectors);
 
-        var configured = Config.EspProposals.Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
+        var configured = Config.EspProposals.Select(p => ForExchange(p, inAuth)).ToList();
         var offered = sa.Proposals.Where(p => p.Spi.Length == 4).ToList();
         if (offered.Find(p => !ChildSa.IsValidSpi(p.Spi)) is { } reserved)
             return Refused(NotifyType.NoProposalChosen, $"peer offered the reserved ESP SPI {Convert.ToHexStringLower(reserved.Spi)} for {Config.Name} (RFC 4303 2.1)");

@@ -17,7 +17,7 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
 
     public override TaskOutcome Build(OutgoingMessage message)
     {
-        if (message.Exchange == ExchangeType.IkeSaInit)
+        if (message.Exchange is ExchangeType.IkeSaInit or ExchangeType.IkeIntermediate)
             return TaskOutcome.NeedMore;
         var id = new IdentificationPayload(IsInitiator, Sa.Config.LocalId);
         message.Add(id);
@@ -49,7 +49,9 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
 
     /// <summary>
     /// RFC 7296 2.15: the initiator signs RealMessage1 | NonceRData | prf(SK_pi, IDi'), the responder
-    /// RealMessage2 | NonceIData | prf(SK_pr, IDr').
+    /// RealMessage2 | NonceIData | prf(SK_pr, IDr'). RFC 9242 3.3.2: after IKE_INTERMEDIATE exchanges both append
+    /// IntAuth = IntAuth_iN | IntAuth_rN | IKE_AUTH_MID; IKE_SA_INIT has message ID 0 and every exchange up to IKE_AUTH
+    /// is an IKE_INTERMEDIATE one, so IKE_AUTH's message ID is their count plus one.
     /// </summary>
     private byte[] SignedOctets(bool local, byte[] idBody)
     {
@@ -59,12 +61,13 @@ internal sealed class IkeAuthTask(IkeSa sa, bool initiator) : IkeTask(sa, initia
             initiatorSide ? Sa.InitRequest : Sa.InitResponse,
             initiatorSide ? Sa.NonceR : Sa.NonceI,
             initiatorSide ? keys.SkPi : keys.SkPr,
-            idBody);
+            idBody,
+            IntermediateAuth.ForAuth(Sa.IntAuthI, Sa.IntAuthR, checked((uint)(Sa.IntermediateExchanges + 1))));
     }
 
     public override TaskOutcome Process(IncomingMessage message)
     {
-        if (message.Header.Exchange == ExchangeType.IkeSaInit)
+        if (message.Header.Exchange is ExchangeType.IkeSaInit or ExchangeType.IkeIntermediate)
             return TaskOutcome.NeedMore;
         if (IsInitiator && message.FindNotify(NotifyType.AuthenticationFailed) is not null)
             return Fail(NotifyType.AuthenticationFailed, true, "peer refused our authentication with AUTHENTICATION_FAILED (check the pre-shared key or certificates, and the identities)");

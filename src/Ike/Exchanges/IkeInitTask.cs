@@ -96,7 +96,15 @@ internal sealed class IkeInitTask : IkeTask
 
     /// <summary>Our proposals as sent: a rekey's carry the new SA's SPI (RFC 7296 1.3.2).</summary>
     private List<Proposal> Offered() =>
-        _rekey ? [.. Sa.Config.Proposals.Select(p => p.With(p.Number, SpiBytes(_spi)))] : [.. Sa.Config.Proposals];
+        _rekey ? [.. Configured().Select(p => p.With(p.Number, SpiBytes(_spi)))] : [.. Sa.Config.Proposals];
+
+    /// <summary>
+    /// Our proposals for this negotiation. TODO(IKE_FOLLOWUP_KE): an IKE SA rekey with additional key exchanges
+    /// (RFC 9370 2.2.3) runs them in IKE_FOLLOWUP_KE exchanges, not implemented; until then a rekey uses the proposals with
+    /// only their first key exchange, and a peer that requires more refuses it (NO_PROPOSAL_CHOSEN).
+    /// </summary>
+    private IReadOnlyList<Proposal> Configured() =>
+        _rekey ? [.. Sa.Config.Proposals.Select(ProposalSelection.WithoutAdditionalKeyExchanges)] : Sa.Config.Proposals;
 
     private TaskOutcome BuildResponse(OutgoingMessage message)
     {
@@ -158,12 +166,20 @@ internal sealed class IkeInitTask : IkeTask
         if (sa is null || ke is null || nonce is null)
             return Refuse(NotifyType.InvalidSyntax, [], "IKE_SA_INIT request lacks SA, KE or Nonce");
         var offered = _rekey ? sa.Proposals.Where(p => p.Spi.Length == 8).ToList() : sa.Proposals;
-        _chosen = ProposalSelection.Select(Sa.Config.Proposals, offered, []);
+        _chosen = ProposalSelection.Select(Configured(), offered, []);
         if (_chosen is null || !IkeSuite.TryFromProposal(_chosen, out var suite, out _))
         {
             Sa.Context.Failed(Sa, NotifyType.NoProposalChosen, false,
-                $"no IKE proposal chosen{(_rekey ? " for the rekey" : "")}: peer offered {Describe(sa.Proposals)}, configured {Describe(Sa.Config.Proposals)}");
+                $"no IKE proposal chosen{(_rekey ? " for the rekey" : "")}: peer offered {Describe(sa.Proposals)}, configured {Describe(Configured())}");
             return Refuse(NotifyType.NoProposalChosen, [], "no acceptable IKE proposal");
+        }
+        // RFC 9370 2.2.2 runs additional key exchanges in IKE_INTERMEDIATE, which the initiator must announce (RFC 9242 3);
+        // strongSwan refuses such a request too.
+        if (!_rekey && ProposalSelection.HasAdditionalKeyExchanges(_chosen) && request.FindNotify(NotifyType.IntermediateExchangeSupported) is null)
+        {
+            var why = $"peer proposes additional key exchanges without INTERMEDIATE_EXCHANGE_SUPPORTED: chosen {ProposalKeywords.Format(_chosen)}";
+            Sa.Context.Failed(Sa, NotifyType.NoProposalChosen, false, why);
+            return Refuse(NotifyType.NoProposalChosen, [], why);
         }
         _suite = suite;
         if (_rekey)

@@ -25,6 +25,7 @@ internal enum TaskType
 {
     IkeInit,
     IkeNatd,
+    IkeIntermediate,
     IkeAuth,
     IkeConfig,
     IkeDelete,

@@ -24,6 +24,12 @@ public static class MessageRules
         PayloadType.TrafficSelectorResponder, PayloadType.Notify, PayloadType.VendorId, PayloadType.Configuration,
     ];
 
+    /// <summary>
+    /// RFC 9242 3 leaves what IKE_INTERMEDIATE carries to its users; RFC 9370 2.2.2 puts one KE payload in each that runs
+    /// an additional key exchange.
+    /// </summary>
+    private static readonly PayloadType[] IntermediatePayloads = [PayloadType.KeyExchange, PayloadType.Notify, PayloadType.VendorId];
+
     private static readonly PayloadType[] InformationalPayloads =
         [PayloadType.Notify, PayloadType.Delete, PayloadType.Configuration, PayloadType.VendorId];
 
@@ -46,6 +52,7 @@ public static class MessageRules
             ExchangeType.IkeAuth => AuthPayloads,
             ExchangeType.CreateChildSa => CreateChildPayloads,
             ExchangeType.Informational => InformationalPayloads,
+            ExchangeType.IkeIntermediate => IntermediatePayloads,
             _ => null,
         };
         if (allowed is null)
@@ -110,6 +117,7 @@ public static class MessageRules
                 PayloadType.SecurityAssociation, PayloadType.Nonce, PayloadType.KeyExchange, PayloadType.TrafficSelectorInitiator,
                 PayloadType.TrafficSelectorResponder, PayloadType.Notify, PayloadType.VendorId,
             ],
+            ExchangeType.IkeIntermediate => IntermediatePayloads,
             _ => (PayloadType[])[PayloadType.Notify, PayloadType.Delete, PayloadType.Configuration, PayloadType.VendorId],
         };
         var index = Array.IndexOf(order, payload.Type);

@@ -64,6 +64,32 @@ public sealed partial class IkeSa
     internal byte[] InitRequest { get; set; } = [];
     internal byte[] InitResponse { get; set; } = [];
 
+    /// <summary>The peer sent INTERMEDIATE_EXCHANGE_SUPPORTED in IKE_SA_INIT (RFC 9242 3).</summary>
+    internal bool PeerSupportsIntermediate { get; set; }
+
+    /// <summary>How many additional key exchanges (RFC 9370) have completed in IKE_INTERMEDIATE exchanges.</summary>
+    internal int AdditionalKeyExchangesDone { get; set; }
+
+    /// <summary>The additional key exchanges of the chosen proposal, in order, NONE left out (RFC 9370 2.2.1).</summary>
+    internal IReadOnlyList<KeyExchangeMethod> AdditionalKeyExchanges =>
+        Proposal is null ? [] : Exchanges.ProposalSelection.AdditionalKeyExchanges(Proposal);
+
+    /// <summary>IKE_SA_INIT is done and an additional key exchange has yet to run in IKE_INTERMEDIATE.</summary>
+    internal bool IntermediatePending => State == IkeSaState.Authenticating && AdditionalKeyExchangesDone < AdditionalKeyExchanges.Count;
+
+    /// <summary>The IntAuth_i and IntAuth_r chains over the IKE_INTERMEDIATE messages so far (RFC 9242 3.3).</summary>
+    internal byte[] IntAuthI { get; set; } = [];
+    internal byte[] IntAuthR { get; set; } = [];
+
+    /// <summary>How many IKE_INTERMEDIATE requests went into IntAuth_i (RFC 9242 3.3).</summary>
+    internal int IntermediateExchanges { get; private set; }
+
+    /// <summary>
+    /// A responder's key update (RFC 9370 2.2.2) waiting for its IKE_INTERMEDIATE response to be protected with the keys in
+    /// force before it: the shared secret of the exchange.
+    /// </summary>
+    internal byte[]? PendingKeyUpdate { get; set; }
+
     public Identity? RemoteId { get; internal set; }
     public bool PeerSupportsFragmentation { get; internal set; }
 
@@ -134,6 +160,46 @@ public sealed partial class IkeSa
         OutboundCipher = IkeCipher.Create(suite, outEncr, outInteg, Context.Random);
         InboundCipher = IkeCipher.Create(suite, inEncr, inInteg, Context.Random);
         Context.KeyLog?.Keyed(InitiatorSpi, ResponderSpi, suite, Keys.SkEi, Keys.SkEr, Keys.SkAi, Keys.SkAr);
+    }
+
+    /// <summary>
+    /// Extends the IntAuth chain of the side that sent an IKE_INTERMEDIATE message (RFC 9242 3.3), with the SK_pi or SK_pr
+    /// in force, which protected the message.
+    /// </summary>
+    internal void AddIntermediateMessage(bool fromInitiator, IkeHeader header, PayloadType firstInnerPayload, ReadOnlySpan<byte> innerPayloads)
+    {
+        var keys = Keys ?? throw new InvalidOperationException("IKE_INTERMEDIATE without keys");
+        var data = IntermediateAuth.Data(header, firstInnerPayload, innerPayloads);
+        if (fromInitiator)
+        {
+            IntAuthI = IntermediateAuth.Next(Prf, keys.SkPi, IntAuthI, data);
+            IntermediateExchanges++;
+        }
+        else
+            IntAuthR = IntermediateAuth.Next(Prf, keys.SkPr, IntAuthR, data);
+    }
+
+    /// <summary>
+    /// The key update after an additional key exchange (RFC 9370 2.2.2):
+    ///   SKEYSEED(n) = prf(SK_d(n-1), SK(n) | Ni | Nr)
+    ///   {SK_d(n) | SK_ai(n) | SK_ar(n) | SK_ei(n) | SK_er(n) | SK_pi(n) | SK_pr(n)} = prf+ (SKEYSEED(n), Ni | Nr | SPIi | SPIr)
+    /// </summary>
+    internal void UpdateKeys(ReadOnlySpan<byte> sharedSecret)
+    {
+        var suite = Suite ?? throw new InvalidOperationException("key update before IKE_SA_INIT");
+        var skeyseed = IkeKeys.ComputeRekeySkeyseed(suite.Prf, Keys!.SkD, sharedSecret, NonceI, NonceR);
+        DeriveKeys(suite, sharedSecret, skeyseed);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(skeyseed);
+    }
+
+    /// <summary>Applies a responder's <see cref="PendingKeyUpdate"/> once its response has been protected and sent.</summary>
+    internal void ApplyPendingKeyUpdate()
+    {
+        if (PendingKeyUpdate is not { } secret)
+            return;
+        PendingKeyUpdate = null;
+        UpdateKeys(secret);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
     }
 
     /// <summary>RFC 7296 2.23: after NAT detection the initiator moves to port 4500 for IKE_AUTH and beyond.</summary>

@@ -136,6 +136,7 @@ internal sealed partial class IkeSaManager : ISaContext
         Log.Initiating(config.Name, sa.Id, sa.RemoteEndpoint.ToString());
         sa.Tasks.Queue(new IkeInitTask(sa, true));
         sa.Tasks.Queue(new IkeNatdTask(sa, true));
+        sa.Tasks.Queue(new IkeIntermediateTask(sa, true));
         sa.Tasks.Queue(new IkeAuthTask(sa, true));
         if (config.VirtualIps.Count > 0)
             sa.Tasks.Queue(new ConfigurationTask(sa, true));

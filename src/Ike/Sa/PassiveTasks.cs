@@ -16,6 +16,7 @@ internal static class PassiveTasks
             case ExchangeType.IkeSaInit:
                 into.Add(new IkeInitTask(sa, false));
                 into.Add(new IkeNatdTask(sa, false));
+                into.Add(new IkeIntermediateTask(sa, false));
                 into.Add(new IkeAuthTask(sa, false));
                 into.Add(new ConfigurationTask(sa, false));
                 into.Add(new ChildCreateTask(sa, false, null));

@@ -74,7 +74,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             // A new SA runs init, NAT detection, auth and the first child together; other children follow
             // in CREATE_CHILD_SA once it is established.
             var firstChild = _queued.Find(t => t.Type == TaskType.ChildCreate);
-            _active.AddRange(_queued.Where(t => t.Type is TaskType.IkeInit or TaskType.IkeNatd or TaskType.IkeAuth or TaskType.IkeConfig || t == firstChild));
+            _active.AddRange(_queued.Where(t => t.Type is TaskType.IkeInit or TaskType.IkeNatd or TaskType.IkeIntermediate or TaskType.IkeAuth or TaskType.IkeConfig || t == firstChild));
             _queued.RemoveAll(_active.Contains);
             _activeExchange = sa.State == IkeSaState.Connecting ? ExchangeType.IkeSaInit : ExchangeType.IkeAuth;
         }
@@ -158,6 +158,13 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                 sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa);
                 return;
             }
+            // RFC 9242 3: IKE_INTERMEDIATE exchanges come after IKE_SA_INIT and before IKE_AUTH, and only then; the
+            // initiator starts them.
+            if (header.Exchange == ExchangeType.IkeIntermediate && (sa.State != IkeSaState.Authenticating || sa.IsOriginalInitiator))
+            {
+                sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa, "IKE_INTERMEDIATE request outside IKE_SA_INIT to IKE_AUTH, or from the responder");
+                return;
+            }
             if (header.MessageId != _expectedRequestId)
             {
                 sas.Drop(sa, datagram, IkeDropReason.UnexpectedRequestMessageId, $"request message ID {header.MessageId}, expected {_expectedRequestId}");
@@ -181,7 +188,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
     /// </summary>
     private void FollowPeer(IkeHeader header, Datagram datagram)
     {
-        if (!MessageRules.IsProtected(header.Exchange) || (header.Exchange != ExchangeType.IkeAuth && sa.LocalBehindNat) ||
+        if (!MessageRules.IsProtected(header.Exchange) || (header.Exchange is not (ExchangeType.IkeAuth or ExchangeType.IkeIntermediate) && sa.LocalBehindNat) ||
             (sa.LocalEndpoint.Equals(datagram.Local) && sa.RemoteEndpoint.Equals(datagram.Remote)))
             return;
         sa.LocalEndpoint = datagram.Local;
@@ -253,6 +260,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
         payloads = message.Payloads;
         var exchange = message.Header.Exchange;
         ParseError error;
+        byte[] innerOctets = [];
+        var firstInner = PayloadType.NoNextPayload;
         if (MessageRules.IsProtected(exchange))
         {
             if (sa.InboundCipher is null)
@@ -276,12 +285,12 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                     return false;
                 }
                 sa.LastInbound = sas.Now;
-                if (!TryReassemble(message, datagram, fragment, content, out payloads))
+                if (!TryReassemble(message, datagram, fragment, content, out payloads, out innerOctets, out firstInner))
                     return false;
             }
             else if (last is EncryptedPayload && message.Payloads.Count == 1)
             {
-                if (!SkProtection.TryOpen(message, sa.InboundCipher, out var inner, out error))
+                if (!SkProtection.TryOpen(message, sa.InboundCipher, out var inner, out innerOctets, out error))
                 {
                     if (error.Notify == NotifyType.None)
                         sas.Drop(sa, datagram, error.DropReason, error.ToString());
@@ -291,6 +300,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                 }
                 sa.LastInbound = sas.Now;
                 payloads = inner;
+                firstInner = ((EncryptedPayload)last).FirstInnerPayload;
             }
             else
             {
@@ -304,6 +314,9 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             RejectProtected(message, datagram, error);
             return false;
         }
+        // RFC 9242 3.3: each IKE_INTERMEDIATE message, as received and with the keys that protected it, goes into IntAuth.
+        if (exchange == ExchangeType.IkeIntermediate)
+            sa.AddIntermediateMessage(message.Header.IsFromInitiator, message.Header, firstInner, innerOctets);
         return true;
     }
 
@@ -314,9 +327,12 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
     /// <see cref="IkeEngineOptions.MaxFragmentedMessage"/> octets, and all SAs not yet authenticated together at
     /// most <see cref="IkeEngineOptions.UnauthenticatedReassemblyLimit"/>: a fragment beyond either is dropped.
     /// </summary>
-    private bool TryReassemble(IkeMessage message, Datagram datagram, EncryptedFragmentPayload fragment, byte[] content, out IReadOnlyList<IkePayload> payloads)
+    private bool TryReassemble(IkeMessage message, Datagram datagram, EncryptedFragmentPayload fragment, byte[] content, out IReadOnlyList<IkePayload> payloads,
+        out byte[] innerOctets, out PayloadType firstInner)
     {
         payloads = [];
+        innerOctets = [];
+        firstInner = PayloadType.NoNextPayload;
         var header = message.Header;
         ref var buffer = ref header.IsResponse ? ref _responseFragments : ref _requestFragments;
         buffer ??= new FragmentBuffer(sas.Options.MaxFragmentedMessage);
@@ -348,6 +364,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             return false;
         }
         payloads = list;
+        innerOctets = whole;
+        firstInner = first;
         return true;
     }
 
@@ -426,7 +444,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
         _nextRequestId++;
         if (_active.Count > 0)
         {
-            _activeExchange = sa.State == IkeSaState.Authenticating ? ExchangeType.IkeAuth : _active[0].Exchange;
+            _activeExchange = sa.State != IkeSaState.Authenticating ? _active[0].Exchange
+                : sa.IntermediatePending ? ExchangeType.IkeIntermediate : ExchangeType.IkeAuth;
             BuildAndSendRequest();
             return;
         }
@@ -468,6 +487,10 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             }
         }
         SendResponse(response, request.Header.MessageId, datagram.Data);
+        // RFC 9370 2.2.2: the response of an IKE_INTERMEDIATE exchange is protected with the keys in force before it;
+        // the responder's keys change only now.
+        if (!destroy)
+            sa.ApplyPendingKeyUpdate();
         if (destroy)
             sas.Destroy(sa, sa.CloseReason ?? "closed on the peer's request");
         else if (sa.State != IkeSaState.Destroyed)
@@ -524,6 +547,9 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             return [datagram];
         }
         var cipher = sa.OutboundCipher ?? throw new InvalidOperationException("protected message without keys");
+        // RFC 9242 3.3: each IKE_INTERMEDIATE message, as sent and with the keys that protect it, goes into IntAuth.
+        if (message.Exchange == ExchangeType.IkeIntermediate)
+            sa.AddIntermediateMessage(sa.IsOriginalInitiator, header, PayloadChain.FirstType(payloads), PayloadChain.ToArray(payloads));
         var whole = SkProtection.Seal(header, payloads, cipher);
         var limit = sa.Config.FragmentSize;
         if (whole.Length <= limit || !sa.PeerSupportsFragmentation || !sa.Config.Fragmentation)

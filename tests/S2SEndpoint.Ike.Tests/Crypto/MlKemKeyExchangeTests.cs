@@ -179,12 +179,46 @@ public sealed class MlKemKeyExchangeTests
     [InlineData(KeyExchangeMethod.MlKem512, 35, "mlkem512")]
     [InlineData(KeyExchangeMethod.MlKem768, 36, "mlkem768")]
     [InlineData(KeyExchangeMethod.MlKem1024, 37, "mlkem1024")]
-    public void TransformIds_MlKem_HaveDraftValuesButAreNotYetNegotiable(KeyExchangeMethod method, ushort id, string keyword)
+    public void TransformIds_MlKem_HaveDraftValuesAndAreNegotiable(KeyExchangeMethod method, ushort id, string keyword)
     {
         Assert.Equal(id, (ushort)method);
         Assert.True(MlKemKeyExchange.IsMlKem(method));
-        Assert.False(KeyExchange.IsSupported(method));
-        Assert.DoesNotContain(keyword, ProposalKeywords.ValidKeywords(ProtocolId.Ike));
-        Assert.False(ProposalKeywords.TryParse($"aes256-sha256-{keyword}", ProtocolId.Ike, out _, out _));
+        Assert.True(KeyExchange.IsSupported(method));
+        Assert.Contains(keyword, ProposalKeywords.ValidKeywords(ProtocolId.Ike));
+        Assert.True(ProposalKeywords.TryParse($"aes256-sha256-{keyword}", ProtocolId.Ike, out var proposal, out var error), error);
+        Assert.Contains(new Transform(TransformType.KeyExchange, id), proposal.Transforms);
+        Assert.True(ProposalKeywords.TryParse($"aes256-sha256-x25519-ke1_{keyword}", ProtocolId.Ike, out proposal, out error), error);
+        Assert.Contains(new Transform(TransformType.AdditionalKeyExchange1, id), proposal.Transforms);
+    }
+
+    /// <summary>The KeyExchange abstraction: the initiator's public value is ek, the responder's the ciphertext.</summary>
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void KeyExchangeCreate_BothRoles_AgreeOnTheSecret(KeyExchangeMethod method)
+    {
+        using var initiator = KeyExchange.Create(method, new SeededRandom(1));
+        using var responder = KeyExchange.Create(method, new SeededRandom(2));
+        var ek = initiator.PublicValue;
+        Assert.Equal(MlKemKeyExchange.EncapsulationKeyLength(method), ek.Length);
+        Assert.Equal(MlKemKeyExchange.EncapsulationKeyLength(method), responder.PublicValueLength);
+        Assert.True(responder.TryDeriveSharedSecret(ek, out var responderSecret, out var reason), reason);
+        Assert.Equal(MlKemKeyExchange.CiphertextLength(method), responder.PublicValue.Length);
+        Assert.Equal(MlKemKeyExchange.CiphertextLength(method), initiator.PublicValueLength);
+        Assert.True(initiator.TryDeriveSharedSecret(responder.PublicValue, out var initiatorSecret, out reason), reason);
+        Assert.Equal(MlKemKeyExchange.SharedSecretLength, initiatorSecret.Length);
+        Assert.Equal(responderSecret, initiatorSecret);
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void KeyExchangeCreate_WrongLengthPeerValue_RefusesWithoutThrowing(KeyExchangeMethod method)
+    {
+        using var responder = KeyExchange.Create(method, new SeededRandom(2));
+        Assert.False(responder.TryDeriveSharedSecret(new byte[MlKemKeyExchange.EncapsulationKeyLength(method) - 1], out _, out var reason));
+        Assert.Contains("octets", reason, StringComparison.Ordinal);
+        using var initiator = KeyExchange.Create(method, new SeededRandom(1));
+        _ = initiator.PublicValue;
+        Assert.False(initiator.TryDeriveSharedSecret(new byte[MlKemKeyExchange.CiphertextLength(method) + 1], out _, out reason));
+        Assert.False(initiator.TryDeriveSharedSecret([], out _, out _));
     }
 }

@@ -29,7 +29,41 @@ public sealed class ProposalKeywordsTests
         { ProtocolId.Esp, "aes192-sha384-ecp384" },
         { ProtocolId.Esp, "aes128gcm16-esn" },
         { ProtocolId.Esp, "aes256-sha512-x25519-esn-noesn" },
+        { ProtocolId.Ike, "aes256gcm16-prfsha384-x25519-ke1_mlkem768" },
+        { ProtocolId.Ike, "aes256-sha256-x25519-ke1_ecp384-ke2_modp3072" },
+        { ProtocolId.Ike, "aes256gcm16-prfsha512-ecp384-ke1_mlkem1024-ke1_none-ke3_mlkem512-ke7_x448" },
+        { ProtocolId.Ike, "aes128gcm16-prfsha256-mlkem768" },
+        { ProtocolId.Ike, "aes256-sha256-mlkem1024-mlkem512" },
+        { ProtocolId.Esp, "aes256gcm16-x25519-ke1_mlkem768-ke1_none" },
     };
+
+    [Theory]
+    [InlineData("aes256-sha256-x25519-ke8_mlkem768")]
+    [InlineData("aes256-sha256-x25519-ke0_mlkem768")]
+    [InlineData("aes256-sha256-x25519-ke1_")]
+    [InlineData("aes256-sha256-x25519-ke1_aes256")]
+    [InlineData("aes256-sha256-x25519-ke1mlkem768")]
+    [InlineData("aes256-sha256-ke1_mlkem768")]
+    public void Parse_BadAdditionalKeyExchange_FailsNamingTheSyntax(string keywords)
+    {
+        Assert.False(ProposalKeywords.TryParse(keywords, ProtocolId.Ike, out _, out var error));
+        Assert.Contains("ke", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_AdditionalKeyExchanges_GiveTransformTypes6To12WithNoneAsZero()
+    {
+        Assert.True(ProposalKeywords.TryParse("aes256gcm16-prfsha384-x25519-ke2_ecp384-ke1_mlkem768-ke1_none", ProtocolId.Ike, out var p, out var error), error);
+        Assert.Equal(
+            [
+                new Transform(TransformType.AdditionalKeyExchange1, (ushort)KeyExchangeMethod.MlKem768),
+                new Transform(TransformType.AdditionalKeyExchange1, 0),
+                new Transform(TransformType.AdditionalKeyExchange2, (ushort)KeyExchangeMethod.Ecp384),
+            ],
+            p.Transforms.Where(t => (byte)t.Type >= 6));
+        Assert.Equal(6, (byte)TransformType.AdditionalKeyExchange1);
+        Assert.Equal(12, (byte)TransformType.AdditionalKeyExchange7);
+    }
 
     [Theory]
     [MemberData(nameof(Keywords))]

@@ -37,6 +37,16 @@ public sealed class MlKemKeyExchangeTests
         _ = source;
     }
 
+    /// <summary>FIPS 203 7.1 ML-KEM.KeyGen: the initiator's encapsulation key from the seeds d then z it draws.</summary>
+    [Theory]
+    [MemberData(nameof(MlKemVectors.KeyGeneration), MemberType = typeof(MlKemVectors))]
+    public void CreateInitiator_PublishedSeed_GivesThePublishedEncapsulationKey(string source, string method, string ek)
+    {
+        using var initiator = MlKemKeyExchange.CreateInitiator(Parse(method), FixedRandom.Stream(MlKemVectors.KeyGenerationSeed));
+        Assert.Equal(ek, Convert.ToHexString(initiator.PublicValue));
+        _ = source;
+    }
+
     [Theory]
     [MemberData(nameof(Sizes))]
     public void RoundTrip_InitiatorAndResponder_AgreeOnSecret(KeyExchangeMethod method, int ekLength, int ctLength)

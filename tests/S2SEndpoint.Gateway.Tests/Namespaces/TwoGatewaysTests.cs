@@ -37,6 +37,23 @@ public sealed class TwoGatewaysTests
         public TestNamespace A { get; }
         public TestNamespace B { get; }
 
+        /// <summary>`s2s run` in B, then in A, each with its configuration file and its own control socket (two daemons on one machine).</summary>
+        public Gateways StartGateways(string fileA, string fileB)
+        {
+            var controlA = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "a.sock");
+            var controlB = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "b.sock");
+            var b = B.Start("dotnet", S2s, "run", "--config", fileB, "--control", controlB);
+            try
+            {
+                return new Gateways(A.Start("dotnet", S2s, "run", "--config", fileA, "--control", controlA), b, controlA, controlB);
+            }
+            catch
+            {
+                b.Dispose();
+                throw;
+            }
+        }
+
         public void Dispose()
         {
             A.Dispose();
@@ -44,12 +61,23 @@ public sealed class TwoGatewaysTests
         }
     }
 
-    private static string Config(string name, string local, string remote, string localId, string remoteId, string child, bool offload = true) => $$"""
+    /// <summary>The two daemons of a <see cref="Lab"/> and their control sockets; disposing stops what still runs.</summary>
+    private sealed record Gateways(NamespaceProcess A, NamespaceProcess B, string ControlA, string ControlB) : IDisposable
+    {
+        public void Dispose()
+        {
+            A.Dispose();
+            B.Dispose();
+        }
+    }
+
+    private static string Config(string name, string local, string remote, string localId, string remoteId, string child, bool offload = true,
+        string proposals = "aes256gcm16-prfsha384-ecp384") => $$"""
         {
           "gateway": { "tun_name": "s2s0", "log_level": "info", "offload": {{(offload ? "true" : "false")}} },
           "connections": {
             "{{name}}": {
-              "local_addrs": "{{local}}", "remote_addrs": "{{remote}}", "proposals": "aes256gcm16-prfsha384-ecp384",
+              "local_addrs": "{{local}}", "remote_addrs": "{{remote}}", "proposals": "{{proposals}}",
               "local": { "auth": "psk", "id": "{{localId}}" }, "remote": { "auth": "psk", "id": "{{remoteId}}" },
               "children": { {{child}} }
             }
@@ -84,12 +112,15 @@ public sealed class TwoGatewaysTests
     }
 
     /// <summary>The first Child SA in `s2s status --json`.</summary>
-    private static System.Text.Json.Nodes.JsonObject ChildStatus(string control)
+    private static System.Text.Json.Nodes.JsonObject ChildStatus(string control) => IkeStatus(control)["children"]![0]!.AsObject();
+
+    /// <summary>The first IKE SA in `s2s status --json`.</summary>
+    private static System.Text.Json.Nodes.JsonObject IkeStatus(string control)
     {
         var (exit, output) = S2sCommand("status", "--json", "--control", control);
         Assert.True(exit == 0, output);
         var status = System.Text.Json.Nodes.JsonNode.Parse(output)!;
-        return status["connections"]![0]!["ike_sas"]![0]!["children"]![0]!.AsObject();
+        return status["connections"]![0]!["ike_sas"]![0]!.AsObject();
     }
 
     /// <param name="protocol">What follows each selector's prefix: "" for all traffic, "[icmp]" for ICMP alone.</param>
@@ -183,10 +214,8 @@ public sealed class TwoGatewaysTests
         var fileB = Write(configs.B);
         try
         {
-            var controlA = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "a.sock");
-            var controlB = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "b.sock");
-            using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB, "--control", controlB);
-            using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA, "--control", controlA);
+            using var gateways = lab.StartGateways(fileA, fileB);
+            var (a, b, controlA, controlB) = (gateways.A, gateways.B, gateways.ControlA, gateways.ControlB);
             PingUntilUp(lab);
 
             Transfer(lab.A, "10.1.0.1", lab.B, "10.2.0.1", Bytes);
@@ -249,10 +278,8 @@ public sealed class TwoGatewaysTests
             """ "vti": { "interface": "vti-s2s", "interface_addrs": "169.254.21.1/30", "routes": "10.1.0.0/24", "esp_proposals": "chacha20poly1305" } """));
         try
         {
-            var controlA = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "a.sock");
-            var controlB = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "b.sock");
-            using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB, "--control", controlB);
-            using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA, "--control", controlA);
+            using var gateways = lab.StartGateways(fileA, fileB);
+            var (a, b, controlA, controlB) = (gateways.A, gateways.B, gateways.ControlA, gateways.ControlB);
             string Link(TestNamespace ns)
             {
                 var links = ns.Ip("-o", "link", "show");
@@ -301,6 +328,59 @@ public sealed class TwoGatewaysTests
         }
     }
 
+    /// <summary>
+    /// Post-quantum IKE between two daemons (RFC 9370, draft-ietf-ipsecme-ikev2-mlkem): x25519 in IKE_SA_INIT and ML-KEM-768
+    /// in an IKE_INTERMEDIATE, and ML-KEM-1024 as the only key exchange. The tunnel comes up, `s2s status` names every
+    /// key exchange on both sides, and ping passes before and after a Child SA rekey (with the child's own key exchanges,
+    /// IKE_FOLLOWUP_KE for the additional one) and an IKE SA rekey.
+    /// </summary>
+    [NamespaceTheory(needsPing: true)]
+    [InlineData("aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-x25519-ke1_mlkem768")]
+    [InlineData("aes256gcm16-prfsha384-mlkem1024", "aes256gcm16-mlkem1024")]
+    public void PostQuantumKeyExchanges_PingPassesAcrossRekeys(string ike, string esp)
+    {
+        using var lab = new Lab();
+        var fileA = Write(Config("moon", "192.0.2.1", "192.0.2.2", "moon", "sun",
+            $$""" "net": { "local_ts": "10.1.0.0/24", "remote_ts": "10.2.0.0/24", "esp_proposals": "{{esp}}", "start_action": "start" } """, proposals: ike));
+        var fileB = Write(Config("sun", "192.0.2.2", "192.0.2.1", "sun", "moon",
+            $$""" "net": { "local_ts": "10.2.0.0/24", "remote_ts": "10.1.0.0/24", "esp_proposals": "{{esp}}" } """, proposals: ike));
+        try
+        {
+            using var gateways = lab.StartGateways(fileA, fileB);
+            var (a, b, controlA, controlB) = (gateways.A, gateways.B, gateways.ControlA, gateways.ControlB);
+            PingUntilUp(lab);
+            Assert.Equal(ike, IkeStatus(controlA)["proposal"]!.GetValue<string>());
+            Assert.Equal(ike, IkeStatus(controlB)["proposal"]!.GetValue<string>());
+
+            var spi = ChildStatus(controlA)["spi_in"]!.GetValue<string>();
+            var (exit, output) = S2sCommand("rekey", "moon/net", "--control", controlA);
+            Assert.True(exit == 0, output);
+            Assert.True(Eventually.Holds(() => ChildStatus(controlA)["spi_in"]!.GetValue<string>() != spi, interval: TimeSpan.FromMilliseconds(100)),
+                "the Child SA was not rekeyed");
+            Assert.Equal(esp, ChildStatus(controlB)["proposal"]!.GetValue<string>());
+            PingUntilUp(lab);
+
+            var ikeSpi = IkeStatus(controlA)["initiator_spi"]!.GetValue<string>();
+            (exit, output) = S2sCommand("rekey", "moon", "--control", controlA);
+            Assert.True(exit == 0, output);
+            Assert.True(Eventually.Holds(() => IkeStatus(controlA)["initiator_spi"]!.GetValue<string>() != ikeSpi, interval: TimeSpan.FromMilliseconds(100)),
+                "the IKE SA was not rekeyed");
+            Assert.Equal(ike, IkeStatus(controlB)["proposal"]!.GetValue<string>());
+            PingUntilUp(lab);
+
+            var (exitA, logA) = a.Terminate(TimeSpan.FromSeconds(10));
+            var (exitB, logB) = b.Terminate(TimeSpan.FromSeconds(10));
+            Assert.True(exitA == 0, $"gateway A exited {exitA}: {logA}");
+            Assert.True(exitB == 0, $"gateway B exited {exitB}: {logB}");
+            Assert.Contains("IKE SA rekeyed", logA, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(fileA);
+            File.Delete(fileB);
+        }
+    }
+
     private static void PingThrough((string A, string B) configs, string device)
     {
         using var lab = new Lab();
@@ -308,11 +388,8 @@ public sealed class TwoGatewaysTests
         var fileB = Write(configs.B);
         try
         {
-            // Each daemon its own control socket: two on one machine.
-            var controlA = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "a.sock");
-            var controlB = Path.Combine(Path.GetTempPath(), $"s2s-test-{Guid.NewGuid():N}", "b.sock");
-            using var b = lab.B.Start("dotnet", S2s, "run", "--config", fileB, "--control", controlB);
-            using var a = lab.A.Start("dotnet", S2s, "run", "--config", fileA, "--control", controlA);
+            using var gateways = lab.StartGateways(fileA, fileB);
+            var (a, b, controlA, controlB) = (gateways.A, gateways.B, gateways.ControlA, gateways.ControlB);
             PingUntilUp(lab);
             Assert.Contains(device, lab.A.Ip("link", "show"), StringComparison.Ordinal);
 

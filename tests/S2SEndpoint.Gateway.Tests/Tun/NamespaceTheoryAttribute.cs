@@ -4,5 +4,5 @@ namespace S2SEndpoint.Gateway.Tests.Tun;
 [AttributeUsage(AttributeTargets.Method)]
 internal sealed class NamespaceTheoryAttribute : TheoryAttribute
 {
-    public NamespaceTheoryAttribute() => Skip = Requirements.RootWithNamespaces(needsPing: false);
+    public NamespaceTheoryAttribute(bool needsPing = false) => Skip = Requirements.RootWithNamespaces(needsPing);
 }

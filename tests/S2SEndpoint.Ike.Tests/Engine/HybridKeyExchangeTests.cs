@@ -253,7 +253,7 @@ public sealed class HybridKeyExchangeTests
         h.Pump();
         h.AssertEstablished();
         Assert.NotEqual(firstChild, h.A.Established!.Children[0].InboundSpi);
-        Assert.Equal("aes256gcm16-x25519", ProposalKeywords.Format(h.A.Established!.Children[0].Proposal));
+        Assert.Equal("aes256gcm16-x25519-ke1_mlkem768", ProposalKeywords.Format(h.A.Established!.Children[0].Proposal));
 
         var oldSpi = h.A.Established!.InitiatorSpi;
         h.A.Engine.RekeyIke("moon");

@@ -184,6 +184,12 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                 sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa, "IKE_INTERMEDIATE request outside IKE_SA_INIT to IKE_AUTH, or from the responder");
                 return;
             }
+            // RFC 9370 2.2.4: IKE_FOLLOWUP_KE continues a CREATE_CHILD_SA exchange, which an SA runs only once it is up.
+            if (header.Exchange == ExchangeType.IkeFollowupKe && sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
+            {
+                sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa, "IKE_FOLLOWUP_KE request before IKE_AUTH completed");
+                return;
+            }
             if (header.MessageId != _expectedRequestId)
             {
                 sas.Drop(sa, datagram, IkeDropReason.UnexpectedRequestMessageId, $"request message ID {header.MessageId}, expected {_expectedRequestId}");

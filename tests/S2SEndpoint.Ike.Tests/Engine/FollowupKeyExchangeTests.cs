@@ -346,6 +346,26 @@ public sealed class FollowupKeyExchangeTests
         h.AssertEstablished();
     }
 
+    [Fact]
+    public void Followup_RequestBeforeIkeAuth_IsDroppedUnanswered()
+    {
+        var h = Make(OneMore);
+        // IKE_AUTH never leaves A: B's SA waits in IKE_SA_INIT's keys.
+        h.Net.Filter = (from, d) => from == h.A && EstablishmentTests.Parse(d.Data).Header.Exchange == ExchangeType.IkeAuth ? [] : [d];
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        var b = h.B.Engine.Sas.Single();
+        Assert.Equal(IkeSaState.Authenticating, b.State);
+        var mid = b.Tasks.ExpectedRequestId;
+        var header = new IkeHeader(b.InitiatorSpi, b.ResponderSpi, PayloadType.Encrypted, ExchangeType.IkeFollowupKe, HeaderFlags.Initiator, mid, 0);
+        var cipher = IkeCipher.Create(b.Suite!, b.Keys!.SkEi, b.Keys.SkAi, new SeededRandom(3));
+        var datagram = SkProtection.Seal(header, [NotifyPayload.Status(NotifyType.AdditionalKeyExchange, [1, 2, 3, 4])], cipher);
+        h.B.Engine.Receive(new Datagram(new(EngineHarness.AddressB, 500), new(EngineHarness.AddressA, 500), datagram));
+        Assert.Empty(h.B.Engine.TakeOutgoing());
+        Assert.Equal(mid, b.Tasks.ExpectedRequestId);
+        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.InitOnExistingSa));
+    }
+
     public static TheoryData<string, bool> BadKes => new()
     {
         { "group", true },

@@ -366,6 +366,49 @@ public sealed class FollowupKeyExchangeTests
         Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.InitOnExistingSa));
     }
 
+    [Fact]
+    public void Followup_PeerStartsManyAndFinishesNone_ResponderHoldsAFewAndEndsTheOldest()
+    {
+        static IkeSaConfig WithMore(IkeSaConfig c, int side) => c with
+        {
+            Proposals = IkeProposals(Ike),
+            Fragmentation = false,
+            Children = [c.Children[0] with { EspProposals = EngineHarness.Esp(OneMore) },
+                .. Enumerable.Range(2, 3).Select(n => c.Children[0] with
+                {
+                    Name = $"net{n}",
+                    EspProposals = EngineHarness.Esp(OneMore),
+                    LocalTs = [EngineHarness.Prefix($"10.{side}.{n}.0/24")],
+                    RemoteTs = [EngineHarness.Prefix($"10.{3 - side}.{n}.0/24")],
+                })],
+        };
+        var options = new IkeEngineOptions { MaxPendingFollowups = 2, FollowupKeTimeout = TimeSpan.FromMinutes(10) };
+        var h = new EngineHarness(a => WithMore(a, 1), b => WithMore(b, 2), options, options);
+        h.A.Engine.Initiate("moon", "net");
+        h.Pump();
+        h.AssertEstablished();
+        // Every IKE_FOLLOWUP_KE request of A names a link B never gave: each new child stays half done at B.
+        h.Net.Filter = (from, d) => from == h.A && EstablishmentTests.Parse(d.Data).Header is { Exchange: ExchangeType.IkeFollowupKe, IsResponse: false }
+            ? [d with
+            {
+                Data = Rewrite(h, from, d.Data, p => [.. p.Select(x => x is NotifyPayload { NotifyType: NotifyType.AdditionalKeyExchange }
+                    ? NotifyPayload.Status(NotifyType.AdditionalKeyExchange, [9, 9, 9]) : x)]),
+            }]
+            : [d];
+        foreach (var child in new[] { "net2", "net3", "net4" })
+        {
+            h.A.Engine.Initiate("moon", child);
+            h.Pump();
+        }
+
+        var b = h.B.Established!;
+        Assert.Equal(2, b.Tasks.PendingFollowups.Count());
+        Assert.Contains(h.B.EventsOf<NegotiationFailed>(), f => f.Detail.Contains("more than 2 under way", StringComparison.Ordinal));
+        Assert.Equal(3, h.A.EventsOf<NegotiationFailed>().Count(f => f.Notify == NotifyType.StateNotFound));
+        h.AssertEstablished();
+        Assert.Single(h.B.Kernel.Active);
+    }
+
     public static TheoryData<string, bool> BadKes => new()
     {
         { "group", true },

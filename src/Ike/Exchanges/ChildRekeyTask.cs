@@ -113,6 +113,8 @@ internal sealed class ChildRekeyTask : IkeTask
             theirs._crossed = false;
             if (theirs._create.Created is null)
                 _crossing = null;
+            // Should the peer's never finish (given up, refused), the old SA is rekeyed again later; once replaced it is not.
+            _old.RekeyAt = TemporaryFailureRetry.RetryAt(Sa);
             return TaskOutcome.Failed;
         }
         Sa.Context.Log.ExchangeFlow(Sa.Config.Name, Sa.Id, $"{name} rekey collision won, going on with IKE_FOLLOWUP_KE");

@@ -97,6 +97,8 @@ internal sealed class IkeRekeyTask : IkeTask
             theirs._crossed = false;
             if (theirs.Created is null)
                 _crossing = null;
+            // Should the peer's never finish, this SA is rekeyed again later; once replaced it is not.
+            Sa.RekeyAt = TemporaryFailureRetry.RetryAt(Sa);
             return TaskOutcome.Failed;
         }
         Sa.Context.Log.ExchangeFlow(Sa.Config.Name, Sa.Id, "IKE SA rekey collision won, going on with IKE_FOLLOWUP_KE");

@@ -1469,10 +1469,10 @@ swan6_reuse() { # case-name
 # A hybrid key exchange (RFC 9370): IKE aes256-sha256-x25519-<additional>, ESP aes256gcm16-x25519-<additional>. The
 # IKE SA runs one IKE_INTERMEDIATE exchange per additional key exchange; the first Child SA (in IKE_AUTH) has no key
 # exchange; a ping; then s2s (`s2s rekey`) and strongSwan (swanctl --rekey) each rekey the Child SA with all of them
-# (CREATE_CHILD_SA and IKE_FOLLOWUP_KE), a ping after each. Runs only when `s2s check` accepts the configuration; until
+# (CREATE_CHILD_SA and IKE_FOLLOWUP_KE), then the IKE SA (RFC 9370 2.2.4), then the Child SA once more, a ping after each. Runs only when `s2s check` accepts the configuration; until
 # s2s parses keN_ keywords it prints SKIP.
 swan6_hybrid() { # role additional-key-exchanges (ke1_ecp384-ke2_modp3072)
-  local role=$1 add=$2 n out child
+  local role=$1 add=$2 n out child who
   begin "21-swan6-hybrid-$add-$role"
   S_PROPOSALS=aes256-sha256-x25519-$add S_ESP=aes256gcm16-x25519-$add
   C_PROPOSALS=$S_PROPOSALS C_ESP=$S_ESP
@@ -1497,11 +1497,41 @@ swan6_hybrid() { # role additional-key-exchanges (ke1_ecp384-ke2_modp3072)
       check_proposals "$C_PROPOSALS" "$C_ESP" || break
       ping_all 3 || fail "pings lost after the rekey to net{$child}" || break
     done
+    # Then the IKE SA, rekeyed by s2s and by strongSwan with all its key exchanges, and a Child SA rekey on the result.
+    local ike=0
+    for who in s2s strongSwan; do
+      [ -z "$WHY" ] || break
+      if [ "$who" = s2s ]; then
+        dotnet "$S2S_DLL" rekey gw --control "$D/s2s.ctl" >>"$D/rekey.out" 2>&1 || fail "s2s rekey gw failed: $(tail -n 1 "$D/rekey.out")"
+      else
+        swanctl_ "$D" --rekey --ike gw >/dev/null 2>&1 || fail "swanctl --rekey --ike gw failed"
+      fi
+      ike=$((ike + 1))
+      wait_count "$D/s2s.log" "IKE SA rekeyed" "$ike" 15 || fail "s2s logged no IKE SA rekey by $who" || break
+      sleep 0.5
+      check_proposals "$C_PROPOSALS" "$C_ESP" || break
+      ping_all 3 || fail "pings lost after the IKE SA rekey by $who" || break
+    done
+    if [ -z "$WHY" ]; then
+      dotnet "$S2S_DLL" rekey gw/net --control "$D/s2s.ctl" >>"$D/rekey.out" 2>&1 || fail "s2s rekey gw/net failed: $(tail -n 1 "$D/rekey.out")"
+      wait_log "$D/s2s.log" "CHILD_SA net{4} established" 15 || fail "s2s logged no Child SA net{4} (rekey by s2s on the rekeyed IKE SA)"
+      ping_all 3 || fail "pings lost after the rekey to net{4}"
+    fi
     out=$(grep -cE "(generating|parsed) IKE_FOLLOWUP_KE request [0-9]+ \[ KE N\(ADD_KE\) \]" "$D/charon.log")
-    [ -n "$WHY" ] || [ "$out" = $((2 * n)) ] ||
-      fail "charon's log has $out IKE_FOLLOWUP_KE requests, not $((2 * n)) (one per additional key exchange and rekey)"
+    [ -n "$WHY" ] || [ "$out" = $((5 * n)) ] ||
+      fail "charon's log has $out IKE_FOLLOWUP_KE requests, not $((5 * n)) (one per additional key exchange and rekey: three of the Child SA, two of the IKE SA)"
   fi
-  end "IKE $(swan_name "$C_PROPOSALS" ike) with $n IKE_INTERMEDIATE exchange(s), ping; Child SA rekeyed to ESP:$(swan_name "$C_ESP" esp) by s2s and by strongSwan, ping after each"
+  end "IKE $(swan_name "$C_PROPOSALS" ike) with $n IKE_INTERMEDIATE exchange(s), ping; Child SA rekeyed to ESP:$(swan_name "$C_ESP" esp) by s2s and by strongSwan, IKE SA rekeyed by both (IKE_FOLLOWUP_KE), Child SA rekeyed on it, ping after each"
+}
+
+# Waits until a file has at least <count> lines with <text>.
+wait_count() { # file text count seconds
+  local end=$((SECONDS + $4))
+  while [ $SECONDS -lt $end ]; do
+    [ "$(grep -cF -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+    sleep 0.2
+  done
+  [ "$(grep -cF -- "$2" "$1" 2>/dev/null)" -ge "$3" ]
 }
 
 # ---- main ----

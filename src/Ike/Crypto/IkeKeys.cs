@@ -7,7 +7,8 @@ namespace S2SEndpoint.Ike.Crypto;
 /// The keys of an IKE SA (RFC 7296 2.14):
 ///   SKEYSEED = prf(Ni | Nr, g^ir)
 ///   {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+ (SKEYSEED, Ni | Nr | SPIi | SPIr)
-/// and for a rekeyed IKE SA (2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF.
+/// and for a rekeyed IKE SA (2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF;
+/// with additional key exchanges (RFC 9370 2.2.4): SKEYSEED = prf(SK_d (old), SK(0) | Ni | Nr | SK(1) | ... | SK(n)).
 /// </summary>
 public sealed class IkeKeys : IDisposable
 {
@@ -44,9 +45,14 @@ public sealed class IkeKeys : IDisposable
         }
     }
 
-    public static byte[] ComputeRekeySkeyseed(Prf oldPrf, ReadOnlySpan<byte> oldSkD, ReadOnlySpan<byte> newSharedSecret, ReadOnlySpan<byte> ni, ReadOnlySpan<byte> nr)
+    /// <summary>
+    /// The SKEYSEED of a rekeyed IKE SA; <paramref name="additionalSecrets"/> is SK(1) | ... | SK(n) of the IKE_FOLLOWUP_KE
+    /// exchanges, empty without them.
+    /// </summary>
+    public static byte[] ComputeRekeySkeyseed(Prf oldPrf, ReadOnlySpan<byte> oldSkD, ReadOnlySpan<byte> newSharedSecret, ReadOnlySpan<byte> ni, ReadOnlySpan<byte> nr,
+        ReadOnlySpan<byte> additionalSecrets = default)
     {
-        var data = Concat(newSharedSecret, ni, nr);
+        var data = Concat(newSharedSecret, ni, nr, additionalSecrets);
         try
         {
             return oldPrf.Compute(oldSkD, data);
@@ -80,12 +86,13 @@ public sealed class IkeKeys : IDisposable
         }
     }
 
-    internal static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c = default)
+    internal static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c = default, ReadOnlySpan<byte> d = default)
     {
-        var result = new byte[a.Length + b.Length + c.Length];
+        var result = new byte[a.Length + b.Length + c.Length + d.Length];
         a.CopyTo(result);
         b.CopyTo(result.AsSpan(a.Length));
         c.CopyTo(result.AsSpan(a.Length + b.Length));
+        d.CopyTo(result.AsSpan(a.Length + b.Length + c.Length));
         return result;
     }
 

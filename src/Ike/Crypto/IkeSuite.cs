@@ -68,10 +68,12 @@ public sealed record ChildSuite(EncryptionTransform Encryption, Integrity? Integ
         var method = ke is null ? KeyExchangeMethod.None : (KeyExchangeMethod)ke.Id;
         if (method != KeyExchangeMethod.None && !Crypto.KeyExchange.IsSupported(method))
             return SuiteErrors.Fail($"key exchange method {ke!.Id} is not supported", out error);
-        // TODO(IKE_FOLLOWUP_KE): additional key exchanges of a Child SA (RFC 9370 2.2.4) need IKE_FOLLOWUP_KE,
-        // which is not implemented; the child tasks offer and choose proposals without them.
-        if (proposal.Transforms.Any(t => t.Type.IsAdditionalKeyExchange() && t.Id != (ushort)KeyExchangeMethod.None))
-            return SuiteErrors.Fail("additional key exchanges (keN_) for a Child SA need IKE_FOLLOWUP_KE, which is not supported", out error);
+        // RFC 9370 2.2.4: a Child SA's additional key exchanges run in IKE_FOLLOWUP_KE after the first one of CREATE_CHILD_SA;
+        // without a first one there is nothing to follow up (strongSwan ignores them then, this side refuses the proposal).
+        if (!SuiteErrors.TryAdditional(proposal, out error))
+            return false;
+        if (method == KeyExchangeMethod.None && proposal.Transforms.Any(t => t.Type.IsAdditionalKeyExchange() && t.Id != (ushort)KeyExchangeMethod.None))
+            return SuiteErrors.Fail("additional key exchanges (keN_) for a Child SA need a first key exchange", out error);
         if (esn!.Id > (ushort)SequenceNumbers.Esn)
             return SuiteErrors.Fail($"sequence numbers transform {esn.Id} is not defined", out error);
         suite = new ChildSuite(encryption, integrity, method, esn.Id == (ushort)SequenceNumbers.Esn);

@@ -8,7 +8,9 @@ namespace S2SEndpoint.Ike.Exchanges;
 /// <summary>
 /// Creates a Child SA (RFC 7296 1.3.1, 2.17), the first one inside IKE_AUTH or another in CREATE_CHILD_SA:
 /// ESP proposals with PFS when configured, traffic selectors narrowed by the responder (2.9), and on
-/// success both directions installed in the data plane. Tunnel mode only: a request for transport mode is
+/// success both directions installed in the data plane. A proposal with additional key exchanges (RFC 9370 2.2.4) runs
+/// them in IKE_FOLLOWUP_KE exchanges after CREATE_CHILD_SA (<see cref="FollowupKeyExchanges"/>); the Child SA is
+/// installed only after the last one. Tunnel mode only: a request for transport mode is
 /// answered in tunnel mode (1.3.1). A <see cref="ChildRekeyTask"/> runs one for the SA that replaces
 /// <see cref="Replaces"/>; a Child SA the peer installed but this side refused is deleted again.
 /// </summary>
@@ -26,6 +28,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     private NotifyType _error;
     private byte[] _errorData = [];
     private uint _peerSpi;
+    private FollowupKeyExchanges? _followup;
 
     public ChildSaConfig? Config { get; private set; } = config;
 
@@ -42,12 +45,21 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     public bool IsRefused => _error != default;
 
     public override TaskType Type => TaskType.ChildCreate;
-    public override ExchangeType Exchange => ExchangeType.CreateChildSa;
+
+    /// <summary>CREATE_CHILD_SA, then IKE_FOLLOWUP_KE while additional key exchanges are to run.</summary>
+    public override ExchangeType Exchange => InFollowup ? ExchangeType.IkeFollowupKe : ExchangeType.CreateChildSa;
+
+    /// <summary>The CREATE_CHILD_SA exchange is done and its additional key exchanges run in IKE_FOLLOWUP_KE (RFC 9370 2.2.4).</summary>
+    public bool InFollowup => _followup is not null;
+
+    public override byte[]? FollowupLink => IsInitiator ? null : _followup?.Link;
 
     public override TaskOutcome Build(OutgoingMessage message)
     {
         if (message.Exchange is ExchangeType.IkeSaInit or ExchangeType.IkeIntermediate)
             return TaskOutcome.NeedMore;
+        if (message.Exchange == ExchangeType.IkeFollowupKe)
+            return IsInitiator ? BuildFollowupRequest(message) : BuildFollowupResponse(message);
         return IsInitiator ? BuildRequest(message) : BuildResponse(message);
     }
 
@@ -79,13 +91,17 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     }
 
     /// <summary>
-    /// Our ESP proposals as this exchange uses them: without key exchanges in IKE_AUTH (RFC 7296 1.2), and without
-    /// additional ones in CREATE_CHILD_SA. TODO(IKE_FOLLOWUP_KE): additional key exchanges of a Child SA (RFC 9370 2.2.4)
-    /// run in IKE_FOLLOWUP_KE exchanges, not implemented; until then a Child SA uses only the first key exchange, and a
-    /// peer that requires more refuses the proposal (NO_PROPOSAL_CHOSEN).
+    /// Our ESP proposals as this exchange uses them: without key exchanges in IKE_AUTH (RFC 7296 1.2), as configured in
+    /// CREATE_CHILD_SA, additional key exchanges included (RFC 9370 2.2.4).
     /// </summary>
-    private static Proposal ForExchange(Proposal p, bool inAuth) =>
-        inAuth ? ProposalSelection.WithoutKeyExchange(p) : ProposalSelection.WithoutAdditionalKeyExchanges(p);
+    private static Proposal ForExchange(Proposal p, bool inAuth) => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p;
+
+    /// <summary>Initiator: the next IKE_FOLLOWUP_KE request, with the responder's link data.</summary>
+    private TaskOutcome BuildFollowupRequest(OutgoingMessage message)
+    {
+        _followup!.BuildRequest(message, Sa.Context.Random);
+        return TaskOutcome.NeedMore;
+    }
 
     private static KeyExchangeMethod FirstGroup(IEnumerable<Proposal> proposals) =>
         proposals.SelectMany(p => p.OfType(TransformType.KeyExchange)).Select(t => (KeyExchangeMethod)t.Id).FirstOrDefault();
@@ -94,6 +110,8 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     {
         if (message.Header.Exchange is ExchangeType.IkeSaInit or ExchangeType.IkeIntermediate)
             return TaskOutcome.NeedMore;
+        if (message.Header.Exchange == ExchangeType.IkeFollowupKe)
+            return IsInitiator ? ProcessFollowupResponse(message) : ProcessFollowupRequest(message);
         if (IsInitiator)
             return FollowInvalidKe(message) ? TaskOutcome.Restart : ProcessResponse(message);
         var inAuth = message.Header.Exchange == ExchangeType.IkeAuth;
@@ -155,7 +173,66 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         _peerSpi = BinaryPrimitives.ReadUInt32BigEndian(chosen.Spi);
         _tsi = [.. tsi.Selectors];
         _tsr = [.. tsr.Selectors];
+        var additional = inAuth ? [] : ProposalSelection.AdditionalKeyExchanges(chosen);
+        if (additional.Count > 0)
+        {
+            // RFC 9370 2.2.4: the responder's answer carries the link data that the first IKE_FOLLOWUP_KE request returns.
+            _followup = new FollowupKeyExchanges(additional);
+            if (!_followup.TryTakeLink(response))
+                return Fail(NotifyType.InvalidSyntax, false, $"CREATE_CHILD_SA response for {Config.Name} chose additional key exchanges ({ProposalKeywords.Format(chosen)}) but lacks the ADDITIONAL_KEY_EXCHANGE notify");
+            return TaskOutcome.NeedMore;
+        }
         Install(inAuth);
+        return TaskOutcome.Success;
+    }
+
+    /// <summary>
+    /// Initiator: the responder's KE payload of one additional key exchange; after the last the Child SA is installed. An error
+    /// or a bad KE abandons the new SA (an old one being rekeyed stays); the responder installs only after the last response,
+    /// so only a failure then leaves it an SA to be told to delete.
+    /// </summary>
+    private TaskOutcome ProcessFollowupResponse(IncomingMessage response)
+    {
+        var followup = _followup!;
+        var n = followup.Number;
+        var last = n == followup.Methods.Count;
+        var what = $"additional key exchange {n} ({followup.Current}) of CHILD_SA {Config!.Name}{(Replaces is null ? "" : " rekey")}";
+        if (response.FirstError() is { } error)
+            return Fail(error.NotifyType, true, $"peer answered IKE_FOLLOWUP_KE for {what} with {error.NotifyType.ToRfcName()}");
+        if (!followup.TryProcessResponse(response, out var why))
+            return last ? FailInstalledByPeer(NotifyType.InvalidSyntax, false, why) : Fail(NotifyType.InvalidSyntax, false, why);
+        if (followup.Pending)
+        {
+            if (!followup.TryTakeLink(response))
+                return Fail(NotifyType.InvalidSyntax, false, $"IKE_FOLLOWUP_KE response for {what} lacks the ADDITIONAL_KEY_EXCHANGE notify, and more are to come");
+            return TaskOutcome.NeedMore;
+        }
+        Install(inAuth: false);
+        return TaskOutcome.Success;
+    }
+
+    /// <summary>Responder: the initiator's KE payload of the next additional key exchange (the task manager matched the link data).</summary>
+    private TaskOutcome ProcessFollowupRequest(IncomingMessage request)
+    {
+        if (_followup is null || _error != default)
+            return TaskOutcome.NeedMore;
+        if (!_followup.TryProcessRequest(request, Sa.Context.Random, out var why))
+            return Refused(NotifyType.InvalidSyntax, $"CHILD_SA {Config!.Name}{(Replaces is null ? "" : " rekey")}: {why}");
+        return TaskOutcome.NeedMore;
+    }
+
+    /// <summary>Responder: the KE payload of the response, new link data while more are to come; after the last, the Child SA.</summary>
+    private TaskOutcome BuildFollowupResponse(OutgoingMessage message)
+    {
+        if (_error != default || _followup is null)
+        {
+            message.AddNotify(_error == default ? NotifyType.InvalidSyntax : _error, _errorData);
+            return TaskOutcome.Failed;
+        }
+        _followup.BuildResponse(message, Sa.Context.Random);
+        if (_followup.Pending)
+            return TaskOutcome.NeedMore;
+        Install(inAuth: false);
         return TaskOutcome.Success;
     }
 
@@ -237,7 +314,9 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             _tsr.RemoveRange(MaxSelectors, _tsr.Count - MaxSelectors);
 
         var configured = Config.EspProposals.Select(p => ForExchange(p, inAuth)).ToList();
-        var offered = sa.Proposals.Where(p => p.Spi.Length == 4).ToList();
+        // RFC 7296 2.17 and 1.2: the Child SA of IKE_AUTH has no key exchange; a peer that lists its PFS (and RFC 9370
+        // additional) key exchanges there is matched without them, as strongSwan does.
+        var offered = sa.Proposals.Where(p => p.Spi.Length == 4).Select(p => inAuth ? ProposalSelection.WithoutKeyExchange(p) : p).ToList();
         if (offered.Find(p => !ChildSa.IsValidSpi(p.Spi)) is { } reserved)
             return Refused(NotifyType.NoProposalChosen, $"peer offered the reserved ESP SPI {Convert.ToHexStringLower(reserved.Spi)} for {Config.Name} (RFC 4303 2.1)");
         _chosen = ProposalSelection.Select(configured, offered, []);
@@ -259,6 +338,9 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
             _keyExchange = KeyExchange.Create(suite.KeyExchange, Sa.Context.Random);
             if (!_keyExchange.TryDeriveSharedSecret(ke!.Data, out _sharedSecret, out var why))
                 return Refused(NotifyType.InvalidSyntax, why);
+            var additional = ProposalSelection.AdditionalKeyExchanges(_chosen);
+            if (additional.Count > 0)
+                _followup = new FollowupKeyExchanges(additional);
         }
         return TaskOutcome.NeedMore;
     }
@@ -284,16 +366,25 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
         }
         message.Add(new TrafficSelectorPayload(true, _tsi));
         message.Add(new TrafficSelectorPayload(false, _tsr));
+        if (_followup is not null)
+        {
+            // RFC 9370 2.2.4: the additional key exchanges follow in IKE_FOLLOWUP_KE requests that return this link data.
+            _followup.NewLink(Sa.Context.Random);
+            message.AddNotify(NotifyType.AdditionalKeyExchange, _followup.Link);
+            return TaskOutcome.NeedMore;
+        }
         Install(inAuth);
         return TaskOutcome.Success;
     }
 
-    /// <summary>Derives KEYMAT (RFC 7296 2.17) and installs both directions.</summary>
+    /// <summary>Derives KEYMAT (RFC 7296 2.17, RFC 9370 2.2.4) and installs both directions.</summary>
     private void Install(bool inAuth)
     {
         var ni = inAuth ? Sa.NonceI : _nonceI;
         var nr = inAuth ? Sa.NonceR : _nonceR;
-        using var keys = ChildKeys.Derive(Sa.Prf, Sa.Keys!.SkD, _suite!, _sharedSecret, ni, nr);
+        var additional = _followup?.ConcatenatedSecrets() ?? [];
+        using var keys = ChildKeys.Derive(Sa.Prf, Sa.Keys!.SkD, _suite!, _sharedSecret, ni, nr, additional);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(additional);
         var (inEncr, inInteg, outEncr, outInteg) = IsInitiator
             ? (keys.EncryptionResponderToInitiator, keys.IntegrityResponderToInitiator, keys.EncryptionInitiatorToResponder, keys.IntegrityInitiatorToResponder)
             : (keys.EncryptionInitiatorToResponder, keys.IntegrityInitiatorToResponder, keys.EncryptionResponderToInitiator, keys.IntegrityResponderToInitiator);
@@ -360,6 +451,7 @@ internal sealed class ChildCreateTask(IkeSa sa, bool initiator, ChildSaConfig? c
     {
         _keyExchange?.Dispose();
         _keyExchange = null;
+        _followup?.Clear();
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_sharedSecret);
     }
 

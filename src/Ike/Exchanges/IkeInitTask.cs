@@ -11,7 +11,9 @@ namespace S2SEndpoint.Ike.Exchanges;
 /// SIGNATURE_HASH_ALGORITHMS (RFC 7427 4). Ends with the keys of the IKE SA derived (2.14).
 /// An <see cref="IkeRekeyTask"/> runs the same negotiation for the SA that replaces its own (1.3.2, 2.18):
 /// the proposals carry the new SPIs, both sides send fresh nonces, and the new SA's keys come from the old
-/// SA's SK_d; it has no cookies or capabilities, and it is not the first exchange of an SA.
+/// SA's SK_d; it has no cookies or capabilities, and it is not the first exchange of an SA. A rekey whose proposal has
+/// additional key exchanges runs them in IKE_FOLLOWUP_KE exchanges (RFC 9370 2.2.4, <see cref="FollowupKeyExchanges"/>),
+/// and the new SA is made only after the last one.
 /// </summary>
 internal sealed class IkeInitTask : IkeTask
 {
@@ -33,6 +35,7 @@ internal sealed class IkeInitTask : IkeTask
     private byte[] _nonceR = [];
     private NotifyType _error;
     private byte[] _errorData = [];
+    private FollowupKeyExchanges? _followup;
 
     public IkeInitTask(IkeSa sa, bool initiator) : this(sa, initiator, rekey: false)
     {
@@ -53,13 +56,41 @@ internal sealed class IkeInitTask : IkeTask
     public bool IsRefused => _error != default;
 
     public override TaskType Type => TaskType.IkeInit;
-    public override ExchangeType Exchange => _rekey ? ExchangeType.CreateChildSa : ExchangeType.IkeSaInit;
+    public override ExchangeType Exchange => !_rekey ? ExchangeType.IkeSaInit : InFollowup ? ExchangeType.IkeFollowupKe : ExchangeType.CreateChildSa;
+
+    /// <summary>A rekey's CREATE_CHILD_SA exchange is done and its additional key exchanges run in IKE_FOLLOWUP_KE (RFC 9370 2.2.4).</summary>
+    public bool InFollowup => _followup is not null;
+
+    public override byte[]? FollowupLink => IsInitiator ? null : _followup?.Link;
 
     public override TaskOutcome Build(OutgoingMessage message)
     {
         if (!_rekey && message.Exchange != ExchangeType.IkeSaInit)
             return TaskOutcome.Success;
+        if (message.Exchange == ExchangeType.IkeFollowupKe)
+            return IsInitiator ? BuildFollowupRequest(message) : BuildFollowupResponse(message);
         return IsInitiator ? BuildRequest(message) : BuildResponse(message);
+    }
+
+    private TaskOutcome BuildFollowupRequest(OutgoingMessage message)
+    {
+        _followup!.BuildRequest(message, Sa.Context.Random);
+        return TaskOutcome.NeedMore;
+    }
+
+    /// <summary>Rekey responder: the KE payload, new link data while more are to come; after the last, the new SA.</summary>
+    private TaskOutcome BuildFollowupResponse(OutgoingMessage message)
+    {
+        if (_error != default || _followup is null)
+        {
+            message.AddNotify(_error == default ? NotifyType.InvalidSyntax : _error, _errorData);
+            return TaskOutcome.Failed;
+        }
+        _followup.BuildResponse(message, Sa.Context.Random);
+        if (_followup.Pending)
+            return TaskOutcome.NeedMore;
+        Created = NewSa(originalInitiator: false, _peerSpi, _spi, _chosen!, _suite!);
+        return TaskOutcome.Success;
     }
 
     private TaskOutcome BuildRequest(OutgoingMessage message)
@@ -98,13 +129,8 @@ internal sealed class IkeInitTask : IkeTask
     private List<Proposal> Offered() =>
         _rekey ? [.. Configured().Select(p => p.With(p.Number, SpiBytes(_spi)))] : [.. Sa.Config.Proposals];
 
-    /// <summary>
-    /// Our proposals for this negotiation. TODO(IKE_FOLLOWUP_KE): an IKE SA rekey with additional key exchanges
-    /// (RFC 9370 2.2.3) runs them in IKE_FOLLOWUP_KE exchanges, not implemented; until then a rekey uses the proposals with
-    /// only their first key exchange, and a peer that requires more refuses it (NO_PROPOSAL_CHOSEN).
-    /// </summary>
-    private IReadOnlyList<Proposal> Configured() =>
-        _rekey ? [.. Sa.Config.Proposals.Select(ProposalSelection.WithoutAdditionalKeyExchanges)] : Sa.Config.Proposals;
+    /// <summary>Our proposals for this negotiation: as configured, for a rekey too (its additional key exchanges run in IKE_FOLLOWUP_KE).</summary>
+    private IReadOnlyList<Proposal> Configured() => Sa.Config.Proposals;
 
     private TaskOutcome BuildResponse(OutgoingMessage message)
     {
@@ -123,6 +149,13 @@ internal sealed class IkeInitTask : IkeTask
         if (_rekey)
         {
             _nonceR = nonce;
+            if (_followup is not null)
+            {
+                // RFC 9370 2.2.4: the additional key exchanges follow in IKE_FOLLOWUP_KE requests that return this link data.
+                _followup.NewLink(Sa.Context.Random);
+                message.AddNotify(NotifyType.AdditionalKeyExchange, _followup.Link);
+                return TaskOutcome.NeedMore;
+            }
             Created = NewSa(originalInitiator: false, _peerSpi, _spi, _chosen!, _suite!);
             return TaskOutcome.Success;
         }
@@ -146,6 +179,8 @@ internal sealed class IkeInitTask : IkeTask
     {
         if (!_rekey && message.Header.Exchange != ExchangeType.IkeSaInit)
             return TaskOutcome.Success;
+        if (message.Header.Exchange == ExchangeType.IkeFollowupKe)
+            return IsInitiator ? ProcessFollowupResponse(message) : ProcessFollowupRequest(message);
         if (!IsInitiator)
             return ProcessRequest(message);
         return _rekey && FollowInvalidKe(message) ? TaskOutcome.Restart : ProcessResponse(message);
@@ -190,10 +225,52 @@ internal sealed class IkeInitTask : IkeTask
         if (!_keyExchange.TryDeriveSharedSecret(ke.Data, out _sharedSecret, out var reason))
             return Refuse(NotifyType.InvalidSyntax, [], reason);
         if (_rekey)
+        {
             _nonceI = nonce.Data;
+            var additional = ProposalSelection.AdditionalKeyExchanges(_chosen);
+            if (additional.Count > 0)
+                _followup = new FollowupKeyExchanges(additional);
+        }
         else
+        {
             Sa.NonceI = nonce.Data;
+        }
         return TaskOutcome.NeedMore;
+    }
+
+    /// <summary>Rekey responder: the initiator's KE payload of the next additional key exchange (the task manager matched the link data).</summary>
+    private TaskOutcome ProcessFollowupRequest(IncomingMessage request)
+    {
+        if (_followup is null || _error != default)
+            return TaskOutcome.NeedMore;
+        if (!_followup.TryProcessRequest(request, Sa.Context.Random, out var why))
+        {
+            Sa.Context.Failed(Sa, NotifyType.InvalidSyntax, false, $"IKE SA rekey: {why}");
+            return Refuse(NotifyType.InvalidSyntax, [], why);
+        }
+        return TaskOutcome.NeedMore;
+    }
+
+    /// <summary>
+    /// Rekey initiator: the responder's KE payload of one additional key exchange; after the last, the new SA. An error or a
+    /// bad KE abandons it and the old SA lives on.
+    /// </summary>
+    private TaskOutcome ProcessFollowupResponse(IncomingMessage response)
+    {
+        var followup = _followup!;
+        var what = $"additional key exchange {followup.Number} ({followup.Current}) of the IKE SA rekey";
+        if (response.FirstError() is { } error)
+            return Fail(error.NotifyType, true, $"peer answered IKE_FOLLOWUP_KE for {what} with {error.NotifyType.ToRfcName()}");
+        if (!followup.TryProcessResponse(response, out var why))
+            return Fail(NotifyType.InvalidSyntax, false, why);
+        if (followup.Pending)
+        {
+            if (!followup.TryTakeLink(response))
+                return Fail(NotifyType.InvalidSyntax, false, $"IKE_FOLLOWUP_KE response for {what} lacks the ADDITIONAL_KEY_EXCHANGE notify, and more are to come");
+            return TaskOutcome.NeedMore;
+        }
+        Created = NewSa(originalInitiator: true, _spi, _peerSpi, _chosen!, _suite!);
+        return TaskOutcome.Success;
     }
 
     /// <summary>Initiator: a response asking for another group that was offered starts the exchange over with it.</summary>
@@ -239,7 +316,19 @@ internal sealed class IkeInitTask : IkeTask
         if (_rekey)
         {
             _nonceR = nonce.Data;
-            Created = NewSa(originalInitiator: true, _spi, BinaryPrimitives.ReadUInt64BigEndian(chosen.Spi), chosen, suite);
+            _peerSpi = BinaryPrimitives.ReadUInt64BigEndian(chosen.Spi);
+            var additional = ProposalSelection.AdditionalKeyExchanges(chosen);
+            if (additional.Count > 0)
+            {
+                // RFC 9370 2.2.4: the answer carries the link data that the first IKE_FOLLOWUP_KE request returns.
+                _chosen = chosen;
+                _suite = suite;
+                _followup = new FollowupKeyExchanges(additional);
+                if (!_followup.TryTakeLink(response))
+                    return Fail(NotifyType.InvalidSyntax, false, $"IKE SA rekey response chose additional key exchanges ({ProposalKeywords.Format(chosen)}) but lacks the ADDITIONAL_KEY_EXCHANGE notify");
+                return TaskOutcome.NeedMore;
+            }
+            Created = NewSa(originalInitiator: true, _spi, _peerSpi, chosen, suite);
             return TaskOutcome.Success;
         }
         Sa.ResponderSpi = response.Header.ResponderSpi;
@@ -256,7 +345,8 @@ internal sealed class IkeInitTask : IkeTask
 
     /// <summary>
     /// The SA a rekey makes, keyed as RFC 7296 2.18 says: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)
-    /// with the old SA's PRF.
+    /// with the old SA's PRF; after additional key exchanges (RFC 9370 2.2.4)
+    /// SKEYSEED = prf(SK_d (old), SK(0) | Ni | Nr | SK(1) | ... | SK(n)).
     /// </summary>
     private IkeSa NewSa(bool originalInitiator, ulong spiI, ulong spiR, Proposal chosen, IkeSuite suite)
     {
@@ -266,9 +356,11 @@ internal sealed class IkeInitTask : IkeTask
         created.NonceI = _nonceI;
         created.NonceR = _nonceR;
         created.Proposal = chosen;
-        var skeyseed = IkeKeys.ComputeRekeySkeyseed(Sa.Prf, Sa.Keys!.SkD, _sharedSecret, _nonceI, _nonceR);
+        var additional = _followup?.ConcatenatedSecrets() ?? [];
+        var skeyseed = IkeKeys.ComputeRekeySkeyseed(Sa.Prf, Sa.Keys!.SkD, _sharedSecret, _nonceI, _nonceR, additional);
         created.DeriveKeys(suite, _sharedSecret, skeyseed);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(skeyseed);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(additional);
         Clear();
         return created;
     }
@@ -307,6 +399,7 @@ internal sealed class IkeInitTask : IkeTask
     {
         _keyExchange?.Dispose();
         _keyExchange = null;
+        _followup?.Clear();
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_sharedSecret);
     }
 

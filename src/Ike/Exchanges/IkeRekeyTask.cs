@@ -10,6 +10,9 @@ namespace S2SEndpoint.Ike.Exchanges;
 /// SA. When both sides rekey at once, the task manager hands ours the peer's, and the SA whose exchange did
 /// not have the lowest nonce stays (2.8.2, <see cref="CollisionRule"/>). A responder with other work under
 /// way answers TEMPORARY_FAILURE, which is retried after a short delay (2.25).
+/// With additional key exchanges (RFC 9370 2.2.4) the new SA comes only after the IKE_FOLLOWUP_KE exchanges; a collision
+/// is decided when the CREATE_CHILD_SA response arrives, as strongSwan's ike_rekey.c does: the loser sends no
+/// IKE_FOLLOWUP_KE and leaves the peer's rekey to finish, the winner gives up the peer's half-done one and goes on.
 /// </summary>
 internal sealed class IkeRekeyTask : IkeTask
 {
@@ -29,7 +32,8 @@ internal sealed class IkeRekeyTask : IkeTask
     private IkeRekeyTask? Collision => _crossing?.Created is null ? null : _crossing;
 
     public override TaskType Type => TaskType.IkeRekey;
-    public override ExchangeType Exchange => ExchangeType.CreateChildSa;
+    public override ExchangeType Exchange => _init.Exchange;
+    public override byte[]? FollowupLink => _init.FollowupLink;
 
     public override TaskOutcome Build(OutgoingMessage message) => IsInitiator ? BuildRequest(message) : BuildResponse(message);
 
@@ -37,14 +41,31 @@ internal sealed class IkeRekeyTask : IkeTask
 
     private TaskOutcome BuildRequest(OutgoingMessage message)
     {
+        if (message.Exchange == ExchangeType.IkeFollowupKe)
+            return _init.Build(message);
         if (Sa.State is not (IkeSaState.Established or IkeSaState.Rekeying))
             return TaskOutcome.Failed;
+        // A peer's exchange waits for its IKE_FOLLOWUP_KE requests on this SA: the rekey is tried again later.
+        if (Sa.Tasks.PendingFollowups.Any())
+        {
+            Sa.RekeyAt = TemporaryFailureRetry.RetryAt(Sa);
+            return TaskOutcome.Failed;
+        }
         Sa.State = IkeSaState.Rekeying;
         return _init.Build(message);
     }
 
     private TaskOutcome ProcessResponse(IncomingMessage response)
     {
+        if (response.Header.Exchange == ExchangeType.IkeFollowupKe)
+        {
+            var last = _init.Process(response);
+            if (last == TaskOutcome.Success)
+                Finish(_init.Created!);
+            else if (last == TaskOutcome.Failed)
+                Sa.RekeyAt = TemporaryFailureRetry.RetryAt(Sa);
+            return last;
+        }
         if (_init.FollowInvalidKe(response))
             return TaskOutcome.Restart;
         if (TemporaryFailureRetry.Refused(response))
@@ -56,7 +77,37 @@ internal sealed class IkeRekeyTask : IkeTask
         var outcome = _init.ProcessResponse(response);
         if (outcome == TaskOutcome.Success)
             Finish(_init.Created!);
+        if (outcome == TaskOutcome.NeedMore)
+            return SettleCollisionBeforeFollowups();
         return outcome;
+    }
+
+    /// <summary>
+    /// Our CREATE_CHILD_SA response arrived and IKE_FOLLOWUP_KE exchanges are to follow. A crossing rekey of this SA is
+    /// decided now, by the nonces of the two CREATE_CHILD_SA exchanges (RFC 7296 2.8.2, RFC 9370 2.2.4).
+    /// </summary>
+    private TaskOutcome SettleCollisionBeforeFollowups()
+    {
+        if (_crossing is not { } theirs)
+            return TaskOutcome.NeedMore;
+        if (CollisionRule.OursIsRedundant(_init.NonceI, _init.NonceR, theirs._init.NonceI, theirs._init.NonceR))
+        {
+            // Ours stops before its IKE_FOLLOWUP_KE; the peer's finishes as a plain rekey and the peer deletes this SA.
+            Sa.Context.Log.ExchangeFlow(Sa.Config.Name, Sa.Id, "IKE SA rekey collision lost, abandoning our rekey before IKE_FOLLOWUP_KE");
+            theirs._crossed = false;
+            if (theirs.Created is null)
+                _crossing = null;
+            // Should the peer's never finish, this SA is rekeyed again later; once replaced it is not.
+            Sa.RekeyAt = TemporaryFailureRetry.RetryAt(Sa);
+            return TaskOutcome.Failed;
+        }
+        Sa.Context.Log.ExchangeFlow(Sa.Config.Name, Sa.Id, "IKE SA rekey collision won, going on with IKE_FOLLOWUP_KE");
+        if (theirs.Created is null)
+        {
+            Sa.Tasks.DropFollowup(theirs);
+            _crossing = null;
+        }
+        return TaskOutcome.NeedMore;
     }
 
     /// <summary>
@@ -108,6 +159,12 @@ internal sealed class IkeRekeyTask : IkeTask
 
     private TaskOutcome ProcessRequest(IncomingMessage request)
     {
+        if (request.Header.Exchange == ExchangeType.IkeFollowupKe)
+            return _init.Process(request);
+        // RFC 9370 2.2.4, as strongSwan: once our own rekey has gone on to IKE_FOLLOWUP_KE, or while another exchange of the
+        // peer waits for its follow-ups, the SA is busy.
+        if (Sa.Tasks.Active.OfType<IkeRekeyTask>().Any(t => t._init.InFollowup) || Sa.Tasks.PendingFollowups.Any())
+            return _init.Refuse(NotifyType.TemporaryFailure, [], "the IKE SA is busy with additional key exchanges");
         var rekeying = Sa.Tasks.IsRekeyingIke;
         // RFC 7296 2.25: while other exchanges are changing this SA, the rekey must wait.
         if (Sa.State is not (IkeSaState.Established or IkeSaState.Rekeying) || (Sa.State == IkeSaState.Rekeying && !rekeying) ||

@@ -61,6 +61,12 @@ internal abstract class IkeTask(IkeSa sa, bool initiator)
     /// <summary>The exchange this task's request travels in, when it starts an exchange on an established SA.</summary>
     public virtual Messages.ExchangeType Exchange => Messages.ExchangeType.Informational;
 
+    /// <summary>
+    /// Responder: the link data handed out in the ADDITIONAL_KEY_EXCHANGE notify of the last response, while the task waits
+    /// for an IKE_FOLLOWUP_KE request (RFC 9370 2.2.4); null otherwise.
+    /// </summary>
+    public virtual byte[]? FollowupLink => null;
+
     /// <summary>Called when the task leaves without success (the SA goes, the exchange timed out).</summary>
     public virtual void Abort()
     {

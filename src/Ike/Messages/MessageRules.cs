@@ -30,6 +30,9 @@ public static class MessageRules
     /// </summary>
     private static readonly PayloadType[] IntermediatePayloads = [PayloadType.KeyExchange, PayloadType.Notify, PayloadType.VendorId];
 
+    /// <summary>RFC 9370 2.2.4: an IKE_FOLLOWUP_KE message carries the KE payload of one additional key exchange and the link data.</summary>
+    private static readonly PayloadType[] FollowupKePayloads = [PayloadType.KeyExchange, PayloadType.Notify, PayloadType.VendorId];
+
     private static readonly PayloadType[] InformationalPayloads =
         [PayloadType.Notify, PayloadType.Delete, PayloadType.Configuration, PayloadType.VendorId];
 
@@ -53,6 +56,7 @@ public static class MessageRules
             ExchangeType.CreateChildSa => CreateChildPayloads,
             ExchangeType.Informational => InformationalPayloads,
             ExchangeType.IkeIntermediate => IntermediatePayloads,
+            ExchangeType.IkeFollowupKe => FollowupKePayloads,
             _ => null,
         };
         if (allowed is null)
@@ -118,6 +122,7 @@ public static class MessageRules
                 PayloadType.TrafficSelectorResponder, PayloadType.Notify, PayloadType.VendorId,
             ],
             ExchangeType.IkeIntermediate => IntermediatePayloads,
+            ExchangeType.IkeFollowupKe => FollowupKePayloads,
             _ => (PayloadType[])[PayloadType.Notify, PayloadType.Delete, PayloadType.Configuration, PayloadType.VendorId],
         };
         var index = Array.IndexOf(order, payload.Type);

@@ -87,4 +87,7 @@ internal sealed partial class EngineLog(ILogger logger)
 
     [LoggerMessage(1015, LogLevel.Debug, "{Name}[{Id}] NAT detected: {Detail}; UDP encapsulation on port 4500")]
     public partial void NatDetected(string name, uint id, string detail);
+
+    [LoggerMessage(1028, LogLevel.Debug, "{Name}[{Id}] {Detail}")]
+    public partial void ExchangeFlow(string name, uint id, string detail);
 }

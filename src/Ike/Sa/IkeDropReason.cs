@@ -43,7 +43,10 @@ public enum IkeDropReason
     /// <summary>Answered with a COOKIE instead of being processed (RFC 7296 2.6).</summary>
     CookieRequested,
 
-    /// <summary>IKE_SA_INIT on an SA past it, or an IKE_INTERMEDIATE request outside IKE_SA_INIT to IKE_AUTH or from the responder (RFC 9242 3).</summary>
+    /// <summary>
+    /// IKE_SA_INIT on an SA past it, an IKE_INTERMEDIATE request outside IKE_SA_INIT to IKE_AUTH or from the responder (RFC 9242 3),
+    /// or an IKE_FOLLOWUP_KE request before IKE_AUTH has completed (RFC 9370 2.2.4).
+    /// </summary>
     InitOnExistingSa,
 
     /// <summary>A request whose message ID is neither the one expected nor the last one (RFC 7296 2.2).</summary>

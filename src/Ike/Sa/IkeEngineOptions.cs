@@ -36,6 +36,15 @@ public sealed record IkeEngineOptions
     /// <summary>How long a half-open SA may wait for its IKE_AUTH.</summary>
     public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a responder keeps the state of a CREATE_CHILD_SA exchange whose IKE_FOLLOWUP_KE requests have yet to come
+    /// (RFC 9370 2.2.4); a request after that is answered STATE_NOT_FOUND.
+    /// </summary>
+    public TimeSpan FollowupKeTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many such half-done exchanges one IKE SA holds at most; a new one beyond this ends the oldest.</summary>
+    public int MaxPendingFollowups { get; init; } = 2;
+
     /// <summary>Nonce length sent (RFC 7296 2.10: at least half the PRF key size, at least 16; strongSwan sends 32).</summary>
     public int NonceSize { get; init; } = 32;
 

@@ -10,13 +10,17 @@ namespace S2SEndpoint.Ike.Sa;
 /// <see cref="PassiveTasks"/>), crossing rekeys found between the two, the message IDs of both directions
 /// with a window of one, retransmission with back-off, the cached last response, and fragmentation of what
 /// is sent and reassembly of what arrives (RFC 7383). Its SA's <see cref="IkeSaManager"/> takes what it
-/// sends, drops and closes.
+/// sends, drops and closes. A CREATE_CHILD_SA exchange with additional key exchanges (RFC 9370 2.2.4) goes on in
+/// IKE_FOLLOWUP_KE exchanges: as initiator its task stays active, so that nothing else of ours runs in between; as
+/// responder its task waits, bounded in number and time, for the request that names it by its link data.
 /// </summary>
 internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
 {
     private readonly List<IkeTask> _queued = [];
     private readonly List<IkeTask> _active = [];
     private readonly List<IkeTask> _passive = [];
+    /// <summary>Responder tasks waiting for an IKE_FOLLOWUP_KE request, oldest first, with the time they are given up.</summary>
+    private readonly List<(IkeTask Task, DateTimeOffset Expires)> _followups = [];
     private ExchangeType _activeExchange;
 
     private uint _nextRequestId;
@@ -41,7 +45,22 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
     /// <summary>The tasks of the exchange in flight, then the tasks queued: in the order they run.</summary>
     public IEnumerable<IkeTask> ActiveAndQueued => _active.Concat(_queued);
 
-    public DateTimeOffset NextDeadline => _retransmitAt;
+    public DateTimeOffset NextDeadline => _followups.Count == 0 ? _retransmitAt : Min(_retransmitAt, _followups.Min(f => f.Expires));
+
+    /// <summary>The tasks of the exchange in flight.</summary>
+    public IReadOnlyList<IkeTask> Active => _active;
+
+    /// <summary>Responder tasks whose IKE_FOLLOWUP_KE requests have yet to come (RFC 9370 2.2.4).</summary>
+    public IEnumerable<IkeTask> PendingFollowups => _followups.Select(f => f.Task);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>Gives up a responder task that waits for IKE_FOLLOWUP_KE requests (the peer lost a rekey collision).</summary>
+    public void DropFollowup(IkeTask task)
+    {
+        if (_followups.RemoveAll(f => f.Task == task) > 0)
+            task.Abort();
+    }
 
     public void Queue(IkeTask task)
     {
@@ -163,6 +182,12 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             if (header.Exchange == ExchangeType.IkeIntermediate && (sa.State != IkeSaState.Authenticating || sa.IsOriginalInitiator))
             {
                 sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa, "IKE_INTERMEDIATE request outside IKE_SA_INIT to IKE_AUTH, or from the responder");
+                return;
+            }
+            // RFC 9370 2.2.4: IKE_FOLLOWUP_KE continues a CREATE_CHILD_SA exchange, which an SA runs only once it is up.
+            if (header.Exchange == ExchangeType.IkeFollowupKe && sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
+            {
+                sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa, "IKE_FOLLOWUP_KE request before IKE_AUTH completed");
                 return;
             }
             if (header.MessageId != _expectedRequestId)
@@ -454,9 +479,18 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
 
     private void ProcessRequest(Exchanges.IncomingMessage request, Datagram datagram)
     {
+        var exchange = request.Header.Exchange;
+        if (_passive.Count == 0 && exchange == ExchangeType.IkeFollowupKe)
+        {
+            if (TakeFollowup(request) is not { } waiting)
+            {
+                RefuseUnknownFollowup(request, datagram);
+                return;
+            }
+            _passive.Add(waiting);
+        }
         if (_passive.Count == 0)
             PassiveTasks.Create(sa, request, _passive);
-        var exchange = request.Header.Exchange;
         var destroy = false;
         foreach (var task in _passive)
         {
@@ -467,7 +501,7 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                 break;
             }
         }
-        if (!destroy)
+        if (!destroy && exchange != ExchangeType.IkeFollowupKe)
             FindCollisions();
         var response = new OutgoingMessage(exchange, isResponse: true);
         if (destroy && sa.FatalNotify is { } fatal)
@@ -479,6 +513,12 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             for (var i = 0; i < _passive.Count; i++)
             {
                 var status = _passive[i].Build(response);
+                if (status == TaskOutcome.NeedMore && exchange is ExchangeType.CreateChildSa or ExchangeType.IkeFollowupKe)
+                {
+                    Park(_passive[i]);
+                    _passive.RemoveAt(i--);
+                    continue;
+                }
                 if (status == TaskOutcome.NeedMore)
                     continue;
                 if (status == TaskOutcome.DestroySa)
@@ -495,6 +535,50 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             sas.Destroy(sa, sa.CloseReason ?? "closed on the peer's request");
         else if (sa.State != IkeSaState.Destroyed)
             Initiate();
+    }
+
+    /// <summary>
+    /// RFC 9370 2.2.4: the responder keeps the state of an exchange whose additional key exchanges are to come. A peer
+    /// could start many and finish none: this SA keeps <see cref="IkeEngineOptions.MaxPendingFollowups"/> at most, each for
+    /// <see cref="IkeEngineOptions.FollowupKeTimeout"/>, and gives up the oldest first.
+    /// </summary>
+    private void Park(IkeTask task)
+    {
+        while (_followups.Count >= Math.Max(1, sas.Options.MaxPendingFollowups))
+        {
+            var oldest = _followups[0].Task;
+            _followups.RemoveAt(0);
+            oldest.Abort();
+            sas.Failed(sa, NotifyType.None, false, $"gave up the peer's {oldest.Type} waiting for IKE_FOLLOWUP_KE: more than {sas.Options.MaxPendingFollowups} under way");
+        }
+        _followups.Add((task, sas.Now + sas.Options.FollowupKeTimeout));
+    }
+
+    /// <summary>The waiting task that an IKE_FOLLOWUP_KE request names by the link data of its ADDITIONAL_KEY_EXCHANGE notify.</summary>
+    private IkeTask? TakeFollowup(Exchanges.IncomingMessage request)
+    {
+        if (request.FindNotify(NotifyType.AdditionalKeyExchange) is not { } notify)
+            return null;
+        var index = _followups.FindIndex(f => f.Task.FollowupLink is { } link && FollowupKeyExchanges.Matches(link, notify.Data));
+        if (index < 0)
+            return null;
+        var task = _followups[index].Task;
+        _followups.RemoveAt(index);
+        return task;
+    }
+
+    /// <summary>
+    /// RFC 9370 2.2.4: an IKE_FOLLOWUP_KE request whose link data names no exchange under way (never handed out, given up,
+    /// or already finished) is answered STATE_NOT_FOUND; the initiator abandons the SA it was making.
+    /// </summary>
+    private void RefuseUnknownFollowup(Exchanges.IncomingMessage request, Datagram datagram)
+    {
+        sas.Failed(sa, NotifyType.StateNotFound, false, request.FindNotify(NotifyType.AdditionalKeyExchange) is null
+            ? "IKE_FOLLOWUP_KE request without an ADDITIONAL_KEY_EXCHANGE notify"
+            : "IKE_FOLLOWUP_KE request names no exchange under way (unknown or stale link data)");
+        var response = new OutgoingMessage(ExchangeType.IkeFollowupKe, isResponse: true);
+        response.AddNotify(NotifyType.StateNotFound, []);
+        SendResponse(response, request.Header.MessageId, datagram.Data);
     }
 
     /// <summary>
@@ -583,9 +667,24 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
     /// <summary>Retransmits with exponential back-off (RFC 7296 2.1), or gives up and closes the SA.</summary>
     public void OnTimer(DateTimeOffset now)
     {
+        ExpireFollowups(now);
         if (now < _retransmitAt || _outstanding.Count == 0)
             return;
         Guarded("retransmitting", () => Retransmit(now));
+    }
+
+    /// <summary>Gives up responder tasks whose IKE_FOLLOWUP_KE request did not come in time; the SA they were making is not made.</summary>
+    private void ExpireFollowups(DateTimeOffset now)
+    {
+        for (var i = 0; i < _followups.Count; i++)
+        {
+            var (task, expires) = _followups[i];
+            if (now < expires)
+                continue;
+            _followups.RemoveAt(i--);
+            task.Abort();
+            sas.Failed(sa, NotifyType.None, false, $"gave up the peer's {task.Type}: no IKE_FOLLOWUP_KE request within {sas.Options.FollowupKeTimeout.TotalSeconds:0} s");
+        }
     }
 
     private void Retransmit(DateTimeOffset now)
@@ -607,8 +706,9 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
     /// <summary>Aborts every task: the SA is going.</summary>
     public void AbortAll()
     {
-        foreach (var t in _active.Concat(_queued).Concat(_passive))
+        foreach (var t in _active.Concat(_queued).Concat(_passive).Concat(PendingFollowups))
             t.Abort();
+        _followups.Clear();
         _active.Clear();
         _queued.Clear();
         _passive.Clear();

@@ -253,7 +253,7 @@ public sealed class HybridKeyExchangeTests
         h.Pump();
         h.AssertEstablished();
         Assert.NotEqual(firstChild, h.A.Established!.Children[0].InboundSpi);
-        Assert.Equal("aes256gcm16-x25519", ProposalKeywords.Format(h.A.Established!.Children[0].Proposal));
+        Assert.Equal("aes256gcm16-x25519-ke1_mlkem768", ProposalKeywords.Format(h.A.Established!.Children[0].Proposal));
 
         var oldSpi = h.A.Established!.InitiatorSpi;
         h.A.Engine.RekeyIke("moon");
@@ -263,8 +263,8 @@ public sealed class HybridKeyExchangeTests
         Assert.NotEqual(oldSpi, h.A.Established!.InitiatorSpi);
         Assert.Single(h.A.Engine.Sas);
         Assert.Single(h.B.Engine.Sas);
-        // TODO(IKE_FOLLOWUP_KE): the rekeyed SA has the first key exchange only.
-        Assert.Equal("aes256gcm16-prfsha384-x25519", ProposalKeywords.Format(h.A.Established!.Proposal!));
+        // The rekeyed SA ran its additional key exchange in IKE_FOLLOWUP_KE (RFC 9370 2.2.4).
+        Assert.Equal("aes256gcm16-prfsha384-x25519-ke1_mlkem768", ProposalKeywords.Format(h.A.Established!.Proposal!));
         AssertIkeKeysEqual(h);
 
         h.A.Engine.Rekey("moon");

@@ -67,10 +67,20 @@ public sealed class AdditionalKeyExchangeSelectionTests
     }
 
     [Fact]
-    public void ChildSuite_AdditionalKeyExchange_IsRefusedCleanly()
+    public void ChildSuite_AdditionalKeyExchange_IsAccepted()
     {
         Assert.True(ProposalKeywords.TryParse("aes256gcm16-x25519-ke1_mlkem768", ProtocolId.Esp, out var p, out var error), error);
+        Assert.True(ChildSuite.TryFromProposal(p, out var suite, out error), error);
+        Assert.Equal(KeyExchangeMethod.Curve25519, suite.KeyExchange);
+    }
+
+    [Fact]
+    public void ChildSuite_AdditionalKeyExchangeWithoutAFirstOne_IsRefusedCleanly()
+    {
+        Assert.True(ProposalKeywords.TryParse("aes256gcm16-x25519-ke1_mlkem768", ProtocolId.Esp, out var p, out var error), error);
+        // A peer's proposal, which no keywords spell: ADDKE1 without a first key exchange.
+        p = new Proposal(p.Number, p.Protocol, p.Spi, [.. p.Transforms.Where(t => t.Type != TransformType.KeyExchange)]);
         Assert.False(ChildSuite.TryFromProposal(p, out _, out error));
-        Assert.Contains("IKE_FOLLOWUP_KE", error, StringComparison.Ordinal);
+        Assert.Contains("first key exchange", error, StringComparison.Ordinal);
     }
 }

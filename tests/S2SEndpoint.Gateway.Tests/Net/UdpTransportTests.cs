@@ -16,12 +16,28 @@ public sealed class UdpTransportTests
     internal static (int Ike, int Nat) FreePorts()
     {
         // Two ports the kernel just handed out to dual-stack sockets and released: free in both families for the test's own binding.
-        using var a = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
-        using var b = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
-        a.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
-        b.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
-        return (((IPEndPoint)a.LocalEndPoint!).Port, ((IPEndPoint)b.LocalEndPoint!).Port);
+        // Never one this process handed out before: released, the kernel may give a port again to a test running in
+        // parallel, and UdpTransport's SO_REUSEPORT would let both bind it and share its datagrams.
+        while (true)
+        {
+            using var a = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+            using var b = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+            a.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+            b.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+            var (ike, nat) = (((IPEndPoint)a.LocalEndPoint!).Port, ((IPEndPoint)b.LocalEndPoint!).Port);
+            lock (HandedOut)
+            {
+                if (!HandedOut.Contains(ike) && !HandedOut.Contains(nat))
+                {
+                    HandedOut.Add(ike);
+                    HandedOut.Add(nat);
+                    return (ike, nat);
+                }
+            }
+        }
     }
+
+    private static readonly HashSet<int> HandedOut = [];
 
     [Fact]
     public void Datagrams_CrossLoopback_WithTheirEndpoints_OnePeerInOrderAcrossReusePortSockets()

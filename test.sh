@@ -105,8 +105,8 @@ done
 
 # The interop suite: s2s against real strongSwan 5.9.8 in network namespaces, twenty-one scenarios, most in both
 # roles, FRR running BGP in the Azure redundancy ones, and strongSwan 6.0.1 from a Debian 13 root filesystem in the
-# 21st (built by debootstrap on first use, 70-100 s, then cached in /var/cache/s2s-interop; its RFC 9370 hybrid cases
-# print SKIP until s2s accepts keN_ proposals) (root; skips with a reason otherwise, fails under CI). About 15.5 minutes.
+# 21st (built by debootstrap on first use, 70-100 s, then cached in /var/cache/s2s-interop; with RFC 9370's hybrid
+# key exchanges among its cases) (root; skips with a reason otherwise, fails under CI). About 16 minutes.
 run_script_suite interop/run.sh
 
 # The scenarios whose traffic goes through s2s's data path in bulk or in many forms (every proposal, two prefix

@@ -53,6 +53,11 @@ internal sealed class IkeIntermediateTask(IkeSa sa, bool initiator) : IkeTask(sa
     {
         if (message.Header.Exchange == ExchangeType.IkeSaInit)
             return ProcessInit(message);
+        // RFC 9370 2.2.2: the IKE SA's keys come from every key exchange negotiated; an IKE_AUTH before the last
+        // IKE_INTERMEDIATE would bring it up on fewer (strongSwan refuses it too).
+        if (!IsInitiator && message.Header.Exchange == ExchangeType.IkeAuth && Sa.IntermediatePending)
+            return Fail(NotifyType.InvalidSyntax, false,
+                $"IKE_AUTH request after {Sa.AdditionalKeyExchangesDone} of {Sa.AdditionalKeyExchanges.Count} additional key exchanges ({ProposalKeywords.Format(Sa.Proposal!)})");
         if (message.Header.Exchange != ExchangeType.IkeIntermediate)
             return TaskOutcome.NeedMore;
         return IsInitiator ? ProcessResponse(message) : ProcessRequest(message);

@@ -43,11 +43,15 @@ public enum IkeDropReason
     /// <summary>Answered with a COOKIE instead of being processed (RFC 7296 2.6).</summary>
     CookieRequested,
 
-    /// <summary>
-    /// IKE_SA_INIT on an SA past it, an IKE_INTERMEDIATE request outside IKE_SA_INIT to IKE_AUTH or from the responder (RFC 9242 3),
-    /// or an IKE_FOLLOWUP_KE request before IKE_AUTH has completed (RFC 9370 2.2.4).
-    /// </summary>
+    /// <summary>IKE_SA_INIT on an SA past it (RFC 7296 1.2).</summary>
     InitOnExistingSa,
+
+    /// <summary>
+    /// An IKE_INTERMEDIATE request where the SA expects none: no additional key exchange was negotiated or all are done,
+    /// the SA is past IKE_AUTH, or it comes from the responder (RFC 9242 3); or an IKE_FOLLOWUP_KE request before
+    /// IKE_AUTH has completed (RFC 9370 2.2.4).
+    /// </summary>
+    ExchangeOutOfPlace,
 
     /// <summary>A request whose message ID is neither the one expected nor the last one (RFC 7296 2.2).</summary>
     UnexpectedRequestMessageId,

@@ -177,17 +177,19 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
                 sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa);
                 return;
             }
-            // RFC 9242 3: IKE_INTERMEDIATE exchanges come after IKE_SA_INIT and before IKE_AUTH, and only then; the
-            // initiator starts them.
-            if (header.Exchange == ExchangeType.IkeIntermediate && (sa.State != IkeSaState.Authenticating || sa.IsOriginalInitiator))
+            // RFC 9242 3: IKE_INTERMEDIATE exchanges come after IKE_SA_INIT and before IKE_AUTH, the initiator starts
+            // them, and only where both announced support; here only for the additional key exchanges still to run
+            // (RFC 9370 2.2.2). A retransmitted last one was answered above from the cached response.
+            if (header.Exchange == ExchangeType.IkeIntermediate && (!sa.IntermediatePending || sa.IsOriginalInitiator))
             {
-                sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa, "IKE_INTERMEDIATE request outside IKE_SA_INIT to IKE_AUTH, or from the responder");
+                sas.Drop(sa, datagram, IkeDropReason.ExchangeOutOfPlace,
+                    "IKE_INTERMEDIATE request where none is expected (no additional key exchange left, past IKE_AUTH, or from the responder)");
                 return;
             }
             // RFC 9370 2.2.4: IKE_FOLLOWUP_KE continues a CREATE_CHILD_SA exchange, which an SA runs only once it is up.
             if (header.Exchange == ExchangeType.IkeFollowupKe && sa.State is IkeSaState.Connecting or IkeSaState.Authenticating)
             {
-                sas.Drop(sa, datagram, IkeDropReason.InitOnExistingSa, "IKE_FOLLOWUP_KE request before IKE_AUTH completed");
+                sas.Drop(sa, datagram, IkeDropReason.ExchangeOutOfPlace, "IKE_FOLLOWUP_KE request before IKE_AUTH completed");
                 return;
             }
             if (header.MessageId != _expectedRequestId)
@@ -667,7 +669,8 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
     /// <summary>Retransmits with exponential back-off (RFC 7296 2.1), or gives up and closes the SA.</summary>
     public void OnTimer(DateTimeOffset now)
     {
-        ExpireFollowups(now);
+        if (_followups.Count > 0)
+            Guarded("giving up the peer's IKE_FOLLOWUP_KE", () => ExpireFollowups(now));
         if (now < _retransmitAt || _outstanding.Count == 0)
             return;
         Guarded("retransmitting", () => Retransmit(now));

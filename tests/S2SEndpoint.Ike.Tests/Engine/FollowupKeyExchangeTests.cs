@@ -363,7 +363,7 @@ public sealed class FollowupKeyExchangeTests
         h.B.Engine.Receive(new Datagram(new(EngineHarness.AddressB, 500), new(EngineHarness.AddressA, 500), datagram));
         Assert.Empty(h.B.Engine.TakeOutgoing());
         Assert.Equal(mid, b.Tasks.ExpectedRequestId);
-        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.InitOnExistingSa));
+        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.ExchangeOutOfPlace));
     }
 
     [Fact]

@@ -389,7 +389,58 @@ public sealed class HybridKeyExchangeTests
         h.B.Engine.Receive(new Datagram(new(EngineHarness.AddressB, 500), new(EngineHarness.AddressA, 500), datagram));
         Assert.Empty(h.B.Engine.TakeOutgoing());
         Assert.Equal(mid, b.Tasks.ExpectedRequestId);
-        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.InitOnExistingSa));
+        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.ExchangeOutOfPlace));
         h.AssertEstablished();
+    }
+
+    /// <summary>
+    /// An initiator that skips the additional key exchanges and sends IKE_AUTH at once (message ID 1): the SA would come up
+    /// keyed by the first key exchange alone, so the responder refuses it with INVALID_SYNTAX and the SA goes.
+    /// </summary>
+    [Fact]
+    public void Receive_IkeAuthBeforeTheAdditionalKeyExchanges_ResponderRefusesAndEndsTheSa()
+    {
+        var h = Harness("aes256gcm16-prfsha384-x25519-ke1_mlkem768");
+        h.Net.Filter = (from, d) => from == h.A && EstablishmentTests.Parse(d.Data).Header.Exchange == ExchangeType.IkeIntermediate ? [] : [d];
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        var b = h.B.Engine.Sas.Single();
+        Assert.True(b.IntermediatePending);
+        var header = new IkeHeader(b.InitiatorSpi, b.ResponderSpi, PayloadType.Encrypted, ExchangeType.IkeAuth, HeaderFlags.Initiator, 1, 0);
+        var cipher = IkeCipher.Create(b.Suite!, b.Keys!.SkEi, b.Keys.SkAi, new SeededRandom(3));
+        var datagram = SkProtection.Seal(header,
+            [new IdentificationPayload(true, Identity.Parse("moon.s2s.test")), new AuthenticationPayload(AuthMethod.SharedKeyMessageIntegrityCode, new byte[48])], cipher);
+
+        h.B.Engine.Receive(new Datagram(new(EngineHarness.AddressB, 500), new(EngineHarness.AddressA, 500), datagram));
+
+        Assert.Empty(h.B.Engine.Sas);
+        var failed = Assert.Single(h.B.Engine.TakeEvents().OfType<NegotiationFailed>());
+        Assert.Equal(NotifyType.InvalidSyntax, failed.Notify);
+        Assert.Contains("IKE_AUTH request after 0 of 1 additional key exchanges", failed.Detail, StringComparison.Ordinal);
+        var response = EstablishmentTests.Parse(Assert.Single(h.B.Engine.TakeOutgoing()).Data);
+        Assert.Equal(ExchangeType.IkeAuth, response.Header.Exchange);
+        Assert.True(response.Header.IsResponse);
+    }
+
+    /// <summary>RFC 9242 3: no IKE_INTERMEDIATE where no additional key exchange was negotiated; dropped, counted, unanswered.</summary>
+    [Fact]
+    public void Receive_IkeIntermediateWithoutAdditionalKeyExchanges_IsDroppedUnanswered()
+    {
+        var h = Harness("aes256gcm16-prfsha384-x25519");
+        h.Net.Filter = (from, d) => from == h.A && EstablishmentTests.Parse(d.Data).Header.Exchange == ExchangeType.IkeAuth ? [] : [d];
+        h.A.Engine.Initiate("moon");
+        h.Pump();
+        var b = h.B.Engine.Sas.Single();
+        Assert.Equal(IkeSaState.Authenticating, b.State);
+        var header = new IkeHeader(b.InitiatorSpi, b.ResponderSpi, PayloadType.Encrypted, ExchangeType.IkeIntermediate, HeaderFlags.Initiator, 1, 0);
+        var cipher = IkeCipher.Create(b.Suite!, b.Keys!.SkEi, b.Keys.SkAi, new SeededRandom(3));
+        var datagram = SkProtection.Seal(header, [new KeyExchangePayload((ushort)KeyExchangeMethod.MlKem768, new byte[1184])], cipher);
+
+        h.B.Engine.Receive(new Datagram(new(EngineHarness.AddressB, 500), new(EngineHarness.AddressA, 500), datagram));
+
+        Assert.Empty(h.B.Engine.TakeOutgoing());
+        Assert.Equal(1, h.B.Engine.Drops.Count(IkeDropReason.ExchangeOutOfPlace));
+        Assert.Empty(b.IntAuthI);
+        Assert.Equal(1u, b.Tasks.ExpectedRequestId);
     }
 }

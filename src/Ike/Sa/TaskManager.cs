@@ -341,9 +341,18 @@ internal sealed class TaskManager(IkeSa sa, IkeSaManager sas)
             RejectProtected(message, datagram, error);
             return false;
         }
-        // RFC 9242 3.3: each IKE_INTERMEDIATE message, as received and with the keys that protected it, goes into IntAuth.
+        // RFC 9242 3.3: each IKE_INTERMEDIATE message, as received and with the keys that protected it, goes into IntAuth,
+        // its SK payload's length as if unfragmented: one that cannot have such a length (a reassembly over 64 KiB, with a
+        // MaxFragmentedMessage that large) is dropped.
         if (exchange == ExchangeType.IkeIntermediate)
+        {
+            if (innerOctets.Length > ushort.MaxValue - IkePayload.GenericHeaderSize)
+            {
+                sas.Drop(sa, datagram, IkeDropReason.FragmentedMessageTooLarge, $"IKE_INTERMEDIATE of {innerOctets.Length} inner octets: too long for one SK payload");
+                return false;
+            }
             sa.AddIntermediateMessage(message.Header.IsFromInitiator, message.Header, firstInner, innerOctets);
+        }
         return true;
     }
 

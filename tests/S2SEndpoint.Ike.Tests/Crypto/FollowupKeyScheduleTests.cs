@@ -21,21 +21,6 @@ public sealed class FollowupKeyScheduleTests
     private static readonly byte[] Sk1 = Enumerable.Repeat((byte)0x22, 48).ToArray();
     private static readonly byte[] Sk2 = Enumerable.Repeat((byte)0x33, 32).ToArray();
 
-    private static byte[] Hmac(byte[] key, byte[] data) => HMACSHA256.HashData(key, data);
-
-    /// <summary>RFC 7296 2.13: prf+ (K,S) = T1 | T2 | ..., T1 = prf (K, S | 0x01), Tn = prf (K, Tn-1 | S | n).</summary>
-    private static byte[] PrfPlus(byte[] key, byte[] seed, int length)
-    {
-        var output = new List<byte>();
-        byte[] t = [];
-        for (byte n = 1; output.Count < length; n++)
-        {
-            t = Hmac(key, [.. t, .. seed, n]);
-            output.AddRange(t);
-        }
-        return [.. output.Take(length)];
-    }
-
     [Fact]
     public void ChildKeymat_TwoAdditionalKeyExchanges_MatchesTheRfc9370Formula()
     {
@@ -44,7 +29,7 @@ public sealed class FollowupKeyScheduleTests
         using var keys = ChildKeys.Derive(Prf.HmacSha256, SkD, suite, Sk0, Ni, Nr, [.. Sk1, .. Sk2]);
 
         // AES-256-GCM: 32 octets of key and 4 of salt each way, no integrity key.
-        var keymat = PrfPlus(SkD, [.. Sk0, .. Ni, .. Nr, .. Sk1, .. Sk2], 2 * 36);
+        var keymat = ReferencePrf.PrfPlus(SkD, [.. Sk0, .. Ni, .. Nr, .. Sk1, .. Sk2], 2 * 36);
         Assert.Equal(keymat[..36], keys.EncryptionInitiatorToResponder);
         Assert.Equal(keymat[36..72], keys.EncryptionResponderToInitiator);
         Assert.Empty(keys.IntegrityInitiatorToResponder);
@@ -56,7 +41,7 @@ public sealed class FollowupKeyScheduleTests
         Assert.True(ProposalKeywords.TryParse("aes128-sha256-modp2048", ProtocolId.Esp, out var proposal, out var error), error);
         Assert.True(ChildSuite.TryFromProposal(proposal, out var suite, out error), error);
         using var keys = ChildKeys.Derive(Prf.HmacSha256, SkD, suite, Sk0, Ni, Nr);
-        var keymat = PrfPlus(SkD, [.. Sk0, .. Ni, .. Nr], 2 * (16 + 32));
+        var keymat = ReferencePrf.PrfPlus(SkD, [.. Sk0, .. Ni, .. Nr], 2 * (16 + 32));
         Assert.Equal(keymat[..16], keys.EncryptionInitiatorToResponder);
         Assert.Equal(keymat[16..48], keys.IntegrityInitiatorToResponder);
         Assert.Equal(keymat[48..64], keys.EncryptionResponderToInitiator);
@@ -67,7 +52,7 @@ public sealed class FollowupKeyScheduleTests
     public void IkeRekeySkeyseed_TwoAdditionalKeyExchanges_MatchesTheRfc9370Formula()
     {
         var skeyseed = IkeKeys.ComputeRekeySkeyseed(Prf.HmacSha256, SkD, Sk0, Ni, Nr, [.. Sk1, .. Sk2]);
-        Assert.Equal(Hmac(SkD, [.. Sk0, .. Ni, .. Nr, .. Sk1, .. Sk2]), skeyseed);
+        Assert.Equal(ReferencePrf.HmacSha256(SkD, [.. Sk0, .. Ni, .. Nr, .. Sk1, .. Sk2]), skeyseed);
 
         // The new SA's keys follow from SKEYSEED as after any IKE SA rekey (RFC 7296 2.18).
         Assert.True(ProposalKeywords.TryParse("aes256-sha256-x25519-ke1_ecp384-ke2_mlkem768", ProtocolId.Ike, out var proposal, out var error), error);
@@ -77,7 +62,7 @@ public sealed class FollowupKeyScheduleTests
         var spis = new byte[16];
         BinaryPrimitives.WriteUInt64BigEndian(spis, spiI);
         BinaryPrimitives.WriteUInt64BigEndian(spis.AsSpan(8), spiR);
-        var stream = PrfPlus(skeyseed, [.. Ni, .. Nr, .. spis], 7 * 32);
+        var stream = ReferencePrf.PrfPlus(skeyseed, [.. Ni, .. Nr, .. spis], 7 * 32);
         Assert.Equal(stream[..32], keys.SkD);
         Assert.Equal(stream[96..128], keys.SkEi);
     }

@@ -17,21 +17,6 @@ public sealed class IntermediateKeyScheduleTests
     private const ulong SpiI = 0x1122334455667788;
     private const ulong SpiR = 0x99aabbccddeeff00;
 
-    private static byte[] Hmac(byte[] key, byte[] data) => HMACSHA256.HashData(key, data);
-
-    /// <summary>RFC 7296 2.13: prf+ (K,S) = T1 | T2 | ..., T1 = prf (K, S | 0x01), Tn = prf (K, Tn-1 | S | n).</summary>
-    private static byte[] PrfPlus(byte[] key, byte[] seed, int length)
-    {
-        var output = new List<byte>();
-        byte[] t = [];
-        for (byte n = 1; output.Count < length; n++)
-        {
-            t = Hmac(key, [.. t, .. seed, n]);
-            output.AddRange(t);
-        }
-        return [.. output.Take(length)];
-    }
-
     [Fact]
     public void KeyUpdate_TwoAdditionalExchanges_MatchesTheRfc9370Formula()
     {
@@ -45,18 +30,18 @@ public sealed class IntermediateKeyScheduleTests
 
         // IKE_SA_INIT: SKEYSEED = prf(Ni | Nr, g^ir).
         var keys = IkeKeys.Derive(suite, IkeKeys.ComputeSkeyseed(suite.Prf, Ni, Nr, gir), Ni, Nr, SpiI, SpiR);
-        var skD = PrfPlus(Hmac([.. Ni, .. Nr], gir), seed, 32);
+        var skD = ReferencePrf.PrfPlus(ReferencePrf.HmacSha256([.. Ni, .. Nr], gir), seed, 32);
         Assert.Equal(skD, keys.SkD);
 
         foreach (var secretByte in new byte[] { 0x5a, 0xc3 })
         {
             var secret = Enumerable.Repeat(secretByte, 32).ToArray();
             var skeyseed = IkeKeys.ComputeRekeySkeyseed(suite.Prf, keys.SkD, secret, Ni, Nr);
-            var expectedSkeyseed = Hmac(skD, [.. secret, .. Ni, .. Nr]);
+            var expectedSkeyseed = ReferencePrf.HmacSha256(skD, [.. secret, .. Ni, .. Nr]);
             Assert.Equal(expectedSkeyseed, skeyseed);
             keys = IkeKeys.Derive(suite, skeyseed, Ni, Nr, SpiI, SpiR);
             // SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr: 32 each for HMAC-SHA-256, SHA-256-128 and AES-256-CBC.
-            var stream = PrfPlus(expectedSkeyseed, seed, 7 * 32);
+            var stream = ReferencePrf.PrfPlus(expectedSkeyseed, seed, 7 * 32);
             Assert.Equal(stream[..32], keys.SkD);
             Assert.Equal(stream[32..64], keys.SkAi);
             Assert.Equal(stream[64..96], keys.SkAr);
@@ -89,8 +74,8 @@ public sealed class IntermediateKeyScheduleTests
         var m1 = Convert.FromHexString("0102");
         var m2 = Convert.FromHexString("030405");
         var first = IntermediateAuth.Next(Prf.HmacSha256, skP, [], m1);
-        Assert.Equal(Hmac(skP, m1), first);
-        Assert.Equal(Hmac(skP, [.. first, .. m2]), IntermediateAuth.Next(Prf.HmacSha256, skP, first, m2));
+        Assert.Equal(ReferencePrf.HmacSha256(skP, m1), first);
+        Assert.Equal(ReferencePrf.HmacSha256(skP, [.. first, .. m2]), IntermediateAuth.Next(Prf.HmacSha256, skP, first, m2));
     }
 
     [Fact]

@@ -62,7 +62,7 @@ internal sealed class FollowupKeyExchanges(IReadOnlyList<KeyExchangeMethod> meth
         return result;
     }
 
-    /// <summary>Whether the response of a CREATE_CHILD_SA or IKE_FOLLOWUP_KE exchange carries the link data it must.</summary>
+    /// <summary>The ADDITIONAL_KEY_EXCHANGE notify of a message (its link data), or null when it has none.</summary>
     public static NotifyPayload? FindLink(IncomingMessage message) => message.FindNotify(NotifyType.AdditionalKeyExchange);
 
     /// <summary>Initiator: takes the link data of a response; false when it has none or an empty one.</summary>

@@ -270,6 +270,28 @@ internal sealed class EngineHarness
         Pump();
     }
 
+    /// <summary>
+    /// Both sides rekey at once, their Child SAs or with <paramref name="ike"/> their IKE SAs, the crossing datagram held
+    /// back as <paramref name="order"/> says (<see cref="HoldCrossing"/>) and delivered late; then time runs for
+    /// <paramref name="settle"/>. Returns what was held back.
+    /// </summary>
+    public List<(Side From, Datagram Datagram)> CrossRekeys(RekeyTests.CollisionOrder order, bool ike, TimeSpan settle)
+    {
+        var held = HoldCrossing(order);
+        foreach (var side in new[] { A, B })
+        {
+            var connection = side.Engine.Connections.First().Name;
+            if (ike)
+                side.Engine.RekeyIke(connection);
+            else
+                side.Engine.Rekey(connection);
+        }
+        Pump();
+        ReleaseHeld(held);
+        Run(settle);
+        return held;
+    }
+
     /// <summary>The outside address of the NAT that <see cref="PutABehindNat"/> puts in front of A.</summary>
     public static readonly IPAddress NatOutside = IPAddress.Parse("203.0.113.7");
 

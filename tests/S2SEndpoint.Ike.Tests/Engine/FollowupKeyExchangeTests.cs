@@ -511,12 +511,7 @@ public sealed class FollowupKeyExchangeTests
             var h = Make(esp, seed: seed);
             h.Establish();
             var old = h.A.Kernel.Installed[0];
-            var held = h.HoldCrossing(order);
-            h.A.Engine.Rekey("moon");
-            h.B.Engine.Rekey("sun");
-            h.Pump();
-            h.ReleaseHeld(held);
-            h.Run(TimeSpan.FromSeconds(60));
+            h.CrossRekeys(order, ike: false, TimeSpan.FromSeconds(60));
 
             var a = Assert.Single(h.A.Kernel.Active);
             var b = Assert.Single(h.B.Kernel.Active);
@@ -557,12 +552,7 @@ public sealed class FollowupKeyExchangeTests
             var h = Make(OneMore, "aes256-sha256-x25519-ke1_ecp384-ke2_mlkem768", seed: seed);
             h.Establish();
             var oldSpi = h.A.Established!.InitiatorSpi;
-            var held = h.HoldCrossing(order);
-            h.A.Engine.RekeyIke("moon");
-            h.B.Engine.RekeyIke("sun");
-            h.Pump();
-            h.ReleaseHeld(held);
-            h.Run(TimeSpan.FromSeconds(200));
+            h.CrossRekeys(order, ike: true, TimeSpan.FromSeconds(200));
 
             var a = Assert.Single(h.A.Engine.Sas);
             var b = Assert.Single(h.B.Engine.Sas);

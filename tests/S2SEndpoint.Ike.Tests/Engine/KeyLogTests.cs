@@ -100,12 +100,7 @@ public sealed class KeyLogTests
         {
             var (h, logA, logB) = Harness(seed: seed);
             h.Establish();
-            var held = h.HoldCrossing(order);
-            h.A.Engine.RekeyIke("moon");
-            h.B.Engine.RekeyIke("sun");
-            h.Pump();
-            h.ReleaseHeld(held);
-            h.Run(TimeSpan.FromSeconds(200));
+            h.CrossRekeys(order, ike: true, TimeSpan.FromSeconds(200));
 
             var a = Assert.Single(h.A.Engine.Sas);
             Assert.Equal([(a.InitiatorSpi, a.ResponderSpi)], logA.Live);

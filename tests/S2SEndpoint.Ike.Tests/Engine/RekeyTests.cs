@@ -82,12 +82,7 @@ public sealed class RekeyTests
             var h = WithEsp(esp, seed: seed);
             h.Establish();
             var old = h.A.Kernel.Installed[0];
-            var held = h.HoldCrossing(order);
-            h.A.Engine.Rekey("moon");
-            h.B.Engine.Rekey("sun");
-            h.Pump();
-            h.ReleaseHeld(held);
-            h.Run(TimeSpan.FromSeconds(30));
+            var held = h.CrossRekeys(order, ike: false, TimeSpan.FromSeconds(30));
 
             // One Child SA on each side, the same pair, and not the old one.
             var a = Assert.Single(h.A.Kernel.Active);
@@ -173,12 +168,7 @@ public sealed class RekeyTests
             h.Establish();
             var oldA = h.A.Kernel.Installed[0].InboundSpi;
             var oldB = h.B.Kernel.Installed[0].InboundSpi;
-            var held = h.HoldCrossing(order);
-            h.A.Engine.Rekey("moon");
-            h.B.Engine.Rekey("sun");
-            h.Pump();
-            h.ReleaseHeld(held);
-            h.Run(TimeSpan.FromSeconds(30));
+            h.CrossRekeys(order, ike: false, TimeSpan.FromSeconds(30));
             h.AssertEstablished();
             foreach (var (side, old) in new[] { (h.A, oldA), (h.B, oldB) })
             {
